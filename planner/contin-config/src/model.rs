@@ -1,0 +1,159 @@
+//! Typed configuration blocks. Expressions stay unevaluated (`Expr`), with
+//! their file so any later stage can point at them.
+
+use contin_types::{ResourceMode, SourceLoc, SourceMap};
+use hcl_edit::Span;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An unevaluated expression and the file it came from. `expr.span()` is a
+/// byte range into that file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub expr: hcl_edit::expr::Expression,
+    pub file: Arc<str>,
+}
+
+impl Expr {
+    pub fn loc(&self) -> SourceLoc {
+        SourceLoc::new(self.file.to_string(), self.expr.span().unwrap_or(0..0))
+    }
+    /// Location of a sub-expression of this one (same file).
+    pub fn loc_of(&self, sub: &impl Span) -> SourceLoc {
+        SourceLoc::new(self.file.to_string(), sub.span().unwrap_or(0..0))
+    }
+}
+
+/// `name = expr` inside a block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub expr: Expr,
+    /// The whole `name = expr` line.
+    pub loc: SourceLoc,
+}
+
+/// A nested block inside a resource/provider body (`ingress { … }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NestedBlock {
+    pub ty: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    pub loc: SourceLoc,
+}
+
+/// The arbitrary part of a block: attributes and nested blocks in source order.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Body {
+    pub attributes: BTreeMap<String, Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variable {
+    pub name: String,
+    /// The type constraint expression (`list(string)`), if any.
+    pub ty: Option<Expr>,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub loc: SourceLoc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expr,
+    pub loc: SourceLoc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<Reference>,
+    pub loc: SourceLoc,
+}
+
+/// `provider "aws" { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub alias: Option<String>,
+    pub body: Body,
+    pub loc: SourceLoc,
+}
+
+/// `backend "s3" { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendBlock {
+    pub kind: String,
+    pub body: Body,
+    pub loc: SourceLoc,
+}
+
+/// A static reference written in `depends_on` (`aws_vpc.main`, `data.x.y`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    pub mode: ResourceMode,
+    pub ty: String,
+    pub name: String,
+    pub loc: SourceLoc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IgnoreChanges {
+    /// `ignore_changes = all`
+    All,
+    /// Attribute names (top-level paths, e.g. `tags`).
+    Attrs(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    pub loc: Option<SourceLoc>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle { prevent_destroy: false, create_before_destroy: false, ignore_changes: IgnoreChanges::Attrs(Vec::new()), loc: None }
+    }
+}
+
+/// A `resource` or `data` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub mode: ResourceMode,
+    pub ty: String,
+    pub name: String,
+    /// `provider = aws.west` override; otherwise implied by the type prefix.
+    pub provider: Option<String>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Reference>,
+    pub lifecycle: Lifecycle,
+    /// Everything but the meta-arguments.
+    pub body: Body,
+    /// The block header (`resource "t" "n"`), for messages.
+    pub loc: SourceLoc,
+}
+
+/// A whole configuration directory.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Config {
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub outputs: BTreeMap<String, Output>,
+    pub providers: BTreeMap<String, ProviderBlock>,
+    /// Managed and data resources in file/source order.
+    pub resources: Vec<Resource>,
+    pub backend: Option<BackendBlock>,
+    /// Text of every parsed file (relative names), for diagnostics and plan files.
+    pub sources: SourceMap,
+}

@@ -1,0 +1,1 @@
+//! Expression evaluation, Terraform built-in functions and variable input for contin

@@ -1,0 +1,1 @@
+//! Parallel apply of a contin Plan with state checkpointing and cancellation

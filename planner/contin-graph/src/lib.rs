@@ -1,0 +1,1 @@
+//! Dependency graph of contin configurations: DAG build, cycle reports, DOT

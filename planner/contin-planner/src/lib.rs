@@ -1,0 +1,7 @@
+//! Computes a `Plan` from a prepared `PlanningInput` (config, state,
+//! refreshed values, provider schemas), renders it, and encodes plan files.
+//! Architecture invariant: no IO; deterministic for equal inputs.
+
+pub mod plan;
+
+pub use plan::*;

@@ -1,0 +1,123 @@
+//! The `Plan`: immutable, serializable, fenced by (lineage, base_serial).
+//! Renderers and the executor read it and nothing else.
+
+use contin_types::value::ValuePath;
+use contin_types::{ResourceAddr, SourceMap, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Plan file format version written by this build.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanMode {
+    Normal,
+    Destroy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    /// Data source read during apply (its config was not known at plan time).
+    Read,
+    Update,
+    /// Delete + create; order given by `ResourceChange::create_before_destroy`.
+    Replace,
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReason {
+    /// An attribute that cannot be updated in place changed (`replace_paths`).
+    CannotUpdate,
+    /// The prior object is tainted (a failed or interrupted create).
+    Tainted,
+    /// The resource block is gone from the configuration.
+    NoResourceConfig,
+    /// `count` shrank below this index.
+    CountIndex,
+    /// The `for_each` key is gone.
+    EachKey,
+    /// The object was deleted outside contin; it will be created again.
+    DeletedOutOfBand,
+    /// `contin destroy` / `plan --destroy`.
+    DestroyMode,
+}
+
+/// The planned change of one resource instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub addr: ResourceAddr,
+    /// Provider name (`local`, `fake`, `aws`).
+    pub provider: String,
+    pub action: Action,
+    /// Refreshed prior value (with sensitive marks), `None` on create.
+    pub before: Option<Value>,
+    /// Planned value (with sensitive marks and `Unknown`s), `None` on delete.
+    pub after: Option<Value>,
+    /// Attributes that force the replacement.
+    pub replace_paths: Vec<ValuePath>,
+    pub reason: Option<ChangeReason>,
+    /// Instance addresses this change must wait for (creates/updates), or that
+    /// must wait for it (deletes run in reverse).
+    pub depends_on: Vec<ResourceAddr>,
+    pub create_before_destroy: bool,
+    /// `lifecycle.prevent_destroy` (checked by the planner; kept for renderers).
+    pub prevent_destroy: bool,
+}
+
+/// An attribute drift noticed by refresh (changed outside contin).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDrift {
+    pub addr: ResourceAddr,
+    /// Value recorded in state.
+    pub recorded: Value,
+    /// Value read now; `None` = deleted out of band.
+    pub current: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub action: Action,
+    pub before: Option<Value>,
+    /// May contain `Unknown`.
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub mode: PlanMode,
+    /// Lineage of the state planned against (`None`: there was no state).
+    pub lineage: Option<String>,
+    /// Serial of the state planned against (`None`: there was no state).
+    pub base_serial: Option<u64>,
+    /// sha256 of the configuration sources.
+    pub config_hash: String,
+    /// The configuration snapshot; apply re-evaluates it with known values.
+    pub sources: SourceMap,
+    /// Resolved input variables (sensitive ones marked).
+    pub variables: BTreeMap<String, Value>,
+    /// `--target` addresses, as given.
+    pub targets: Vec<String>,
+    /// One entry per instance in config or state, sorted by address.
+    pub changes: Vec<ResourceChange>,
+    pub drift: Vec<ResourceDrift>,
+    pub outputs: BTreeMap<String, OutputChange>,
+}
+
+impl Plan {
+    /// True when applying would change anything (resources or outputs).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+            || self.outputs.values().any(|o| o.action != Action::NoOp)
+    }
+    pub fn change(&self, addr: &ResourceAddr) -> Option<&ResourceChange> {
+        self.changes.binary_search_by(|c| c.addr.cmp(addr)).ok().map(|i| &self.changes[i])
+    }
+}

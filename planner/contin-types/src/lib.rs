@@ -1,0 +1,10 @@
+//! Shared vocabulary of contin: resource addresses, the dynamic `Value` type and
+//! source-located diagnostics. Architecture invariant: no IO, no async.
+
+pub mod addr;
+pub mod diag;
+pub mod value;
+
+pub use addr::{InstanceKey, ResourceAddr, ResourceMode};
+pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc, SourceMap};
+pub use value::{Number, Value};

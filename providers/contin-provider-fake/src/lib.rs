@@ -1,0 +1,1 @@
+//! In-memory fake provider with latency and failure injection for tests and benchmarks

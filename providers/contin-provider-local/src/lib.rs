@@ -1,0 +1,1 @@
+//! local provider: local_file, null_resource, local_exec with real local effects
