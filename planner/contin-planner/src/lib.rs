@@ -2,6 +2,8 @@
 //! refreshed values, provider schemas), renders it, and encodes plan files.
 //! Architecture invariant: no IO; deterministic for equal inputs.
 
+pub mod apply_eval;
 pub mod plan;
 
+pub use apply_eval::{ApplyEvaluator, InstanceValues};
 pub use plan::*;
