@@ -1,1 +1,5 @@
+//! The `contin` binary: clap commands calling into the engine and rendering results.
+
+mod engine;
+
 fn main() {}
