@@ -57,8 +57,19 @@ pub struct PlanOptions {
     pub refresh: bool,
 }
 
+/// What an apply did (from the executor's outcome).
 pub struct ApplyRun {
-    pub outcome: contin_executor::ApplyOutcome,
+    /// Final state as persisted.
+    pub state: State,
+    /// (address, error) of failed changes.
+    pub failed: Vec<(String, String)>,
+    /// Addresses not started (dependency failed or cancelled).
+    pub skipped: Vec<String>,
+    pub cancelled: bool,
+    /// A state write failed; the message says what to do.
+    pub persist_error: Option<String>,
+    /// Output values after apply: name → (value, sensitive).
+    pub outputs: BTreeMap<String, (Value, bool)>,
 }
 
 fn not_wired<T>() -> Result<T, EngineError> {
