@@ -166,3 +166,13 @@ pub trait Backend: Send + Sync {
     /// The current lock holder, if any.
     async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
 }
+
+// ---- Helpers added for issue 3 (each module documents its own job). ----
+
+pub mod codec;
+pub mod conformance;
+mod lock;
+mod resource;
+mod validate;
+
+pub use resource::UnknownInState;
