@@ -3,12 +3,17 @@
 //! conformance suite (`conformance`). Architecture invariant: the trait's
 //! pure methods (`schema`, `validate`, `plan_change`) do no IO.
 
+pub mod conformance;
 pub mod schema;
+pub mod validate;
 
 use async_trait::async_trait;
 use contin_types::value::ValuePath;
 use contin_types::{Diagnostics, ResourceAddr, Value};
-pub use schema::{AttrSchema, AttrType, BlockSchema, Nesting, NestedBlockSchema, ProviderSchema};
+pub use schema::{
+    plan_change_from_schema, sensitive_paths, AttrSchema, AttrType, BlockSchema, Nesting, NestedBlockSchema, ProviderSchema,
+};
+pub use validate::{coerce_to_schema, validate_against_schema, SchemaProblem};
 
 /// Context of one mutating call: who it is for, so providers can derive
 /// idempotency tokens (lineage, address, generation) and name the resource in errors.
