@@ -58,6 +58,16 @@ pub struct Variable {
     pub description: Option<String>,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `validation { condition, error_message }` blocks, in source order.
+    pub validations: Vec<VariableValidation>,
+    pub loc: SourceLoc,
+}
+
+/// One `validation` block of a variable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariableValidation {
+    pub condition: Expr,
+    pub error_message: Expr,
     pub loc: SourceLoc,
 }
 

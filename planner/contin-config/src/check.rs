@@ -1,0 +1,160 @@
+//! Small checks shared by the block parsers: names, literals, static
+//! references, "did you mean" suggestions and the diagnostics they produce.
+
+use crate::model::{Expr, Reference};
+use contin_types::{Diagnostic, ResourceMode, SourceLoc};
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::Span;
+use std::sync::Arc;
+
+/// Location of anything with a span inside `file`.
+pub(crate) fn loc_of(file: &Arc<str>, item: &impl Span) -> SourceLoc {
+    SourceLoc::new(file.to_string(), item.span().unwrap_or(0..0))
+}
+
+/// Terraform's identifier rule: a letter or `_` first, then letters, digits, `_` or `-`.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+pub(crate) const IDENTIFIER_RULE: &str =
+    "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
+
+/// Levenshtein distance over chars; inputs are short keywords.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The closest valid name within a small edit distance, if any.
+pub(crate) fn suggest<'a>(given: &str, valid: &[&'a str]) -> Option<&'a str> {
+    valid
+        .iter()
+        .map(|v| (edit_distance(given, v), *v))
+        .filter(|(d, _)| *d <= 2 && *d < given.chars().count().max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
+}
+
+/// `a, b, c` with every name quoted.
+pub(crate) fn quoted_list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// Detail text naming the valid choices, plus a suggestion when one is close.
+pub(crate) fn valid_choices_detail(what: &str, given: &str, valid: &[&str]) -> String {
+    let mut detail = format!("{what}: {}.", quoted_list(valid));
+    if let Some(s) = suggest(given, valid) {
+        detail.push_str(&format!(" Did you mean \"{s}\"?"));
+    }
+    detail
+}
+
+/// A literal `true`/`false`, or an error saying so.
+pub(crate) fn literal_bool(expr: &Expr, arg: &str) -> Result<bool, Diagnostic> {
+    match &expr.expr {
+        Expression::Bool(b) => Ok(*b.value()),
+        _ => Err(Diagnostic::error(format!("Invalid value for \"{arg}\""))
+            .with_detail(format!("\"{arg}\" must be the literal true or false; expressions are not allowed here."))
+            .at(expr.loc())),
+    }
+}
+
+/// A literal string without interpolation, or an error saying so.
+pub(crate) fn literal_string(expr: &Expr, arg: &str) -> Result<String, Diagnostic> {
+    match &expr.expr {
+        Expression::String(s) => Ok(s.value().clone()),
+        _ => Err(Diagnostic::error(format!("Invalid value for \"{arg}\""))
+            .with_detail(format!("\"{arg}\" must be a literal string without interpolation.")))
+        .map_err(|d| d.at(expr.loc())),
+    }
+}
+
+/// The root name and the `.attr` names of a static traversal such as
+/// `data.aws_ami.ubuntu`; `None` when anything else (index, call, …) appears.
+pub(crate) fn static_path(expr: &Expression) -> Option<Vec<&str>> {
+    match expr {
+        Expression::Variable(v) => Some(vec![v.as_str()]),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else { return None };
+            let mut parts = vec![root.as_str()];
+            for op in &t.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(name) => parts.push(name.as_str()),
+                    _ => return None,
+                }
+            }
+            Some(parts)
+        }
+        _ => None,
+    }
+}
+
+/// `depends_on = [aws_vpc.main, data.x.y]` → references; every other entry is an error.
+pub(crate) fn references(expr: &Expr, diags: &mut Vec<Diagnostic>) -> Vec<Reference> {
+    let Expression::Array(items) = &expr.expr else {
+        diags.push(
+            Diagnostic::error("depends_on must be a list of references")
+                .with_detail("Write depends_on = [aws_vpc.main, data.aws_ami.ubuntu].")
+                .at(expr.loc()),
+        );
+        return Vec::new();
+    };
+    let mut refs = Vec::new();
+    for item in items.iter() {
+        let loc = expr.loc_of(item);
+        match static_path(item).as_deref() {
+            Some(["data", ty, name]) => refs.push(Reference { mode: ResourceMode::Data, ty: ty.to_string(), name: name.to_string(), loc }),
+            Some([ty, name]) if !matches!(*ty, "var" | "local" | "data" | "count" | "each" | "self" | "path" | "module") => {
+                refs.push(Reference { mode: ResourceMode::Managed, ty: ty.to_string(), name: name.to_string(), loc })
+            }
+            _ => diags.push(
+                Diagnostic::error("depends_on entries must be references")
+                    .with_detail(
+                        "Each depends_on entry must name a whole resource, like aws_vpc.main or data.aws_ami.ubuntu \
+                         (no quotes, indexes, attributes or function calls).",
+                    )
+                    .at(loc),
+            ),
+        }
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_terraform_rules() {
+        assert!(is_identifier("web-1_a"));
+        assert!(is_identifier("_x"));
+        assert!(!is_identifier("1web"));
+        assert!(!is_identifier("a.b"));
+        assert!(!is_identifier(""));
+    }
+
+    #[test]
+    fn suggestions_pick_the_closest_name() {
+        let valid = ["resource", "data", "variable"];
+        assert_eq!(suggest("resorce", &valid), Some("resource"));
+        assert_eq!(suggest("varible", &valid), Some("variable"));
+        assert_eq!(suggest("zzzzzz", &valid), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,584 @@
+//! Parses the `*.hcl` files of a configuration into a typed `Config`,
+//! reporting every problem found (in every file) as a located diagnostic.
+
+use crate::check::{
+    literal_bool, literal_string, loc_of, references, static_path, valid_choices_detail, is_identifier,
+    IDENTIFIER_RULE,
+};
+use crate::model::*;
+use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{self as hs, Structure};
+use hcl_edit::Span;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Top-level block types understood today. Adding one (e.g. `edge_site`)
+/// means one entry here and one match arm in `Parser::top_block`.
+const TOP_LEVEL_BLOCKS: &[&str] = &["backend", "data", "locals", "output", "provider", "resource", "terraform", "variable"];
+
+const VARIABLE_ARGS: &[&str] = &["default", "description", "nullable", "sensitive", "type"];
+const OUTPUT_ARGS: &[&str] = &["depends_on", "description", "sensitive", "value"];
+const LIFECYCLE_ARGS: &[&str] = &["create_before_destroy", "ignore_changes", "prevent_destroy"];
+const VALIDATION_ARGS: &[&str] = &["condition", "error_message"];
+
+/// Parses every `(file name, text)` pair (the caller sorts them) into one
+/// `Config`. Problems never stop the parse: all of them come back together.
+pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
+    let mut p = Parser::default();
+    for (name, text) in files {
+        p.config.sources.add(name.clone(), text.clone());
+        let file: Arc<str> = Arc::from(name.as_str());
+        match hcl_edit::parser::parse_body(text) {
+            Ok(body) => {
+                for structure in body {
+                    p.top_structure(structure, &file);
+                }
+            }
+            Err(e) => p.diags.push(syntax_error(&file, text, &e)),
+        }
+    }
+    let mut diags = Diagnostics::new();
+    for d in p.diags {
+        diags.push(d);
+    }
+    (p.config, diags)
+}
+
+/// A parse error of `hcl_edit`, located on the offending character.
+pub(crate) fn syntax_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let start = e.location().offset().min(text.len());
+    let end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+    let message = e.message();
+    let mut detail = String::new();
+    if message.contains("expected `}`, newline") {
+        detail = "Each argument or block must start on its own line.".to_string();
+    } else if message.contains("redefined attribute") {
+        detail = "Each argument may be set only once per block.".to_string();
+    }
+    Diagnostic::error(format!("Syntax error: {message}"))
+        .with_detail(detail)
+        .at(SourceLoc::new(file.to_string(), start..end))
+}
+
+#[derive(Default)]
+struct Parser {
+    config: Config,
+    diags: Vec<Diagnostic>,
+    /// First declaration of each resource, keyed by `mode/type/name`.
+    resource_locs: HashMap<(ResourceMode, String, String), SourceLoc>,
+}
+
+/// `resource "t" "n"`: from the block type to the end of the last label.
+fn header_loc(file: &Arc<str>, block: &hs::Block) -> SourceLoc {
+    let start = block.ident.span().map_or(0, |s| s.start);
+    let end = block
+        .labels
+        .last()
+        .and_then(Span::span)
+        .or_else(|| block.ident.span())
+        .map_or(start, |s| s.end);
+    SourceLoc::new(file.to_string(), start..end)
+}
+
+fn expr(file: &Arc<str>, e: Expression) -> Expr {
+    Expr { expr: e, file: file.clone() }
+}
+
+impl Parser {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn top_structure(&mut self, structure: Structure, file: &Arc<str>) {
+        match structure {
+            Structure::Block(block) => self.top_block(block, file),
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str().to_string();
+                self.err(
+                    Diagnostic::error(format!("Unexpected argument \"{name}\" at top level"))
+                        .with_detail(format!(
+                            "Arguments belong inside a block. To name a value, use locals {{ {name} = … }}; \
+                             for an input, use variable \"{name}\" {{ … }}."
+                        ))
+                        .at(loc_of(file, &attr)),
+                );
+            }
+        }
+    }
+
+    fn top_block(&mut self, block: hs::Block, file: &Arc<str>) {
+        match block.ident.as_str() {
+            "resource" => self.resource(block, ResourceMode::Managed, file),
+            "data" => self.resource(block, ResourceMode::Data, file),
+            "variable" => self.variable(block, file),
+            "locals" => self.locals(block, file),
+            "output" => self.output(block, file),
+            "provider" => self.provider(block, file),
+            "backend" => self.backend(block, file),
+            "terraform" => self.terraform(block, file),
+            other => {
+                let detail = valid_choices_detail("Valid top-level blocks are", other, TOP_LEVEL_BLOCKS);
+                self.err(
+                    Diagnostic::error(format!("Unsupported block type \"{other}\""))
+                        .with_detail(detail)
+                        .at(loc_of(file, &block.ident)),
+                );
+            }
+        }
+    }
+
+    /// Checks the label count and that each label is an identifier.
+    fn labels(&mut self, block: &hs::Block, file: &Arc<str>, names: &[&str]) -> Option<Vec<String>> {
+        let kind = block.ident.as_str();
+        if block.labels.len() != names.len() {
+            let summary = match names.len() {
+                0 => format!("{kind} blocks take no labels"),
+                1 => format!("{kind} blocks need 1 label: {}", names[0]),
+                n => format!("{kind} blocks need {n} labels: {}", names.join(" and ")),
+            };
+            let found: Vec<String> = block.labels.iter().map(|l| format!("\"{}\"", l.as_str())).collect();
+            let example: String = names.iter().map(|n| format!(" \"{}\"", n.to_uppercase())).collect();
+            let found = if found.is_empty() { "no labels".to_string() } else { found.join(" ") };
+            self.err(
+                Diagnostic::error(summary)
+                    .with_detail(format!("Found {found}. Write it as: {kind}{example} {{ … }}"))
+                    .at(header_loc(file, block)),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (label, what) in block.labels.iter().zip(names) {
+            if !is_identifier(label.as_str()) {
+                ok = false;
+                self.err(
+                    Diagnostic::error(format!("Invalid {kind} {what} \"{}\"", label.as_str()))
+                        .with_detail(IDENTIFIER_RULE)
+                        .at(loc_of(file, label)),
+                );
+            }
+        }
+        ok.then(|| block.labels.iter().map(|l| l.as_str().to_string()).collect())
+    }
+
+    fn unsupported_arg(&mut self, kind: &str, attr: &hs::Attribute, valid: &[&str], file: &Arc<str>) {
+        let name = attr.key.as_str();
+        self.err(
+            Diagnostic::error(format!("Unsupported argument \"{name}\" in {kind} block"))
+                .with_detail(valid_choices_detail(&format!("Valid arguments of a {kind} block are"), name, valid))
+                .at(loc_of(file, &attr.key)),
+        );
+    }
+
+    fn unsupported_block(&mut self, kind: &str, block: &hs::Block, valid: &[&str], file: &Arc<str>) {
+        let name = block.ident.as_str();
+        let detail = if valid.is_empty() {
+            format!("A {kind} block has no nested blocks.")
+        } else {
+            valid_choices_detail(&format!("Valid nested blocks of a {kind} block are"), name, valid)
+        };
+        self.err(
+            Diagnostic::error(format!("Unsupported block type \"{name}\" in {kind} block"))
+                .with_detail(detail)
+                .at(loc_of(file, &block.ident)),
+        );
+    }
+
+    fn duplicate(&mut self, what: &str, loc: SourceLoc, first: &SourceLoc) {
+        let where_first = self.config.sources.describe(first);
+        self.err(
+            Diagnostic::error(format!("Duplicate {what}"))
+                .with_detail(format!("{what} was already declared at {where_first}; names must be unique."))
+                .at(loc)
+                .with_related("first declared here", first.clone()),
+        );
+    }
+
+    fn bool_arg(&mut self, e: &Expr, name: &str) -> bool {
+        literal_bool(e, name).unwrap_or_else(|d| {
+            self.err(d);
+            false
+        })
+    }
+
+    fn string_arg(&mut self, e: &Expr, name: &str) -> Option<String> {
+        literal_string(e, name).map_err(|d| self.err(d)).ok()
+    }
+
+    // ---- resource / data -------------------------------------------------
+
+    fn resource(&mut self, block: hs::Block, mode: ResourceMode, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["type", "name"]) else { return };
+        let [ty, name] = <[String; 2]>::try_from(labels).unwrap_or_default();
+        let loc = header_loc(file, &block);
+        let mut res = Resource {
+            mode,
+            ty,
+            name,
+            provider: None,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            body: Body::default(),
+            loc: loc.clone(),
+        };
+        let mut count_loc = None;
+        let mut lifecycle_loc: Option<SourceLoc> = None;
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let attr_loc = loc_of(file, &attr);
+                    match attr.key.as_str() {
+                        "count" => {
+                            count_loc = Some(attr_loc);
+                            res.count = Some(expr(file, attr.value));
+                        }
+                        "for_each" => {
+                            res.for_each = Some(expr(file, attr.value));
+                        }
+                        "depends_on" => {
+                            let e = expr(file, attr.value);
+                            res.depends_on = references(&e, &mut self.diags);
+                        }
+                        "provider" => {
+                            let e = expr(file, attr.value);
+                            res.provider = self.provider_ref(&e);
+                        }
+                        _ => insert_attribute(&mut res.body, attr, file),
+                    }
+                }
+                Structure::Block(nested) if nested.ident.as_str() == "lifecycle" => {
+                    let nested_loc = loc_of(file, &nested.ident);
+                    if let Some(first) = &lifecycle_loc {
+                        let first = first.clone();
+                        self.duplicate("lifecycle block", nested_loc, &first);
+                        continue;
+                    }
+                    lifecycle_loc = Some(nested_loc);
+                    res.lifecycle = self.lifecycle(nested, file);
+                }
+                Structure::Block(nested) => res.body.blocks.push(nested_block(nested, file)),
+            }
+        }
+        if let (Some(count_loc), Some(for_each)) = (count_loc, &res.for_each) {
+            self.err(
+                Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
+                    .with_detail(
+                        "The \"count\" and \"for_each\" meta-arguments are mutually exclusive; only one may be set per resource.",
+                    )
+                    .at(for_each.loc())
+                    .with_related("count is set here", count_loc),
+            );
+        }
+        let key = (res.mode, res.ty.clone(), res.name.clone());
+        if let Some(first) = self.resource_locs.get(&key).cloned() {
+            let prefix = if res.mode == ResourceMode::Data { "data." } else { "" };
+            let what = format!("resource \"{prefix}{}.{}\"", res.ty, res.name);
+            self.duplicate(&what, loc, &first);
+            return;
+        }
+        self.resource_locs.insert(key, loc);
+        self.config.resources.push(res);
+    }
+
+    /// `provider = aws` or `provider = aws.west`.
+    fn provider_ref(&mut self, e: &Expr) -> Option<String> {
+        match static_path(&e.expr).as_deref() {
+            Some([name]) => Some(name.to_string()),
+            Some([name, alias]) => Some(format!("{name}.{alias}")),
+            _ => {
+                self.err(
+                    Diagnostic::error("Invalid provider reference")
+                        .with_detail("Write provider = NAME or NAME.ALIAS without quotes, for example provider = aws.west.")
+                        .at(e.loc()),
+                );
+                None
+            }
+        }
+    }
+
+    fn lifecycle(&mut self, block: hs::Block, file: &Arc<str>) -> Lifecycle {
+        let mut lc = Lifecycle { loc: Some(loc_of(file, &block.ident)), ..Lifecycle::default() };
+        if !block.labels.is_empty() {
+            self.labels(&block, file, &[]);
+        }
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "prevent_destroy" => lc.prevent_destroy = self.bool_arg(&expr(file, attr.value), "prevent_destroy"),
+                    "create_before_destroy" => {
+                        lc.create_before_destroy = self.bool_arg(&expr(file, attr.value), "create_before_destroy")
+                    }
+                    "ignore_changes" => lc.ignore_changes = self.ignore_changes(&expr(file, attr.value)),
+                    _ => self.unsupported_arg("lifecycle", &attr, LIFECYCLE_ARGS, file),
+                },
+                Structure::Block(b) => self.unsupported_block("lifecycle", &b, &[], file),
+            }
+        }
+        lc
+    }
+
+    /// `all`, or a list of attribute names (`tags`, `tags["x"]` → `tags`, legacy `"tags"`).
+    fn ignore_changes(&mut self, e: &Expr) -> IgnoreChanges {
+        if matches!(static_path(&e.expr).as_deref(), Some(["all"])) {
+            return IgnoreChanges::All;
+        }
+        let Expression::Array(items) = &e.expr else {
+            self.err(
+                Diagnostic::error("Invalid ignore_changes")
+                    .with_detail("ignore_changes must be all or a list of attribute names, like [tags, ami].")
+                    .at(e.loc()),
+            );
+            return IgnoreChanges::Attrs(Vec::new());
+        };
+        let mut names = Vec::new();
+        for item in items.iter() {
+            let root = match item {
+                Expression::Variable(v) => Some(v.as_str().to_string()),
+                Expression::Traversal(t) => t.expr.as_variable().map(|v| v.as_str().to_string()),
+                Expression::String(s) => Some(s.value().clone()),
+                _ => None,
+            };
+            match root {
+                Some(name) => names.push(name),
+                None => self.err(
+                    Diagnostic::error("Invalid ignore_changes entry")
+                        .with_detail("Each entry must be an attribute name of this resource, like tags.")
+                        .at(e.loc_of(item)),
+                ),
+            }
+        }
+        IgnoreChanges::Attrs(names)
+    }
+
+    // ---- variable / locals / output ------------------------------------------
+
+    fn variable(&mut self, block: hs::Block, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let name = labels.into_iter().next().unwrap_or_default();
+        let loc = header_loc(file, &block);
+        let mut var = Variable {
+            name: name.clone(),
+            ty: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+            loc: loc.clone(),
+        };
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "type" => var.ty = Some(expr(file, attr.value)),
+                    "default" => var.default = Some(expr(file, attr.value)),
+                    "description" => var.description = self.string_arg(&expr(file, attr.value), "description"),
+                    "sensitive" => var.sensitive = self.bool_arg(&expr(file, attr.value), "sensitive"),
+                    "nullable" => var.nullable = self.bool_arg(&expr(file, attr.value), "nullable"),
+                    _ => self.unsupported_arg("variable", &attr, VARIABLE_ARGS, file),
+                },
+                Structure::Block(b) if b.ident.as_str() == "validation" => {
+                    if let Some(v) = self.validation(b, file) {
+                        var.validations.push(v);
+                    }
+                }
+                Structure::Block(b) => self.unsupported_block("variable", &b, &["validation"], file),
+            }
+        }
+        if let Some(first) = self.config.variables.get(&name).map(|v| v.loc.clone()) {
+            self.duplicate(&format!("variable \"{name}\""), loc, &first);
+            return;
+        }
+        self.config.variables.insert(name, var);
+    }
+
+    fn validation(&mut self, block: hs::Block, file: &Arc<str>) -> Option<VariableValidation> {
+        let loc = loc_of(file, &block.ident);
+        let mut condition = None;
+        let mut error_message = None;
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "condition" => condition = Some(expr(file, attr.value)),
+                    "error_message" => error_message = Some(expr(file, attr.value)),
+                    _ => self.unsupported_arg("validation", &attr, VALIDATION_ARGS, file),
+                },
+                Structure::Block(b) => self.unsupported_block("validation", &b, &[], file),
+            }
+        }
+        match (condition, error_message) {
+            (Some(condition), Some(error_message)) => Some(VariableValidation { condition, error_message, loc }),
+            (c, _) => {
+                let missing = if c.is_none() { "condition" } else { "error_message" };
+                self.err(missing_arg("validation", missing, loc));
+                None
+            }
+        }
+    }
+
+    fn locals(&mut self, block: hs::Block, file: &Arc<str>) {
+        if !block.labels.is_empty() {
+            self.labels(&block, file, &[]);
+        }
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let name = attr.key.as_str().to_string();
+                    let loc = loc_of(file, &attr);
+                    if let Some(first) = self.config.locals.get(&name).map(|l| l.loc.clone()) {
+                        self.duplicate(&format!("local value \"{name}\""), loc, &first);
+                        continue;
+                    }
+                    let local = Local { name: name.clone(), expr: expr(file, attr.value), loc };
+                    self.config.locals.insert(name, local);
+                }
+                Structure::Block(b) => {
+                    self.err(
+                        Diagnostic::error(format!("Unexpected block \"{}\" in locals", b.ident.as_str()))
+                            .with_detail("A locals block holds only NAME = EXPRESSION arguments.")
+                            .at(loc_of(file, &b.ident)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn output(&mut self, block: hs::Block, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let name = labels.into_iter().next().unwrap_or_default();
+        let loc = header_loc(file, &block);
+        let mut value = None;
+        let mut description = None;
+        let mut sensitive = false;
+        let mut depends_on = Vec::new();
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "value" => value = Some(expr(file, attr.value)),
+                    "description" => description = self.string_arg(&expr(file, attr.value), "description"),
+                    "sensitive" => sensitive = self.bool_arg(&expr(file, attr.value), "sensitive"),
+                    "depends_on" => depends_on = references(&expr(file, attr.value), &mut self.diags),
+                    _ => self.unsupported_arg("output", &attr, OUTPUT_ARGS, file),
+                },
+                Structure::Block(b) => self.unsupported_block("output", &b, &[], file),
+            }
+        }
+        let Some(value) = value else {
+            self.err(missing_arg("output", "value", loc));
+            return;
+        };
+        if let Some(first) = self.config.outputs.get(&name).map(|o| o.loc.clone()) {
+            self.duplicate(&format!("output \"{name}\""), loc, &first);
+            return;
+        }
+        self.config.outputs.insert(name.clone(), Output { name, value, description, sensitive, depends_on, loc });
+    }
+
+    // ---- provider / backend / terraform ----------------------------------------
+
+    fn provider(&mut self, block: hs::Block, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let name = labels.into_iter().next().unwrap_or_default();
+        let loc = header_loc(file, &block);
+        let mut body = Body::default();
+        let mut alias = None;
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "alias" => {
+                    let e = expr(file, attr.value);
+                    alias = self.string_arg(&e, "alias");
+                    if let Some(a) = &alias {
+                        if !is_identifier(a) {
+                            self.err(
+                                Diagnostic::error(format!("Invalid provider alias \"{a}\""))
+                                    .with_detail(IDENTIFIER_RULE)
+                                    .at(e.loc()),
+                            );
+                        }
+                    }
+                }
+                Structure::Attribute(attr) => insert_attribute(&mut body, attr, file),
+                Structure::Block(b) => body.blocks.push(nested_block(b, file)),
+            }
+        }
+        let key = match &alias {
+            Some(a) => format!("{name}.{a}"),
+            None => name.clone(),
+        };
+        if let Some(first) = self.config.providers.get(&key).map(|p| p.loc.clone()) {
+            self.duplicate(&format!("provider configuration \"{key}\""), loc, &first);
+            return;
+        }
+        self.config.providers.insert(key, ProviderBlock { name, alias, body, loc });
+    }
+
+    fn backend(&mut self, block: hs::Block, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["kind"]) else { return };
+        let kind = labels.into_iter().next().unwrap_or_default();
+        let loc = header_loc(file, &block);
+        if let Some(first) = self.config.backend.as_ref().map(|b| b.loc.clone()) {
+            let where_first = self.config.sources.describe(&first);
+            self.err(
+                Diagnostic::error("Duplicate backend configuration")
+                    .with_detail(format!("A configuration has at most one backend; the first is at {where_first}."))
+                    .at(loc)
+                    .with_related("first backend", first),
+            );
+            return;
+        }
+        let body = convert_body(block.body, file);
+        self.config.backend = Some(BackendBlock { kind, body, loc });
+    }
+
+    /// Terraform's `terraform { backend "s3" { … } }`; version constraints are accepted and ignored.
+    fn terraform(&mut self, block: hs::Block, file: &Arc<str>) {
+        if !block.labels.is_empty() {
+            self.labels(&block, file, &[]);
+        }
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "required_version" => {}
+                Structure::Attribute(attr) => self.unsupported_arg("terraform", &attr, &["required_version"], file),
+                Structure::Block(b) if b.ident.as_str() == "backend" => self.backend(b, file),
+                Structure::Block(b) if b.ident.as_str() == "required_providers" => {}
+                Structure::Block(b) => self.unsupported_block("terraform", &b, &["backend", "required_providers"], file),
+            }
+        }
+    }
+}
+
+fn missing_arg(kind: &str, arg: &str, loc: SourceLoc) -> Diagnostic {
+    Diagnostic::error(format!("Missing required argument \"{arg}\""))
+        .with_detail(format!("A {kind} block must set \"{arg}\"."))
+        .at(loc)
+}
+
+fn insert_attribute(body: &mut Body, attr: hs::Attribute, file: &Arc<str>) {
+    let name = attr.key.as_str().to_string();
+    let loc = loc_of(file, &attr);
+    // hcl_edit already rejects a key set twice in one body.
+    body.attributes.insert(name.clone(), Attribute { name, expr: expr(file, attr.value), loc });
+}
+
+fn nested_block(block: hs::Block, file: &Arc<str>) -> NestedBlock {
+    NestedBlock {
+        ty: block.ident.as_str().to_string(),
+        labels: block.labels.iter().map(|l| l.as_str().to_string()).collect(),
+        loc: header_loc(file, &block),
+        body: convert_body(block.body, file),
+    }
+}
+
+/// A free-form body: attributes and nested blocks, recursively.
+fn convert_body(body: hs::Body, file: &Arc<str>) -> Body {
+    let mut out = Body::default();
+    for structure in body {
+        match structure {
+            Structure::Attribute(attr) => insert_attribute(&mut out, attr, file),
+            Structure::Block(b) => out.blocks.push(nested_block(b, file)),
+        }
+    }
+    out
+}
+
