@@ -4,6 +4,9 @@
 
 pub mod apply_eval;
 pub mod plan;
+pub mod render;
+pub mod json;
+pub mod codec;
 
 pub use apply_eval::{ApplyEvaluator, InstanceValues};
 pub use plan::*;
