@@ -7,6 +7,12 @@ use contin_planner::Action;
 use contin_types::ResourceAddr;
 use std::time::Duration;
 
+mod graph;
+mod run;
+mod values;
+#[cfg(test)]
+mod tests;
+
 /// What happened during apply, for the CLI to render.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplyEvent {
@@ -40,22 +46,53 @@ impl Default for ApplyOptions {
     }
 }
 
-// To be implemented (executor task) with exactly this entry point:
-//
-// pub struct ApplyOutcome {
-//     pub state: contin_state::State,          // final state as persisted
-//     pub failed: Vec<(ResourceAddr, String)>, // error text names the address
-//     pub skipped: Vec<ResourceAddr>,
-//     pub cancelled: bool,
-//     pub persist_error: Option<String>,       // a checkpoint write failed (lost lock, conflict)
-// }
-// pub async fn apply(
-//     plan: &contin_planner::Plan,
-//     prior: contin_state::State,
-//     providers: &std::collections::BTreeMap<String, std::sync::Arc<dyn contin_provider::Provider>>,
-//     backend: std::sync::Arc<dyn contin_state::Backend>,
-//     evaluator: std::sync::Arc<dyn contin_planner::ApplyEvaluator>,
-//     reporter: std::sync::Arc<dyn Reporter>,
-//     opts: &ApplyOptions,
-//     cancel: tokio_util::sync::CancellationToken,
-// ) -> ApplyOutcome
+/// The result of an apply.
+#[derive(Debug)]
+pub struct ApplyOutcome {
+    /// Final state as persisted. When `persist_error` is set and the last
+    /// save failed too, this is the unsaved working state (for the CLI to
+    /// offer writing it elsewhere).
+    pub state: contin_state::State,
+    /// Failed changes; the error text names the address.
+    pub failed: Vec<(ResourceAddr, String)>,
+    /// Changes not (fully) applied because a dependency failed, apply was
+    /// cancelled, or a checkpoint could not be written.
+    pub skipped: Vec<ResourceAddr>,
+    /// The cancellation token fired during apply.
+    pub cancelled: bool,
+    /// A checkpoint write failed (lost lock, conflict, IO). Work stopped at
+    /// that point; the message says whether the final save succeeded.
+    pub persist_error: Option<String>,
+    /// Evaluating the outputs failed; `state.outputs` kept its prior value.
+    pub outputs_error: Option<String>,
+}
+
+impl ApplyOutcome {
+    /// True when everything planned was applied and saved.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && !self.cancelled
+            && self.persist_error.is_none()
+            && self.outputs_error.is_none()
+    }
+}
+
+/// Applies `plan` on top of `prior` (the state the plan was made against;
+/// `prior.serial == 0` means nothing has been stored yet, so the first write
+/// passes `expected_serial = None`). The caller holds the backend lock and
+/// has checked that the plan is not stale. Never panics on input; every
+/// problem ends up in the outcome.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    plan: &contin_planner::Plan,
+    prior: contin_state::State,
+    providers: &std::collections::BTreeMap<String, std::sync::Arc<dyn contin_provider::Provider>>,
+    backend: std::sync::Arc<dyn contin_state::Backend>,
+    evaluator: std::sync::Arc<dyn contin_planner::ApplyEvaluator>,
+    reporter: std::sync::Arc<dyn Reporter>,
+    opts: &ApplyOptions,
+    cancel: tokio_util::sync::CancellationToken,
+) -> ApplyOutcome {
+    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel).execute().await
+}
