@@ -173,7 +173,7 @@ impl Parser {
     fn unsupported_block(&mut self, kind: &str, block: &hs::Block, valid: &[&str], file: &Arc<str>) {
         let name = block.ident.as_str();
         let detail = if valid.is_empty() {
-            format!("A {kind} block has no nested blocks.")
+            format!("Nested blocks are not allowed in a {kind} block.")
         } else {
             valid_choices_detail(&format!("Valid nested blocks of a {kind} block are"), name, valid)
         };
@@ -550,7 +550,7 @@ impl Parser {
 
 fn missing_arg(kind: &str, arg: &str, loc: SourceLoc) -> Diagnostic {
     Diagnostic::error(format!("Missing required argument \"{arg}\""))
-        .with_detail(format!("A {kind} block must set \"{arg}\"."))
+        .with_detail(format!("Every {kind} block must set \"{arg}\"."))
         .at(loc)
 }
 
