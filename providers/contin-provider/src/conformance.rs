@@ -44,11 +44,19 @@ pub struct LifecycleCase {
     pub ty: String,
     pub create: Value,
     pub update: Value,
+    /// The object lives only in state (`null_resource`): `read` returns the
+    /// state and cannot observe a deletion, so "read after delete → None" is skipped.
+    pub state_only: bool,
 }
 
 impl LifecycleCase {
     pub fn new(ty: impl Into<String>, create: Value, update: Value) -> Self {
-        LifecycleCase { ty: ty.into(), create, update }
+        LifecycleCase { ty: ty.into(), create, update, state_only: false }
+    }
+    /// Marks the case as a state-only resource (see `state_only`).
+    pub fn state_only(mut self) -> Self {
+        self.state_only = true;
+        self
     }
 }
 
@@ -252,6 +260,7 @@ pub async fn check_lifecycle(provider: &dyn Provider, case: &LifecycleCase) -> R
     }
     match provider.read(ty, &current).await {
         Ok(None) => {}
+        Ok(Some(_)) if case.state_only => {}
         Ok(Some(v)) => return fail("read after delete", format!("object still exists: {v:?}")),
         Err(e) => return fail("read after delete", e.to_string()),
     }

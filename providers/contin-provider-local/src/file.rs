@@ -1,0 +1,218 @@
+//! `local_file`: a file really written to disk, read back for drift, with
+//! Terraform's attribute names and digests (`id` = hex SHA-1 of the content).
+
+use crate::{attr, attr_str, with_attr};
+use base64::Engine;
+use contin_provider::{AttrSchema, AttrType, BlockSchema, ProviderError};
+use contin_types::{Diagnostic, Diagnostics, Value};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
+use std::path::Path;
+
+const DEFAULT_PERMISSION: &str = "0777";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Attributes computed from the content, in addition to `id`.
+const DIGESTS: [&str; 6] =
+    ["content_md5", "content_sha1", "content_sha256", "content_base64sha256", "content_sha512", "content_base64sha512"];
+
+pub(crate) fn resource_schema() -> BlockSchema {
+    use AttrType as T;
+    let mut b = BlockSchema::default()
+        .attr("filename", AttrSchema::required(T::String).force_new().describe("path of the file; relative to the working directory"))
+        .attr("content", AttrSchema::optional(T::String).force_new().describe("UTF-8 content; exactly one of content, content_base64"))
+        .attr("content_base64", AttrSchema::optional(T::String).force_new().describe("base64-encoded binary content"))
+        .attr("file_permission", AttrSchema::optional_computed(T::String).force_new().describe("octal mode, default \"0777\" (umask applies)"))
+        .attr(
+            "directory_permission",
+            AttrSchema::optional_computed(T::String).force_new().describe("octal mode of created parent directories, default \"0777\""),
+        )
+        .attr("id", AttrSchema::computed(T::String).describe("hex SHA-1 of the content"));
+    for d in DIGESTS {
+        b = b.attr(d, AttrSchema::computed(T::String));
+    }
+    b
+}
+
+pub(crate) fn data_schema() -> BlockSchema {
+    use AttrType as T;
+    let mut b = BlockSchema::default()
+        .attr("filename", AttrSchema::required(T::String))
+        .attr("content", AttrSchema::computed(T::String))
+        .attr("content_base64", AttrSchema::computed(T::String))
+        .attr("id", AttrSchema::computed(T::String));
+    for d in DIGESTS {
+        b = b.attr(d, AttrSchema::computed(T::String));
+    }
+    b
+}
+
+/// Fills the permission defaults, so the plan shows them known.
+pub(crate) fn with_defaults(desired: &Value) -> Value {
+    let mut v = desired.clone();
+    for a in ["file_permission", "directory_permission"] {
+        if attr(&v, a).is_none() {
+            v = with_attr(v, a, Value::string(DEFAULT_PERMISSION));
+        }
+    }
+    v
+}
+
+fn parse_mode(s: &str) -> Option<u32> {
+    let ok_len = matches!(s.len(), 3 | 4);
+    if ok_len && s.chars().all(|c| ('0'..='7').contains(&c)) {
+        u32::from_str_radix(s, 8).ok()
+    } else {
+        None
+    }
+}
+
+pub(crate) fn validate(cfg: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let content = attr(cfg, "content").is_some();
+    let b64 = attr(cfg, "content_base64");
+    match (content, b64.is_some()) {
+        (true, true) => d.push(
+            Diagnostic::error("Conflicting content arguments")
+                .with_detail("local_file: set only one of \"content\" and \"content_base64\"."),
+        ),
+        (false, false) => d.push(
+            Diagnostic::error("Missing content")
+                .with_detail("local_file: exactly one of \"content\" or \"content_base64\" must be set (content = \"\" for an empty file)."),
+        ),
+        _ => {}
+    }
+    if let Some(Value::String(s)) = b64.map(Value::unmarked) {
+        if B64.decode(s).is_err() {
+            d.push(Diagnostic::error("Invalid content_base64").with_detail("local_file: content_base64 is not valid base64."));
+        }
+    }
+    for a in ["file_permission", "directory_permission"] {
+        if let Some(s) = attr_str(cfg, a) {
+            if parse_mode(s).is_none() {
+                d.push(
+                    Diagnostic::error(format!("Invalid {a}"))
+                        .with_detail(format!("local_file: {a} = {s:?} must be a 3 or 4 digit octal mode such as \"0644\".")),
+                );
+            }
+        }
+    }
+    d
+}
+
+/// `id` and every digest attribute of some content.
+fn digests(bytes: &[u8]) -> [(&'static str, String); 7] {
+    let sha256 = Sha256::digest(bytes);
+    let sha512 = Sha512::digest(bytes);
+    let sha1 = hex::encode(Sha1::digest(bytes));
+    [
+        ("id", sha1.clone()),
+        ("content_md5", hex::encode(Md5::digest(bytes))),
+        ("content_sha1", sha1),
+        ("content_sha256", hex::encode(sha256)),
+        ("content_base64sha256", B64.encode(sha256)),
+        ("content_sha512", hex::encode(sha512)),
+        ("content_base64sha512", B64.encode(sha512)),
+    ]
+}
+
+fn with_digests(mut v: Value, bytes: &[u8]) -> Value {
+    for (k, d) in digests(bytes) {
+        v = with_attr(v, k, Value::String(d));
+    }
+    v
+}
+
+fn filename(v: &Value) -> Result<&str, ProviderError> {
+    attr_str(v, "filename").ok_or_else(|| ProviderError::Invalid("local_file: filename is required".into()))
+}
+
+fn content_bytes(v: &Value) -> Result<Vec<u8>, ProviderError> {
+    if let Some(b64) = attr_str(v, "content_base64") {
+        return B64.decode(b64).map_err(|e| ProviderError::Invalid(format!("local_file: content_base64: {e}")));
+    }
+    Ok(attr_str(v, "content").unwrap_or_default().as_bytes().to_vec())
+}
+
+fn mode_of(v: &Value, name: &str) -> Result<u32, ProviderError> {
+    let s = attr_str(v, name).unwrap_or(DEFAULT_PERMISSION);
+    parse_mode(s).ok_or_else(|| ProviderError::Invalid(format!("local_file: {name} = {s:?} is not an octal mode")))
+}
+
+fn io_err(what: &str, path: &str, e: std::io::Error) -> ProviderError {
+    ProviderError::Failed(format!("local_file: cannot {what} {path}: {e}"))
+}
+
+pub(crate) async fn create(planned: &Value) -> Result<Value, ProviderError> {
+    let path = filename(planned)?;
+    let bytes = content_bytes(planned)?;
+    let file_mode = mode_of(planned, "file_permission")?;
+    let dir_mode = mode_of(planned, "directory_permission")?;
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut b = tokio::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        b.mode(dir_mode);
+        b.create(dir).await.map_err(|e| io_err("create the directory of", path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file_mode, dir_mode);
+    let mut opts = tokio::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    // Like Terraform (os.WriteFile): the mode applies on creation, under the umask.
+    #[cfg(unix)]
+    opts.mode(file_mode);
+    let mut f = opts.open(path).await.map_err(|e| io_err("create", path, e))?;
+    tokio::io::AsyncWriteExt::write_all(&mut f, &bytes).await.map_err(|e| io_err("write", path, e))?;
+    tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(|e| io_err("write", path, e))?;
+    let mut v = with_digests(planned.clone(), &bytes);
+    // Optional+computed attributes left unknown by a plan get their defaults.
+    for a in ["file_permission", "directory_permission"] {
+        if attr(&v, a).is_none_or(Value::is_unknown) {
+            v = with_attr(v, a, Value::string(DEFAULT_PERMISSION));
+        }
+    }
+    Ok(v)
+}
+
+/// `None` when the file is gone; the current content (and digests) when it
+/// changed out of band, so the plan shows the drift and replaces the file.
+pub(crate) async fn read(state: &Value) -> Result<Option<Value>, ProviderError> {
+    let path = filename(state)?;
+    let bytes = match tokio::fs::read(path).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("read", path, e)),
+    };
+    let sha1 = hex::encode(Sha1::digest(&bytes));
+    if attr_str(state, "id") == Some(sha1.as_str()) {
+        return Ok(Some(state.clone()));
+    }
+    let v = if attr(state, "content_base64").is_some() {
+        with_attr(state.clone(), "content_base64", Value::String(B64.encode(&bytes)))
+    } else {
+        with_attr(state.clone(), "content", Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Ok(Some(with_digests(v, &bytes)))
+}
+
+pub(crate) async fn delete(prior: &Value) -> Result<(), ProviderError> {
+    let path = filename(prior)?;
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err("delete", path, e)),
+    }
+}
+
+pub(crate) async fn read_data(cfg: &Value) -> Result<Value, ProviderError> {
+    let path = filename(cfg)?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| io_err("read", path, e))?;
+    let v = Value::map([
+        ("filename", Value::string(path)),
+        ("content", Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        ("content_base64", Value::String(B64.encode(&bytes))),
+    ]);
+    Ok(with_digests(v, &bytes))
+}
