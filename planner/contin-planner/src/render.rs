@@ -291,6 +291,13 @@ impl Renderer {
                 }
                 self.line(indent, Sym::None, &format!("]{suffix}"));
             }
+            Value::String(text) if text.contains('\n') => {
+                self.line(indent, head, &format!("{label}<<-EOT{note}"));
+                for l in text.lines() {
+                    self.line(indent + 4, Sym::None, l);
+                }
+                self.line(indent, Sym::None, &format!("EOT{suffix}"));
+            }
             other => self.line(indent, head, &format!("{label}{}{suffix}{note}", scalar(other))),
         }
     }
@@ -359,6 +366,18 @@ impl Renderer {
                 self.line(indent, Sym::Update, &format!("{label}[{note}"));
                 self.set_children(indent + 4, bs, as_, path);
                 self.line(indent, Sym::None, &format!("]{elem_suffix}"));
+            }
+            (Value::String(bs), Value::String(as_)) if bs.contains('\n') || as_.contains('\n') => {
+                self.line(indent, Sym::Update, &format!("{label}<<-EOT{note}"));
+                let (bl, al): (Vec<&str>, Vec<&str>) = (bs.lines().collect(), as_.lines().collect());
+                for op in lcs_ops(&bl, &al) {
+                    match op {
+                        ListOp::Keep(j) => self.line(indent + 4, Sym::None, al[j]),
+                        ListOp::Delete(i) => self.line(indent + 4, Sym::Delete, bl[i]),
+                        ListOp::Insert(j) | ListOp::Change(_, j) => self.line(indent + 4, Sym::Create, al[j]),
+                    }
+                }
+                self.line(indent, Sym::None, &format!("EOT{elem_suffix}"));
             }
             _ if is_scalar(b) && is_scalar(a) => {
                 let text = format!("{label}{} -> {}{elem_suffix}{note}", scalar(b), scalar(a));
@@ -495,6 +514,11 @@ enum ListOp {
 }
 
 fn list_ops(b: &[Value], a: &[Value]) -> Vec<ListOp> {
+    pair_changes(lcs_ops(b, a), b, a)
+}
+
+/// Keep/Delete/Insert steps turning `b` into `a` (longest common subsequence).
+fn lcs_ops<T: PartialEq>(b: &[T], a: &[T]) -> Vec<ListOp> {
     let mut raw = Vec::new();
     if b.len().saturating_mul(a.len()) > LCS_LIMIT {
         for k in 0..b.len().max(a.len()) {
@@ -523,16 +547,17 @@ fn list_ops(b: &[Value], a: &[Value]) -> Vec<ListOp> {
                 raw.push(ListOp::Keep(j));
                 i += 1;
                 j += 1;
-            } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-                raw.push(ListOp::Insert(j));
-                j += 1;
-            } else {
+            } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+                // Deletes first on ties, like Terraform.
                 raw.push(ListOp::Delete(i));
                 i += 1;
+            } else {
+                raw.push(ListOp::Insert(j));
+                j += 1;
             }
         }
     }
-    pair_changes(raw, b, a)
+    raw
 }
 
 /// Turns runs of deletes followed by inserts of the same shape into `Change`s.

@@ -353,3 +353,32 @@ fn sensitive_length_never_leaks() {
     assert!(!text.contains("\"b\""), "{text}");
     assert!(!text.contains("element"), "{text}");
 }
+
+#[test]
+fn multiline_strings_as_heredocs() {
+    let create = change(
+        "local_file.new",
+        Action::Create,
+        None,
+        Some(Value::map([("content", s("line1\nline2\n")), ("filename", s("out/new.txt"))])),
+    );
+    let update = change(
+        "local_file.cfg",
+        Action::Update,
+        Some(Value::map([("content", s("a\nb\nc\n")), ("id", s("h1"))])),
+        Some(Value::map([("content", s("a\nB\nc\nd\n")), ("id", Value::Unknown)])),
+    );
+    let text = render_plan(&plan(vec![create, update]), false);
+    assert!(text.contains("      + content  = <<-EOT\n            line1\n            line2\n        EOT\n"), "{text}");
+    assert!(text.contains("          - b\n          + B\n"), "{text}");
+    let p = plan(vec![
+        change("local_file.new", Action::Create, None, Some(Value::map([("content", s("line1\nline2\n"))]))),
+        change(
+            "local_file.cfg",
+            Action::Update,
+            Some(Value::map([("content", s("a\nb\nc\n")), ("id", s("h1"))])),
+            Some(Value::map([("content", s("a\nB\nc\nd\n")), ("id", Value::Unknown)])),
+        ),
+    ]);
+    snapshot("multiline", &p);
+}
