@@ -165,17 +165,16 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
         }
     }
 
-    for n in 0..nodes.len() {
-        let mut succ = std::mem::take(&mut nodes[n].succ);
-        succ.sort_unstable();
-        succ.dedup();
-        nodes[n].succ = succ;
-    }
-    for n in 0..nodes.len() {
-        for s in 0..nodes[n].succ.len() {
-            let t = nodes[n].succ[s];
-            nodes[t].preds += 1;
+    let mut preds = vec![0usize; nodes.len()];
+    for node in &mut nodes {
+        node.succ.sort_unstable();
+        node.succ.dedup();
+        for &t in &node.succ {
+            preds[t] += 1;
         }
+    }
+    for (node, p) in nodes.iter_mut().zip(preds) {
+        node.preds = p;
     }
     ApplyGraph { nodes, change_nodes, cbd }
 }

@@ -416,7 +416,7 @@ impl<'p> Run<'p> {
                     None => (Vec::new(), 1),
                 };
                 if let Some(block) = self.schema_block(&change.provider, addr) {
-                    schema_sensitive_paths(&block, &value, &mut Vec::new(), &mut paths);
+                    schema_sensitive_paths(block, &value, &mut Vec::new(), &mut paths);
                 }
                 paths.sort();
                 paths.dedup();
@@ -438,15 +438,16 @@ impl<'p> Run<'p> {
         }
     }
 
-    fn schema_block(&mut self, provider: &str, addr: &ResourceAddr) -> Option<contin_provider::BlockSchema> {
+    /// The schema of one resource type; each provider's schema is fetched once.
+    fn schema_block(&mut self, provider: &str, addr: &ResourceAddr) -> Option<&contin_provider::BlockSchema> {
         if !self.schemas.contains_key(provider) {
             let p = self.providers.get(provider)?;
             self.schemas.insert(provider.to_string(), p.schema());
         }
         let schema = self.schemas.get(provider)?;
         match addr.mode {
-            ResourceMode::Managed => schema.resources.get(&addr.ty).cloned(),
-            ResourceMode::Data => schema.data_sources.get(&addr.ty).cloned(),
+            ResourceMode::Managed => schema.resources.get(&addr.ty),
+            ResourceMode::Data => schema.data_sources.get(&addr.ty),
         }
     }
 
@@ -578,6 +579,8 @@ impl<'p> Run<'p> {
         if persist_error.is_some() && self.state.serial != self.ckpt.persisted_serial {
             self.state.serial = self.ckpt.persisted_serial;
         }
+        self.failed.sort_by(|a, b| a.0.cmp(&b.0));
+        self.skipped.sort();
         ApplyOutcome {
             state: self.state,
             failed: self.failed,

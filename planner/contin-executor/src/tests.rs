@@ -500,7 +500,7 @@ async fn cancellation_finishes_in_flight_and_starts_nothing_new() {
     assert!(h.events.all().contains(&ApplyEvent::Cancelling));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_zero_latency_changes_checkpoint_rarely_and_fast() {
     let mut h = Harness::new(TestProvider::default());
     h.opts.parallelism = 50;
@@ -640,4 +640,41 @@ async fn data_source_read_and_conflict_on_moved_state() {
     assert!(out.state.resources.contains_key(&ResourceAddr::data("test_data", "x")));
     let err = out.persist_error.expect("conflict reported");
     assert!(err.contains("expected serial Some(5), found Some(6)"), "{err}");
+}
+
+#[tokio::test]
+async fn dependency_cycle_is_reported_not_hung() {
+    let h = Harness::new(TestProvider::default());
+    let plan = plan_of(vec![change("a", Action::Create, &["b"]), change("b", Action::Create, &["a"]), change("c", Action::Create, &[])]);
+    let out = h.apply(&plan, State::new()).await;
+    assert_eq!(out.failed.len(), 1, "{out:?}");
+    assert!(out.failed[0].1.contains("dependency cycle"), "{}", out.failed[0].1);
+    assert_eq!(out.skipped.len(), 1);
+    assert!(h.stored().resources.contains_key(&addr("c")));
+}
+
+#[test]
+fn create_before_destroy_propagates_to_replaced_dependencies() {
+    // x (cbd) depends on y (replace, no cbd): y must become cbd, else
+    // create(x) → create(y) → destroy(y) → destroy(old x) → create(x) cycles.
+    let mut x = change("x", Action::Replace, &["y"]);
+    x.create_before_destroy = true;
+    let y = change("y", Action::Replace, &[]);
+    let plan = plan_of(vec![x, y]);
+    let g = crate::graph::build(&plan, &State::new());
+    assert_eq!(g.cbd, vec![true, true]);
+    // Kahn's algorithm consumes every node: no cycle.
+    let mut preds: Vec<usize> = g.nodes.iter().map(|n| n.preds).collect();
+    let mut queue: Vec<usize> = (0..preds.len()).filter(|&n| preds[n] == 0).collect();
+    let mut seen = 0;
+    while let Some(n) = queue.pop() {
+        seen += 1;
+        for &s in &g.nodes[n].succ {
+            preds[s] -= 1;
+            if preds[s] == 0 {
+                queue.push(s);
+            }
+        }
+    }
+    assert_eq!(seen, 4);
 }
