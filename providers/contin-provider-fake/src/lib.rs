@@ -181,7 +181,14 @@ fn result_of(v: &Value) -> Value {
     Value::String(format!("r-{}", digest(&[attr(v, "name"), attr(v, "value")])))
 }
 
-fn resource_schema() -> BlockSchema {
+/// Built once: `plan_change` runs for every instance of large plans.
+static RESOURCE_SCHEMA: std::sync::LazyLock<BlockSchema> = std::sync::LazyLock::new(build_resource_schema);
+
+fn resource_schema() -> &'static BlockSchema {
+    &RESOURCE_SCHEMA
+}
+
+fn build_resource_schema() -> BlockSchema {
     use AttrType as T;
     let strings = || T::Map(Box::new(T::String));
     BlockSchema::default()
@@ -225,7 +232,7 @@ impl Provider for FakeProvider {
                 .attr("store", AttrSchema::optional(AttrType::String).describe("JSON file persisting the fake cloud")),
             ..ProviderSchema::default()
         };
-        s.resources.insert(RESOURCE.into(), resource_schema());
+        s.resources.insert(RESOURCE.into(), resource_schema().clone());
         s.data_sources.insert(DATA.into(), data_schema());
         s
     }
@@ -286,12 +293,12 @@ impl Provider for FakeProvider {
                 diagnostics: Diagnostic::error(format!("unsupported resource type {ty:?}")).into(),
             };
         }
-        let mut change = plan_change_from_schema(&resource_schema(), prior, desired);
+        let mut change = plan_change_from_schema(resource_schema(), prior, desired);
         // `result` follows name and value: an in-place change to them makes it unknown.
         if let (Some(prior), true) = (prior, change.requires_replace.is_empty()) {
             let moved = ["name", "value"].iter().any(|k| {
-                let p = attr(&change.planned, k);
-                !p.is_some_and(Value::is_wholly_known) || p != attr(prior, k)
+                let planned = attr(&change.planned, k).unwrap_or(&Value::Null);
+                !planned.is_wholly_known() || planned != attr(prior, k).unwrap_or(&Value::Null)
             });
             if moved {
                 change.planned = with_attr(change.planned, "result", Value::Unknown);

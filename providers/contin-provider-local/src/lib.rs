@@ -15,6 +15,7 @@ use contin_provider::{AttrSchema, AttrType, BlockSchema, OpContext, PlannedChang
 use contin_types::value::PathStep;
 use contin_types::{Diagnostic, Diagnostics, Value};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::LazyLock;
 
 pub const LOCAL_FILE: &str = "local_file";
 pub const NULL_RESOURCE: &str = "null_resource";
@@ -59,6 +60,11 @@ pub(crate) fn random_id() -> String {
     (h.finish() >> 1).to_string()
 }
 
+// Built once: `plan_change` runs for every instance.
+static FILE_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(file::resource_schema);
+static NULL_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(null_schema);
+static EXEC_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(exec::schema);
+
 fn null_schema() -> BlockSchema {
     BlockSchema::default()
         .attr(
@@ -96,9 +102,9 @@ impl Provider for LocalProvider {
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
         match ty {
-            LOCAL_FILE => plan_change_from_schema(&file::resource_schema(), prior, &file::with_defaults(desired)),
-            NULL_RESOURCE => plan_change_from_schema(&null_schema(), prior, desired),
-            LOCAL_EXEC => plan_change_from_schema(&exec::schema(), prior, desired),
+            LOCAL_FILE => plan_change_from_schema(&FILE_SCHEMA, prior, &file::with_defaults(desired)),
+            NULL_RESOURCE => plan_change_from_schema(&NULL_SCHEMA, prior, desired),
+            LOCAL_EXEC => plan_change_from_schema(&EXEC_SCHEMA, prior, desired),
             _ => PlannedChange {
                 planned: desired.clone(),
                 requires_replace: Vec::new(),
