@@ -192,3 +192,31 @@ async fn unknown_types_are_refused() {
     let d = p.read_data(DATA, &cfg(&[("input", Value::string("x"))])).await.unwrap();
     assert_eq!(attr(&d, "output"), Some(&Value::string("x")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_mutations_all_reach_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cloud.json");
+    let store_cfg = cfg(&[("store", Value::string(store.to_string_lossy()))]);
+    let p = std::sync::Arc::new(configured(store_cfg.clone()).await);
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let p = p.clone();
+            tokio::spawn(async move { plan_and_create(&p, &changed("name", Value::String(format!("n{i}")))).await })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for t in tasks {
+        created.push(t.await.unwrap().unwrap());
+    }
+    // Every create returned after its object was on disk.
+    let reloaded = configured(store_cfg).await;
+    for v in &created {
+        assert_eq!(reloaded.read(RESOURCE, v).await.unwrap().as_ref(), Some(v));
+    }
+    for v in created.iter().take(10) {
+        p.delete(RESOURCE, v, &ctx()).await.unwrap();
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
+    assert_eq!(doc["objects"].as_object().map(|o| o.len()), Some(40));
+}
