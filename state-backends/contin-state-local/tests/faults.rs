@@ -1,0 +1,241 @@
+//! Fault behaviour of the local backend: corrupt and too-new files are
+//! refused and left untouched, `.backup` tracks the previous state, locks
+//! held by other instances (standing in for other processes) block with a
+//! message naming the holder until released or forced.
+
+use contin_state::codec::{decode, encode};
+use contin_state::conformance::rich_state;
+use contin_state::{Backend, LockInfo, State, StateError, STATE_VERSION};
+use contin_state_local::{LocalBackend, UNREADABLE_LOCK_ID};
+use std::path::{Path, PathBuf};
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("contin.state.json");
+    (dir, path)
+}
+
+fn dir_listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn next(state: &State) -> State {
+    let mut s = state.clone();
+    s.serial += 1;
+    s
+}
+
+#[tokio::test]
+async fn truncated_state_is_corrupt_and_left_byte_for_byte() {
+    let (dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    let s = rich_state("lin".into(), 1);
+    b.persist(&s, None).await.expect("first persist");
+    let full = std::fs::read(&path).expect("read");
+    let truncated = full[..full.len() * 2 / 3].to_vec();
+    std::fs::write(&path, &truncated).expect("truncate");
+    let before = dir_listing(dir.path());
+
+    let err = b.load().await.expect_err("truncated file must not load");
+    let msg = err.to_string();
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
+    assert!(msg.contains(&path.display().to_string()), "names the file: {msg}");
+    assert!(msg.contains("line ") && msg.contains("column "), "names the position: {msg}");
+    assert!(msg.contains("left untouched"), "{msg}");
+
+    // A write over a corrupt file is refused too: nobody could read what we'd replace.
+    let err = b.persist(&next(&s), Some(1)).await.expect_err("no write over a corrupt file");
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
+
+    assert_eq!(std::fs::read(&path).expect("read"), truncated, "corrupt file must stay byte-for-byte the same");
+    assert_eq!(dir_listing(dir.path()), before, "no temp or other files may be left behind");
+}
+
+#[tokio::test]
+async fn empty_and_garbage_files_are_corrupt() {
+    let (_dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    for (content, needle) in [(&b""[..], "empty"), (b"\n", "empty"), (b"not json at all", "line 1 column 2"), (b"{\"version\": 1}", "missing field")] {
+        std::fs::write(&path, content).expect("write");
+        match b.load().await {
+            Err(StateError::Corrupt { location, reason }) => {
+                assert_eq!(location, path.display().to_string());
+                assert!(reason.contains(needle), "{content:?}: reason {reason:?} should contain {needle:?}");
+            }
+            other => panic!("{content:?} must be Corrupt, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).expect("read"), content, "file left as it was");
+    }
+}
+
+#[tokio::test]
+async fn newer_format_version_is_refused_for_read_and_write() {
+    let (dir, path) = setup();
+    let doc = format!(
+        "{{\"version\": {}, \"lineage\": \"lin\", \"serial\": 5, \"resources\": [], \"future\": {{}}}}",
+        STATE_VERSION + 1
+    );
+    std::fs::write(&path, &doc).expect("write");
+    let b = LocalBackend::new(&path);
+    let err = b.load().await.expect_err("too new");
+    assert!(matches!(err, StateError::TooNew { found, supported, .. } if found == STATE_VERSION + 1 && supported == STATE_VERSION));
+    assert!(err.to_string().contains("upgrade contin"), "{err}");
+    let err = b.persist(&rich_state("lin".into(), 6), Some(5)).await.expect_err("no write over a newer format");
+    assert!(matches!(err, StateError::TooNew { .. }), "{err:?}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), doc);
+    assert_eq!(dir_listing(dir.path()), vec!["contin.state.json".to_string()]);
+}
+
+#[tokio::test]
+async fn backup_holds_the_previous_serial() {
+    let (dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    let s1 = rich_state("lin".into(), 1);
+    b.persist(&s1, None).await.expect("persist 1");
+    assert!(!b.backup_path().exists(), "no backup before a second write");
+    let s2 = next(&s1);
+    b.persist(&s2, Some(1)).await.expect("persist 2");
+    let backup = |b: &LocalBackend| decode(&std::fs::read(b.backup_path()).expect("backup exists"), "backup").expect("backup decodes");
+    assert_eq!(backup(&b), s1, "backup is the previous state");
+    let s3 = next(&s2);
+    b.persist(&s3, Some(2)).await.expect("persist 3");
+    assert_eq!(backup(&b).serial, 2);
+    assert_eq!(b.load().await.expect("load"), Some(s3.clone()));
+    // What is on disk is exactly the codec's encoding (one writer format).
+    assert_eq!(std::fs::read(&path).expect("read"), encode(&s3).expect("encode"));
+    assert_eq!(
+        dir_listing(dir.path()),
+        vec!["contin.state.json".to_string(), "contin.state.json.backup".to_string()],
+        "only the state and its backup remain"
+    );
+}
+
+#[tokio::test]
+async fn a_leftover_temp_file_from_a_crash_is_harmless() {
+    let (dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    let s1 = rich_state("lin".into(), 1);
+    b.persist(&s1, None).await.expect("persist");
+    // A crash between writing the temp file and renaming it leaves this behind.
+    let half = &encode(&next(&s1)).expect("encode")[..100];
+    std::fs::write(dir.path().join(".contin.state.json.999.deadbeef.tmp"), half).expect("write");
+    assert_eq!(b.load().await.expect("load"), Some(s1.clone()));
+    b.persist(&next(&s1), Some(1)).await.expect("persist after crash");
+    assert_eq!(b.load().await.expect("load").map(|s| s.serial), Some(2));
+}
+
+#[tokio::test]
+async fn lock_held_by_another_instance_names_the_holder() {
+    let (_dir, path) = setup();
+    let (first, second) = (LocalBackend::new(&path), LocalBackend::new(&path));
+    let mut held = LockInfo::new("apply", &path.display().to_string());
+    held.who = "alice@build-7 (pid 4242)".into();
+    first.lock(&held).await.expect("lock");
+    let err = second.lock(&LockInfo::new("plan", "x")).await.expect_err("second lock refused");
+    let msg = err.to_string();
+    for part in ["alice@build-7 (pid 4242)", "operation apply", held.id.as_str(), held.created.as_str()] {
+        assert!(msg.contains(part), "message should contain {part:?}: {msg}");
+    }
+    // The lock file is plain JSON a human can read.
+    let on_disk: LockInfo =
+        serde_json::from_slice(&std::fs::read(second.lock_path()).expect("lock file")).expect("lock file is LockInfo JSON");
+    assert_eq!(on_disk, held);
+    first.unlock(&held.id).await.expect("unlock");
+    assert!(!first.lock_path().exists(), "unlock removes the lock file");
+}
+
+#[tokio::test]
+async fn stale_lock_file_blocks_until_force_unlock() {
+    let (_dir, path) = setup();
+    let stale = LockInfo::new("apply", &path.display().to_string());
+    {
+        // A process that took the lock and died without releasing it.
+        let crashed = LocalBackend::new(&path);
+        crashed.lock(&stale).await.expect("lock");
+    }
+    let b = LocalBackend::new(&path);
+    for _ in 0..2 {
+        match b.lock(&LockInfo::new("plan", "x")).await {
+            Err(StateError::Locked(h)) => assert_eq!(h.id, stale.id),
+            other => panic!("stale lock must still block, got {other:?}"),
+        }
+    }
+    match b.force_unlock("0000-wrong").await {
+        Err(e @ StateError::Locked(_)) => assert!(e.to_string().contains(&stale.id), "names the actual ID: {e}"),
+        other => panic!("force_unlock with a wrong ID must name the real holder, got {other:?}"),
+    }
+    assert!(b.lock_path().exists(), "a wrong ID removes nothing");
+    b.force_unlock(&stale.id).await.expect("force unlock");
+    let mine = LockInfo::new("plan", "x");
+    b.lock(&mine).await.expect("lock after force unlock");
+    b.unlock(&mine.id).await.expect("unlock");
+}
+
+#[tokio::test]
+async fn unreadable_lock_file_still_locks_and_can_be_forced() {
+    let (_dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    std::fs::write(b.lock_path(), b"{garbage").expect("write");
+    let err = b.lock(&LockInfo::new("apply", "x")).await.expect_err("still locked");
+    let msg = err.to_string();
+    assert!(matches!(&err, StateError::Locked(h) if h.id == UNREADABLE_LOCK_ID), "{err:?}");
+    assert!(msg.contains("unreadable") && msg.contains(&b.lock_path().display().to_string()), "{msg}");
+    assert_eq!(b.lock_holder().await.expect("holder").map(|h| h.id), Some(UNREADABLE_LOCK_ID.to_string()));
+    b.force_unlock(UNREADABLE_LOCK_ID).await.expect("force unlock unreadable");
+    assert_eq!(b.lock_holder().await.expect("holder"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_lockers_exactly_one_wins() {
+    let (_dir, path) = setup();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let b = LocalBackend::new(&path);
+        tasks.push(tokio::spawn(async move {
+            let info = LockInfo::new(&format!("op{i}"), "x");
+            (b.lock(&info).await, info)
+        }));
+    }
+    let mut winners = Vec::new();
+    let mut losers = Vec::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            (Ok(()), info) => winners.push(info),
+            (Err(StateError::Locked(h)), _) => losers.push(h),
+            (Err(e), _) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one locker wins");
+    assert_eq!(losers.len(), 15);
+    for h in &losers {
+        assert_eq!(h.id, winners[0].id, "every loser is told who won (not an empty/unreadable lock)");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_persists_through_one_instance_are_serialized() {
+    let (_dir, path) = setup();
+    let b = std::sync::Arc::new(LocalBackend::new(&path));
+    let base = rich_state("lin".into(), 1);
+    b.persist(&base, None).await.expect("seed");
+    // Eight tasks all claim base serial 1: exactly one may win.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (b, s) = (b.clone(), next(&base));
+        tasks.push(tokio::spawn(async move { b.persist(&s, Some(1)).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(()) => ok += 1,
+            Err(StateError::Conflict { found: Some(2), .. }) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one writer with base serial 1 succeeds");
+}
