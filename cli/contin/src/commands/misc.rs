@@ -1,0 +1,83 @@
+//! `contin init`, `validate`, `graph` and `force-unlock`.
+
+use super::{engine_err, load_workspace, Ctx, DiagnosticsError};
+use crate::args::{ForceUnlockArgs, VarArgs};
+use crate::engine::{self, EngineError};
+use crate::prompt::{self, Answer, EXIT_INTERRUPTED};
+use crate::seams;
+use tokio_util::sync::CancellationToken;
+
+pub async fn init(ctx: &Ctx) -> anyhow::Result<i32> {
+    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    println!("Initializing the backend...");
+    let state = engine::load_state(&ws).await.map_err(engine_err)?;
+    match &state {
+        Some(s) => println!("  {} (serial {}, {} resource instances)", ws.backend.describe(), s.serial, s.resources.len()),
+        None => println!("  {} (no state yet)", ws.backend.describe()),
+    }
+    println!("\nInitializing providers (compiled in)...");
+    for name in ws.providers.keys() {
+        println!("  - {name}");
+    }
+    println!("\n{}", ctx.ui.bold_green("contin has been successfully initialized!"));
+    Ok(0)
+}
+
+pub fn validate(ctx: &Ctx) -> anyhow::Result<i32> {
+    let opts = ctx.load_options(&VarArgs::default());
+    let diags = match engine::validate(&opts) {
+        Ok(d) => d,
+        Err(EngineError::Diagnostics(diags, sources)) => return Err(DiagnosticsError { diags, sources }.into()),
+        Err(EngineError::Other(e)) => return Err(e),
+    };
+    if diags.has_errors() {
+        // The engine returns the sources only with `Err`; render without snippets.
+        return Err(DiagnosticsError { diags, sources: Default::default() }.into());
+    }
+    if !diags.is_empty() {
+        eprint!("{}", seams::render_diagnostics(&diags, &Default::default(), ctx.ui.color));
+    }
+    println!("{}", ctx.ui.bold_green("Success! The configuration is valid."));
+    Ok(0)
+}
+
+pub fn graph(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<i32> {
+    let dot = engine::graph_dot(&ctx.load_options(vars)).map_err(engine_err)?;
+    print!("{dot}");
+    if !dot.ends_with('\n') {
+        println!();
+    }
+    Ok(0)
+}
+
+pub async fn force_unlock(ctx: &Ctx, args: &ForceUnlockArgs) -> anyhow::Result<i32> {
+    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    if let Ok(Some(holder)) = ws.backend.lock_holder().await {
+        println!(
+            "The state lock is held by {} (operation {}, since {}, lock ID {}).",
+            holder.who, holder.operation, holder.created, holder.id
+        );
+    }
+    if !args.force {
+        if !prompt::stdin_is_tty() {
+            anyhow::bail!("refusing to force-unlock without confirmation: standard input is not a terminal; pass --force");
+        }
+        let token = CancellationToken::new();
+        prompt::install_signal_handler(token.clone());
+        let question = "Do you really want to force-unlock?\n  contin will remove the lock on the state.\n  \
+                        This lets other contin commands write the state even though it may still be in use.\n  \
+                        Only 'yes' will be accepted to confirm.";
+        match prompt::confirm(question, &token).await? {
+            Answer::Yes => {}
+            Answer::No => {
+                eprintln!("force-unlock cancelled.");
+                return Ok(1);
+            }
+            Answer::Interrupted => return Ok(EXIT_INTERRUPTED),
+        }
+    }
+    ws.backend.force_unlock(&args.id).await?;
+    println!("{}", ctx.ui.bold_green("contin state has been successfully unlocked!"));
+    println!("The state has been unlocked, and contin commands should now be able to obtain a new lock on it.");
+    Ok(0)
+}

@@ -1,0 +1,55 @@
+//! The calls into crates written in parallel (plan rendering, plan codec,
+//! formatter, lock info, diagnostics rendering), kept in one place so the
+//! commands do not depend on their exact shapes.
+
+use contin_planner::Plan;
+use contin_state::{Backend, LockInfo};
+use contin_types::{Diagnostic, Diagnostics, SourceMap};
+
+/// The human plan (`terraform plan` style).
+pub fn render_plan(plan: &Plan, color: bool) -> String {
+    contin_planner::render::render_plan(plan, color)
+}
+
+/// The documented JSON plan, pretty-printed.
+pub fn plan_json(plan: &Plan) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&contin_planner::json::plan_to_json(plan))?)
+}
+
+/// Bytes of a plan file.
+pub fn encode_plan(plan: &Plan) -> Vec<u8> {
+    contin_planner::codec::encode_plan(plan)
+}
+
+/// Reads a plan file's bytes.
+pub fn decode_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
+    Ok(contin_planner::codec::decode_plan(bytes)?)
+}
+
+/// Canonical formatting of one HCL file.
+pub fn format_source(text: &str) -> Result<String, Diagnostic> {
+    contin_config::format_source(text)
+}
+
+/// Lock holder info for this process.
+pub fn lock_info(operation: &str, backend: &dyn Backend) -> LockInfo {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into());
+    LockInfo {
+        id: uuid::Uuid::new_v4().to_string(),
+        operation: operation.to_string(),
+        who: format!("{user}@{host} (pid {})", std::process::id()),
+        created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        path: backend.describe(),
+    }
+}
+
+/// Diagnostics with file:line:col and snippets.
+pub fn render_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) -> String {
+    crate::diagnostics::render_diagnostics(diags, sources, color)
+}
