@@ -178,3 +178,14 @@ async fn unknown_types_are_refused() {
     assert!(p.plan_change("local_nope", None, &cfg(&[])).diagnostics.has_errors());
     conformance::check_schema(&p).unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn null_resource_is_served_by_local() {
+    let mut providers: std::collections::BTreeMap<String, std::sync::Arc<dyn Provider>> = Default::default();
+    providers.insert("local".into(), std::sync::Arc::new(LocalProvider::new()));
+    let found = |ty: &str, data: bool| contin_provider::provider_for_type(&providers, ty, data).map(|p| p.name().to_string());
+    assert_eq!(found(NULL_RESOURCE, false).as_deref(), Some("local"));
+    assert_eq!(found(LOCAL_FILE, true).as_deref(), Some("local"));
+    assert_eq!(found("local_exec", true), None);
+    assert_eq!(found("aws_vpc", false), None);
+}

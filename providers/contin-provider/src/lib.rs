@@ -94,3 +94,20 @@ pub trait Provider: Send + Sync {
         Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() })
     }
 }
+
+/// The provider serving resource (or, with `data`, data source) type `ty`:
+/// the one named by the type's prefix (`aws_vpc` → `aws`) when its schema
+/// has the type, else the first whose schema lists it (`null_resource` →
+/// `local`). Builds schemas: call once per type, not per instance.
+pub fn provider_for_type<'a>(
+    providers: &'a std::collections::BTreeMap<String, std::sync::Arc<dyn Provider>>,
+    ty: &str,
+    data: bool,
+) -> Option<&'a std::sync::Arc<dyn Provider>> {
+    let serves = |p: &std::sync::Arc<dyn Provider>| {
+        let s = p.schema();
+        if data { s.data_sources.contains_key(ty) } else { s.resources.contains_key(ty) }
+    };
+    let prefix = ty.split('_').next().unwrap_or(ty);
+    providers.get(prefix).filter(|p| serves(p)).or_else(|| providers.values().find(|p| serves(p)))
+}
