@@ -4,8 +4,8 @@
 
 use contin_types::{Diagnostic, Diagnostics, Severity, SourceLoc, SourceMap};
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
-    SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 
@@ -14,7 +14,11 @@ const WIDTH: usize = 100;
 
 /// Renders every diagnostic, separated by blank lines.
 pub fn render_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
         .with_links(false)
@@ -45,7 +49,10 @@ fn render_one(handler: &GraphicalReportHandler, diag: &Diagnostic, sources: &Sou
     }
     let mut trailer = String::new();
     for (label, loc) in &diag.related {
-        trailer.push_str(&format!("  related: {label} at {}\n", sources.describe(loc)));
+        trailer.push_str(&format!(
+            "  related: {label} at {}\n",
+            sources.describe(loc)
+        ));
     }
     if let Some(addr) = &diag.address {
         trailer.push_str(&format!("  address: {addr}\n"));
@@ -118,18 +125,34 @@ impl<'a> Report<'a> {
             match sources.text(&loc.file) {
                 Some(text) => {
                     let primary = clamp(text, loc);
-                    labels.push(LabeledSpan::new_primary_with_span(Some("here".to_string()), primary));
-                    for (label, rel) in diag.related.iter().filter(|(_, rel)| rel.file == loc.file) {
-                        labels.push(LabeledSpan::new_with_span(Some(label.clone()), clamp(text, rel)));
+                    labels.push(LabeledSpan::new_primary_with_span(
+                        Some("here".to_string()),
+                        primary,
+                    ));
+                    for (label, rel) in diag.related.iter().filter(|(_, rel)| rel.file == loc.file)
+                    {
+                        labels.push(LabeledSpan::new_with_span(
+                            Some(label.clone()),
+                            clamp(text, rel),
+                        ));
                     }
-                    source = Some(NamedText { name: sources.describe(loc), text });
+                    source = Some(NamedText {
+                        name: sources.describe(loc),
+                        text,
+                    });
                 }
                 // No text to show: at least say where.
                 None => message.push_str(&format!(" (at {})", sources.describe(loc))),
             }
         }
         let help = (!diag.detail.is_empty()).then(|| diag.detail.clone());
-        Report { message, severity, help, source, labels }
+        Report {
+            message,
+            severity,
+            help,
+            source,
+            labels,
+        }
     }
 }
 
@@ -146,7 +169,9 @@ impl miette::Diagnostic for Report<'_> {
         Some(self.severity)
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
@@ -165,7 +190,10 @@ mod tests {
     use super::*;
 
     fn render(files: &[(&str, &str)]) -> String {
-        let files: Vec<(String, String)> = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         let (config, diags) = contin_config::parse_files(&files);
         assert!(diags.has_errors(), "expected errors");
         render_diagnostics(&diags, &config.sources, false)
@@ -173,7 +201,10 @@ mod tests {
 
     #[test]
     fn syntax_error() {
-        insta::assert_snapshot!(render(&[("main.hcl", "resource \"a\" \"b\" {\n  x = \n}\n")]));
+        insta::assert_snapshot!(render(&[(
+            "main.hcl",
+            "resource \"a\" \"b\" {\n  x = \n}\n"
+        )]));
     }
 
     #[test]
@@ -186,7 +217,10 @@ mod tests {
 
     #[test]
     fn unknown_block_type_with_suggestion() {
-        insta::assert_snapshot!(render(&[("main.hcl", "resorce \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n")]));
+        insta::assert_snapshot!(render(&[(
+            "main.hcl",
+            "resorce \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n"
+        )]));
     }
 
     #[test]
@@ -209,7 +243,10 @@ mod tests {
 
     #[test]
     fn duplicate_local_in_one_file() {
-        insta::assert_snapshot!(render(&[("main.hcl", "locals {\n  a = 1\n}\n\nlocals {\n  a = 2\n}\n")]));
+        insta::assert_snapshot!(render(&[(
+            "main.hcl",
+            "locals {\n  a = 1\n}\n\nlocals {\n  a = 2\n}\n"
+        )]));
     }
 
     #[test]
@@ -238,12 +275,18 @@ mod tests {
 
     #[test]
     fn unknown_variable_attribute() {
-        insta::assert_snapshot!(render(&[("vars.hcl", "variable \"env\" {\n  type    = string\n  defualt = \"prod\"\n}\n")]));
+        insta::assert_snapshot!(render(&[(
+            "vars.hcl",
+            "variable \"env\" {\n  type    = string\n  defualt = \"prod\"\n}\n"
+        )]));
     }
 
     #[test]
     fn missing_output_value() {
-        insta::assert_snapshot!(render(&[("outputs.hcl", "output \"ip\" {\n  description = \"the ip\"\n}\n")]));
+        insta::assert_snapshot!(render(&[(
+            "outputs.hcl",
+            "output \"ip\" {\n  description = \"the ip\"\n}\n"
+        )]));
     }
 
     #[test]
@@ -257,8 +300,13 @@ mod tests {
             .with_related("t.a depends on t.b", SourceLoc::new("a.hcl", 23..29))
             .with_related("t.b depends on t.a", SourceLoc::new("b.hcl", 23..29))
             .for_address("t.a");
-        let warning = Diagnostic::warning("Deprecated argument").at(SourceLoc::new("nowhere.hcl", 0..1));
-        insta::assert_snapshot!(render_diagnostics(&Diagnostics(vec![diag, warning]), &sources, false));
+        let warning =
+            Diagnostic::warning("Deprecated argument").at(SourceLoc::new("nowhere.hcl", 0..1));
+        insta::assert_snapshot!(render_diagnostics(
+            &Diagnostics(vec![diag, warning]),
+            &sources,
+            false
+        ));
     }
 
     #[test]
@@ -275,7 +323,9 @@ mod tests {
     fn color_output_uses_ansi_escapes() {
         let mut sources = SourceMap::default();
         sources.add("a.hcl", "x = 1\n");
-        let diag = Diagnostics(vec![Diagnostic::error("Bad").at(SourceLoc::new("a.hcl", 0..1))]);
+        let diag = Diagnostics(vec![
+            Diagnostic::error("Bad").at(SourceLoc::new("a.hcl", 0..1))
+        ]);
         assert!(render_diagnostics(&diag, &sources, true).contains('\u{1b}'));
         assert!(!render_diagnostics(&diag, &sources, false).contains('\u{1b}'));
     }

@@ -53,7 +53,11 @@ pub(crate) fn suggest<'a>(given: &str, valid: &[&'a str]) -> Option<&'a str> {
 
 /// `a, b, c` with every name quoted.
 pub(crate) fn quoted_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Detail text naming the valid choices, plus a suggestion when one is close.
@@ -65,23 +69,39 @@ pub(crate) fn valid_choices_detail(what: &str, given: &str, valid: &[&str]) -> S
     detail
 }
 
-/// A literal `true`/`false`, or an error saying so.
-pub(crate) fn literal_bool(expr: &Expr, arg: &str) -> Result<bool, Diagnostic> {
+/// A literal `true`/`false`; anything else is reported and reads as `false`.
+pub(crate) fn literal_bool(expr: &Expr, arg: &str, diags: &mut Vec<Diagnostic>) -> bool {
     match &expr.expr {
-        Expression::Bool(b) => Ok(*b.value()),
-        _ => Err(Diagnostic::error(format!("Invalid value for \"{arg}\""))
-            .with_detail(format!("\"{arg}\" must be the literal true or false; expressions are not allowed here."))
-            .at(expr.loc())),
+        Expression::Bool(b) => *b.value(),
+        _ => {
+            diags.push(
+                Diagnostic::error(format!("Invalid value for \"{arg}\""))
+                    .with_detail(format!("\"{arg}\" must be the literal true or false; expressions are not allowed here."))
+                    .at(expr.loc()),
+            );
+            false
+        }
     }
 }
 
-/// A literal string without interpolation, or an error saying so.
-pub(crate) fn literal_string(expr: &Expr, arg: &str) -> Result<String, Diagnostic> {
+/// A literal string without interpolation; anything else is reported.
+pub(crate) fn literal_string(
+    expr: &Expr,
+    arg: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
     match &expr.expr {
-        Expression::String(s) => Ok(s.value().clone()),
-        _ => Err(Diagnostic::error(format!("Invalid value for \"{arg}\""))
-            .with_detail(format!("\"{arg}\" must be a literal string without interpolation.")))
-        .map_err(|d| d.at(expr.loc())),
+        Expression::String(s) => Some(s.value().clone()),
+        _ => {
+            diags.push(
+                Diagnostic::error(format!("Invalid value for \"{arg}\""))
+                    .with_detail(format!(
+                        "\"{arg}\" must be a literal string without interpolation."
+                    ))
+                    .at(expr.loc()),
+            );
+            None
+        }
     }
 }
 
@@ -91,7 +111,9 @@ pub(crate) fn static_path(expr: &Expression) -> Option<Vec<&str>> {
     match expr {
         Expression::Variable(v) => Some(vec![v.as_str()]),
         Expression::Traversal(t) => {
-            let Expression::Variable(root) = &t.expr else { return None };
+            let Expression::Variable(root) = &t.expr else {
+                return None;
+            };
             let mut parts = vec![root.as_str()];
             for op in &t.operators {
                 match op.value() {

@@ -2,8 +2,8 @@
 //! reporting every problem found (in every file) as a located diagnostic.
 
 use crate::check::{
-    literal_bool, literal_string, loc_of, references, static_path, valid_choices_detail, is_identifier,
-    IDENTIFIER_RULE,
+    is_identifier, literal_bool, literal_string, loc_of, references, static_path,
+    valid_choices_detail, IDENTIFIER_RULE,
 };
 use crate::model::*;
 use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc};
@@ -15,7 +15,16 @@ use std::sync::Arc;
 
 /// Top-level block types understood today. Adding one (e.g. `edge_site`)
 /// means one entry here and one match arm in `Parser::top_block`.
-const TOP_LEVEL_BLOCKS: &[&str] = &["backend", "data", "locals", "output", "provider", "resource", "terraform", "variable"];
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "backend",
+    "data",
+    "locals",
+    "output",
+    "provider",
+    "resource",
+    "terraform",
+    "variable",
+];
 
 const VARIABLE_ARGS: &[&str] = &["default", "description", "nullable", "sensitive", "type"];
 const OUTPUT_ARGS: &[&str] = &["depends_on", "description", "sensitive", "value"];
@@ -48,7 +57,10 @@ pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
 /// A parse error of `hcl_edit`, located on the offending character.
 pub(crate) fn syntax_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let start = e.location().offset().min(text.len());
-    let end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+    let end = text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
     let message = e.message();
     let mut detail = String::new();
     if message.contains("expected `}`, newline") {
@@ -82,7 +94,10 @@ fn header_loc(file: &Arc<str>, block: &hs::Block) -> SourceLoc {
 }
 
 fn expr(file: &Arc<str>, e: Expression) -> Expr {
-    Expr { expr: e, file: file.clone() }
+    Expr {
+        expr: e,
+        file: file.clone(),
+    }
 }
 
 impl Parser {
@@ -118,7 +133,8 @@ impl Parser {
             "backend" => self.backend(block, file),
             "terraform" => self.terraform(block, file),
             other => {
-                let detail = valid_choices_detail("Valid top-level blocks are", other, TOP_LEVEL_BLOCKS);
+                let detail =
+                    valid_choices_detail("Valid top-level blocks are", other, TOP_LEVEL_BLOCKS);
                 self.err(
                     Diagnostic::error(format!("Unsupported block type \"{other}\""))
                         .with_detail(detail)
@@ -129,7 +145,12 @@ impl Parser {
     }
 
     /// Checks the label count and that each label is an identifier.
-    fn labels(&mut self, block: &hs::Block, file: &Arc<str>, names: &[&str]) -> Option<Vec<String>> {
+    fn labels(
+        &mut self,
+        block: &hs::Block,
+        file: &Arc<str>,
+        names: &[&str],
+    ) -> Option<Vec<String>> {
         let kind = block.ident.as_str();
         if block.labels.len() != names.len() {
             let summary = match names.len() {
@@ -137,12 +158,25 @@ impl Parser {
                 1 => format!("{kind} blocks need 1 label: {}", names[0]),
                 n => format!("{kind} blocks need {n} labels: {}", names.join(" and ")),
             };
-            let found: Vec<String> = block.labels.iter().map(|l| format!("\"{}\"", l.as_str())).collect();
-            let example: String = names.iter().map(|n| format!(" \"{}\"", n.to_uppercase())).collect();
-            let found = if found.is_empty() { "no labels".to_string() } else { found.join(" ") };
+            let found: Vec<String> = block
+                .labels
+                .iter()
+                .map(|l| format!("\"{}\"", l.as_str()))
+                .collect();
+            let example: String = names
+                .iter()
+                .map(|n| format!(" \"{}\"", n.to_uppercase()))
+                .collect();
+            let found = if found.is_empty() {
+                "no labels".to_string()
+            } else {
+                found.join(" ")
+            };
             self.err(
                 Diagnostic::error(summary)
-                    .with_detail(format!("Found {found}. Write it as: {kind}{example} {{ … }}"))
+                    .with_detail(format!(
+                        "Found {found}. Write it as: {kind}{example} {{ … }}"
+                    ))
                     .at(header_loc(file, block)),
             );
             return None;
@@ -158,24 +192,50 @@ impl Parser {
                 );
             }
         }
-        ok.then(|| block.labels.iter().map(|l| l.as_str().to_string()).collect())
+        ok.then(|| {
+            block
+                .labels
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect()
+        })
     }
 
-    fn unsupported_arg(&mut self, kind: &str, attr: &hs::Attribute, valid: &[&str], file: &Arc<str>) {
+    fn unsupported_arg(
+        &mut self,
+        kind: &str,
+        attr: &hs::Attribute,
+        valid: &[&str],
+        file: &Arc<str>,
+    ) {
         let name = attr.key.as_str();
         self.err(
             Diagnostic::error(format!("Unsupported argument \"{name}\" in {kind} block"))
-                .with_detail(valid_choices_detail(&format!("Valid arguments of a {kind} block are"), name, valid))
+                .with_detail(valid_choices_detail(
+                    &format!("Valid arguments of a {kind} block are"),
+                    name,
+                    valid,
+                ))
                 .at(loc_of(file, &attr.key)),
         );
     }
 
-    fn unsupported_block(&mut self, kind: &str, block: &hs::Block, valid: &[&str], file: &Arc<str>) {
+    fn unsupported_block(
+        &mut self,
+        kind: &str,
+        block: &hs::Block,
+        valid: &[&str],
+        file: &Arc<str>,
+    ) {
         let name = block.ident.as_str();
         let detail = if valid.is_empty() {
             format!("Nested blocks are not allowed in a {kind} block.")
         } else {
-            valid_choices_detail(&format!("Valid nested blocks of a {kind} block are"), name, valid)
+            valid_choices_detail(
+                &format!("Valid nested blocks of a {kind} block are"),
+                name,
+                valid,
+            )
         };
         self.err(
             Diagnostic::error(format!("Unsupported block type \"{name}\" in {kind} block"))
@@ -188,27 +248,28 @@ impl Parser {
         let where_first = self.config.sources.describe(first);
         self.err(
             Diagnostic::error(format!("Duplicate {what}"))
-                .with_detail(format!("{what} was already declared at {where_first}; names must be unique."))
+                .with_detail(format!(
+                    "{what} was already declared at {where_first}; names must be unique."
+                ))
                 .at(loc)
                 .with_related("first declared here", first.clone()),
         );
     }
 
     fn bool_arg(&mut self, e: &Expr, name: &str) -> bool {
-        literal_bool(e, name).unwrap_or_else(|d| {
-            self.err(d);
-            false
-        })
+        literal_bool(e, name, &mut self.diags)
     }
 
     fn string_arg(&mut self, e: &Expr, name: &str) -> Option<String> {
-        literal_string(e, name).map_err(|d| self.err(d)).ok()
+        literal_string(e, name, &mut self.diags)
     }
 
     // ---- resource / data -------------------------------------------------
 
     fn resource(&mut self, block: hs::Block, mode: ResourceMode, file: &Arc<str>) {
-        let Some(labels) = self.labels(&block, file, &["type", "name"]) else { return };
+        let Some(labels) = self.labels(&block, file, &["type", "name"]) else {
+            return;
+        };
         let [ty, name] = <[String; 2]>::try_from(labels).unwrap_or_default();
         let loc = header_loc(file, &block);
         let mut res = Resource {
@@ -273,7 +334,11 @@ impl Parser {
         }
         let key = (res.mode, res.ty.clone(), res.name.clone());
         if let Some(first) = self.resource_locs.get(&key).cloned() {
-            let prefix = if res.mode == ResourceMode::Data { "data." } else { "" };
+            let prefix = if res.mode == ResourceMode::Data {
+                "data."
+            } else {
+                ""
+            };
             let what = format!("resource \"{prefix}{}.{}\"", res.ty, res.name);
             self.duplicate(&what, loc, &first);
             return;
@@ -299,18 +364,27 @@ impl Parser {
     }
 
     fn lifecycle(&mut self, block: hs::Block, file: &Arc<str>) -> Lifecycle {
-        let mut lc = Lifecycle { loc: Some(loc_of(file, &block.ident)), ..Lifecycle::default() };
+        let mut lc = Lifecycle {
+            loc: Some(loc_of(file, &block.ident)),
+            ..Lifecycle::default()
+        };
         if !block.labels.is_empty() {
             self.labels(&block, file, &[]);
         }
         for structure in block.body {
             match structure {
                 Structure::Attribute(attr) => match attr.key.as_str() {
-                    "prevent_destroy" => lc.prevent_destroy = self.bool_arg(&expr(file, attr.value), "prevent_destroy"),
-                    "create_before_destroy" => {
-                        lc.create_before_destroy = self.bool_arg(&expr(file, attr.value), "create_before_destroy")
+                    "prevent_destroy" => {
+                        lc.prevent_destroy =
+                            self.bool_arg(&expr(file, attr.value), "prevent_destroy")
                     }
-                    "ignore_changes" => lc.ignore_changes = self.ignore_changes(&expr(file, attr.value)),
+                    "create_before_destroy" => {
+                        lc.create_before_destroy =
+                            self.bool_arg(&expr(file, attr.value), "create_before_destroy")
+                    }
+                    "ignore_changes" => {
+                        lc.ignore_changes = self.ignore_changes(&expr(file, attr.value))
+                    }
                     _ => self.unsupported_arg("lifecycle", &attr, LIFECYCLE_ARGS, file),
                 },
                 Structure::Block(b) => self.unsupported_block("lifecycle", &b, &[], file),
@@ -344,7 +418,9 @@ impl Parser {
                 Some(name) => names.push(name),
                 None => self.err(
                     Diagnostic::error("Invalid ignore_changes entry")
-                        .with_detail("Each entry must be an attribute name of this resource, like tags.")
+                        .with_detail(
+                            "Each entry must be an attribute name of this resource, like tags.",
+                        )
                         .at(e.loc_of(item)),
                 ),
             }
@@ -355,7 +431,9 @@ impl Parser {
     // ---- variable / locals / output ------------------------------------------
 
     fn variable(&mut self, block: hs::Block, file: &Arc<str>) {
-        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, file, &["name"]) else {
+            return;
+        };
         let name = labels.into_iter().next().unwrap_or_default();
         let loc = header_loc(file, &block);
         let mut var = Variable {
@@ -373,8 +451,12 @@ impl Parser {
                 Structure::Attribute(attr) => match attr.key.as_str() {
                     "type" => var.ty = Some(expr(file, attr.value)),
                     "default" => var.default = Some(expr(file, attr.value)),
-                    "description" => var.description = self.string_arg(&expr(file, attr.value), "description"),
-                    "sensitive" => var.sensitive = self.bool_arg(&expr(file, attr.value), "sensitive"),
+                    "description" => {
+                        var.description = self.string_arg(&expr(file, attr.value), "description")
+                    }
+                    "sensitive" => {
+                        var.sensitive = self.bool_arg(&expr(file, attr.value), "sensitive")
+                    }
                     "nullable" => var.nullable = self.bool_arg(&expr(file, attr.value), "nullable"),
                     _ => self.unsupported_arg("variable", &attr, VARIABLE_ARGS, file),
                 },
@@ -383,7 +465,9 @@ impl Parser {
                         var.validations.push(v);
                     }
                 }
-                Structure::Block(b) => self.unsupported_block("variable", &b, &["validation"], file),
+                Structure::Block(b) => {
+                    self.unsupported_block("variable", &b, &["validation"], file)
+                }
             }
         }
         if let Some(first) = self.config.variables.get(&name).map(|v| v.loc.clone()) {
@@ -408,9 +492,17 @@ impl Parser {
             }
         }
         match (condition, error_message) {
-            (Some(condition), Some(error_message)) => Some(VariableValidation { condition, error_message, loc }),
+            (Some(condition), Some(error_message)) => Some(VariableValidation {
+                condition,
+                error_message,
+                loc,
+            }),
             (c, _) => {
-                let missing = if c.is_none() { "condition" } else { "error_message" };
+                let missing = if c.is_none() {
+                    "condition"
+                } else {
+                    "error_message"
+                };
                 self.err(missing_arg("validation", missing, loc));
                 None
             }
@@ -430,14 +522,21 @@ impl Parser {
                         self.duplicate(&format!("local value \"{name}\""), loc, &first);
                         continue;
                     }
-                    let local = Local { name: name.clone(), expr: expr(file, attr.value), loc };
+                    let local = Local {
+                        name: name.clone(),
+                        expr: expr(file, attr.value),
+                        loc,
+                    };
                     self.config.locals.insert(name, local);
                 }
                 Structure::Block(b) => {
                     self.err(
-                        Diagnostic::error(format!("Unexpected block \"{}\" in locals", b.ident.as_str()))
-                            .with_detail("A locals block holds only NAME = EXPRESSION arguments.")
-                            .at(loc_of(file, &b.ident)),
+                        Diagnostic::error(format!(
+                            "Unexpected block \"{}\" in locals",
+                            b.ident.as_str()
+                        ))
+                        .with_detail("A locals block holds only NAME = EXPRESSION arguments.")
+                        .at(loc_of(file, &b.ident)),
                     );
                 }
             }
@@ -445,7 +544,9 @@ impl Parser {
     }
 
     fn output(&mut self, block: hs::Block, file: &Arc<str>) {
-        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, file, &["name"]) else {
+            return;
+        };
         let name = labels.into_iter().next().unwrap_or_default();
         let loc = header_loc(file, &block);
         let mut value = None;
@@ -456,9 +557,13 @@ impl Parser {
             match structure {
                 Structure::Attribute(attr) => match attr.key.as_str() {
                     "value" => value = Some(expr(file, attr.value)),
-                    "description" => description = self.string_arg(&expr(file, attr.value), "description"),
+                    "description" => {
+                        description = self.string_arg(&expr(file, attr.value), "description")
+                    }
                     "sensitive" => sensitive = self.bool_arg(&expr(file, attr.value), "sensitive"),
-                    "depends_on" => depends_on = references(&expr(file, attr.value), &mut self.diags),
+                    "depends_on" => {
+                        depends_on = references(&expr(file, attr.value), &mut self.diags)
+                    }
                     _ => self.unsupported_arg("output", &attr, OUTPUT_ARGS, file),
                 },
                 Structure::Block(b) => self.unsupported_block("output", &b, &[], file),
@@ -472,13 +577,25 @@ impl Parser {
             self.duplicate(&format!("output \"{name}\""), loc, &first);
             return;
         }
-        self.config.outputs.insert(name.clone(), Output { name, value, description, sensitive, depends_on, loc });
+        self.config.outputs.insert(
+            name.clone(),
+            Output {
+                name,
+                value,
+                description,
+                sensitive,
+                depends_on,
+                loc,
+            },
+        );
     }
 
     // ---- provider / backend / terraform ----------------------------------------
 
     fn provider(&mut self, block: hs::Block, file: &Arc<str>) {
-        let Some(labels) = self.labels(&block, file, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, file, &["name"]) else {
+            return;
+        };
         let name = labels.into_iter().next().unwrap_or_default();
         let loc = header_loc(file, &block);
         let mut body = Body::default();
@@ -510,18 +627,30 @@ impl Parser {
             self.duplicate(&format!("provider configuration \"{key}\""), loc, &first);
             return;
         }
-        self.config.providers.insert(key, ProviderBlock { name, alias, body, loc });
+        self.config.providers.insert(
+            key,
+            ProviderBlock {
+                name,
+                alias,
+                body,
+                loc,
+            },
+        );
     }
 
     fn backend(&mut self, block: hs::Block, file: &Arc<str>) {
-        let Some(labels) = self.labels(&block, file, &["kind"]) else { return };
+        let Some(labels) = self.labels(&block, file, &["kind"]) else {
+            return;
+        };
         let kind = labels.into_iter().next().unwrap_or_default();
         let loc = header_loc(file, &block);
         if let Some(first) = self.config.backend.as_ref().map(|b| b.loc.clone()) {
             let where_first = self.config.sources.describe(&first);
             self.err(
                 Diagnostic::error("Duplicate backend configuration")
-                    .with_detail(format!("A configuration has at most one backend; the first is at {where_first}."))
+                    .with_detail(format!(
+                        "A configuration has at most one backend; the first is at {where_first}."
+                    ))
                     .at(loc)
                     .with_related("first backend", first),
             );
@@ -539,10 +668,17 @@ impl Parser {
         for structure in block.body {
             match structure {
                 Structure::Attribute(attr) if attr.key.as_str() == "required_version" => {}
-                Structure::Attribute(attr) => self.unsupported_arg("terraform", &attr, &["required_version"], file),
+                Structure::Attribute(attr) => {
+                    self.unsupported_arg("terraform", &attr, &["required_version"], file)
+                }
                 Structure::Block(b) if b.ident.as_str() == "backend" => self.backend(b, file),
                 Structure::Block(b) if b.ident.as_str() == "required_providers" => {}
-                Structure::Block(b) => self.unsupported_block("terraform", &b, &["backend", "required_providers"], file),
+                Structure::Block(b) => self.unsupported_block(
+                    "terraform",
+                    &b,
+                    &["backend", "required_providers"],
+                    file,
+                ),
             }
         }
     }
@@ -558,13 +694,24 @@ fn insert_attribute(body: &mut Body, attr: hs::Attribute, file: &Arc<str>) {
     let name = attr.key.as_str().to_string();
     let loc = loc_of(file, &attr);
     // hcl_edit already rejects a key set twice in one body.
-    body.attributes.insert(name.clone(), Attribute { name, expr: expr(file, attr.value), loc });
+    body.attributes.insert(
+        name.clone(),
+        Attribute {
+            name,
+            expr: expr(file, attr.value),
+            loc,
+        },
+    );
 }
 
 fn nested_block(block: hs::Block, file: &Arc<str>) -> NestedBlock {
     NestedBlock {
         ty: block.ident.as_str().to_string(),
-        labels: block.labels.iter().map(|l| l.as_str().to_string()).collect(),
+        labels: block
+            .labels
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect(),
         loc: header_loc(file, &block),
         body: convert_body(block.body, file),
     }
@@ -581,4 +728,3 @@ fn convert_body(body: hs::Body, file: &Arc<str>) -> Body {
     }
     out
 }
-

@@ -5,7 +5,10 @@ use crate::parse_files;
 use contin_types::{Diagnostics, ResourceMode};
 
 fn parse(files: &[(&str, &str)]) -> (Config, Diagnostics) {
-    let files: Vec<(String, String)> = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
     parse_files(&files)
 }
 
@@ -15,9 +18,15 @@ fn problems(files: &[(&str, &str)]) -> Vec<String> {
     diags
         .iter()
         .map(|d| {
-            let at = d.loc.as_ref().map_or("?".to_string(), |l| config.sources.describe(l));
-            let related: Vec<String> =
-                d.related.iter().map(|(label, l)| format!(" [{label} {}]", config.sources.describe(l))).collect();
+            let at = d
+                .loc
+                .as_ref()
+                .map_or("?".to_string(), |l| config.sources.describe(l));
+            let related: Vec<String> = d
+                .related
+                .iter()
+                .map(|(label, l)| format!(" [{label} {}]", config.sources.describe(l)))
+                .collect();
             format!("{at}: {}{}", d.summary, related.concat())
         })
         .collect()
@@ -104,19 +113,38 @@ fn a_valid_configuration_becomes_the_typed_model() {
     assert_eq!(env.description.as_deref(), Some("the env"));
     assert_eq!(env.validations.len(), 1);
     assert_eq!(config.locals.keys().collect::<Vec<_>>(), ["n", "tags"]);
-    assert_eq!(config.providers.keys().collect::<Vec<_>>(), ["aws", "aws.west"]);
+    assert_eq!(
+        config.providers.keys().collect::<Vec<_>>(),
+        ["aws", "aws.west"]
+    );
     assert_eq!(config.providers["aws.west"].alias.as_deref(), Some("west"));
-    assert!(!config.providers["aws.west"].body.attributes.contains_key("alias"));
+    assert!(!config.providers["aws.west"]
+        .body
+        .attributes
+        .contains_key("alias"));
 
     assert_eq!(config.resources.len(), 3);
     let gw = &config.resources[1];
     assert_eq!((gw.ty.as_str(), gw.name.as_str()), ("aws_instance", "gw"));
     assert!(gw.count.is_some() && gw.for_each.is_none());
     assert_eq!(gw.provider.as_deref(), Some("aws.west"));
-    let deps: Vec<_> = gw.depends_on.iter().map(|r| (r.mode, r.ty.as_str(), r.name.as_str())).collect();
-    assert_eq!(deps, [(ResourceMode::Managed, "aws_vpc", "main"), (ResourceMode::Data, "aws_ami", "ubuntu")]);
+    let deps: Vec<_> = gw
+        .depends_on
+        .iter()
+        .map(|r| (r.mode, r.ty.as_str(), r.name.as_str()))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            (ResourceMode::Managed, "aws_vpc", "main"),
+            (ResourceMode::Data, "aws_ami", "ubuntu")
+        ]
+    );
     assert!(gw.lifecycle.prevent_destroy && gw.lifecycle.create_before_destroy);
-    assert_eq!(gw.lifecycle.ignore_changes, IgnoreChanges::Attrs(vec!["tags".into(), "ami".into()]));
+    assert_eq!(
+        gw.lifecycle.ignore_changes,
+        IgnoreChanges::Attrs(vec!["tags".into(), "ami".into()])
+    );
     assert_eq!(gw.body.attributes.keys().collect::<Vec<_>>(), ["ami"]);
     assert_eq!(gw.body.blocks.len(), 1);
     assert_eq!(gw.body.blocks[0].body.attributes.len(), 1);
@@ -131,7 +159,10 @@ fn a_valid_configuration_becomes_the_typed_model() {
 
 #[test]
 fn spans_point_into_the_right_file() {
-    let (config, diags) = parse(&[("a.hcl", "locals {\n  x = 1\n}\n"), ("b.hcl", "\n\nresource \"t\" \"n\" {\n  a = \"v\"\n}\n")]);
+    let (config, diags) = parse(&[
+        ("a.hcl", "locals {\n  x = 1\n}\n"),
+        ("b.hcl", "\n\nresource \"t\" \"n\" {\n  a = \"v\"\n}\n"),
+    ]);
     assert!(diags.is_empty());
     let r = &config.resources[0];
     assert_eq!(config.sources.describe(&r.loc), "b.hcl:3:1");
@@ -139,7 +170,10 @@ fn spans_point_into_the_right_file() {
     let a = &r.body.attributes["a"];
     assert_eq!(config.sources.describe(&a.expr.loc()), "b.hcl:4:7");
     assert_eq!(config.sources.snippet(&a.loc), Some("a = \"v\""));
-    assert_eq!(config.sources.describe(&config.locals["x"].expr.loc()), "a.hcl:2:7");
+    assert_eq!(
+        config.sources.describe(&config.locals["x"].expr.loc()),
+        "a.hcl:2:7"
+    );
     assert_eq!(&*config.locals["x"].expr.file, "a.hcl");
 }
 
@@ -148,7 +182,10 @@ fn terraform_backend_spelling_and_ignore_all() {
     let src = "resource \"a\" \"b\" {\n  lifecycle {\n    ignore_changes = all\n  }\n}\n";
     let (config, diags) = parse(&[("m.hcl", src)]);
     assert!(diags.is_empty());
-    assert_eq!(config.resources[0].lifecycle.ignore_changes, IgnoreChanges::All);
+    assert_eq!(
+        config.resources[0].lifecycle.ignore_changes,
+        IgnoreChanges::All
+    );
 }
 
 #[test]
@@ -159,7 +196,10 @@ fn syntax_errors_in_several_files_are_all_reported() {
         ("c.hcl", "variable \"ok\" {}\n"),
     ]);
     assert_eq!(got.len(), 2, "{got:?}");
-    assert!(got[0].starts_with("a.hcl:2:7: Syntax error: invalid expression"), "{got:?}");
+    assert!(
+        got[0].starts_with("a.hcl:2:7: Syntax error: invalid expression"),
+        "{got:?}"
+    );
     assert_eq!(got[1], "b.hcl:2:10: Syntax error: expected `]`");
 }
 
@@ -168,7 +208,11 @@ fn unknown_block_types_name_the_valid_ones_and_suggest() {
     let (_, diags) = parse(&[("m.hcl", "resorce \"a\" \"b\" {}\nedge_site \"eu\" {}\n")]);
     assert_eq!(diags.0.len(), 2);
     assert_eq!(diags.0[0].summary, "Unsupported block type \"resorce\"");
-    assert!(diags.0[0].detail.contains("\"resource\", \"terraform\""), "{}", diags.0[0].detail);
+    assert!(
+        diags.0[0].detail.contains("\"resource\", \"terraform\""),
+        "{}",
+        diags.0[0].detail
+    );
     assert!(diags.0[0].detail.ends_with("Did you mean \"resource\"?"));
     assert_eq!(diags.0[1].summary, "Unsupported block type \"edge_site\"");
     assert!(!diags.0[1].detail.contains("Did you mean"));
@@ -256,6 +300,32 @@ fn variable_output_and_top_level_errors() {
             "Duplicate backend configuration",
         ]
     );
-    assert!(diags.0[0].detail.contains("Did you mean \"default\"?"), "{}", diags.0[0].detail);
+    assert!(
+        diags.0[0].detail.contains("Did you mean \"default\"?"),
+        "{}",
+        diags.0[0].detail
+    );
     assert_eq!(config.backend.map(|b| b.kind), Some("local".to_string()));
+}
+
+/// 10,000 resources (~1.5 MB): must stay linear. The bound is loose so a
+/// debug build passes; release takes a small fraction of it (see report).
+#[test]
+fn ten_thousand_resources_parse_in_linear_time() {
+    let mut text = String::new();
+    for i in 0..10_000usize {
+        text.push_str(&format!(
+            "resource \"fake_thing\" \"r{i}\" {{\n  name       = \"thing-{i}\"\n  depends_on = [fake_thing.r{}]\n  size       = {i} * 2\n  tags       = {{ layer = \"{}\", owner = \"platform\" }}\n}}\n\n",
+            i.saturating_sub(1),
+            i % 50
+        ));
+    }
+    let started = std::time::Instant::now();
+    let (config, diags) = parse(&[("big.hcl", &text)]);
+    let elapsed = started.elapsed();
+    assert!(diags.is_empty());
+    assert_eq!(config.resources.len(), 10_000);
+    assert!(text.len() > 1_000_000);
+    assert!(elapsed.as_secs_f64() < 5.0, "parsing took {elapsed:?}");
+    eprintln!("parsed {} bytes in {elapsed:?}", text.len());
 }

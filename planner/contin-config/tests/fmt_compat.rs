@@ -20,7 +20,12 @@ fn corpus() -> Vec<(String, String)> {
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p).expect("readable corpus file");
-            (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text)
+            (
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                text,
+            )
         })
         .collect()
 }
@@ -35,7 +40,11 @@ fn terraform_fmt(text: &str) -> Option<String> {
         .ok()?;
     child.stdin.take()?.write_all(text.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
-    assert!(out.status.success(), "terraform fmt failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "terraform fmt failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(String::from_utf8(out.stdout).expect("utf-8 output"))
 }
 
@@ -50,7 +59,10 @@ fn matches_terraform_fmt_byte_for_byte() {
         let want = terraform_fmt(&text).expect("terraform runs");
         let got = contin_config::format_source(&text).map_err(|d| d.summary);
         if got.as_deref() != Ok(want.as_str()) {
-            failures.push(format!("--- {name}\nterraform:\n{want}\ncontin:\n{}", got.unwrap_or_else(|e| e)));
+            failures.push(format!(
+                "--- {name}\nterraform:\n{want}\ncontin:\n{}",
+                got.unwrap_or_else(|e| e)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -59,8 +71,10 @@ fn matches_terraform_fmt_byte_for_byte() {
 #[test]
 fn formatting_is_idempotent() {
     for (name, text) in corpus() {
-        let once = contin_config::format_source(&text).unwrap_or_else(|d| panic!("{name}: {}", d.summary));
-        let twice = contin_config::format_source(&once).unwrap_or_else(|d| panic!("{name}: {}", d.summary));
+        let once =
+            contin_config::format_source(&text).unwrap_or_else(|d| panic!("{name}: {}", d.summary));
+        let twice =
+            contin_config::format_source(&once).unwrap_or_else(|d| panic!("{name}: {}", d.summary));
         assert_eq!(once, twice, "{name}");
     }
 }

@@ -66,16 +66,25 @@ pub(crate) struct Token<'a> {
 
 impl<'a> Token<'a> {
     pub fn new(kind: Kind, text: impl Into<Cow<'a, str>>) -> Self {
-        Token { kind, text: text.into(), spaces: 0 }
+        Token {
+            kind,
+            text: text.into(),
+            spaces: 0,
+        }
     }
 }
 
 enum Mode {
     /// Expressions and structure; `braces` counts open `{` so the `}` that
     /// closes an interpolation can be told apart.
-    Normal { braces: usize },
+    Normal {
+        braces: usize,
+    },
     Quoted,
-    Heredoc { marker: String, start_of_line: bool },
+    Heredoc {
+        marker: String,
+        start_of_line: bool,
+    },
 }
 
 struct Lexer<'a> {
@@ -86,7 +95,12 @@ struct Lexer<'a> {
 }
 
 pub(crate) fn lex(src: &str) -> Vec<Token<'_>> {
-    let mut lx = Lexer { src, pos: 0, tokens: Vec::new(), modes: vec![Mode::Normal { braces: 0 }] };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        tokens: Vec::new(),
+        modes: vec![Mode::Normal { braces: 0 }],
+    };
     while lx.pos < src.len() {
         match lx.modes.last() {
             Some(Mode::Quoted) => lx.quoted(),
@@ -142,7 +156,10 @@ impl<'a> Lexer<'a> {
             '<' if two == "<<" && self.heredoc_start() => {}
             '0'..='9' => self.number(),
             c if is_ident_start(c) => {
-                let len = rest.char_indices().find(|(_, c)| !is_ident_continue(*c)).map_or(rest.len(), |(i, _)| i);
+                let len = rest
+                    .char_indices()
+                    .find(|(_, c)| !is_ident_continue(*c))
+                    .map_or(rest.len(), |(i, _)| i);
                 self.emit(Kind::Ident, len);
             }
             '{' => {
@@ -163,7 +180,11 @@ impl<'a> Lexer<'a> {
             }
             _ => {
                 let (kind, len) = operator(rest);
-                let len = if kind == Kind::Other { c.len_utf8() } else { len };
+                let len = if kind == Kind::Other {
+                    c.len_utf8()
+                } else {
+                    len
+                };
                 self.emit(kind, len);
             }
         }
@@ -203,11 +224,16 @@ impl<'a> Lexer<'a> {
         let rest = self.rest();
         let after = &rest[2..];
         let after = after.strip_prefix('-').unwrap_or(after);
-        let Some(first) = after.chars().next() else { return false };
+        let Some(first) = after.chars().next() else {
+            return false;
+        };
         if !is_ident_start(first) {
             return false;
         }
-        let ident_len = after.char_indices().find(|(_, c)| !is_ident_continue(*c)).map_or(after.len(), |(i, _)| i);
+        let ident_len = after
+            .char_indices()
+            .find(|(_, c)| !is_ident_continue(*c))
+            .map_or(after.len(), |(i, _)| i);
         let marker = &after[..ident_len];
         let tail = &after[ident_len..];
         let nl = if tail.starts_with('\n') {
@@ -220,7 +246,10 @@ impl<'a> Lexer<'a> {
         let len = rest.len() - tail.len() + nl;
         let marker = marker.to_string();
         self.emit(Kind::OHeredoc, len);
-        self.modes.push(Mode::Heredoc { marker, start_of_line: true });
+        self.modes.push(Mode::Heredoc {
+            marker,
+            start_of_line: true,
+        });
         true
     }
 
@@ -284,13 +313,18 @@ impl<'a> Lexer<'a> {
 
     fn heredoc(&mut self) {
         let (marker, start_of_line) = match self.modes.last() {
-            Some(Mode::Heredoc { marker, start_of_line }) => (marker.clone(), *start_of_line),
+            Some(Mode::Heredoc {
+                marker,
+                start_of_line,
+            }) => (marker.clone(), *start_of_line),
             _ => return,
         };
         let rest = self.rest();
         if start_of_line {
             let line_end = rest.find('\n').unwrap_or(rest.len());
-            let line = rest[..line_end].strip_suffix('\r').unwrap_or(&rest[..line_end]);
+            let line = rest[..line_end]
+                .strip_suffix('\r')
+                .unwrap_or(&rest[..line_end]);
             if line.trim_matches([' ', '\t']) == marker {
                 let line_len = line.len();
                 self.emit(Kind::CHeredoc, line_len);
@@ -351,7 +385,9 @@ fn operator(rest: &str) -> (Kind, usize) {
         ("(", Kind::OParen),
         (")", Kind::CParen),
     ];
-    OPS.iter().find(|(op, _)| rest.starts_with(op)).map_or((Kind::Other, 1), |(op, k)| (*k, op.len()))
+    OPS.iter()
+        .find(|(op, _)| rest.starts_with(op))
+        .map_or((Kind::Other, 1), |(op, k)| (*k, op.len()))
 }
 
 #[cfg(test)]
@@ -359,22 +395,53 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Kind, String)> {
-        lex(src).into_iter().map(|t| (t.kind, t.text.into_owned())).collect()
+        lex(src)
+            .into_iter()
+            .map(|t| (t.kind, t.text.into_owned()))
+            .collect()
     }
 
     #[test]
     fn templates_and_heredocs_tokenize_like_hclsyntax() {
         use Kind::*;
         let got = kinds("a = \"x${b}y\"\n");
-        let want = [(Ident, "a"), (Equal, "="), (OQuote, "\""), (QuotedLit, "x"), (TemplateInterp, "${"), (Ident, "b"), (TemplateSeqEnd, "}"), (QuotedLit, "y"), (CQuote, "\""), (Newline, "\n")];
+        let want = [
+            (Ident, "a"),
+            (Equal, "="),
+            (OQuote, "\""),
+            (QuotedLit, "x"),
+            (TemplateInterp, "${"),
+            (Ident, "b"),
+            (TemplateSeqEnd, "}"),
+            (QuotedLit, "y"),
+            (CQuote, "\""),
+            (Newline, "\n"),
+        ];
         assert_eq!(got, want.map(|(k, s)| (k, s.to_string())));
         let got = kinds("x = <<-EOT\n  hi ${a}\n  EOT\n");
-        let want = [(Ident, "x"), (Equal, "="), (OHeredoc, "<<-EOT\n"), (StringLit, "  hi "), (TemplateInterp, "${"), (Ident, "a"), (TemplateSeqEnd, "}"), (StringLit, "\n"), (CHeredoc, "  EOT"), (Newline, "\n")];
+        let want = [
+            (Ident, "x"),
+            (Equal, "="),
+            (OHeredoc, "<<-EOT\n"),
+            (StringLit, "  hi "),
+            (TemplateInterp, "${"),
+            (Ident, "a"),
+            (TemplateSeqEnd, "}"),
+            (StringLit, "\n"),
+            (CHeredoc, "  EOT"),
+            (Newline, "\n"),
+        ];
         assert_eq!(got, want.map(|(k, s)| (k, s.to_string())));
         let got = kinds("m = { a = 1 } # c\n");
         assert_eq!(got[2], (OBrace, "{".to_string()));
         assert_eq!(got[6], (CBrace, "}".to_string()));
         assert_eq!(got[7], (Comment, "# c\n".to_string()));
-        assert_eq!(kinds("1.5e3 a-b...").iter().map(|t| t.0).collect::<Vec<_>>(), [Number, Ident, Ellipsis]);
+        assert_eq!(
+            kinds("1.5e3 a-b...")
+                .iter()
+                .map(|t| t.0)
+                .collect::<Vec<_>>(),
+            [Number, Ident, Ellipsis]
+        );
     }
 }

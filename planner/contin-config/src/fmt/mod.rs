@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 /// Formats one file. Invalid HCL is an error (located in a file named `<input>`;
 /// callers that know the name can rewrite `loc.file`).
+// The signature is the agreed API; a format error is rare and not on a hot path.
+#[allow(clippy::result_large_err)]
 pub fn format_source(text: &str) -> Result<String, Diagnostic> {
     if let Err(e) = hcl_edit::parser::parse_body(text) {
         return Err(syntax_error(&Arc::from("<input>"), text, &e));
@@ -67,14 +69,23 @@ fn is_line_end(t: &Token<'_>) -> bool {
 
 fn bracket_change(kind: Kind) -> i32 {
     match kind {
-        Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::TemplateControl | Kind::TemplateInterp => 1,
+        Kind::OBrace
+        | Kind::OBrack
+        | Kind::OParen
+        | Kind::TemplateControl
+        | Kind::TemplateInterp => 1,
         Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateSeqEnd => -1,
         _ => 0,
     }
 }
 
 /// Walks one body from `i`; returns the index after its closing `}` (or the end).
-fn walk_body<'a>(tokens: &[Token<'a>], mut i: usize, path: &mut Vec<String>, edits: &mut Vec<Edit<'a>>) -> usize {
+fn walk_body<'a>(
+    tokens: &[Token<'a>],
+    mut i: usize,
+    path: &mut Vec<String>,
+    edits: &mut Vec<Edit<'a>>,
+) -> usize {
     while i < tokens.len() {
         match tokens[i].kind {
             Kind::CBrace => return i + 1,
@@ -103,7 +114,10 @@ fn walk_body<'a>(tokens: &[Token<'a>], mut i: usize, path: &mut Vec<String>, edi
                         format_value_expr(expr)
                     };
                     if let Some(new) = rewritten {
-                        edits.push(Edit { range: start..end, tokens: new });
+                        edits.push(Edit {
+                            range: start..end,
+                            tokens: new,
+                        });
                     }
                     i = k;
                 } else {
@@ -116,7 +130,10 @@ fn walk_body<'a>(tokens: &[Token<'a>], mut i: usize, path: &mut Vec<String>, edi
                                     Token::new(Kind::QuotedLit, tokens[j].text.clone()),
                                     Token::new(Kind::CQuote, "\""),
                                 ];
-                                edits.push(Edit { range: j..j + 1, tokens: quoted });
+                                edits.push(Edit {
+                                    range: j..j + 1,
+                                    tokens: quoted,
+                                });
                                 j += 1;
                             }
                             Kind::OQuote => {
@@ -188,7 +205,12 @@ fn format_value_expr<'a>(expr: &[Token<'a>]) -> Option<Vec<Token<'a>>> {
 /// Legacy variable types: `"string"` → `string`, `list` → `list(any)`, …
 fn format_type_expr<'a>(expr: &[Token<'a>]) -> Option<Vec<Token<'a>>> {
     let call = |name: &'static str, arg: &'static str| {
-        vec![tok(Kind::Ident, name), tok(Kind::OParen, "("), tok(Kind::Ident, arg), tok(Kind::CParen, ")")]
+        vec![
+            tok(Kind::Ident, name),
+            tok(Kind::OParen, "("),
+            tok(Kind::Ident, arg),
+            tok(Kind::CParen, ")"),
+        ]
     };
     match expr {
         [t] if t.kind == Kind::Ident => match &*t.text {
@@ -197,12 +219,16 @@ fn format_type_expr<'a>(expr: &[Token<'a>]) -> Option<Vec<Token<'a>>> {
             "set" => Some(call("set", "any")),
             _ => None,
         },
-        [o, s, c] if o.kind == Kind::OQuote && s.kind == Kind::QuotedLit && c.kind == Kind::CQuote => match &*s.text {
-            "string" => Some(vec![tok(Kind::Ident, "string")]),
-            "list" => Some(call("list", "string")),
-            "map" => Some(call("map", "string")),
-            _ => None,
-        },
+        [o, s, c]
+            if o.kind == Kind::OQuote && s.kind == Kind::QuotedLit && c.kind == Kind::CQuote =>
+        {
+            match &*s.text {
+                "string" => Some(vec![tok(Kind::Ident, "string")]),
+                "list" => Some(call("list", "string")),
+                "map" => Some(call("map", "string")),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -241,11 +267,17 @@ fn lines_for_format(tokens: &[Token<'_>]) -> Vec<Line> {
     let mut start = 0;
     for (i, t) in tokens.iter().enumerate() {
         if is_line_end(t) {
-            lines.push(Line { lead: start..i + 1, ..Line::default() });
+            lines.push(Line {
+                lead: start..i + 1,
+                ..Line::default()
+            });
             start = i + 1;
         }
     }
-    lines.push(Line { lead: start..tokens.len(), ..Line::default() });
+    lines.push(Line {
+        lead: start..tokens.len(),
+        ..Line::default()
+    });
     for line in &mut lines {
         let lead = line.lead.clone();
         if lead.is_empty() {
@@ -258,7 +290,10 @@ fn lines_for_format(tokens: &[Token<'_>]) -> Vec<Line> {
         let lead = line.lead.clone();
         for i in lead.clone().skip(1) {
             if tokens[i].kind == Kind::Equal {
-                let net: i32 = tokens[i..lead.end].iter().map(|t| bracket_change(t.kind)).sum();
+                let net: i32 = tokens[i..lead.end]
+                    .iter()
+                    .map(|t| bracket_change(t.kind))
+                    .sum();
                 if net == 0 {
                     line.assign = Some(i..lead.end);
                     line.lead = lead.start..i;
@@ -289,7 +324,10 @@ fn format_indent(lines: &[Line], tokens: &mut [Token<'_>]) {
             }
         }
         if let Some(assign) = &line.assign {
-            net += tokens[assign.clone()].iter().map(|t| bracket_change(t.kind)).sum::<i32>();
+            net += tokens[assign.clone()]
+                .iter()
+                .map(|t| bracket_change(t.kind))
+                .sum::<i32>();
         }
         if net > 0 {
             tokens[first].spaces = 2 * indents.len();
@@ -331,7 +369,11 @@ fn space_cell(tokens: &mut [Token<'_>], cell: Range<usize>, is_assign: bool) {
         if i + 1 >= cell.end {
             continue;
         }
-        let before = if i > cell.start { Some(tokens[i - 1].kind) } else { None };
+        let before = if i > cell.start {
+            Some(tokens[i - 1].kind)
+        } else {
+            None
+        };
         let space = space_after(&tokens[i], before, &tokens[i + 1]);
         tokens[i + 1].spaces = usize::from(space);
     }
@@ -339,16 +381,27 @@ fn space_cell(tokens: &mut [Token<'_>], cell: Range<usize>, is_assign: bool) {
 
 fn columns(tokens: &[Token<'_>], cell: &Option<Range<usize>>) -> usize {
     match cell {
-        Some(r) => tokens[r.clone()].iter().map(|t| t.spaces + t.text.chars().count()).sum(),
+        Some(r) => tokens[r.clone()]
+            .iter()
+            .map(|t| t.spaces + t.text.chars().count())
+            .sum(),
         None => 0,
     }
 }
 
 fn format_cells(lines: &[Line], tokens: &mut [Token<'_>]) {
-    align(lines, tokens, |l| l.assign.as_ref().map(|r| r.start), |l, t| columns(t, &Some(l.lead.clone())));
-    align(lines, tokens, |l| l.comment.as_ref().map(|r| r.start), |l, t| {
-        columns(t, &Some(l.lead.clone())) + columns(t, &l.assign)
-    });
+    align(
+        lines,
+        tokens,
+        |l| l.assign.as_ref().map(|r| r.start),
+        |l, t| columns(t, &Some(l.lead.clone())),
+    );
+    align(
+        lines,
+        tokens,
+        |l| l.comment.as_ref().map(|r| r.start),
+        |l, t| columns(t, &Some(l.lead.clone())) + columns(t, &l.assign),
+    );
 }
 
 /// Aligns the cell starting at `cell(line)` across runs of consecutive lines having one.
@@ -388,7 +441,9 @@ fn space_after(subject: &Token<'_>, before: Option<Kind>, after: &Token<'_>) -> 
         _ if s == Dot || a == Dot => false,
         _ if a == Comma || a == Ellipsis => false,
         _ if s == Comma => true,
-        _ if matches!(s, QuotedLit | StringLit | OQuote | OHeredoc) || matches!(a, QuotedLit | StringLit | CQuote | CHeredoc) => {
+        _ if matches!(s, QuotedLit | StringLit | OQuote | OHeredoc)
+            || matches!(a, QuotedLit | StringLit | CQuote | CHeredoc) =>
+        {
             false
         }
         _ if s == Ident && subject.text == "in" && before == Some(Ident) => true,
@@ -397,8 +452,27 @@ fn space_after(subject: &Token<'_>, before: Option<Kind>, after: &Token<'_>) -> 
         _ if s == Minus => !matches!(
             before,
             None | Some(
-                OParen | OBrace | OBrack | Equal | Colon | Comma | Question | Plus | Star | Slash | Percent | Minus
-                    | EqualOp | NotEqual | GreaterThan | GreaterThanEq | LessThan | LessThanEq | And | Or | Bang
+                OParen
+                    | OBrace
+                    | OBrack
+                    | Equal
+                    | Colon
+                    | Comma
+                    | Question
+                    | Plus
+                    | Star
+                    | Slash
+                    | Percent
+                    | Minus
+                    | EqualOp
+                    | NotEqual
+                    | GreaterThan
+                    | GreaterThanEq
+                    | LessThan
+                    | LessThanEq
+                    | And
+                    | Or
+                    | Bang
             )
         ),
         _ if s == OBrace || a == CBrace => !(s == OBrace && a == CBrace),
@@ -419,7 +493,11 @@ mod tests {
     fn check(input: &str, want: &str) {
         let got = format_source(input).map_err(|d| d.summary);
         assert_eq!(got.as_deref(), Ok(want));
-        assert_eq!(format_source(want).map_err(|d| d.summary).as_deref(), Ok(want), "not idempotent");
+        assert_eq!(
+            format_source(want).map_err(|d| d.summary).as_deref(),
+            Ok(want),
+            "not idempotent"
+        );
     }
 
     #[test]
