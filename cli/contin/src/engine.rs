@@ -7,9 +7,12 @@ use contin_executor::{ApplyOptions, Reporter};
 use contin_planner::Plan;
 use contin_provider::Provider;
 use contin_state::{Backend, State};
-use contin_types::{Diagnostics, SourceMap, Value};
+use anyhow::{anyhow, Context};
+use contin_planner::{ConfigEvaluator, PlanIo, PlanMode, PlanningInput};
+use contin_provider::ProviderSchema;
+use contin_types::{Diagnostics, ResourceAddr, SourceMap, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Everything a command may fail with.
@@ -44,6 +47,8 @@ pub struct Workspace {
     pub variables: BTreeMap<String, Value>,
     pub backend: Arc<dyn Backend>,
     pub providers: BTreeMap<String, Arc<dyn Provider>>,
+    /// Schemas of `providers`, fetched once.
+    pub schemas: BTreeMap<String, ProviderSchema>,
     /// Warnings gathered while loading (render them).
     pub warnings: Diagnostics,
 }
@@ -70,25 +75,229 @@ pub struct ApplyRun {
     pub persist_error: Option<String>,
     /// Output values after apply: name → (value, sensitive).
     pub outputs: BTreeMap<String, (Value, bool)>,
+    /// Evaluating outputs failed (resources were applied; outputs kept as before).
+    pub outputs_error: Option<String>,
 }
 
-fn not_wired<T>() -> Result<T, EngineError> {
-    // Temporary while the lead wires the planner (removed before the issue closes).
-    Err(EngineError::Other(anyhow::anyhow!("engine not wired yet")))
+/// The providers compiled into this binary.
+fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
+    let list: Vec<Arc<dyn Provider>> = vec![
+        Arc::new(contin_provider_local::LocalProvider::new()),
+        Arc::new(contin_provider_fake::FakeProvider::new()),
+    ];
+    list.into_iter().map(|p| (p.name().to_string(), p)).collect()
+}
+
+fn diag_err(d: Diagnostics, sources: &SourceMap) -> EngineError {
+    EngineError::Diagnostics(d, sources.clone())
+}
+
+/// Reads and parses every `*.hcl` in `dir` (sorted by name).
+fn parse_dir(dir: &Path) -> Result<(Config, Diagnostics), EngineError> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read configuration directory {}", dir.display()))?;
+    for e in entries {
+        let e = e.with_context(|| format!("cannot read configuration directory {}", dir.display()))?;
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "hcl") && path.is_file() {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push((name, text));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(anyhow!("no configuration files (*.hcl) in {}", dir.display()).into());
+    }
+    let (config, diags) = contin_config::parse_files(&files);
+    if diags.has_errors() {
+        return Err(diag_err(diags, &config.sources));
+    }
+    Ok((config, diags))
+}
+
+/// Terraform's `-chdir`: everything (relative file names, var files, state) is relative to DIR.
+fn enter(dir: &Path) -> Result<PathBuf, EngineError> {
+    if dir.as_os_str().is_empty() || dir == Path::new(".") {
+        return Ok(PathBuf::from("."));
+    }
+    std::env::set_current_dir(dir).with_context(|| format!("cannot change into configuration directory {}", dir.display()))?;
+    Ok(PathBuf::from("."))
+}
+
+/// Variables and locals only: for provider and backend blocks.
+struct StaticScope<'a> {
+    config: &'a Config,
+    variables: &'a BTreeMap<String, Value>,
+}
+
+impl contin_eval::Scope for StaticScope<'_> {
+    fn lookup(&self, r: &contin_eval::Reference, loc: &contin_types::SourceLoc) -> Result<Value, contin_types::Diagnostic> {
+        use contin_eval::Reference as R;
+        match r {
+            R::Var(n) => self.variables.get(n).cloned().ok_or_else(|| contin_types::Diagnostic::error(format!("Reference to undeclared input variable var.{n}")).at(loc.clone())),
+            R::Local(n) => match self.config.locals.get(n) {
+                Some(l) => contin_eval::eval(&l.expr, self).map_err(|d| d.0.into_iter().next().unwrap_or_else(|| contin_types::Diagnostic::error("invalid local"))),
+                None => Err(contin_types::Diagnostic::error(format!("Reference to undeclared local value local.{n}")).at(loc.clone())),
+            },
+            R::Path(_) => Ok(Value::string(".")),
+            R::TerraformWorkspace => Ok(Value::string("default")),
+            other => Err(contin_types::Diagnostic::error("Invalid reference in provider or backend configuration")
+                .with_detail(format!("{other} is not available here: provider and backend blocks may only use variables and locals."))
+                .at(loc.clone())),
+        }
+    }
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+    }
+}
+
+fn var_inputs(opts: &LoadOptions) -> Result<contin_eval::vars::VarInputs, EngineError> {
+    let mut files = Vec::new();
+    // Auto-loaded like Terraform's terraform.tfvars / *.auto.tfvars.
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(".")
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    auto.retain(|p| {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        n == "contin.tfvars" || n.ends_with(".auto.tfvars")
+    });
+    auto.sort();
+    for f in auto.iter().chain(opts.var_files.iter()) {
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read variables file {}", f.display()))?;
+        files.push((f.display().to_string(), text));
+    }
+    let env = std::env::vars().filter_map(|(k, v)| k.strip_prefix("CONTIN_VAR_").map(|n| (n.to_string(), v))).collect();
+    Ok(contin_eval::vars::VarInputs { files, cli: opts.vars.clone(), env })
+}
+
+fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> Result<Arc<dyn Backend>, EngineError> {
+    let Some(b) = &config.backend else {
+        return Ok(Arc::new(contin_state_local::LocalBackend::new("contin.state.json")));
+    };
+    match b.kind.as_str() {
+        "local" => {
+            let scope = StaticScope { config, variables };
+            let v = contin_eval::eval_body(&b.body, &scope).map_err(|d| diag_err(d, &config.sources))?;
+            let path = match v.get_path(&[contin_types::value::PathStep::Key("path".into())]).map(Value::unmarked) {
+                Some(Value::String(s)) => s.clone(),
+                None | Some(Value::Null) => "contin.state.json".to_string(),
+                Some(other) => {
+                    let d = contin_types::Diagnostic::error("Invalid backend configuration")
+                        .with_detail(format!("backend \"local\" path must be a string, got {}", other.type_name()))
+                        .at(b.loc.clone());
+                    return Err(diag_err(d.into(), &config.sources));
+                }
+            };
+            Ok(Arc::new(contin_state_local::LocalBackend::new(path)))
+        }
+        other => {
+            let d = contin_types::Diagnostic::error("Unsupported backend")
+                .with_detail(format!("backend \"{other}\" is not available in this build; supported: local."))
+                .at(b.loc.clone());
+            Err(diag_err(d.into(), &config.sources))
+        }
+    }
+}
+
+async fn configure_providers(config: &Config, variables: &BTreeMap<String, Value>, providers: &BTreeMap<String, Arc<dyn Provider>>) -> Result<(), EngineError> {
+    let mut diags = Diagnostics::new();
+    for (name, block) in &config.providers {
+        if !providers.contains_key(name) {
+            diags.push(
+                contin_types::Diagnostic::error("Unknown provider")
+                    .with_detail(format!(
+                        "No provider named \"{name}\" is built into contin. Available providers: {}.",
+                        providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                    .at(block.loc.clone()),
+            );
+        }
+    }
+    for (name, p) in providers {
+        let cfg = match config.providers.get(name) {
+            Some(block) => {
+                let scope = StaticScope { config, variables };
+                match contin_eval::eval_body(&block.body, &scope) {
+                    Ok(v) => v.unmark_deep().0,
+                    Err(d) => {
+                        diags.extend(d);
+                        continue;
+                    }
+                }
+            }
+            None => Value::Map(BTreeMap::new()),
+        };
+        if let Err(d) = p.configure(cfg).await {
+            let loc = config.providers.get(name).map(|b| b.loc.clone());
+            for x in d.0 {
+                let x = if x.loc.is_none() { x.at_opt(loc.clone()) } else { x };
+                diags.push(x);
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(diag_err(diags, &config.sources));
+    }
+    Ok(())
 }
 
 /// Parses the directory, resolves variables (defaults, env CONTIN_VAR_*, files, -var),
 /// builds the backend from the `backend` block (default: local `contin.state.json`
 /// in the config dir) and the compiled-in providers, configured from `provider` blocks.
 pub async fn load(opts: &LoadOptions) -> Result<Workspace, EngineError> {
-    let _ = opts;
-    not_wired()
+    let dir = enter(&opts.dir)?;
+    let (config, warnings) = parse_dir(&dir)?;
+    let inputs = var_inputs(opts)?;
+    let variables = contin_eval::vars::resolve_variables(&config.variables, &inputs, &contin_eval::EmptyScope)
+        .map_err(|d| diag_err(d, &config.sources))?;
+    let backend = build_backend(&config, &variables)?;
+    let providers = builtin_providers();
+    configure_providers(&config, &variables, &providers).await?;
+    let schemas = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
+    Ok(Workspace { dir, config, variables, backend, providers, schemas, warnings })
 }
 
-/// Parses and checks the configuration only (no state, no providers' IO): `contin validate`.
+/// Parses and checks the configuration only (graph, resource types,
+/// attribute names; no state, no provider IO): `contin validate`.
 pub fn validate(opts: &LoadOptions) -> Result<Diagnostics, EngineError> {
-    let _ = opts;
-    not_wired()
+    let dir = enter(&opts.dir)?;
+    let (config, mut diags) = parse_dir(&dir)?;
+    let providers = builtin_providers();
+    let schemas: BTreeMap<String, ProviderSchema> = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
+    let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| diag_err(d, &config.sources))?;
+    for (i, r) in config.resources.iter().enumerate() {
+        let Some(block) = contin_planner::walk::block_schema(r, &prepared.block_provider[i], &schemas) else { continue };
+        for (name, attr) in &r.body.attributes {
+            if !block.attributes.contains_key(name) {
+                let valid = block.names().join(", ");
+                diags.push(
+                    contin_types::Diagnostic::error("Unsupported argument")
+                        .with_detail(format!("An argument named \"{name}\" is not expected here. Valid arguments of {}: {valid}.", r.ty))
+                        .at(attr.loc.clone()),
+                );
+            } else if block.attributes[name].is_computed_only() {
+                diags.push(
+                    contin_types::Diagnostic::error("Invalid argument")
+                        .with_detail(format!("\"{name}\" is set by the provider (computed) and cannot be configured."))
+                        .at(attr.loc.clone()),
+                );
+            }
+        }
+        for (name, a) in &block.attributes {
+            if a.required && !r.body.attributes.contains_key(name) {
+                diags.push(
+                    contin_types::Diagnostic::error("Missing required argument")
+                        .with_detail(format!("The argument \"{name}\" is required, but no definition was found."))
+                        .at(r.loc.clone()),
+                );
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(diag_err(diags, &config.sources));
+    }
+    Ok(diags)
 }
 
 /// Loads state from the workspace backend (None when none stored yet).
@@ -96,10 +305,86 @@ pub async fn load_state(ws: &Workspace) -> Result<Option<State>, EngineError> {
     ws.backend.load().await.map_err(|e| EngineError::Other(e.into()))
 }
 
+/// IO the planner may do: files relative to the config dir, data sources.
+struct EngineIo {
+    providers: BTreeMap<String, Arc<dyn Provider>>,
+    handle: tokio::runtime::Handle,
+}
+
+impl PlanIo for EngineIo {
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+    }
+    fn read_data(&self, provider: &str, ty: &str, cfg: &Value) -> Result<Value, String> {
+        let p = self.providers.get(provider).ok_or_else(|| format!("no provider {provider}"))?.clone();
+        let (ty, cfg) = (ty.to_string(), cfg.clone());
+        // Called from inside block_in_place on a worker thread.
+        self.handle.block_on(async move { p.read_data(&ty, &cfg).await }).map_err(|e| e.to_string())
+    }
+    fn cwd(&self) -> String {
+        std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| ".".into())
+    }
+}
+
+/// Reads every managed resource in state through its provider, in parallel.
+async fn refresh(ws: &Workspace, state: &State, parallelism: usize) -> Result<BTreeMap<ResourceAddr, Option<Value>>, EngineError> {
+    use futures::stream::{self, StreamExt};
+    let jobs = state.resources.values().filter(|rs| rs.addr.mode == contin_types::ResourceMode::Managed).map(|rs| {
+        let provider = ws.providers.get(&rs.provider).cloned();
+        let addr = rs.addr.clone();
+        let value = rs.value().unmark_deep().0;
+        async move {
+            let Some(p) = provider else {
+                return (addr.clone(), Err(format!("{addr}: provider \"{}\" is not available in this build", "?")));
+            };
+            let r = p.read(&addr.ty, &value).await.map_err(|e| format!("{addr}: {e}"));
+            (addr, r)
+        }
+    });
+    let results: Vec<_> = stream::iter(jobs).buffer_unordered(parallelism.max(1)).collect().await;
+    let mut out = BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    for (addr, r) in results {
+        match r {
+            Ok(v) => {
+                out.insert(addr, v);
+            }
+            Err(e) => diags.push(contin_types::Diagnostic::error(format!("Failed to refresh {addr}")).with_detail(e).for_address(&addr)),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diag_err(diags, &ws.config.sources));
+    }
+    Ok(out)
+}
+
+fn parse_targets(targets: &[String]) -> Result<Vec<ResourceAddr>, EngineError> {
+    targets
+        .iter()
+        .map(|t| t.parse::<ResourceAddr>().map_err(|e| EngineError::Other(anyhow!("invalid --target: {e}"))))
+        .collect()
+}
+
 /// Refreshes (unless disabled) and plans against `state`.
 pub async fn plan(ws: &Workspace, state: Option<&State>, opts: &PlanOptions) -> Result<Plan, EngineError> {
-    let _ = (ws, state, opts);
-    not_wired()
+    let refreshed = match (state, opts.refresh) {
+        (Some(s), true) => refresh(ws, s, 10).await?,
+        _ => BTreeMap::new(),
+    };
+    let targets = parse_targets(&opts.targets)?;
+    let io = EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() };
+    let input = PlanningInput {
+        config: &ws.config,
+        variables: &ws.variables,
+        state,
+        refreshed: &refreshed,
+        providers: &ws.providers,
+        schemas: &ws.schemas,
+        io: &io,
+        mode: if opts.destroy { PlanMode::Destroy } else { PlanMode::Normal },
+        targets: &targets,
+    };
+    tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| diag_err(d, &ws.config.sources))
 }
 
 /// Applies a plan (caller holds the state lock and checked staleness with `check_fresh`).
@@ -111,18 +396,61 @@ pub async fn apply(
     opts: &ApplyOptions,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<ApplyRun, EngineError> {
-    let _ = (ws, plan, state, reporter, opts, cancel);
-    not_wired()
+    // Apply evaluates the plan's own configuration snapshot, not today's files.
+    let files: Vec<(String, String)> = plan.sources.files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let (config, diags) = contin_config::parse_files(&files);
+    if diags.has_errors() {
+        return Err(diag_err(diags, &plan.sources));
+    }
+    let io: Arc<dyn PlanIo> = Arc::new(EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() });
+    let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), ws.schemas.clone(), io).map_err(|d| diag_err(d, &plan.sources))?;
+    let prior = state.unwrap_or_default();
+    let outcome = contin_executor::apply(plan, prior, &ws.providers, ws.backend.clone(), Arc::new(evaluator), reporter, opts, cancel).await;
+    let outputs = outcome
+        .state
+        .outputs
+        .iter()
+        .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
+        .collect();
+    Ok(ApplyRun {
+        failed: outcome.failed.iter().map(|(a, e)| (a.to_string(), e.clone())).collect(),
+        skipped: outcome.skipped.iter().map(ToString::to_string).collect(),
+        cancelled: outcome.cancelled,
+        persist_error: outcome.persist_error.clone(),
+        outputs_error: outcome.outputs_error.clone(),
+        outputs,
+        state: outcome.state,
+    })
 }
 
 /// Refuses a plan whose base (lineage, serial) no longer matches the stored state.
 pub fn check_fresh(plan: &Plan, state: Option<&State>) -> Result<(), EngineError> {
-    let _ = (plan, state);
-    not_wired()
+    let now = state.map(|s| (s.lineage.clone(), s.serial));
+    let planned = match (&plan.lineage, plan.base_serial) {
+        (Some(l), Some(s)) => Some((l.clone(), s)),
+        _ => None,
+    };
+    if now == planned {
+        return Ok(());
+    }
+    let show = |x: &Option<(String, u64)>| match x {
+        Some((l, s)) => format!("lineage {l}, serial {s}"),
+        None => "no state".to_string(),
+    };
+    Err(anyhow!(
+        "Saved plan is stale: it was made against {} but the state is now at {}. Another operation changed the state after this plan was created; run `contin plan` again and apply the new plan.",
+        show(&planned),
+        show(&now)
+    )
+    .into())
 }
 
-/// The dependency graph in DOT (`contin graph`).
+/// The block-level dependency graph in DOT (`contin graph`).
 pub fn graph_dot(opts: &LoadOptions) -> Result<String, EngineError> {
-    let _ = opts;
-    not_wired()
+    let dir = enter(&opts.dir)?;
+    let (config, _) = parse_dir(&dir)?;
+    let providers = builtin_providers();
+    let schemas: BTreeMap<String, ProviderSchema> = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
+    let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| diag_err(d, &config.sources))?;
+    Ok(prepared.graph.to_dot())
 }

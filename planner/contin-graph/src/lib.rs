@@ -1,1 +1,446 @@
-//! Dependency graph of contin configurations: DAG build, cycle reports, DOT
+//! Block-level dependency graph of a configuration: one node per variable,
+//! local, resource/data block and output; an edge per reference, carrying
+//! the reference's source location. Reports undeclared references and
+//! cycles (every edge of the cycle with its location), gives a topological
+//! order for evaluation, and prints DOT.
+//! Architecture invariant: no IO; deterministic order for equal configs.
+
+use contin_config::{Config, Resource};
+use contin_eval::{RefSite, Reference};
+use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+/// A graph node. `Resource` holds the index into `Config::resources`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Variable(String),
+    Local(String),
+    Resource(usize),
+    Output(String),
+}
+
+/// The dependency graph; edges point from a dependency to its dependant.
+pub struct DepGraph {
+    pub graph: DiGraph<Node, SourceLoc>,
+    index: HashMap<Node, NodeIndex>,
+    /// Topological order (dependencies first), ties broken by source order.
+    pub order: Vec<NodeIndex>,
+    /// Human names of nodes (`var.x`, `local.y`, `aws_vpc.main`, `output.z`).
+    names: Vec<String>,
+}
+
+/// Key identifying a resource block: (mode, type, name).
+pub type BlockKey = (ResourceMode, String, String);
+
+pub fn block_key(r: &Resource) -> BlockKey {
+    (r.mode, r.ty.clone(), r.name.clone())
+}
+
+/// `aws_vpc.main` / `data.aws_ami.u` for a block.
+pub fn block_name(r: &Resource) -> String {
+    match r.mode {
+        ResourceMode::Managed => format!("{}.{}", r.ty, r.name),
+        ResourceMode::Data => format!("data.{}.{}", r.ty, r.name),
+    }
+}
+
+impl DepGraph {
+    pub fn node(&self, n: &Node) -> Option<NodeIndex> {
+        self.index.get(n).copied()
+    }
+    pub fn name(&self, ix: NodeIndex) -> &str {
+        &self.names[ix.index()]
+    }
+    /// Resource blocks `ix` depends on, directly or through locals/variables
+    /// (not through other resources: those carry their own dependencies).
+    pub fn resource_dependencies(&self, ix: NodeIndex) -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![ix];
+        while let Some(n) = stack.pop() {
+            for dep in self.graph.neighbors_directed(n, Direction::Incoming) {
+                if !seen.insert(dep) {
+                    continue;
+                }
+                match &self.graph[dep] {
+                    Node::Resource(i) => {
+                        out.insert(*i);
+                    }
+                    _ => stack.push(dep),
+                }
+            }
+        }
+        out
+    }
+    /// Resource blocks that depend on `ix`, directly or through locals.
+    pub fn resource_dependants(&self, ix: NodeIndex) -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![ix];
+        while let Some(n) = stack.pop() {
+            for d in self.graph.neighbors_directed(n, Direction::Outgoing) {
+                if !seen.insert(d) {
+                    continue;
+                }
+                match &self.graph[d] {
+                    Node::Resource(i) => {
+                        out.insert(*i);
+                    }
+                    _ => stack.push(d),
+                }
+            }
+        }
+        out
+    }
+
+    /// The graph in Graphviz DOT, nodes and edges sorted by name.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph contin {\n  rankdir = \"RL\";\n");
+        let mut nodes: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        nodes.sort_unstable();
+        for n in nodes {
+            let _ = writeln!(out, "  \"{n}\";");
+        }
+        let mut edges: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for e in self.graph.edge_references() {
+            edges.insert((self.name(e.target()), self.name(e.source())));
+        }
+        for (from, to) in edges {
+            let _ = writeln!(out, "  \"{from}\" -> \"{to}\";");
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Builds the graph, reporting undeclared references, misplaced
+/// `count.index`/`each.*`, and cycles.
+pub fn build(config: &Config) -> Result<DepGraph, Diagnostics> {
+    let mut graph: DiGraph<Node, SourceLoc> = DiGraph::new();
+    let mut index = HashMap::new();
+    let mut names = Vec::new();
+    let mut add = |graph: &mut DiGraph<Node, SourceLoc>, node: Node, name: String| {
+        let ix = graph.add_node(node.clone());
+        index.insert(node, ix);
+        names.push(name);
+        ix
+    };
+    for name in config.variables.keys() {
+        add(&mut graph, Node::Variable(name.clone()), format!("var.{name}"));
+    }
+    for name in config.locals.keys() {
+        add(&mut graph, Node::Local(name.clone()), format!("local.{name}"));
+    }
+    let mut blocks: HashMap<BlockKey, usize> = HashMap::new();
+    for (i, r) in config.resources.iter().enumerate() {
+        blocks.insert(block_key(r), i);
+        add(&mut graph, Node::Resource(i), block_name(r));
+    }
+    for name in config.outputs.keys() {
+        add(&mut graph, Node::Output(name.clone()), format!("output.{name}"));
+    }
+
+    let mut diags = Diagnostics::new();
+    let resolver = Resolver { config, blocks: &blocks };
+    let mut edges: Vec<(Node, Node, SourceLoc)> = Vec::new();
+
+    for v in config.variables.values() {
+        if let Some(d) = &v.default {
+            if let Some(site) = contin_eval::references(d).into_iter().next() {
+                diags.push(
+                    Diagnostic::error("Variables not allowed")
+                        .with_detail(format!("The default value of variable \"{}\" must be a literal; references are not allowed here.", v.name))
+                        .at(site.loc),
+                );
+            }
+        }
+    }
+    for l in config.locals.values() {
+        let me = Node::Local(l.name.clone());
+        for site in contin_eval::references(&l.expr) {
+            resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+        }
+    }
+    for (i, r) in config.resources.iter().enumerate() {
+        let me = Node::Resource(i);
+        let ctx = if r.count.is_some() {
+            Context::Count
+        } else if r.for_each.is_some() {
+            Context::ForEach
+        } else {
+            Context::Plain
+        };
+        // count/for_each themselves cannot use count.index/each.*.
+        for e in r.count.iter().chain(r.for_each.iter()) {
+            for site in contin_eval::references(e) {
+                resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+            }
+        }
+        for site in contin_eval::body_references(&r.body) {
+            resolver.edge(&me, site, ctx, &mut edges, &mut diags);
+        }
+        for d in &r.depends_on {
+            let site = RefSite {
+                reference: Reference::Resource { mode: d.mode, ty: d.ty.clone(), name: d.name.clone() },
+                loc: d.loc.clone(),
+            };
+            resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+        }
+    }
+    for o in config.outputs.values() {
+        let me = Node::Output(o.name.clone());
+        for site in contin_eval::references(&o.value) {
+            resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+        }
+        for d in &o.depends_on {
+            let site = RefSite {
+                reference: Reference::Resource { mode: d.mode, ty: d.ty.clone(), name: d.name.clone() },
+                loc: d.loc.clone(),
+            };
+            resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    // One edge per (dependency, dependant) pair: the first reference site.
+    let mut seen = BTreeSet::new();
+    for (from, to, loc) in edges {
+        let (f, t) = (index[&from], index[&to]);
+        if seen.insert((f, t)) {
+            graph.add_edge(f, t, loc);
+        }
+    }
+    let mut dg = DepGraph { graph, index, order: Vec::new(), names };
+    match topo_order(&dg) {
+        Ok(order) => {
+            dg.order = order;
+            Ok(dg)
+        }
+        Err(cycles) => Err(cycle_diagnostics(&dg, cycles)),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Plain,
+    Count,
+    ForEach,
+}
+
+struct Resolver<'a> {
+    config: &'a Config,
+    blocks: &'a HashMap<BlockKey, usize>,
+}
+
+impl Resolver<'_> {
+    fn edge(&self, me: &Node, site: RefSite, ctx: Context, edges: &mut Vec<(Node, Node, SourceLoc)>, diags: &mut Diagnostics) {
+        let RefSite { reference, loc } = site;
+        let target = match &reference {
+            Reference::Var(name) => {
+                if !self.config.variables.contains_key(name) {
+                    diags.push(undeclared("input variable", &format!("var.{name}"), name, self.config.variables.keys(), loc, |n| format!("var.{n}")));
+                    return;
+                }
+                Node::Variable(name.clone())
+            }
+            Reference::Local(name) => {
+                if !self.config.locals.contains_key(name) {
+                    diags.push(undeclared("local value", &format!("local.{name}"), name, self.config.locals.keys(), loc, |n| format!("local.{n}")));
+                    return;
+                }
+                Node::Local(name.clone())
+            }
+            Reference::Resource { mode, ty, name } => {
+                let key = (*mode, ty.clone(), name.clone());
+                match self.blocks.get(&key) {
+                    Some(i) => Node::Resource(*i),
+                    None => {
+                        let what = if *mode == ResourceMode::Data { "data resource" } else { "managed resource" };
+                        let written = if *mode == ResourceMode::Data { format!("data.{ty}.{name}") } else { format!("{ty}.{name}") };
+                        let candidates: Vec<String> = self
+                            .config
+                            .resources
+                            .iter()
+                            .filter(|r| r.mode == *mode)
+                            .map(block_name)
+                            .collect();
+                        diags.push(undeclared(what, &written, &written, candidates.iter(), loc, |n| n.to_string()));
+                        return;
+                    }
+                }
+            }
+            Reference::CountIndex => {
+                if ctx != Context::Count {
+                    diags.push(
+                        Diagnostic::error("Reference to \"count\" in non-counted context")
+                            .with_detail("The \"count\" object can only be used in resource blocks that set the \"count\" argument.")
+                            .at(loc),
+                    );
+                }
+                return;
+            }
+            Reference::EachKey | Reference::EachValue => {
+                if ctx != Context::ForEach {
+                    diags.push(
+                        Diagnostic::error("Reference to \"each\" in context without for_each")
+                            .with_detail("The \"each\" object can be used only in resource blocks that set the \"for_each\" argument.")
+                            .at(loc),
+                    );
+                }
+                return;
+            }
+            Reference::Path(_) | Reference::TerraformWorkspace => return,
+        };
+        if &target == me {
+            diags.push(
+                Diagnostic::error("Self-referential block")
+                    .with_detail("A block cannot refer to itself; a resource's own attributes are not available while it is being configured.")
+                    .at(loc),
+            );
+            return;
+        }
+        edges.push((target, me.clone(), loc));
+    }
+}
+
+fn undeclared<'a, S: AsRef<str> + 'a>(
+    what: &str,
+    written: &str,
+    name: &str,
+    candidates: impl Iterator<Item = S>,
+    loc: SourceLoc,
+    show: impl Fn(&str) -> String,
+) -> Diagnostic {
+    let mut detail = format!("A {what} \"{written}\" has not been declared.");
+    if let Some(best) = closest(name, candidates) {
+        let _ = write!(detail, " Did you mean {}?", show(&best));
+    }
+    let summary = match what {
+        "input variable" => "Reference to undeclared input variable",
+        "local value" => "Reference to undeclared local value",
+        _ => "Reference to undeclared resource",
+    };
+    Diagnostic::error(summary).with_detail(detail).at(loc)
+}
+
+/// The candidate within edit distance ⅓ of the name's length, if any.
+pub fn closest<S: AsRef<str>>(name: &str, candidates: impl Iterator<Item = S>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (levenshtein(name, c.as_ref()), c.as_ref().to_string()))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Kahn's algorithm with a source-ordered ready set; on failure returns the
+/// strongly connected components that form cycles.
+fn topo_order(g: &DepGraph) -> Result<Vec<NodeIndex>, Vec<Vec<NodeIndex>>> {
+    let n = g.graph.node_count();
+    let mut indeg: Vec<usize> = (0..n).map(|i| g.graph.neighbors_directed(NodeIndex::new(i), Direction::Incoming).count()).collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> =
+        (0..n).filter(|&i| indeg[i] == 0).map(std::cmp::Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(std::cmp::Reverse(i)) = ready.pop() {
+        let ix = NodeIndex::new(i);
+        order.push(ix);
+        for d in g.graph.neighbors_directed(ix, Direction::Outgoing) {
+            indeg[d.index()] -= 1;
+            if indeg[d.index()] == 0 {
+                ready.push(std::cmp::Reverse(d.index()));
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    let cycles = petgraph::algo::tarjan_scc(&g.graph).into_iter().filter(|scc| scc.len() > 1).collect();
+    Err(cycles)
+}
+
+/// One diagnostic per cycle, naming every edge in order with its location.
+fn cycle_diagnostics(g: &DepGraph, cycles: Vec<Vec<NodeIndex>>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for scc in cycles {
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        // Start from the smallest name for determinism, follow edges inside the SCC.
+        let start = *members.iter().min_by_key(|ix| g.name(**ix)).unwrap_or(&scc[0]);
+        let path = find_cycle(g, start, &members);
+        let mut names: Vec<&str> = path.iter().map(|(ix, _)| g.name(*ix)).collect();
+        names.push(g.name(start));
+        let mut d = Diagnostic::error("Cycle in dependency graph").with_detail(format!(
+            "These blocks depend on each other in a loop: {}. Break the cycle by removing one of the references below.",
+            names.join(" → ")
+        ));
+        for (_, edge_loc) in &path {
+            if let Some((label, loc)) = edge_loc {
+                d = d.with_related(label.clone(), loc.clone());
+            }
+        }
+        d.loc = d.related.first().map(|(_, l)| l.clone());
+        diags.push(d);
+    }
+    diags
+}
+
+type CycleStep = (NodeIndex, Option<(String, SourceLoc)>);
+
+/// A simple cycle through `start` within `members` (DFS); each step carries
+/// the label and location of the reference that makes the next node depend on it.
+fn find_cycle(g: &DepGraph, start: NodeIndex, members: &BTreeSet<NodeIndex>) -> Vec<CycleStep> {
+    // Walk "depends on" direction: from a node to the node it references (edge source).
+    let mut stack: Vec<NodeIndex> = vec![start];
+    let mut visited = BTreeSet::new();
+    let mut parent: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+    while let Some(n) = stack.pop() {
+        let mut deps: Vec<NodeIndex> =
+            g.graph.neighbors_directed(n, Direction::Incoming).filter(|d| members.contains(d)).collect();
+        deps.sort_by_key(|d| g.name(*d).to_string());
+        for d in deps {
+            if d == start {
+                // Reconstruct start → … → n → start.
+                let mut chain = vec![n];
+                let mut cur = n;
+                while let Some(p) = parent.get(&cur) {
+                    chain.push(*p);
+                    cur = *p;
+                }
+                chain.reverse();
+                let mut steps = Vec::new();
+                for (k, node) in chain.iter().enumerate() {
+                    let next = if k + 1 < chain.len() { chain[k + 1] } else { start };
+                    // `node` depends on `next`: the edge next → node holds the reference site.
+                    let label = g
+                        .graph
+                        .find_edge(next, *node)
+                        .map(|e| (format!("{} refers to {}", g.name(*node), g.name(next)), g.graph[e].clone()));
+                    steps.push((*node, label));
+                }
+                return steps;
+            }
+            if visited.insert(d) {
+                parent.insert(d, n);
+                stack.push(d);
+            }
+        }
+    }
+    vec![(start, None)]
+}

@@ -20,3 +20,98 @@ pub trait ApplyEvaluator: Send + Sync {
     /// Final output values: name → (value, sensitive).
     fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics>;
 }
+
+/// `ApplyEvaluator` over a configuration snapshot (the plan's).
+pub struct ConfigEvaluator {
+    config: contin_config::Config,
+    prepared: crate::walk::Prepared,
+    variables: BTreeMap<String, Value>,
+    schemas: BTreeMap<String, contin_provider::ProviderSchema>,
+    io: std::sync::Arc<dyn crate::io::PlanIo>,
+}
+
+impl ConfigEvaluator {
+    pub fn new(
+        config: contin_config::Config,
+        variables: BTreeMap<String, Value>,
+        schemas: BTreeMap<String, contin_provider::ProviderSchema>,
+        io: std::sync::Arc<dyn crate::io::PlanIo>,
+    ) -> Result<Self, Diagnostics> {
+        let prepared = crate::walk::prepare(&config, &schemas)?;
+        Ok(ConfigEvaluator { config, prepared, variables, schemas, io })
+    }
+
+    fn scope<'a>(&'a self, values: &'a ApplyValues<'a>) -> crate::scope::EvalScope<'a> {
+        crate::scope::EvalScope {
+            config: &self.config,
+            blocks: &self.prepared.blocks,
+            variables: &self.variables,
+            values,
+            repetition: crate::scope::Repetition::default(),
+            io: self.io.as_ref(),
+        }
+    }
+}
+
+/// Resource values from the executor's working state, shaped per block.
+struct ApplyValues<'a> {
+    config: &'a contin_config::Config,
+    values: &'a dyn InstanceValues,
+}
+
+impl crate::scope::ResourceValues for ApplyValues<'_> {
+    fn resource_value(&self, index: usize) -> Option<Value> {
+        let r = &self.config.resources[index];
+        let addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
+        Some(crate::scope::shape_resource(r, self.values.instances(&addr)))
+    }
+    fn local_value(&self, name: &str, scope: &crate::scope::EvalScope<'_>) -> Result<Value, contin_types::Diagnostic> {
+        let local = self.config.locals.get(name).ok_or_else(|| {
+            contin_types::Diagnostic::error(format!("Reference to undeclared local value local.{name}"))
+        })?;
+        contin_eval::eval(&local.expr, scope).map_err(|d| {
+            d.0.into_iter().next().unwrap_or_else(|| contin_types::Diagnostic::error(format!("local.{name} failed")))
+        })
+    }
+}
+
+impl ApplyEvaluator for ConfigEvaluator {
+    fn final_config(&self, addr: &ResourceAddr, values: &dyn InstanceValues) -> Result<Value, Diagnostics> {
+        let key = (addr.mode, addr.ty.clone(), addr.name.clone());
+        let Some(&i) = self.prepared.blocks.get(&key) else {
+            return Err(contin_types::Diagnostic::error(format!("{addr} is not in the configuration")).into());
+        };
+        let r = &self.config.resources[i];
+        let av = ApplyValues { config: &self.config, values };
+        let scope = self.scope(&av);
+        let expanded = crate::instance::expand(r, &scope)?;
+        let Some((_, rep)) = expanded.into_iter().find(|(k, _)| *k == addr.key) else {
+            return Err(contin_types::Diagnostic::error(format!("{addr} is no longer an instance of its resource block")).at(r.loc.clone()).into());
+        };
+        let Some(block) = crate::walk::block_schema(r, &self.prepared.block_provider[i], &self.schemas) else {
+            return Err(contin_types::Diagnostic::error(format!("no schema for {addr}")).into());
+        };
+        let prior = values
+            .instances(&addr.resource())
+            .into_iter()
+            .find(|(k, _)| *k == addr.key)
+            .map(|(_, v)| v.unmark_deep().0);
+        crate::instance::desired_config(r, block, &scope.with_repetition(rep), prior.as_ref())
+    }
+
+    fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics> {
+        let av = ApplyValues { config: &self.config, values };
+        let scope = self.scope(&av);
+        let mut out = BTreeMap::new();
+        let mut diags = Diagnostics::new();
+        for (name, o) in &self.config.outputs {
+            match contin_eval::eval(&o.value, &scope) {
+                Ok(v) => {
+                    out.insert(name.clone(), (v, o.sensitive));
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        if diags.has_errors() { Err(diags) } else { Ok(out) }
+    }
+}

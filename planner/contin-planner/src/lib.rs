@@ -3,10 +3,16 @@
 //! Architecture invariant: no IO; deterministic for equal inputs.
 
 pub mod apply_eval;
+mod instance;
+pub mod io;
+mod scope;
+pub mod walk;
 pub mod plan;
 pub mod render;
 pub mod json;
 pub mod codec;
 
-pub use apply_eval::{ApplyEvaluator, InstanceValues};
+pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues};
+pub use io::{NoIo, PlanIo};
+pub use walk::{plan, PlanningInput};
 pub use plan::*;

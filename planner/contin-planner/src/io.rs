@@ -1,0 +1,28 @@
+//! The only doors to the outside the planner has, supplied by the caller:
+//! reading files for `file()`/`templatefile()` and reading data sources.
+//! Keeping them behind this trait keeps planning deterministic in tests.
+
+use contin_types::Value;
+
+pub trait PlanIo: Send + Sync {
+    /// Contents of a file named in `file()`/`templatefile()` (relative to the config dir).
+    fn read_file(&self, path: &str) -> Result<String, String>;
+    /// Reads data source `ty` of `provider` with a fully known configuration.
+    fn read_data(&self, provider: &str, ty: &str, cfg: &Value) -> Result<Value, String>;
+    /// `path.cwd`.
+    fn cwd(&self) -> String {
+        ".".to_string()
+    }
+}
+
+/// No IO at all: file and data reads fail with a clear message (tests, `validate`).
+pub struct NoIo;
+
+impl PlanIo for NoIo {
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        Err(format!("cannot read {path:?}: file access is not available here"))
+    }
+    fn read_data(&self, provider: &str, ty: &str, _cfg: &Value) -> Result<Value, String> {
+        Err(format!("cannot read data source {provider}/{ty}: provider access is not available here"))
+    }
+}

@@ -1,0 +1,570 @@
+//! The plan walk: evaluates the configuration in dependency order against
+//! refreshed state and asks each provider for its (pure) diff, producing the
+//! immutable `Plan`.
+
+use crate::instance::{desired_config, expand};
+use crate::io::PlanIo;
+use crate::plan::*;
+use crate::scope::{shape_resource, EvalScope, Repetition, ResourceValues};
+use contin_config::{Config, Resource};
+use contin_graph::{block_key, BlockKey, DepGraph, Node};
+use contin_provider::{BlockSchema, Provider, ProviderSchema};
+use contin_state::{ResourceStatus, State};
+use contin_types::value::ValuePath;
+use contin_types::{Diagnostic, Diagnostics, InstanceKey, ResourceAddr, ResourceMode, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// Everything planning needs, prepared by the caller (no IO happens here
+/// except through `io`).
+pub struct PlanningInput<'a> {
+    pub config: &'a Config,
+    pub variables: &'a BTreeMap<String, Value>,
+    pub state: Option<&'a State>,
+    /// `Provider::read` results for state resources (`None` = gone). An
+    /// absent entry means "not refreshed": the recorded value is used.
+    pub refreshed: &'a BTreeMap<ResourceAddr, Option<Value>>,
+    pub providers: &'a BTreeMap<String, Arc<dyn Provider>>,
+    pub schemas: &'a BTreeMap<String, ProviderSchema>,
+    pub io: &'a dyn PlanIo,
+    pub mode: PlanMode,
+    /// `--target` addresses (resource or instance).
+    pub targets: &'a [ResourceAddr],
+}
+
+/// Static facts about a configuration used by planning and apply-time evaluation.
+pub struct Prepared {
+    pub graph: DepGraph,
+    pub blocks: HashMap<BlockKey, usize>,
+    /// Provider name of every resource block (parallel to `config.resources`).
+    pub block_provider: Vec<String>,
+}
+
+/// Builds the graph and resolves each resource block's provider and schema.
+pub fn prepare(config: &Config, schemas: &BTreeMap<String, ProviderSchema>) -> Result<Prepared, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut block_provider = Vec::with_capacity(config.resources.len());
+    for r in &config.resources {
+        match provider_for(r, schemas) {
+            Ok(p) => block_provider.push(p),
+            Err(d) => {
+                diags.push(d);
+                block_provider.push(String::new());
+            }
+        }
+    }
+    let graph = match contin_graph::build(config) {
+        Ok(g) => Some(g),
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    };
+    match graph {
+        Some(graph) if !diags.has_errors() => {
+            let blocks = config.resources.iter().enumerate().map(|(i, r)| (block_key(r), i)).collect();
+            Ok(Prepared { graph, blocks, block_provider })
+        }
+        _ => Err(diags),
+    }
+}
+
+/// The schema of a resource block (provider already resolved by `prepare`).
+pub fn block_schema<'s>(r: &Resource, provider: &str, schemas: &'s BTreeMap<String, ProviderSchema>) -> Option<&'s BlockSchema> {
+    let s = schemas.get(provider)?;
+    match r.mode {
+        ResourceMode::Managed => s.resources.get(&r.ty),
+        ResourceMode::Data => s.data_sources.get(&r.ty),
+    }
+}
+
+fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) -> Result<String, Diagnostic> {
+    let kind = if r.mode == ResourceMode::Data { "data source" } else { "resource" };
+    let has = |s: &ProviderSchema| match r.mode {
+        ResourceMode::Managed => s.resources.contains_key(&r.ty),
+        ResourceMode::Data => s.data_sources.contains_key(&r.ty),
+    };
+    if let Some(p) = &r.provider {
+        let name = p.split('.').next().unwrap_or(p);
+        return match schemas.get(name) {
+            Some(s) if has(s) => Ok(name.to_string()),
+            Some(_) => Err(Diagnostic::error(format!("Invalid {kind} type"))
+                .with_detail(format!("The provider \"{name}\" does not support {kind} type \"{}\".", r.ty))
+                .at(r.loc.clone())),
+            None => Err(Diagnostic::error("Unknown provider")
+                .with_detail(format!(
+                    "No provider named \"{name}\" is built into contin. Available providers: {}.",
+                    schemas.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+                .at(r.loc.clone())),
+        };
+    }
+    if let Some((name, _)) = schemas.iter().find(|(_, s)| has(s)) {
+        return Ok(name.clone());
+    }
+    let all: Vec<&String> = schemas
+        .values()
+        .flat_map(|s| match r.mode {
+            ResourceMode::Managed => s.resources.keys(),
+            ResourceMode::Data => s.data_sources.keys(),
+        })
+        .collect();
+    let mut detail = format!("No built-in provider supports {kind} type \"{}\".", r.ty);
+    if let Some(best) = contin_graph::closest(&r.ty, all.iter()) {
+        detail.push_str(&format!(" Did you mean \"{best}\"?"));
+    } else {
+        let mut names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+        names.sort_unstable();
+        detail.push_str(&format!(" Supported {kind} types: {}.", names.join(", ")));
+    }
+    Err(Diagnostic::error(format!("Invalid {kind} type")).with_detail(detail).at(r.loc.clone()))
+}
+
+/// Values known while walking: planned resource values and locals.
+#[derive(Default)]
+struct WalkValues {
+    resources: HashMap<usize, Value>,
+    locals: HashMap<String, Value>,
+}
+
+impl ResourceValues for WalkValues {
+    fn resource_value(&self, index: usize) -> Option<Value> {
+        self.resources.get(&index).cloned()
+    }
+    fn local_value(&self, name: &str, _scope: &EvalScope<'_>) -> Result<Value, Diagnostic> {
+        // Locals are evaluated before their dependants; a missing one had an error already.
+        Ok(self.locals.get(name).cloned().unwrap_or(Value::Unknown))
+    }
+}
+
+/// Computes the plan.
+pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
+    let prepared = prepare(input.config, input.schemas)?;
+    let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    let mut outputs = BTreeMap::new();
+
+    if input.mode == PlanMode::Destroy {
+        plan_destroy(input, &mut changes);
+        if let Some(state) = input.state {
+            for (name, o) in &state.outputs {
+                let before = Value::from_json(&o.value);
+                let before = if o.sensitive { before.mark_sensitive() } else { before };
+                outputs.insert(name.clone(), OutputChange { action: Action::Delete, before: Some(before), after: None, sensitive: o.sensitive });
+            }
+        }
+    } else {
+        let mut values = WalkValues::default();
+        let mut block_instances: HashMap<usize, Vec<ResourceAddr>> = HashMap::new();
+        for &ix in &prepared.graph.order {
+            match prepared.graph.graph[ix].clone() {
+                Node::Variable(_) => {}
+                Node::Local(name) => {
+                    let local = &input.config.locals[&name];
+                    let scope = walk_scope(input, &prepared, &values);
+                    let v = contin_eval::eval(&local.expr, &scope).unwrap_or_else(|d| {
+                        diags.extend(d);
+                        Value::Unknown
+                    });
+                    values.locals.insert(name, v);
+                }
+                Node::Resource(i) => {
+                    let deps: Vec<ResourceAddr> = prepared
+                        .graph
+                        .resource_dependencies(ix)
+                        .into_iter()
+                        .flat_map(|j| block_instances.get(&j).cloned().unwrap_or_default())
+                        .collect();
+                    let (instances, value) = plan_block(input, &prepared, &values, i, deps, &mut changes, &mut diags);
+                    block_instances.insert(i, instances);
+                    values.resources.insert(i, value);
+                }
+                Node::Output(name) => {
+                    let scope = walk_scope(input, &prepared, &values);
+                    if let Some(oc) = plan_output(input, &name, &scope, &mut diags) {
+                        outputs.insert(name, oc);
+                    }
+                }
+            }
+        }
+        plan_orphans(input, &prepared, &mut changes, &mut diags);
+        if let Some(state) = input.state {
+            for (name, o) in &state.outputs {
+                if !input.config.outputs.contains_key(name) {
+                    let before = Value::from_json(&o.value);
+                    let before = if o.sensitive { before.mark_sensitive() } else { before };
+                    outputs.insert(name.clone(), OutputChange { action: Action::Delete, before: Some(before), after: None, sensitive: o.sensitive });
+                }
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    if !input.targets.is_empty() {
+        apply_targets(input, &mut changes);
+    }
+    let drift = if input.mode == PlanMode::Destroy { Vec::new() } else { drift(input) };
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: input.mode,
+        lineage: input.state.map(|s| s.lineage.clone()),
+        base_serial: input.state.map(|s| s.serial),
+        config_hash: config_hash(input.config),
+        sources: input.config.sources.clone(),
+        variables: input.variables.clone(),
+        targets: input.targets.iter().map(ToString::to_string).collect(),
+        changes: changes.into_values().collect(),
+        drift,
+        outputs,
+    })
+}
+
+fn walk_scope<'a>(input: &'a PlanningInput<'_>, prepared: &'a Prepared, values: &'a WalkValues) -> EvalScope<'a> {
+    EvalScope {
+        config: input.config,
+        blocks: &prepared.blocks,
+        variables: input.variables,
+        values,
+        repetition: Repetition::default(),
+        io: input.io,
+    }
+}
+
+/// sha256 over every source file name and text.
+pub fn config_hash(config: &Config) -> String {
+    let mut h = Sha256::new();
+    for (name, text) in &config.sources.files {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Recorded value of a state resource with its sensitive marks.
+fn recorded_value(input: &PlanningInput<'_>, addr: &ResourceAddr) -> Option<Value> {
+    input.state?.resources.get(addr).map(|rs| rs.value())
+}
+
+/// Adds schema-sensitive marks and the given paths to a plain value.
+fn mark(value: Value, block: Option<&BlockSchema>, extra: &[ValuePath]) -> Value {
+    let mut paths: Vec<ValuePath> = extra.to_vec();
+    if let Some(b) = block {
+        paths.extend(contin_provider::schema::sensitive_paths(b, &value));
+    }
+    value.mark_paths(&paths)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_block(
+    input: &PlanningInput<'_>,
+    prepared: &Prepared,
+    values: &WalkValues,
+    i: usize,
+    deps: Vec<ResourceAddr>,
+    changes: &mut BTreeMap<ResourceAddr, ResourceChange>,
+    diags: &mut Diagnostics,
+) -> (Vec<ResourceAddr>, Value) {
+    let r = &input.config.resources[i];
+    let provider_name = &prepared.block_provider[i];
+    let base_addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
+    let scope = walk_scope(input, prepared, values);
+    let expanded = match expand(r, &scope) {
+        Ok(e) => e,
+        Err(d) => {
+            diags.extend(for_addr(d, &base_addr));
+            return (Vec::new(), Value::Unknown);
+        }
+    };
+    let Some(block) = block_schema(r, provider_name, input.schemas) else {
+        return (Vec::new(), Value::Unknown);
+    };
+    let provider = input.providers.get(provider_name);
+    let mut addrs = Vec::with_capacity(expanded.len());
+    let mut inst_values = Vec::with_capacity(expanded.len());
+    for (key, rep) in expanded {
+        let addr = base_addr.clone().with_key(key.clone());
+        let inst_scope = scope.with_repetition(rep);
+        let state_rs = input.state.and_then(|s| s.resources.get(&addr));
+        // Refreshed value (plain) if refreshed, else recorded.
+        let (prior_plain, gone) = match input.refreshed.get(&addr) {
+            Some(Some(v)) => (Some(v.clone()), false),
+            Some(None) => (None, state_rs.is_some()),
+            None => (state_rs.map(|rs| rs.value().unmark_deep().0), false),
+        };
+        let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
+            Ok(d) => d,
+            Err(d) => {
+                diags.extend(for_addr(d, &addr));
+                addrs.push(addr);
+                inst_values.push((key, Value::Unknown));
+                continue;
+            }
+        };
+        let (desired_plain, config_marks) = desired.unmark_deep();
+        if let Some(p) = provider {
+            for d in p.validate(&r.ty, &desired_plain).0 {
+                let d = if d.loc.is_none() { d.at(r.loc.clone()) } else { d };
+                diags.push(d.for_address(&addr));
+            }
+        }
+        let change = match r.mode {
+            ResourceMode::Data => plan_data(input, r, provider_name, block, &addr, desired_plain, &config_marks, state_rs.map(|rs| rs.value()), diags),
+            ResourceMode::Managed => {
+                let Some(p) = provider else { continue };
+                let pc = p.plan_change(&r.ty, prior_plain.as_ref(), &desired_plain);
+                for d in pc.diagnostics.0 {
+                    diags.push(d.at_opt(Some(r.loc.clone())).for_address(&addr));
+                }
+                let tainted = state_rs.is_some_and(|rs| rs.status == ResourceStatus::Tainted);
+                let (action, reason) = match &prior_plain {
+                    None if gone => (Action::Create, Some(ChangeReason::DeletedOutOfBand)),
+                    None => (Action::Create, None),
+                    Some(_) if tainted => (Action::Replace, Some(ChangeReason::Tainted)),
+                    Some(_) if !pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::CannotUpdate)),
+                    Some(prior) if pc.planned.is_wholly_known() && pc.planned.to_json_lossy() == prior.to_json_lossy() => (Action::NoOp, None),
+                    Some(_) => (Action::Update, None),
+                };
+                if matches!(action, Action::Replace) && r.lifecycle.prevent_destroy {
+                    diags.push(prevent_destroy_error(r, &addr));
+                }
+                let before = prior_plain.map(|v| {
+                    let recorded_marks = state_rs.map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
+                    mark(v, Some(block), &recorded_marks)
+                });
+                ResourceChange {
+                    addr: addr.clone(),
+                    provider: provider_name.clone(),
+                    action,
+                    before,
+                    after: Some(mark(pc.planned, Some(block), &config_marks)),
+                    replace_paths: if action == Action::Replace { pc.requires_replace } else { Vec::new() },
+                    reason,
+                    depends_on: deps.clone(),
+                    create_before_destroy: r.lifecycle.create_before_destroy,
+                    prevent_destroy: r.lifecycle.prevent_destroy,
+                }
+            }
+        };
+        inst_values.push((key, change.after.clone().unwrap_or(Value::Unknown)));
+        addrs.push(addr.clone());
+        changes.insert(addr, change);
+    }
+    (addrs, shape_resource(r, inst_values))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_data(
+    input: &PlanningInput<'_>,
+    r: &Resource,
+    provider_name: &str,
+    block: &BlockSchema,
+    addr: &ResourceAddr,
+    cfg: Value,
+    config_marks: &[ValuePath],
+    recorded: Option<Value>,
+    diags: &mut Diagnostics,
+) -> ResourceChange {
+    let after = if cfg.is_wholly_known() {
+        match input.io.read_data(provider_name, &r.ty, &cfg) {
+            Ok(v) => mark(v, Some(block), config_marks),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(format!("Failed to read data source {addr}"))
+                        .with_detail(e)
+                        .at(r.loc.clone())
+                        .for_address(addr),
+                );
+                Value::Unknown
+            }
+        }
+    } else {
+        // Read during apply, once the values it depends on are known.
+        mark(cfg, Some(block), config_marks)
+    };
+    let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && rec.to_json_lossy() == after.to_json_lossy());
+    ResourceChange {
+        addr: addr.clone(),
+        provider: provider_name.to_string(),
+        action: if same { Action::NoOp } else { Action::Read },
+        before: recorded,
+        after: Some(after),
+        replace_paths: Vec::new(),
+        reason: None,
+        depends_on: Vec::new(),
+        create_before_destroy: false,
+        prevent_destroy: false,
+    }
+}
+
+fn prevent_destroy_error(r: &Resource, addr: &ResourceAddr) -> Diagnostic {
+    Diagnostic::error("Instance cannot be destroyed")
+        .with_detail(format!(
+            "Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using --target."
+        ))
+        .at(r.lifecycle.loc.clone().unwrap_or_else(|| r.loc.clone()))
+        .for_address(addr)
+}
+
+fn for_addr(d: Diagnostics, addr: &ResourceAddr) -> Diagnostics {
+    Diagnostics(d.0.into_iter().map(|x| if x.address.is_some() { x } else { x.for_address(addr) }).collect())
+}
+
+fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, diags: &mut Diagnostics) -> Option<OutputChange> {
+    let o = &input.config.outputs[name];
+    let v = match contin_eval::eval(&o.value, scope) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.extend(d);
+            return None;
+        }
+    };
+    if v.contains_sensitive() && !o.sensitive {
+        diags.push(
+            Diagnostic::error("Output refers to sensitive values")
+                .with_detail(format!(
+                    "Output \"{name}\" refers to sensitive values; contin requires that any root module output containing sensitive data be explicitly marked as sensitive. Add `sensitive = true` to the output block."
+                ))
+                .at(o.value.loc()),
+        );
+        return None;
+    }
+    let after = if o.sensitive { v.mark_sensitive() } else { v };
+    let before = input.state.and_then(|s| s.outputs.get(name)).map(|os| {
+        let b = Value::from_json(&os.value);
+        if os.sensitive { b.mark_sensitive() } else { b }
+    });
+    let action = match &before {
+        None => Action::Create,
+        Some(b) if after.is_wholly_known() && b.to_json_lossy() == after.to_json_lossy() => Action::NoOp,
+        Some(_) => Action::Update,
+    };
+    Some(OutputChange { action, before, after: Some(after), sensitive: o.sensitive })
+}
+
+/// Deletes for state instances that the configuration no longer has.
+fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BTreeMap<ResourceAddr, ResourceChange>, diags: &mut Diagnostics) {
+    let Some(state) = input.state else { return };
+    for (addr, rs) in &state.resources {
+        if changes.contains_key(addr) {
+            continue;
+        }
+        let block = prepared.blocks.get(&(addr.mode, addr.ty.clone(), addr.name.clone())).map(|i| &input.config.resources[*i]);
+        let reason = match (block, &addr.key) {
+            (Some(r), InstanceKey::Int(_)) if r.count.is_some() => ChangeReason::CountIndex,
+            (Some(r), InstanceKey::Str(_)) if r.for_each.is_some() => ChangeReason::EachKey,
+            _ => ChangeReason::NoResourceConfig,
+        };
+        if let Some(r) = block {
+            if r.lifecycle.prevent_destroy {
+                diags.push(prevent_destroy_error(r, addr));
+            }
+        }
+        let before = match input.refreshed.get(addr) {
+            Some(None) => None,
+            Some(Some(v)) => Some(v.clone().mark_paths(&rs.sensitive_paths)),
+            None => Some(rs.value()),
+        };
+        // Already gone out of band: nothing to delete, drop it from state.
+        changes.insert(addr.clone(), delete_change(addr, rs, before.or_else(|| Some(rs.value())), reason));
+    }
+}
+
+fn delete_change(addr: &ResourceAddr, rs: &contin_state::ResourceState, before: Option<Value>, reason: ChangeReason) -> ResourceChange {
+    ResourceChange {
+        addr: addr.clone(),
+        provider: rs.provider.clone(),
+        action: Action::Delete,
+        before,
+        after: None,
+        replace_paths: Vec::new(),
+        reason: Some(reason),
+        depends_on: rs.dependencies.clone(),
+        create_before_destroy: rs.create_before_destroy,
+        prevent_destroy: false,
+    }
+}
+
+fn plan_destroy(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
+    let Some(state) = input.state else { return };
+    for (addr, rs) in &state.resources {
+        let before = match input.refreshed.get(addr) {
+            Some(Some(v)) => Some(v.clone().mark_paths(&rs.sensitive_paths)),
+            _ => Some(rs.value()),
+        };
+        changes.insert(addr.clone(), delete_change(addr, rs, before, ChangeReason::DestroyMode));
+    }
+}
+
+fn target_matches(t: &ResourceAddr, addr: &ResourceAddr) -> bool {
+    if t.key == InstanceKey::None {
+        t.mode == addr.mode && t.ty == addr.ty && t.name == addr.name
+    } else {
+        t == addr
+    }
+}
+
+/// Keeps targeted changes and what they need: dependencies for
+/// create/update, dependants for destroy. Everything else becomes a no-op.
+fn apply_targets(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
+    let mut keep: BTreeSet<ResourceAddr> =
+        changes.keys().filter(|a| input.targets.iter().any(|t| target_matches(t, a))).cloned().collect();
+    if input.mode == PlanMode::Destroy {
+        // Dependants of a destroyed resource must go first: keep them too.
+        loop {
+            let more: Vec<ResourceAddr> = changes
+                .values()
+                .filter(|c| !keep.contains(&c.addr) && c.depends_on.iter().any(|d| keep.contains(d)))
+                .map(|c| c.addr.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            keep.extend(more);
+        }
+    } else {
+        let mut stack: Vec<ResourceAddr> = keep.iter().cloned().collect();
+        while let Some(a) = stack.pop() {
+            if let Some(c) = changes.get(&a) {
+                for d in &c.depends_on {
+                    if keep.insert(d.clone()) {
+                        stack.push(d.clone());
+                    }
+                }
+            }
+        }
+    }
+    for (addr, c) in changes.iter_mut() {
+        if !keep.contains(addr) && c.action != Action::NoOp {
+            if c.before.is_none() {
+                // A create that is not targeted: leave it out entirely.
+                c.after = None;
+            } else {
+                c.after = c.before.clone();
+            }
+            c.action = Action::NoOp;
+            c.replace_paths.clear();
+            c.reason = None;
+        }
+    }
+    changes.retain(|_, c| c.before.is_some() || c.after.is_some());
+}
+
+fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
+    let mut out = Vec::new();
+    for (addr, current) in input.refreshed {
+        let Some(recorded) = recorded_value(input, addr) else { continue };
+        match current {
+            None => out.push(ResourceDrift { addr: addr.clone(), recorded, current: None }),
+            Some(cur) if cur.to_json_lossy() != recorded.to_json_lossy() => {
+                let marks = input.state.and_then(|s| s.resources.get(addr)).map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
+                out.push(ResourceDrift { addr: addr.clone(), recorded, current: Some(cur.clone().mark_paths(&marks)) })
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
