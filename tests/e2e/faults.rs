@@ -1,0 +1,138 @@
+//! Fault tests through the binary: corrupted state, a held lock, a stale plan
+//! file, a failure in the middle of a graph, no terminal for the prompt,
+//! and an interrupted apply.
+
+use contin_e2e::{contin_bin, layered_fake_config, Project};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn corrupted_state_is_an_error_and_left_untouched() {
+    let p = Project::quickstart();
+    let corrupt = "{\"version\": 1, \"lineage\": \"abc\", \"serial\": 3, \"resources\": [{\"addr\": \"local_file.re";
+    p.write("contin.state.json", corrupt);
+    for args in [&["plan"][..], &["apply", "-auto-approve"], &["state", "list"], &["destroy", "-auto-approve"]] {
+        let out = p.run(args);
+        out.expect_code(1);
+        assert!(out.stderr.contains("corrupt"), "{args:?}: {}", out.stderr);
+        assert_eq!(p.read("contin.state.json"), corrupt, "{args:?} modified the corrupted state");
+        assert!(!p.exists("contin.state.json.lock"), "{args:?} left the lock behind");
+    }
+    assert!(!p.exists("out/README.txt"), "nothing applied on a corrupted state");
+}
+
+#[test]
+fn a_held_lock_names_its_holder() {
+    let p = Project::quickstart();
+    let lock = serde_json::json!({
+        "id": "held-by-test",
+        "operation": "apply",
+        "who": "alice@build-7 (pid 4242)",
+        "created": "2026-01-01T00:00:00Z",
+        "path": "contin.state.json",
+    });
+    let lock_text = serde_json::to_string_pretty(&lock).expect("json");
+    p.write("contin.state.json.lock", &lock_text);
+
+    let out = p.run(&["apply", "-auto-approve"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("alice@build-7 (pid 4242)"), "{}", out.stderr);
+    assert!(out.stderr.contains("force-unlock held-by-test"), "{}", out.stderr);
+    assert_eq!(p.read("contin.state.json.lock"), lock_text, "someone else's lock must not be touched");
+    assert!(!p.exists("out/README.txt"));
+
+    // force-unlock asks first; without a terminal it needs --force.
+    p.run(&["force-unlock", "held-by-test"]).expect_code(1);
+    assert!(p.exists("contin.state.json.lock"));
+    p.run(&["force-unlock", "wrong-id", "-force"]).expect_code(1);
+    assert!(p.exists("contin.state.json.lock"));
+    p.run(&["force-unlock", "-force", "held-by-test"]).expect_code(0);
+    assert!(!p.exists("contin.state.json.lock"));
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+}
+
+#[test]
+fn a_stale_plan_file_is_refused() {
+    let p = Project::quickstart();
+    p.run(&["plan", "-out=old.bin"]).expect_code(0);
+    p.run(&["apply", "-auto-approve", "-var", "project=moved"]).expect_code(0);
+    let state_before = p.read("contin.state.json");
+    let out = p.run(&["apply", "old.bin"]);
+    out.expect_code(1);
+    assert!(out.stderr.to_lowercase().contains("stale"), "{}", out.stderr);
+    assert_eq!(p.read("contin.state.json"), state_before, "a refused plan must not write state");
+    assert_eq!(p.read("out/README.txt"), "MOVED DEPLOYMENT\nenvironments: dev, staging\n");
+    assert!(!p.exists("contin.state.json.lock"));
+}
+
+#[test]
+fn a_failure_mid_graph_skips_dependants_and_reapply_finishes() {
+    // 100 resources, 10 layers of 10; r45 (layer 4) fails: r55, r65, r75, r85, r95 depend on it.
+    let p = Project::with_main(&layered_fake_config(100, 10, Some(45)));
+    let out = p.run(&["apply", "-auto-approve", "-parallelism=8"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("fake_resource.r45"), "{}", out.stderr);
+    for skipped in ["r55", "r65", "r75", "r85", "r95"] {
+        assert!(out.stdout.contains(&format!("fake_resource.{skipped}: Skipped")), "{skipped} not reported skipped:\n{}", out.stdout);
+    }
+    let listed = p.run(&["state", "list"]);
+    let addrs: Vec<&str> = listed.stdout.lines().collect();
+    assert_eq!(addrs.len(), 94, "{addrs:?}");
+    assert!(addrs.contains(&"fake_resource.r44") && addrs.contains(&"fake_resource.r99"));
+    for missing in ["r45", "r55", "r95"] {
+        assert!(!addrs.contains(&format!("fake_resource.{missing}").as_str()), "{missing} should not be in state");
+    }
+    assert!(!p.exists("contin.state.json.lock"));
+
+    p.write("main.hcl", &layered_fake_config(100, 10, None));
+    let again = p.run(&["apply", "-auto-approve"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."), "{}", again.stdout);
+    assert_eq!(p.run(&["state", "list"]).stdout.lines().count(), 100);
+    p.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn no_terminal_and_no_auto_approve_is_refused() {
+    let p = Project::quickstart();
+    for args in [&["apply"][..], &["destroy"]] {
+        let out = p.run_with(args, Some("yes\n"), &[]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("auto-approve"), "{args:?}: {}", out.stderr);
+        assert!(!p.exists("out/README.txt"), "{args:?} applied without approval");
+        assert!(!p.exists("contin.state.json.lock"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn interrupt_stops_cleanly_with_130() {
+    let mut hcl = String::from("provider \"fake\" {\n  latency_ms = 400\n}\n\n");
+    for i in 0..12 {
+        hcl.push_str(&format!("resource \"fake_resource\" \"s{i}\" {{\n  name = \"s{i}\"\n}}\n\n"));
+    }
+    let p = Project::with_main(&hcl);
+    let child = Command::new(contin_bin())
+        .arg("-C")
+        .arg(p.path())
+        .args(["apply", "-auto-approve", "-parallelism=2"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting contin");
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("waiting for contin");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "stderr:\n{stderr}");
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    assert!(!p.exists("contin.state.json.lock"), "lock released after a graceful stop");
+    let done = p.run(&["state", "list"]).stdout.lines().count();
+    assert!((1..12).contains(&done), "some but not all resources applied: {done}");
+    let rest = p.run(&["apply", "-auto-approve"]);
+    rest.expect_code(0);
+    assert_eq!(p.run(&["state", "list"]).stdout.lines().count(), 12);
+}
