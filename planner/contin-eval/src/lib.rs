@@ -1,1 +1,132 @@
-//! Expression evaluation, Terraform built-in functions and variable input for contin
+//! Expression evaluation, Terraform built-in functions, type constraints and
+//! variable input for contin.
+//!
+//! Architecture invariant: no IO. File access (`file()`, `templatefile()`)
+//! goes through `Scope::read_file`, which the CLI implements.
+
+mod eval;
+pub mod funcs;
+mod number;
+mod refs;
+mod template;
+pub mod types;
+pub mod vars;
+
+use contin_config::{Body, Expr};
+use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc, Value};
+
+pub use refs::{body_references, references};
+
+/// A root reference an expression makes to something outside itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reference {
+    /// `var.NAME`
+    Var(String),
+    /// `local.NAME`
+    Local(String),
+    /// `TYPE.NAME` or `data.TYPE.NAME`
+    Resource { mode: ResourceMode, ty: String, name: String },
+    /// `count.index`
+    CountIndex,
+    /// `each.key`
+    EachKey,
+    /// `each.value`
+    EachValue,
+    /// `path.module`, `path.root` or `path.cwd` (the attribute name).
+    Path(String),
+    /// `terraform.workspace`
+    TerraformWorkspace,
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reference::Var(n) => write!(f, "var.{n}"),
+            Reference::Local(n) => write!(f, "local.{n}"),
+            Reference::Resource { mode: ResourceMode::Managed, ty, name } => write!(f, "{ty}.{name}"),
+            Reference::Resource { mode: ResourceMode::Data, ty, name } => write!(f, "data.{ty}.{name}"),
+            Reference::CountIndex => f.write_str("count.index"),
+            Reference::EachKey => f.write_str("each.key"),
+            Reference::EachValue => f.write_str("each.value"),
+            Reference::Path(a) => write!(f, "path.{a}"),
+            Reference::TerraformWorkspace => f.write_str("terraform.workspace"),
+        }
+    }
+}
+
+/// A reference and where it is written (the root and the attributes that name it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefSite {
+    pub reference: Reference,
+    pub loc: SourceLoc,
+}
+
+/// What an expression can see: the values of root references, and files.
+pub trait Scope {
+    /// Value of a root reference. Resources: the WHOLE resource value — an
+    /// object (no count/for_each), a list (count) or a map (for_each) of
+    /// instance objects; the evaluator applies the rest of the traversal
+    /// (`.id`, `[0]`, `[*].id`). Unknown-when-not-applied values come as
+    /// `Value::Unknown` inside.
+    fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic>;
+    /// For file()/templatefile(): the planner has no IO, the CLI supplies this.
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        Err(format!("cannot read {path}: file access is not available here"))
+    }
+}
+
+/// A scope in which nothing can be referenced (constant expressions,
+/// variable defaults, tfvars files).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmptyScope;
+
+impl Scope for EmptyScope {
+    fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        Err(Diagnostic::error("Variables not allowed")
+            .with_detail(format!("Variables may not be used here (found a reference to {r}).")).at(loc.clone()))
+    }
+}
+
+/// Evaluates one expression.
+pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Value, Diagnostics> {
+    eval::Evaluator::new(scope, &expr.file).eval_root(&expr.expr).map_err(Diagnostics::from)
+}
+
+/// Evaluates a body: a `Value::Map` of attributes by name; nested blocks as a
+/// `List` of maps under the block type name (labels ignored). Reports every
+/// failing attribute at once.
+pub fn eval_body(body: &Body, scope: &dyn Scope) -> Result<Value, Diagnostics> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    for (name, attr) in &body.attributes {
+        match eval(&attr.expr, scope) {
+            Ok(v) => {
+                out.insert(name.clone(), v);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    for block in &body.blocks {
+        match eval_body(&block.body, scope) {
+            Ok(v) => {
+                let entry = out.entry(block.ty.clone()).or_insert_with(|| Value::List(Vec::new()));
+                if let Value::List(items) = entry {
+                    items.push(v);
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Value::Map(out))
+    }
+}
+
+/// Parses an expression from text (for tests, tfvars values and `-var`).
+pub fn parse_expr(text: &str, file: &str) -> Result<Expr, Diagnostic> {
+    text.parse::<hcl_edit::expr::Expression>()
+        .map(|expr| Expr { expr, file: file.into() })
+        .map_err(|e| Diagnostic::error("Invalid expression").with_detail(e.to_string()).at(SourceLoc::new(file, 0..0)))
+}

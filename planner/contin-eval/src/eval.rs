@@ -1,0 +1,760 @@
+//! The expression evaluator: literals, operators, conditionals, for
+//! expressions, traversals and splats, function calls. Templates live in
+//! `template.rs`, functions in `funcs/`.
+
+use crate::funcs::{self, FuncError};
+use crate::number;
+use crate::refs::{self, RootRef};
+use crate::{Reference, Scope};
+use contin_types::{Diagnostic, SourceLoc, Value};
+use hcl_edit::expr::{
+    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::{Decorated, Span};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+pub(crate) type R = Result<Value, Diagnostic>;
+
+/// Evaluation state for one root expression: the scope and the local
+/// variables introduced by `for` expressions and template directives.
+pub(crate) struct Evaluator<'a> {
+    pub(crate) scope: &'a dyn Scope,
+    pub(crate) file: Arc<str>,
+    pub(crate) locals: Vec<(String, Value)>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub(crate) fn new(scope: &'a dyn Scope, file: &Arc<str>) -> Self {
+        Evaluator { scope, file: file.clone(), locals: Vec::new() }
+    }
+
+    pub(crate) fn eval_root(&mut self, e: &Expression) -> R {
+        self.eval(e)
+    }
+
+    pub(crate) fn loc(&self, span: Option<Range<usize>>) -> SourceLoc {
+        SourceLoc::new(self.file.to_string(), span.unwrap_or(0..0))
+    }
+
+    pub(crate) fn local(&self, name: &str) -> Option<&Value> {
+        self.locals.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub(crate) fn eval(&mut self, e: &Expression) -> R {
+        match e {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => Ok(Value::Number(number::from_literal(n))),
+            Expression::String(s) => Ok(Value::String(nfc(s.value()))),
+            Expression::Array(a) => {
+                let mut items = Vec::with_capacity(a.len());
+                for item in a.iter() {
+                    items.push(self.eval(item)?);
+                }
+                Ok(Value::List(items))
+            }
+            Expression::Object(o) => {
+                let mut map = BTreeMap::new();
+                let mut unknown = false;
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(id) => id.value().as_str().to_string(),
+                        // HCL: a bare identifier as a key is a literal name.
+                        ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
+                        ObjectKey::Expression(ke) => {
+                            let kv = self.eval(ke)?;
+                            match key_string(kv) {
+                                Ok(Some(s)) => s,
+                                Ok(None) => {
+                                    unknown = true;
+                                    continue;
+                                }
+                                Err(msg) => {
+                                    return Err(Diagnostic::error("Incorrect key type")
+                                        .with_detail(format!("Can't use this value as a key: {msg}."))
+                                        .at(self.loc(ke.span())))
+                                }
+                            }
+                        }
+                    };
+                    let val = self.eval(v.expr())?;
+                    map.insert(key, val);
+                }
+                Ok(if unknown { Value::Unknown } else { Value::Map(map) })
+            }
+            Expression::StringTemplate(t) => crate::template::eval_template(self, t),
+            Expression::HeredocTemplate(h) => crate::template::eval_template(self, &h.template),
+            Expression::Parenthesis(p) => self.eval(p.inner()),
+            Expression::Variable(id) => self.eval_variable(id),
+            Expression::Conditional(c) => self.eval_conditional(c),
+            Expression::FuncCall(f) => self.eval_call(f),
+            Expression::Traversal(t) => self.eval_traversal(t),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr)?;
+                let loc = self.loc(u.span());
+                let (v, marked) = unmark(v);
+                let r = match u.operator.value() {
+                    UnaryOperator::Neg => match to_number(v) {
+                        Ok(Some(n)) => Value::Number(number::neg(&n)),
+                        Ok(None) => Value::Unknown,
+                        Err(msg) => return Err(operand_error("operand", &msg, loc)),
+                    },
+                    UnaryOperator::Not => match to_bool(v) {
+                        Ok(Some(b)) => Value::Bool(!b),
+                        Ok(None) => Value::Unknown,
+                        Err(msg) => return Err(operand_error("operand", &msg, loc)),
+                    },
+                };
+                Ok(remark(r, marked))
+            }
+            Expression::BinaryOp(b) => {
+                let lhs = self.eval(&b.lhs_expr)?;
+                let rhs = self.eval(&b.rhs_expr)?;
+                binary(*b.operator.value(), lhs, rhs, self.loc(b.lhs_expr.span()), self.loc(b.rhs_expr.span()), self.loc(b.span()))
+            }
+            Expression::ForExpr(f) => self.eval_for(f),
+        }
+    }
+
+    fn eval_variable(&mut self, id: &Decorated<hcl_edit::Ident>) -> R {
+        if let Some(v) = self.local(id.as_str()) {
+            return Ok(v.clone());
+        }
+        let loc = self.loc(id.span());
+        match refs::resolve_root(id, &[], &self.file) {
+            Ok(RootRef { reference, loc, .. }) => self.scope.lookup(&reference, &loc),
+            Err(d) => Err(d.at(loc)),
+        }
+    }
+
+    fn eval_traversal(&mut self, t: &Traversal) -> R {
+        let (val, rest) = match &t.expr {
+            Expression::Variable(id) if self.local(id.as_str()).is_none() => {
+                let root = refs::resolve_root(id, &t.operators, &self.file)?;
+                let val = self.scope.lookup(&root.reference, &root.loc)?;
+                (val, &t.operators[root.consumed..])
+            }
+            other => (self.eval(other)?, &t.operators[..]),
+        };
+        self.apply_ops(val, rest)
+    }
+
+    /// Applies traversal operators; a full splat applies everything after it
+    /// to each element, a legacy attribute splat only the attribute accesses.
+    pub(crate) fn apply_ops(&mut self, mut val: Value, ops: &[Decorated<TraversalOperator>]) -> R {
+        let mut i = 0;
+        while i < ops.len() {
+            let op = &ops[i];
+            let loc = self.loc(op.span());
+            match op.value() {
+                TraversalOperator::GetAttr(name) => val = get_attr(val, name.as_str(), loc)?,
+                TraversalOperator::Index(e) => {
+                    let key = self.eval(e)?;
+                    val = index(val, key, loc)?;
+                }
+                TraversalOperator::LegacyIndex(n) => val = index(val, Value::int(*n.value() as i64), loc)?,
+                TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    return self.splat(val, rest);
+                }
+                TraversalOperator::AttrSplat(_) => {
+                    let mut j = i + 1;
+                    while j < ops.len() && matches!(ops[j].value(), TraversalOperator::GetAttr(_)) {
+                        j += 1;
+                    }
+                    val = self.splat(val, &ops[i + 1..j])?;
+                    i = j;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        Ok(val)
+    }
+
+    fn splat(&mut self, val: Value, rest: &[Decorated<TraversalOperator>]) -> R {
+        let (val, marked) = unmark_shallow(val);
+        let items = match val {
+            Value::Unknown => return Ok(remark(Value::Unknown, marked)),
+            Value::Null => Vec::new(),
+            Value::List(items) | Value::Set(items) => items,
+            other => {
+                // Terraform: a splat on a single value treats it as a one-element tuple.
+                vec![other]
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.apply_ops(item, rest)?);
+        }
+        Ok(remark(Value::List(out), marked))
+    }
+
+    fn eval_conditional(&mut self, c: &Conditional) -> R {
+        let cond = self.eval(&c.cond_expr)?;
+        let (cond, marked) = unmark(cond);
+        let loc = self.loc(c.cond_expr.span());
+        let b = match cond {
+            Value::Unknown => return Ok(remark(Value::Unknown, marked)),
+            Value::Null => {
+                return Err(Diagnostic::error("Null condition")
+                    .with_detail("The condition value is null. Conditions must either be true or false.")
+                    .at(loc))
+            }
+            other => match to_bool(other) {
+                Ok(Some(b)) => b,
+                Ok(None) => return Ok(remark(Value::Unknown, marked)),
+                Err(_) => {
+                    return Err(Diagnostic::error("Incorrect condition type")
+                        .with_detail("The condition expression must be of type bool.")
+                        .at(loc))
+                }
+            },
+        };
+        let (chosen, other) = if b { (&c.true_expr, &c.false_expr) } else { (&c.false_expr, &c.true_expr) };
+        let v = self.eval(chosen)?;
+        // Terraform evaluates both results to unify their types; errors in
+        // the branch not taken are not reported.
+        let result = match self.eval(other) {
+            Ok(o) => unify_conditional(v, &o, b).map_err(|detail| {
+                Diagnostic::error("Inconsistent conditional result types").with_detail(detail).at(self.loc(c.span()))
+            })?,
+            Err(_) => v,
+        };
+        Ok(remark(result, marked))
+    }
+
+    fn eval_for(&mut self, f: &ForExpr) -> R {
+        let coll = self.eval(&f.intro.collection_expr)?;
+        let coll_loc = self.loc(f.intro.collection_expr.span());
+        let (coll, marked) = unmark_shallow(coll);
+        let items: Vec<(Value, Value)> = match coll {
+            Value::Unknown => return Ok(remark(Value::Unknown, marked)),
+            Value::Null => {
+                return Err(Diagnostic::error("Iteration over null value")
+                    .with_detail("A null value cannot be used as the collection in a 'for' expression.")
+                    .at(coll_loc))
+            }
+            Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::int(i as i64), v)).collect(),
+            Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
+            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            other => {
+                return Err(Diagnostic::error("Iteration over non-iterable value")
+                    .with_detail(format!(
+                        "A value of type {} cannot be used as the collection in a 'for' expression.",
+                        other.type_name()
+                    ))
+                    .at(coll_loc))
+            }
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let base = self.locals.len();
+        let result = self.for_items(f, items, key_var, value_var);
+        self.locals.truncate(base);
+        Ok(remark(result?, marked))
+    }
+
+    fn for_items(&mut self, f: &ForExpr, items: Vec<(Value, Value)>, key_var: Option<String>, value_var: String) -> R {
+        let base = self.locals.len();
+        let mut list = Vec::new();
+        let mut obj: BTreeMap<String, Value> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (k, v) in items {
+            self.locals.truncate(base);
+            if let Some(kv) = &key_var {
+                self.locals.push((kv.clone(), k));
+            }
+            self.locals.push((value_var.clone(), v));
+            if let Some(cond) = &f.cond {
+                let c = self.eval(&cond.expr)?;
+                let (c, _) = unmark(c);
+                match to_bool(c) {
+                    Ok(Some(true)) => {}
+                    Ok(Some(false)) => continue,
+                    Ok(None) => return Ok(Value::Unknown),
+                    Err(_) => {
+                        return Err(Diagnostic::error("Invalid 'for' condition")
+                            .with_detail("The 'if' clause value is invalid: bool required.")
+                            .at(self.loc(cond.expr.span())))
+                    }
+                }
+            }
+            match &f.key_expr {
+                None => list.push(self.eval(&f.value_expr)?),
+                Some(ke) => {
+                    let kv = self.eval(ke)?;
+                    let key = match key_string(kv) {
+                        Ok(Some(s)) => s,
+                        Ok(None) => return Ok(Value::Unknown),
+                        Err(msg) => {
+                            return Err(Diagnostic::error("Invalid object key")
+                                .with_detail(format!("Key expression in 'for' expression must be a string: {msg}."))
+                                .at(self.loc(ke.span())))
+                        }
+                    };
+                    let val = self.eval(&f.value_expr)?;
+                    if f.grouping {
+                        groups.entry(key).or_default().push(val);
+                    } else if obj.contains_key(&key) {
+                        return Err(Diagnostic::error("Duplicate object key")
+                            .with_detail(format!(
+                                "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
+                            ))
+                            .at(self.loc(ke.span())));
+                    } else {
+                        obj.insert(key, val);
+                    }
+                }
+            }
+        }
+        Ok(match &f.key_expr {
+            None => Value::List(list),
+            Some(_) if f.grouping => Value::Map(groups.into_iter().map(|(k, v)| (k, Value::List(v))).collect()),
+            Some(_) => Value::Map(obj),
+        })
+    }
+
+    fn eval_call(&mut self, call: &FuncCall) -> R {
+        let name = call.name.name.as_str();
+        let call_loc = self.loc(call.span());
+        if call.name.is_namespaced() {
+            let ns: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+            return Err(Diagnostic::error("Call to unknown function")
+                .with_detail(format!("There is no function named \"{}::{name}\".", ns.join("::")))
+                .at(call_loc));
+        }
+        match name {
+            "try" => return self.eval_try(call, call_loc),
+            "can" => return self.eval_can(call, call_loc),
+            _ => {}
+        }
+        let Some(spec) = funcs::lookup(name) else {
+            let mut detail = format!("There is no function named \"{name}\".");
+            if let Some(s) = funcs::suggest(name) {
+                detail.push_str(&format!(" Did you mean \"{s}\"?"));
+            }
+            return Err(Diagnostic::error("Call to unknown function").with_detail(detail).at(call_loc));
+        };
+        let mut args = Vec::with_capacity(call.args.len());
+        let mut locs = Vec::with_capacity(call.args.len());
+        let n = call.args.len();
+        for (i, a) in call.args.iter().enumerate() {
+            let v = self.eval(a)?;
+            let loc = self.loc(a.span());
+            if i + 1 == n && call.args.expand_final() {
+                let (v, marked) = unmark_shallow(v);
+                match v {
+                    Value::List(items) | Value::Set(items) => {
+                        for item in items {
+                            args.push(remark(item, marked));
+                            locs.push(loc.clone());
+                        }
+                    }
+                    Value::Unknown => return Ok(remark(Value::Unknown, marked)),
+                    other => {
+                        return Err(Diagnostic::error("Invalid expanding argument value")
+                            .with_detail(format!(
+                                "The expanding argument (indicated by ...) must be of a tuple, list, or set type, not {}.",
+                                other.type_name()
+                            ))
+                            .at(loc))
+                    }
+                }
+            } else {
+                args.push(v);
+                locs.push(loc);
+            }
+        }
+        if name == "templatefile" {
+            return self.templatefile(args, &locs, call_loc);
+        }
+        funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, &locs, call_loc))
+    }
+
+    fn eval_try(&mut self, call: &FuncCall, loc: SourceLoc) -> R {
+        if call.args.is_empty() {
+            return Err(Diagnostic::error("Not enough function arguments")
+                .with_detail("Function \"try\" expects at least one argument.")
+                .at(loc));
+        }
+        let mut last = None;
+        for a in call.args.iter() {
+            match self.eval(a) {
+                Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
+                Ok(v) => return Ok(v),
+                Err(d) => last = Some(d),
+            }
+        }
+        let detail = last.map(|d| format!("{}: {}", d.summary, d.detail)).unwrap_or_default();
+        Err(Diagnostic::error("Error in function call")
+            .with_detail(format!(
+                "Call to function \"try\" failed: no expression succeeded:\n- {detail}\n\nAt least one expression must produce a successful result."
+            ))
+            .at(loc))
+    }
+
+    fn eval_can(&mut self, call: &FuncCall, loc: SourceLoc) -> R {
+        if call.args.len() != 1 {
+            return Err(Diagnostic::error("Invalid number of function arguments")
+                .with_detail("Function \"can\" expects exactly one argument.")
+                .at(loc));
+        }
+        let Some(a) = call.args.get(0) else { return Ok(Value::Bool(false)) };
+        Ok(match self.eval(a) {
+            Ok(v) if !v.is_wholly_known() => Value::Unknown,
+            Ok(_) => Value::Bool(true),
+            Err(_) => Value::Bool(false),
+        })
+    }
+
+    fn templatefile(&mut self, args: Vec<Value>, locs: &[SourceLoc], call_loc: SourceLoc) -> R {
+        let spec = funcs::lookup("templatefile");
+        let bad = |i: usize, msg: String| {
+            Diagnostic::error("Invalid function argument")
+                .with_detail(format!("Invalid value for \"{}\" parameter: {msg}.", if i == 0 { "path" } else { "vars" }))
+                .at(locs.get(i).cloned().unwrap_or_else(|| call_loc.clone()))
+        };
+        if args.len() != 2 {
+            let e = FuncError::arity(2, args.len());
+            return Err(match spec {
+                Some(s) => func_diag("templatefile", s, e, locs, call_loc),
+                None => Diagnostic::error("Invalid function argument").at(call_loc),
+            });
+        }
+        let mut it = args.into_iter();
+        let (path, vars) = match (it.next(), it.next()) {
+            (Some(p), Some(v)) => (p, v),
+            _ => return Err(Diagnostic::error("Invalid function argument").at(call_loc)),
+        };
+        let (path, pm) = unmark(path);
+        let (vars, vm) = unmark(vars);
+        let path = match path {
+            Value::String(s) => s,
+            Value::Unknown => return Ok(Value::Unknown),
+            other => return Err(bad(0, format!("string required, but have {}", other.type_name()))),
+        };
+        let vars = match vars {
+            Value::Map(m) => m,
+            Value::Unknown => return Ok(Value::Unknown),
+            other => return Err(bad(1, format!("object or map required, but have {}", other.type_name()))),
+        };
+        let text = self.scope.read_file(&path).map_err(|e| bad(0, e))?;
+        let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
+            Diagnostic::error("Error in function call")
+                .with_detail(format!("Call to function \"templatefile\" failed: {path}: {e}."))
+                .at(call_loc.clone())
+        })?;
+        let inner_scope = TemplateScope(self.scope);
+        let file: Arc<str> = Arc::from(path.as_str());
+        let mut ev = Evaluator { scope: &inner_scope, file, locals: vars.into_iter().collect() };
+        let r = crate::template::eval_template(&mut ev, &tpl)?;
+        Ok(remark(r, pm || vm))
+    }
+}
+
+/// Inside `templatefile` only the passed variables are visible; file access
+/// still goes through the outer scope.
+struct TemplateScope<'a>(&'a dyn Scope);
+
+impl Scope for TemplateScope<'_> {
+    fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        Err(Diagnostic::error("Invalid template variable")
+            .with_detail(format!("{r} is not available in a template; pass it in the vars argument of templatefile."))
+            .at(loc.clone()))
+    }
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        self.0.read_file(path)
+    }
+}
+
+fn func_diag(name: &str, spec: &funcs::FuncSpec, e: FuncError, locs: &[SourceLoc], call_loc: SourceLoc) -> Diagnostic {
+    match e {
+        FuncError::Arg(i, msg) => {
+            let param = spec.param_name(i);
+            Diagnostic::error("Invalid function argument")
+                .with_detail(format!("Invalid value for \"{param}\" parameter: {msg}."))
+                .at(locs.get(i).cloned().unwrap_or(call_loc))
+        }
+        FuncError::Call(msg) => Diagnostic::error("Error in function call")
+            .with_detail(format!("Call to function \"{name}\" failed: {msg}."))
+            .at(call_loc),
+        FuncError::NotEnough { expected, missing } => Diagnostic::error("Not enough function arguments")
+            .with_detail(format!(
+                "Function \"{name}\" expects {expected} argument(s). Missing value for \"{missing}\"."
+            ))
+            .at(call_loc),
+        FuncError::TooMany { expected } => Diagnostic::error("Too many function arguments")
+            .with_detail(format!("Function \"{name}\" expects only {expected} argument(s)."))
+            .at(call_loc),
+    }
+}
+
+// ---- value helpers shared by the evaluator, templates and functions ----
+
+/// HCL normalizes string literals to Unicode NFC.
+pub(crate) fn nfc(s: &str) -> String {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        s.to_string()
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// Removes every sensitive mark; says whether there was one.
+pub(crate) fn unmark(v: Value) -> (Value, bool) {
+    if !v.contains_sensitive() {
+        return (v, false);
+    }
+    let (plain, _) = v.unmark_deep();
+    (plain, true)
+}
+
+/// Removes a top-level sensitive mark only.
+pub(crate) fn unmark_shallow(v: Value) -> (Value, bool) {
+    match v {
+        Value::Sensitive(inner) => (unmark_shallow(*inner).0, true),
+        other => (other, false),
+    }
+}
+
+pub(crate) fn remark(v: Value, marked: bool) -> Value {
+    if marked {
+        v.mark_sensitive()
+    } else {
+        v
+    }
+}
+
+/// A value as an object key: `Ok(None)` when unknown.
+fn key_string(v: Value) -> Result<Option<String>, String> {
+    match unmark(v).0 {
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Unknown => Ok(None),
+        Value::Null => Err("null value".into()),
+        other => Err(format!("string required, but have {}", other.type_name())),
+    }
+}
+
+/// Number conversion for operators: `Ok(None)` when unknown.
+pub(crate) fn to_number(v: Value) -> Result<Option<contin_types::Number>, String> {
+    match v {
+        Value::Number(n) => Ok(Some(n)),
+        Value::Unknown => Ok(None),
+        Value::String(s) => number::parse(&s)
+            .map(Some)
+            .ok_or_else(|| format!("a number is required, but \"{s}\" cannot be converted to a number")),
+        Value::Null => Err("argument must not be null".into()),
+        other => Err(format!("a number is required, not {}", other.type_name())),
+    }
+}
+
+pub(crate) fn to_bool(v: Value) -> Result<Option<bool>, String> {
+    match v {
+        Value::Bool(b) => Ok(Some(b)),
+        Value::Unknown => Ok(None),
+        Value::String(s) if s == "true" => Ok(Some(true)),
+        Value::String(s) if s == "false" => Ok(Some(false)),
+        Value::Null => Err("argument must not be null".into()),
+        other => Err(format!("a bool is required, not {}", other.type_name())),
+    }
+}
+
+fn operand_error(which: &str, msg: &str, loc: SourceLoc) -> Diagnostic {
+    Diagnostic::error("Invalid operand").with_detail(format!("Unsuitable value for {which}: {msg}.")).at(loc)
+}
+
+fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: SourceLoc, rloc: SourceLoc, loc: SourceLoc) -> R {
+    use BinaryOperator as B;
+    let (lhs, lm) = unmark(lhs);
+    let (rhs, rm) = unmark(rhs);
+    let marked = lm || rm;
+    let r = match op {
+        B::Eq | B::NotEq => {
+            if !lhs.is_wholly_known() || !rhs.is_wholly_known() {
+                Value::Unknown
+            } else {
+                let eq = values_equal(&lhs, &rhs);
+                Value::Bool(if op == B::Eq { eq } else { !eq })
+            }
+        }
+        B::And | B::Or => {
+            let a = to_bool(lhs).map_err(|m| operand_error("left operand", &m, lloc))?;
+            let b = to_bool(rhs).map_err(|m| operand_error("right operand", &m, rloc))?;
+            match (a, b) {
+                (Some(a), Some(b)) => Value::Bool(if op == B::And { a && b } else { a || b }),
+                _ => Value::Unknown,
+            }
+        }
+        _ => {
+            let a = to_number(lhs).map_err(|m| operand_error("left operand", &m, lloc))?;
+            let b = to_number(rhs).map_err(|m| operand_error("right operand", &m, rloc))?;
+            let (Some(a), Some(b)) = (a, b) else { return Ok(remark(Value::Unknown, marked)) };
+            match op {
+                B::Plus => Value::Number(number::add(&a, &b)),
+                B::Minus => Value::Number(number::sub(&a, &b)),
+                B::Mul => Value::Number(number::mul(&a, &b)),
+                B::Div => Value::Number(number::div(&a, &b).ok_or_else(|| {
+                    Diagnostic::error("Division by zero")
+                        .with_detail("The right operand of a division must not be zero.")
+                        .at(loc.clone())
+                })?),
+                B::Mod => Value::Number(number::rem(&a, &b).ok_or_else(|| {
+                    Diagnostic::error("Division by zero")
+                        .with_detail("The right operand of a modulo operation must not be zero.")
+                        .at(loc.clone())
+                })?),
+                B::Less => Value::Bool(a < b),
+                B::LessEq => Value::Bool(a <= b),
+                B::Greater => Value::Bool(a > b),
+                B::GreaterEq => Value::Bool(a >= b),
+                _ => Value::Unknown,
+            }
+        }
+    };
+    Ok(remark(r, marked))
+}
+
+/// Deep equality of wholly known, unmarked values (numbers by value).
+pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a.unmarked(), b.unmarked()) {
+        (Value::Number(x), Value::Number(y)) => x.0 == y.0,
+        (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((k1, v1), (k2, v2))| k1 == k2 && values_equal(v1, v2))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// Terraform unifies the types of both conditional results: mixed
+/// string/number/bool become strings; number vs bool or primitive vs
+/// collection is an error.
+fn unify_conditional(v: Value, other: &Value, cond: bool) -> Result<Value, String> {
+    let kind = |x: &Value| -> Option<&'static str> {
+        match x.unmarked() {
+            Value::Null | Value::Unknown => None,
+            Value::Bool(_) => Some("bool"),
+            Value::Number(_) => Some("number"),
+            Value::String(_) => Some("string"),
+            Value::List(_) | Value::Set(_) => Some("list"),
+            Value::Map(_) => Some("object"),
+            Value::Sensitive(_) => None,
+        }
+    };
+    let (Some(a), Some(b)) = (kind(&v), kind(other)) else { return Ok(v) };
+    if a == b {
+        return Ok(v);
+    }
+    let (t, f) = if cond { (a, b) } else { (b, a) };
+    let err = || format!("The true and false result expressions must have consistent types. The 'true' value is {t}, but the 'false' value is {f}.");
+    match (a, b) {
+        ("string", "number" | "bool") => Ok(v),
+        ("number" | "bool", "string") => {
+            let (plain, m) = unmark(v);
+            let s = match plain {
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(err()),
+            };
+            Ok(remark(Value::String(s), m))
+        }
+        _ => Err(err()),
+    }
+}
+
+fn suggest_attr(name: &str, m: &BTreeMap<String, Value>) -> String {
+    match funcs::closest(name, m.keys().map(String::as_str)) {
+        Some(s) => format!(" Did you mean \"{s}\"?"),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn get_attr(val: Value, name: &str, loc: SourceLoc) -> R {
+    match val {
+        Value::Sensitive(inner) => get_attr(*inner, name, loc).map(Value::mark_sensitive),
+        Value::Unknown => Ok(Value::Unknown),
+        Value::Map(mut m) => match m.remove(name) {
+            Some(v) => Ok(v),
+            None => {
+                let hint = suggest_attr(name, &m);
+                Err(Diagnostic::error("Unsupported attribute")
+                    .with_detail(format!("This object does not have an attribute named \"{name}\".{hint}"))
+                    .at(loc))
+            }
+        },
+        Value::Null => Err(Diagnostic::error("Attempt to get attribute from null value")
+            .with_detail("This value is null, so it does not have any attributes.")
+            .at(loc)),
+        Value::List(_) | Value::Set(_) => Err(Diagnostic::error("Unsupported attribute")
+            .with_detail(format!(
+                "Can't access attributes on a list of objects. Did you mean to access attribute \"{name}\" for a specific element of the list, or across all elements of the list (with [*].{name})?"
+            ))
+            .at(loc)),
+        other => Err(Diagnostic::error("Unsupported attribute")
+            .with_detail(format!("Can't access attributes on a primitive-typed value ({}).", other.type_name()))
+            .at(loc)),
+    }
+}
+
+pub(crate) fn index(val: Value, key: Value, loc: SourceLoc) -> R {
+    let (key, km) = unmark(key);
+    let invalid = |detail: &str| Diagnostic::error("Invalid index").with_detail(detail.to_string()).at(loc.clone());
+    let r = match val {
+        Value::Sensitive(inner) => return index(*inner, remark(key, km), loc).map(Value::mark_sensitive),
+        Value::Unknown => Value::Unknown,
+        _ if matches!(key, Value::Unknown) => Value::Unknown,
+        Value::Null => {
+            return Err(Diagnostic::error("Attempt to index null value")
+                .with_detail("This value is null, so it does not have any indices.")
+                .at(loc))
+        }
+        Value::List(items) => {
+            let n = match to_number(key) {
+                Ok(Some(n)) => n,
+                Ok(None) => return Ok(Value::Unknown),
+                Err(_) => return Err(invalid("The given key does not identify an element in this collection value: a number is required.")),
+            };
+            let Some(i) = n.as_i64().and_then(|i| usize::try_from(i).ok()) else {
+                return Err(invalid(if n.is_integer() {
+                    "The given key does not identify an element in this collection value."
+                } else {
+                    "The given key does not identify an element in this collection value: a whole number is required."
+                }));
+            };
+            let len = items.len();
+            match items.into_iter().nth(i) {
+                Some(v) => v,
+                None => {
+                    return Err(invalid(&format!(
+                        "The given key does not identify an element in this collection value: the collection has {len} element(s)."
+                    )))
+                }
+            }
+        }
+        Value::Map(mut m) => {
+            let k = match key {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(invalid("The given key does not identify an element in this collection value: string required.")),
+            };
+            match m.remove(&k) {
+                Some(v) => v,
+                None => return Err(invalid("The given key does not identify an element in this collection value.")),
+            }
+        }
+        Value::Set(_) => return Err(invalid(
+            "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
+        )),
+        _ => return Err(invalid("This value does not have any indices.")),
+    };
+    Ok(remark(r, km))
+}

@@ -1,0 +1,244 @@
+//! Root variable values from defaults, `CONTIN_VAR_*` environment variables,
+//! tfvars-style files and `-var k=v`, with Terraform's precedence, type
+//! conversion and messages.
+
+use crate::types::{convert, parse_type, TypeConstraint};
+use crate::{eval, EmptyScope, Scope};
+use contin_config::{Expr, Variable};
+use contin_types::{Diagnostic, Diagnostics, SourceLoc, Value};
+use hcl_edit::structure::Structure;
+use hcl_edit::Span;
+use std::collections::BTreeMap;
+
+/// The prefix of environment variables that set root variables.
+pub const ENV_PREFIX: &str = "CONTIN_VAR_";
+
+/// Everything the user passed to set variables.
+#[derive(Clone, Debug, Default)]
+pub struct VarInputs {
+    /// tfvars-style files: (file name, text), in command-line order.
+    pub files: Vec<(String, String)>,
+    /// `-var` values, `"name=value"`, in command-line order.
+    pub cli: Vec<String>,
+    /// Environment: (`CONTIN_VAR_name`, value). Names without the prefix are
+    /// taken as variable names as they are.
+    pub env: Vec<(String, String)>,
+}
+
+/// Where a value came from, for messages.
+enum Source {
+    Env { var: String, raw: String },
+    File { value: Value, loc: SourceLoc, at: String },
+    Cli { raw: String },
+}
+
+/// Resolves every declared variable. Precedence (lowest first): default,
+/// environment, files in order, `-var` in order. All problems are reported
+/// together.
+pub fn resolve_variables(
+    vars: &BTreeMap<String, Variable>,
+    inputs: &VarInputs,
+    scope_for_defaults: &dyn Scope,
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut given: BTreeMap<String, Source> = BTreeMap::new();
+
+    for (key, raw) in &inputs.env {
+        let name = key.strip_prefix(ENV_PREFIX).unwrap_or(key);
+        // Terraform ignores environment values for undeclared variables.
+        if vars.contains_key(name) {
+            given.insert(name.to_string(), Source::Env { var: key.clone(), raw: raw.clone() });
+        }
+    }
+
+    for (file, text) in &inputs.files {
+        read_var_file(file, text, vars, &mut given, &mut diags);
+    }
+
+    for arg in &inputs.cli {
+        let Some((name, raw)) = arg.split_once('=') else {
+            diags.push(Diagnostic::error("Invalid -var option").with_detail(format!(
+                "The given -var option {arg:?} is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."
+            )));
+            continue;
+        };
+        let name = name.trim();
+        if !vars.contains_key(name) {
+            diags.push(Diagnostic::error("Value for undeclared variable").with_detail(format!(
+                "A variable named \"{name}\" was assigned on the command line, but the configuration does not declare a variable of that name. To use this value, add a \"variable\" block to the configuration."
+            )));
+            continue;
+        }
+        given.insert(name.to_string(), Source::Cli { raw: raw.to_string() });
+    }
+
+    let mut out = BTreeMap::new();
+    for (name, decl) in vars {
+        let ty = match &decl.ty {
+            Some(t) => match parse_type(t) {
+                Ok(t) => t,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            },
+            None => TypeConstraint::Any,
+        };
+        match resolve_one(name, decl, &ty, given.remove(name), scope_for_defaults) {
+            Ok(v) => {
+                out.insert(name.clone(), if decl.sensitive { v.mark_sensitive() } else { v });
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+fn read_var_file(
+    file: &str,
+    text: &str,
+    vars: &BTreeMap<String, Variable>,
+    given: &mut BTreeMap<String, Source>,
+    diags: &mut Diagnostics,
+) {
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("Invalid variables file")
+                    .with_detail(format!("{file}: {e}"))
+                    .at(SourceLoc::new(file, 0..0)),
+            );
+            return;
+        }
+    };
+    for structure in body.iter() {
+        match structure {
+            Structure::Block(b) => {
+                let loc = SourceLoc::new(file, b.span().unwrap_or(0..0));
+                diags.push(
+                    Diagnostic::error("Unexpected block in variables file")
+                        .with_detail(format!(
+                            "{}: a variables file may only assign values (name = value); blocks like \"{}\" are not allowed.",
+                            describe(file, text, &loc),
+                            b.ident.as_str()
+                        ))
+                        .at(loc),
+                );
+            }
+            Structure::Attribute(a) => {
+                let name = a.key.as_str();
+                let loc = SourceLoc::new(file, a.value.span().unwrap_or(0..0));
+                let at = describe(file, text, &loc);
+                if !vars.contains_key(name) {
+                    diags.push(
+                        Diagnostic::error("Value for undeclared variable")
+                            .with_detail(format!(
+                                "The variables file sets \"{name}\" ({at}), but the configuration does not declare a variable of that name. Remove it, or add a \"variable\" block to the configuration."
+                            ))
+                            .at(SourceLoc::new(file, a.span().unwrap_or(0..0))),
+                    );
+                    continue;
+                }
+                let expr = Expr { expr: a.value.clone(), file: file.into() };
+                match eval(&expr, &EmptyScope) {
+                    Ok(value) => {
+                        given.insert(name.to_string(), Source::File { value, loc, at });
+                    }
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+    }
+}
+
+/// `file:line:col` of a location in a text not (necessarily) in the config's source map.
+fn describe(file: &str, text: &str, loc: &SourceLoc) -> String {
+    let off = loc.span.start.min(text.len());
+    let before = text.get(..off).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{file}:{line}:{col}")
+}
+
+fn resolve_one(
+    name: &str,
+    decl: &Variable,
+    ty: &TypeConstraint,
+    source: Option<Source>,
+    scope: &dyn Scope,
+) -> Result<Value, Diagnostics> {
+    let how_to_set = format!(
+        "Set it with --var {name}=VALUE (or -var), in a file passed with --var-file, with the environment variable {ENV_PREFIX}{name}, or give the variable a default."
+    );
+    let (value, where_, loc) = match source {
+        None => match &decl.default {
+            Some(d) => {
+                let v = eval(d, scope)?;
+                (v, "as its default".to_string(), Some(d.loc()))
+            }
+            None => {
+                return Err(Diagnostic::error(format!("No value for required variable \"{name}\""))
+                    .with_detail(format!("The input variable \"{name}\" is not set, and has no default value. {how_to_set}"))
+                    .at(decl.loc.clone())
+                    .into())
+            }
+        },
+        Some(Source::File { value, loc, at }) => (value, format!("in {at}"), Some(loc)),
+        Some(Source::Cli { raw }) => (raw_value(name, &raw, ty, "-var")?, format!("with -var \"{name}=…\""), None),
+        Some(Source::Env { var, raw }) => {
+            (raw_value(name, &raw, ty, &var)?, format!("in environment variable {var}"), None)
+        }
+    };
+    let value = if value.is_null() && !decl.nullable {
+        match &decl.default {
+            Some(d) if !where_.starts_with("as its default") => eval(d, scope)?,
+            _ => {
+                return Err(Diagnostic::error("Required variable not set")
+                    .with_detail(format!("The value for var.{name} given {where_} is null, but the variable is declared with nullable = false. {how_to_set}"))
+                    .at(loc.unwrap_or_else(|| decl.loc.clone()))
+                    .into())
+            }
+        }
+    } else {
+        value
+    };
+    convert(value, ty).map_err(|msg| {
+        Diagnostic::error("Invalid value for input variable")
+            .with_detail(format!(
+                "The value given for var.{name} {where_} is not suitable: the variable's type is {ty}, and {msg}."
+            ))
+            .at(loc.clone().unwrap_or_else(|| decl.loc.clone()))
+            .with_related(format!("var.{name} declared here"), decl.loc.clone())
+            .into()
+    })
+}
+
+/// `-var` and environment values: raw strings for primitive (and untyped)
+/// variables, HCL expressions for complex types — like Terraform.
+fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str) -> Result<Value, Diagnostics> {
+    if ty.is_primitive() || *ty == TypeConstraint::Any {
+        return Ok(Value::String(raw.to_string()));
+    }
+    let expr = crate::parse_expr(raw, origin).map_err(|d| {
+        Diagnostics::from(
+            Diagnostic::error("Invalid value for input variable")
+                .with_detail(format!(
+                    "The value given for var.{name} ({origin}) is not a valid expression for type {ty}: {}",
+                    d.detail.trim()
+                ))
+                .at_opt(None),
+        )
+    })?;
+    eval(&expr, &EmptyScope).map_err(|ds| {
+        Diagnostics(
+            ds.0.into_iter()
+                .map(|d| Diagnostic { detail: format!("var.{name} ({origin}): {}", d.detail), loc: None, ..d })
+                .collect(),
+        )
+    })
+}
