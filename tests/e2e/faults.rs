@@ -95,13 +95,18 @@ fn a_failure_mid_graph_skips_dependants_and_reapply_finishes() {
 #[test]
 fn no_terminal_and_no_auto_approve_is_refused() {
     let p = Project::quickstart();
-    for args in [&["apply"][..], &["destroy"]] {
-        let out = p.run_with(args, Some("yes\n"), &[]);
-        out.expect_code(1);
-        assert!(out.stderr.contains("auto-approve"), "{args:?}: {}", out.stderr);
-        assert!(!p.exists("out/README.txt"), "{args:?} applied without approval");
-        assert!(!p.exists("contin.state.json.lock"));
-    }
+    let out = p.run_with(&["apply"], Some("yes\n"), &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("auto-approve"), "{}", out.stderr);
+    assert!(!p.exists("out/README.txt"), "applied without approval");
+    assert!(!p.exists("contin.state.json.lock"));
+
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    let out = p.run_with(&["destroy"], Some("yes\n"), &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("auto-approve"), "{}", out.stderr);
+    assert!(p.exists("out/README.txt"), "destroyed without approval");
+    assert!(!p.exists("contin.state.json.lock"));
 }
 
 #[cfg(unix)]

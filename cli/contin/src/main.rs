@@ -34,7 +34,7 @@ fn run() -> i32 {
     for w in &warnings {
         ui.warn(w);
     }
-    if cli.dir != PathBuf::from(".") {
+    if cli.dir.as_os_str() != "." {
         if let Err(e) = std::env::set_current_dir(&cli.dir) {
             ui.error(&format!("cannot use {} as the configuration directory: {e}", cli.dir.display()));
             return 1;

@@ -1,10 +1,10 @@
 //! The calls into crates written in parallel (plan rendering, plan codec,
-//! formatter, lock info, diagnostics rendering), kept in one place so the
+//! lock info, diagnostics rendering), kept in one place so the
 //! commands do not depend on their exact shapes.
 
 use contin_planner::Plan;
 use contin_state::{Backend, LockInfo};
-use contin_types::{Diagnostic, Diagnostics, SourceMap};
+use contin_types::{Diagnostics, SourceMap};
 
 /// The human plan (`terraform plan` style).
 pub fn render_plan(plan: &Plan, color: bool) -> String {
@@ -24,11 +24,6 @@ pub fn encode_plan(plan: &Plan) -> Vec<u8> {
 /// Reads a plan file's bytes.
 pub fn decode_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
     Ok(contin_planner::codec::decode_plan(bytes)?)
-}
-
-/// Canonical formatting of one HCL file.
-pub fn format_source(text: &str) -> Result<String, Diagnostic> {
-    contin_config::format_source(text)
 }
 
 /// Lock holder info for this process.

@@ -151,13 +151,15 @@ async fn run_apply(
     } else {
         print_summary(ui, &run, tally, destroy);
     }
-    Ok(exit_code(&run))
+    Ok(exit_code(&run, destroy))
 }
 
-fn exit_code(run: &ApplyRun) -> i32 {
+/// 130 interrupted, 1 when anything failed, else 0. After a destroy the
+/// outputs have nothing left to evaluate, so an output error does not count.
+fn exit_code(run: &ApplyRun, destroy: bool) -> i32 {
     if run.cancelled {
         EXIT_INTERRUPTED
-    } else if !run.failed.is_empty() || run.persist_error.is_some() {
+    } else if !run.failed.is_empty() || run.persist_error.is_some() || (run.outputs_error.is_some() && !destroy) {
         1
     } else {
         0
@@ -210,6 +212,9 @@ fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool) {
     if !destroy && !run.cancelled && run.failed.is_empty() {
         print_outputs(&run.outputs);
     }
+    if let (Some(msg), false) = (&run.outputs_error, destroy) {
+        ui.error(&format!("evaluating the outputs failed (the resources were applied; the outputs keep their previous values): {msg}"));
+    }
 }
 
 fn print_json_summary(run: &ApplyRun, t: Tally) {
@@ -220,6 +225,8 @@ fn print_json_summary(run: &ApplyRun, t: Tally) {
         "skipped": run.skipped,
         "cancelled": run.cancelled,
         "persist_error": run.persist_error,
+        "outputs_error": run.outputs_error,
+        "state_serial": run.state.serial,
     });
     println!("{summary}");
     let outputs: serde_json::Map<String, serde_json::Value> = run

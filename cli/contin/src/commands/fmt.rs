@@ -4,7 +4,6 @@
 
 use super::{Ctx, DiagnosticsError};
 use crate::args::FmtArgs;
-use crate::seams;
 use anyhow::Context as _;
 use contin_types::{Diagnostics, SourceMap};
 use std::io::Read;
@@ -32,7 +31,7 @@ pub fn fmt(ctx: &Ctx, args: &FmtArgs) -> anyhow::Result<i32> {
     for file in &files {
         let name = display_name(file);
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-        let formatted = match seams::format_source(&text) {
+        let formatted = match contin_config::format_source(&text) {
             Ok(f) => f,
             Err(mut d) => {
                 if let Some(loc) = d.loc.as_mut() {
@@ -66,7 +65,7 @@ fn fmt_stdin(ctx: &Ctx, args: &FmtArgs) -> anyhow::Result<i32> {
     let _ = ctx;
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
-    let formatted = seams::format_source(&text).map_err(|mut d| {
+    let formatted = contin_config::format_source(&text).map_err(|mut d| {
         if let Some(loc) = d.loc.as_mut() {
             loc.file = "<stdin>".into();
         }

@@ -20,6 +20,7 @@ pub async fn init(ctx: &Ctx) -> anyhow::Result<i32> {
         println!("  - {name}");
     }
     println!("\n{}", ctx.ui.bold_green("contin has been successfully initialized!"));
+    println!("Configuration directory: {}", ws.dir.display());
     Ok(0)
 }
 
