@@ -42,7 +42,8 @@ pub struct LoadOptions {
 /// A loaded configuration directory.
 pub struct Workspace {
     pub dir: PathBuf,
-    pub config: Config,
+    /// Shared with the apply-time evaluator (a 10k-resource config is tens of MB).
+    pub config: Arc<Config>,
     /// Resolved input variables (sensitive marked).
     pub variables: BTreeMap<String, Value>,
     pub backend: Arc<dyn Backend>,
@@ -255,7 +256,7 @@ pub async fn load(opts: &LoadOptions) -> Result<Workspace, EngineError> {
     let providers = builtin_providers();
     configure_providers(&config, &variables, &providers).await?;
     let schemas = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
-    Ok(Workspace { dir, config, variables, backend, providers, schemas, warnings })
+    Ok(Workspace { dir, config: Arc::new(config), variables, backend, providers, schemas, warnings })
 }
 
 /// Parses and checks the configuration only (graph, resource types,
@@ -396,12 +397,18 @@ pub async fn apply(
     opts: &ApplyOptions,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<ApplyRun, EngineError> {
-    // Apply evaluates the plan's own configuration snapshot, not today's files.
-    let files: Vec<(String, String)> = plan.sources.files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let (config, diags) = contin_config::parse_files(&files);
-    if diags.has_errors() {
-        return Err(diag_err(diags, &plan.sources));
-    }
+    // Apply evaluates the plan's own configuration snapshot, not today's
+    // files; re-parse only when they differ (a saved plan after edits).
+    let config = if plan.config_hash == contin_planner::walk::config_hash(&ws.config) {
+        ws.config.clone()
+    } else {
+        let files: Vec<(String, String)> = plan.sources.files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let (config, diags) = contin_config::parse_files(&files);
+        if diags.has_errors() {
+            return Err(diag_err(diags, &plan.sources));
+        }
+        Arc::new(config)
+    };
     let io: Arc<dyn PlanIo> = Arc::new(EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() });
     let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), ws.schemas.clone(), io).map_err(|d| diag_err(d, &plan.sources))?;
     let prior = state.unwrap_or_default();

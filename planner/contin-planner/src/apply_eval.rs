@@ -23,7 +23,7 @@ pub trait ApplyEvaluator: Send + Sync {
 
 /// `ApplyEvaluator` over a configuration snapshot (the plan's).
 pub struct ConfigEvaluator {
-    config: contin_config::Config,
+    config: std::sync::Arc<contin_config::Config>,
     prepared: crate::walk::Prepared,
     variables: BTreeMap<String, Value>,
     schemas: BTreeMap<String, contin_provider::ProviderSchema>,
@@ -32,7 +32,7 @@ pub struct ConfigEvaluator {
 
 impl ConfigEvaluator {
     pub fn new(
-        config: contin_config::Config,
+        config: std::sync::Arc<contin_config::Config>,
         variables: BTreeMap<String, Value>,
         schemas: BTreeMap<String, contin_provider::ProviderSchema>,
         io: std::sync::Arc<dyn crate::io::PlanIo>,
