@@ -145,3 +145,22 @@ fn init_reports_backend_and_providers() {
     assert!(out.stdout.contains("successfully initialized"), "{}", out.stdout);
     assert!(out.stdout.contains("fake") && out.stdout.contains("local"), "{}", out.stdout);
 }
+
+#[test]
+fn apply_json_prints_one_event_per_line() {
+    let p = Project::with_main("resource \"fake_resource\" \"a\" {\n  name = \"a\"\n}\n\nresource \"fake_resource\" \"b\" {\n  name = fake_resource.a.id\n}\n");
+    p.run(&["apply", "-json"]).expect_code(1);
+    let out = p.run(&["apply", "-json", "-auto-approve"]);
+    out.expect_code(0);
+    let events: Vec<serde_json::Value> =
+        out.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))).collect();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(types.iter().filter(|t| **t == "apply_start").count(), 2, "{types:?}");
+    assert_eq!(types.iter().filter(|t| **t == "apply_complete").count(), 2, "{types:?}");
+    let summary = events.iter().find(|e| e["type"] == "apply_summary").expect("a summary line");
+    assert_eq!(summary["added"], 2);
+    assert_eq!(summary["failed"], serde_json::json!([]));
+    let again = p.run(&["apply", "-json", "-auto-approve"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("\"added\":0"), "{}", again.stdout);
+}

@@ -109,6 +109,35 @@ fn no_terminal_and_no_auto_approve_is_refused() {
     assert!(!p.exists("contin.state.json.lock"));
 }
 
+/// Runs contin under `script` (a pseudo-terminal) answering the prompt; `None` without `script`.
+#[cfg(unix)]
+fn run_on_a_terminal(p: &Project, args: &str, answer: &str) -> Option<contin_e2e::Output> {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let line = format!("{} -C {} {args}", contin_bin().display(), p.path().display());
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]).env("NO_COLOR", "1");
+    Some(contin_e2e::run_command(cmd, Some(answer), Duration::from_secs(60)))
+}
+
+#[cfg(unix)]
+#[test]
+fn the_prompt_applies_only_on_yes() {
+    let p = Project::quickstart();
+    let Some(no) = run_on_a_terminal(&p, "apply", "no\n") else { return };
+    assert_eq!(no.code, 1, "{}", no.stdout);
+    assert!(no.stdout.contains("Only 'yes' will be accepted to approve."), "{}", no.stdout);
+    assert!(no.stdout.contains("Apply cancelled."), "{}", no.stdout);
+    assert!(!p.exists("out/README.txt"));
+    let Some(yes) = run_on_a_terminal(&p, "apply", "yes\n") else { return };
+    assert_eq!(yes.code, 0, "{}", yes.stdout);
+    assert!(yes.stdout.contains("Apply complete! Resources: 7 added"), "{}", yes.stdout);
+    assert!(p.exists("out/README.txt"));
+    assert!(!p.exists("contin.state.json.lock"));
+}
+
 #[cfg(unix)]
 #[test]
 fn interrupt_stops_cleanly_with_130() {

@@ -119,3 +119,30 @@ fn saved_plan_applies_without_prompt() {
     shown.expect_code(0);
     assert!(shown.stdout.contains("# local_file.readme:") && !shown.stdout.contains(TOKEN), "{}", shown.stdout);
 }
+
+#[test]
+fn saved_plan_keeps_its_variables() {
+    // A required variable given only at plan time: applying the file needs no -var.
+    let p = Project::with_main(
+        "variable \"name\" {\n  type = string\n}\n\nvariable \"sizes\" {\n  type    = map(number)\n  default = {}\n}\n\n\
+         resource \"fake_resource\" \"a\" {\n  name  = var.name\n  value = var.sizes\n}\n\n\
+         output \"n\" {\n  value = fake_resource.a.name\n}\n",
+    );
+    p.run(&["plan", "-var", "name=x ${literally}", "-var", "sizes={ small = 1 }", "-out=p.bin"]).expect_code(0);
+    p.run(&["apply", "p.bin"]).expect_code(0);
+    assert_eq!(p.state()["outputs"]["n"]["value"], "x ${literally}");
+    assert_eq!(p.state()["resources"][0]["attributes"]["value"], serde_json::json!({"small": 1}));
+    // A saved plan cannot be combined with new variables.
+    p.run(&["apply", "p.bin", "-var", "name=y"]).expect_code(1);
+}
+
+#[test]
+fn state_commands_need_no_variables() {
+    // Like Terraform: reading the state does not need the inputs of the configuration.
+    let p = Project::with_main("variable \"name\" {\n  type = string\n}\n\nresource \"fake_resource\" \"a\" {\n  name = var.name\n}\n\noutput \"n\" {\n  value = fake_resource.a.name\n}\n");
+    p.run(&["apply", "-auto-approve", "-var", "name=x"]).expect_code(0);
+    assert_eq!(p.run(&["state", "list"]).expect_code(0).stdout, "fake_resource.a\n");
+    assert_eq!(p.run(&["output", "-raw", "n"]).expect_code(0).stdout, "x");
+    p.run(&["show"]).expect_code(0);
+    p.run(&["state", "show", "fake_resource.a"]).expect_code(0);
+}

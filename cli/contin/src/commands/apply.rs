@@ -13,6 +13,9 @@ use crate::ui::{format_value, Ui};
 use contin_executor::ApplyOptions;
 use contin_planner::{Plan, PlanMode};
 use contin_state::State;
+use contin_types::Value;
+use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -38,7 +41,12 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
         );
     }
     let plan = read_plan_file(file)?;
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    // The plan records the variables it was made with: hand them back to the
+    // engine as a variables file (it wins over defaults, env and auto files).
+    let vars_file = plan_variables_file(&plan)?;
+    let vars = VarArgs { vars: Vec::new(), var_files: vars_file.iter().map(|f| f.path().to_path_buf()).collect() };
+    let ws = load_workspace(ctx, &vars).await?;
+    drop(vars_file);
     let token = CancellationToken::new();
     prompt::install_signal_handler(token.clone());
     let destroy = plan.mode == PlanMode::Destroy;
@@ -51,6 +59,19 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
     .await;
     lock.release(ctx.ui).await;
     result
+}
+
+/// A temporary variables file with the plan's variables (`None` when it has none).
+fn plan_variables_file(plan: &Plan) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
+    if plan.variables.is_empty() {
+        return Ok(None);
+    }
+    let mut f = tempfile::Builder::new().prefix("contin-plan-vars-").suffix(".tfvars").tempfile()?;
+    for (name, value) in &plan.variables {
+        writeln!(f, "{name} = {}", crate::ui::hcl_literal(value))?;
+    }
+    f.flush()?;
+    Ok(Some(f))
 }
 
 async fn plan_and_apply(ctx: &Ctx, planning: &PlanningArgs, exec: &ExecArgs, destroy: bool) -> anyhow::Result<i32> {
@@ -71,6 +92,9 @@ async fn plan_and_apply_locked(
     destroy: bool,
     token: &CancellationToken,
 ) -> anyhow::Result<i32> {
+    if exec.json && !exec.auto_approve {
+        anyhow::bail!("--json prints no plan to approve: use it with --auto-approve (or apply a saved plan file)");
+    }
     let opts = PlanOptions { destroy, targets: planning.targets.clone(), refresh: planning.refresh };
     let Some((plan, state)) = plan_locked(ws, &opts, token).await? else {
         eprintln!("Apply cancelled.");
@@ -80,10 +104,13 @@ async fn plan_and_apply_locked(
         print!("{}", seams::render_plan(&plan, ctx.ui.color));
     }
     if !plan.has_changes() {
-        if !exec.json {
+        let outputs = outputs_of(state.as_ref());
+        if exec.json {
+            print_json_summary(&Default::default(), Tally::default(), state.as_ref().map(|s| s.serial), &outputs);
+        } else {
             println!("\n{}", ctx.ui.bold_green(&complete_line(destroy, Tally::default())));
             if !destroy {
-                print_outputs(&outputs_of(state.as_ref()));
+                print_outputs(&outputs);
             }
         }
         return Ok(0);
@@ -147,7 +174,14 @@ async fn run_apply(
     let run = run.map_err(engine_err)?;
     let tally = reporter.tally();
     if exec.json {
-        print_json_summary(&run, tally);
+        let problems = Problems {
+            failed: run.failed.clone(),
+            skipped: run.skipped.clone(),
+            cancelled: run.cancelled,
+            persist_error: run.persist_error.clone(),
+            outputs_error: run.outputs_error.clone(),
+        };
+        print_json_summary(&problems, tally, Some(run.state.serial), &run.outputs);
     } else {
         print_summary(ui, &run, tally, destroy);
     }
@@ -217,20 +251,29 @@ fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool) {
     }
 }
 
-fn print_json_summary(run: &ApplyRun, t: Tally) {
+/// What went wrong in an apply, for the JSON summary.
+#[derive(Default)]
+struct Problems {
+    failed: Vec<(String, String)>,
+    skipped: Vec<String>,
+    cancelled: bool,
+    persist_error: Option<String>,
+    outputs_error: Option<String>,
+}
+
+fn print_json_summary(p: &Problems, t: Tally, serial: Option<u64>, outputs: &BTreeMap<String, (Value, bool)>) {
     let summary = serde_json::json!({
         "type": "apply_summary",
         "added": t.added, "changed": t.changed, "destroyed": t.destroyed,
-        "failed": run.failed.iter().map(|(a, e)| serde_json::json!({"address": a, "error": e})).collect::<Vec<_>>(),
-        "skipped": run.skipped,
-        "cancelled": run.cancelled,
-        "persist_error": run.persist_error,
-        "outputs_error": run.outputs_error,
-        "state_serial": run.state.serial,
+        "failed": p.failed.iter().map(|(a, e)| serde_json::json!({"address": a, "error": e})).collect::<Vec<_>>(),
+        "skipped": p.skipped,
+        "cancelled": p.cancelled,
+        "persist_error": p.persist_error,
+        "outputs_error": p.outputs_error,
+        "state_serial": serial,
     });
     println!("{summary}");
-    let outputs: serde_json::Map<String, serde_json::Value> = run
-        .outputs
+    let outputs: serde_json::Map<String, serde_json::Value> = outputs
         .iter()
         .map(|(k, (v, sensitive))| {
             let value = if *sensitive { serde_json::Value::Null } else { v.to_json_lossy() };
@@ -241,19 +284,19 @@ fn print_json_summary(run: &ApplyRun, t: Tally) {
 }
 
 /// Output values recorded in a state: name → (value, sensitive).
-pub fn outputs_of(state: Option<&State>) -> std::collections::BTreeMap<String, (contin_types::Value, bool)> {
+pub fn outputs_of(state: Option<&State>) -> BTreeMap<String, (Value, bool)> {
     state
         .map(|s| {
             s.outputs
                 .iter()
-                .map(|(k, o)| (k.clone(), (contin_types::Value::from_json(&o.value), o.sensitive)))
+                .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// "Outputs:" then `name = value` lines; sensitive ones as `<sensitive>`.
-pub fn print_outputs(outputs: &std::collections::BTreeMap<String, (contin_types::Value, bool)>) {
+pub fn print_outputs(outputs: &BTreeMap<String, (Value, bool)>) {
     if outputs.is_empty() {
         return;
     }
