@@ -17,6 +17,19 @@ use std::sync::Arc;
 
 pub(crate) type R = Result<Value, Diagnostic>;
 
+/// A lazily built `SourceLoc` (file + span), so the success path allocates nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct Lz {
+    file: Arc<str>,
+    span: Option<Range<usize>>,
+}
+
+impl Lz {
+    pub(crate) fn at(&self) -> SourceLoc {
+        SourceLoc::new(self.file.to_string(), self.span.clone().unwrap_or(0..0))
+    }
+}
+
 /// Evaluation state for one root expression: the scope and the local
 /// variables introduced by `for` expressions and template directives.
 pub(crate) struct Evaluator<'a> {
@@ -36,6 +49,11 @@ impl<'a> Evaluator<'a> {
 
     pub(crate) fn loc(&self, span: Option<Range<usize>>) -> SourceLoc {
         SourceLoc::new(self.file.to_string(), span.unwrap_or(0..0))
+    }
+
+    /// A location built only when an error needs it.
+    pub(crate) fn lz(&self, span: Option<Range<usize>>) -> Lz {
+        Lz { file: self.file.clone(), span }
     }
 
     pub(crate) fn local(&self, name: &str) -> Option<&Value> {
@@ -93,18 +111,18 @@ impl<'a> Evaluator<'a> {
             Expression::Traversal(t) => self.eval_traversal(t),
             Expression::UnaryOp(u) => {
                 let v = self.eval(&u.expr)?;
-                let loc = self.loc(u.span());
+                let loc = self.lz(u.span());
                 let (v, marked) = unmark(v);
                 let r = match u.operator.value() {
                     UnaryOperator::Neg => match to_number(v) {
                         Ok(Some(n)) => Value::Number(number::neg(&n)),
                         Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &msg, loc)),
+                        Err(msg) => return Err(operand_error("operand", &msg, &loc)),
                     },
                     UnaryOperator::Not => match to_bool(v) {
                         Ok(Some(b)) => Value::Bool(!b),
                         Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &msg, loc)),
+                        Err(msg) => return Err(operand_error("operand", &msg, &loc)),
                     },
                 };
                 Ok(remark(r, marked))
@@ -112,7 +130,7 @@ impl<'a> Evaluator<'a> {
             Expression::BinaryOp(b) => {
                 let lhs = self.eval(&b.lhs_expr)?;
                 let rhs = self.eval(&b.rhs_expr)?;
-                binary(*b.operator.value(), lhs, rhs, self.loc(b.lhs_expr.span()), self.loc(b.rhs_expr.span()), self.loc(b.span()))
+                binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
             }
             Expression::ForExpr(f) => self.eval_for(f),
         }
@@ -147,7 +165,7 @@ impl<'a> Evaluator<'a> {
         let mut i = 0;
         while i < ops.len() {
             let op = &ops[i];
-            let loc = self.loc(op.span());
+            let loc = self.lz(op.span());
             match op.value() {
                 TraversalOperator::GetAttr(name) => val = get_attr(val, name.as_str(), loc)?,
                 TraversalOperator::Index(e) => {
@@ -195,13 +213,13 @@ impl<'a> Evaluator<'a> {
     fn eval_conditional(&mut self, c: &Conditional) -> R {
         let cond = self.eval(&c.cond_expr)?;
         let (cond, marked) = unmark(cond);
-        let loc = self.loc(c.cond_expr.span());
+        let loc = self.lz(c.cond_expr.span());
         let b = match cond {
             Value::Unknown => return Ok(remark(Value::Unknown, marked)),
             Value::Null => {
                 return Err(Diagnostic::error("Null condition")
                     .with_detail("The condition value is null. Conditions must either be true or false.")
-                    .at(loc))
+                    .at(loc.at()))
             }
             other => match to_bool(other) {
                 Ok(Some(b)) => b,
@@ -209,7 +227,7 @@ impl<'a> Evaluator<'a> {
                 Err(_) => {
                     return Err(Diagnostic::error("Incorrect condition type")
                         .with_detail("The condition expression must be of type bool.")
-                        .at(loc))
+                        .at(loc.at()))
                 }
             },
         };
@@ -228,14 +246,14 @@ impl<'a> Evaluator<'a> {
 
     fn eval_for(&mut self, f: &ForExpr) -> R {
         let coll = self.eval(&f.intro.collection_expr)?;
-        let coll_loc = self.loc(f.intro.collection_expr.span());
+        let coll_loc = self.lz(f.intro.collection_expr.span());
         let (coll, marked) = unmark_shallow(coll);
         let items: Vec<(Value, Value)> = match coll {
             Value::Unknown => return Ok(remark(Value::Unknown, marked)),
             Value::Null => {
                 return Err(Diagnostic::error("Iteration over null value")
                     .with_detail("A null value cannot be used as the collection in a 'for' expression.")
-                    .at(coll_loc))
+                    .at(coll_loc.at()))
             }
             Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::int(i as i64), v)).collect(),
             Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
@@ -246,7 +264,7 @@ impl<'a> Evaluator<'a> {
                         "A value of type {} cannot be used as the collection in a 'for' expression.",
                         other.type_name()
                     ))
-                    .at(coll_loc))
+                    .at(coll_loc.at()))
             }
         };
         let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
@@ -298,14 +316,20 @@ impl<'a> Evaluator<'a> {
                     let val = self.eval(&f.value_expr)?;
                     if f.grouping {
                         groups.entry(key).or_default().push(val);
-                    } else if obj.contains_key(&key) {
-                        return Err(Diagnostic::error("Duplicate object key")
-                            .with_detail(format!(
-                                "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
-                            ))
-                            .at(self.loc(ke.span())));
                     } else {
-                        obj.insert(key, val);
+                        match obj.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                return Err(Diagnostic::error("Duplicate object key")
+                                    .with_detail(format!(
+                                        "Two different items produced the key \"{}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+                                        e.key()
+                                    ))
+                                    .at(self.loc(ke.span())));
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(val);
+                            }
+                        }
                     }
                 }
             }
@@ -319,12 +343,12 @@ impl<'a> Evaluator<'a> {
 
     fn eval_call(&mut self, call: &FuncCall) -> R {
         let name = call.name.name.as_str();
-        let call_loc = self.loc(call.span());
+        let call_loc = self.lz(call.span());
         if call.name.is_namespaced() {
             let ns: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
             return Err(Diagnostic::error("Call to unknown function")
                 .with_detail(format!("There is no function named \"{}::{name}\".", ns.join("::")))
-                .at(call_loc));
+                .at(call_loc.at()));
         }
         match name {
             "try" => return self.eval_try(call, call_loc),
@@ -336,14 +360,14 @@ impl<'a> Evaluator<'a> {
             if let Some(s) = funcs::suggest(name) {
                 detail.push_str(&format!(" Did you mean \"{s}\"?"));
             }
-            return Err(Diagnostic::error("Call to unknown function").with_detail(detail).at(call_loc));
+            return Err(Diagnostic::error("Call to unknown function").with_detail(detail).at(call_loc.at()));
         };
         let mut args = Vec::with_capacity(call.args.len());
         let mut locs = Vec::with_capacity(call.args.len());
         let n = call.args.len();
         for (i, a) in call.args.iter().enumerate() {
             let v = self.eval(a)?;
-            let loc = self.loc(a.span());
+            let loc = self.lz(a.span());
             if i + 1 == n && call.args.expand_final() {
                 let (v, marked) = unmark_shallow(v);
                 match v {
@@ -360,7 +384,7 @@ impl<'a> Evaluator<'a> {
                                 "The expanding argument (indicated by ...) must be of a tuple, list, or set type, not {}.",
                                 other.type_name()
                             ))
-                            .at(loc))
+                            .at(loc.at()))
                     }
                 }
             } else {
@@ -374,11 +398,11 @@ impl<'a> Evaluator<'a> {
         funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, &locs, call_loc))
     }
 
-    fn eval_try(&mut self, call: &FuncCall, loc: SourceLoc) -> R {
+    fn eval_try(&mut self, call: &FuncCall, loc: Lz) -> R {
         if call.args.is_empty() {
             return Err(Diagnostic::error("Not enough function arguments")
                 .with_detail("Function \"try\" expects at least one argument.")
-                .at(loc));
+                .at(loc.at()));
         }
         let mut last = None;
         for a in call.args.iter() {
@@ -393,14 +417,14 @@ impl<'a> Evaluator<'a> {
             .with_detail(format!(
                 "Call to function \"try\" failed: no expression succeeded:\n- {detail}\n\nAt least one expression must produce a successful result."
             ))
-            .at(loc))
+            .at(loc.at()))
     }
 
-    fn eval_can(&mut self, call: &FuncCall, loc: SourceLoc) -> R {
+    fn eval_can(&mut self, call: &FuncCall, loc: Lz) -> R {
         if call.args.len() != 1 {
             return Err(Diagnostic::error("Invalid number of function arguments")
                 .with_detail("Function \"can\" expects exactly one argument.")
-                .at(loc));
+                .at(loc.at()));
         }
         let Some(a) = call.args.get(0) else { return Ok(Value::Bool(false)) };
         Ok(match self.eval(a) {
@@ -410,24 +434,24 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn templatefile(&mut self, args: Vec<Value>, locs: &[SourceLoc], call_loc: SourceLoc) -> R {
+    fn templatefile(&mut self, args: Vec<Value>, locs: &[Lz], call_loc: Lz) -> R {
         let spec = funcs::lookup("templatefile");
         let bad = |i: usize, msg: String| {
             Diagnostic::error("Invalid function argument")
                 .with_detail(format!("Invalid value for \"{}\" parameter: {msg}.", if i == 0 { "path" } else { "vars" }))
-                .at(locs.get(i).cloned().unwrap_or_else(|| call_loc.clone()))
+                .at(locs.get(i).unwrap_or(&call_loc).at())
         };
         if args.len() != 2 {
             let e = FuncError::arity(2, args.len());
             return Err(match spec {
                 Some(s) => func_diag("templatefile", s, e, locs, call_loc),
-                None => Diagnostic::error("Invalid function argument").at(call_loc),
+                None => Diagnostic::error("Invalid function argument").at(call_loc.at()),
             });
         }
         let mut it = args.into_iter();
         let (path, vars) = match (it.next(), it.next()) {
             (Some(p), Some(v)) => (p, v),
-            _ => return Err(Diagnostic::error("Invalid function argument").at(call_loc)),
+            _ => return Err(Diagnostic::error("Invalid function argument").at(call_loc.at())),
         };
         let (path, pm) = unmark(path);
         let (vars, vm) = unmark(vars);
@@ -445,7 +469,7 @@ impl<'a> Evaluator<'a> {
         let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
             Diagnostic::error("Error in function call")
                 .with_detail(format!("Call to function \"templatefile\" failed: {path}: {e}."))
-                .at(call_loc.clone())
+                .at(call_loc.at())
         })?;
         let inner_scope = TemplateScope(self.scope);
         let file: Arc<str> = Arc::from(path.as_str());
@@ -470,25 +494,25 @@ impl Scope for TemplateScope<'_> {
     }
 }
 
-fn func_diag(name: &str, spec: &funcs::FuncSpec, e: FuncError, locs: &[SourceLoc], call_loc: SourceLoc) -> Diagnostic {
+fn func_diag(name: &str, spec: &funcs::FuncSpec, e: FuncError, locs: &[Lz], call_loc: Lz) -> Diagnostic {
     match e {
         FuncError::Arg(i, msg) => {
             let param = spec.param_name(i);
             Diagnostic::error("Invalid function argument")
                 .with_detail(format!("Invalid value for \"{param}\" parameter: {msg}."))
-                .at(locs.get(i).cloned().unwrap_or(call_loc))
+                .at(locs.get(i).unwrap_or(&call_loc).at())
         }
         FuncError::Call(msg) => Diagnostic::error("Error in function call")
             .with_detail(format!("Call to function \"{name}\" failed: {msg}."))
-            .at(call_loc),
+            .at(call_loc.at()),
         FuncError::NotEnough { expected, missing } => Diagnostic::error("Not enough function arguments")
             .with_detail(format!(
                 "Function \"{name}\" expects {expected} argument(s). Missing value for \"{missing}\"."
             ))
-            .at(call_loc),
+            .at(call_loc.at()),
         FuncError::TooMany { expected } => Diagnostic::error("Too many function arguments")
             .with_detail(format!("Function \"{name}\" expects only {expected} argument(s)."))
-            .at(call_loc),
+            .at(call_loc.at()),
     }
 }
 
@@ -565,11 +589,11 @@ pub(crate) fn to_bool(v: Value) -> Result<Option<bool>, String> {
     }
 }
 
-fn operand_error(which: &str, msg: &str, loc: SourceLoc) -> Diagnostic {
-    Diagnostic::error("Invalid operand").with_detail(format!("Unsuitable value for {which}: {msg}.")).at(loc)
+fn operand_error(which: &str, msg: &str, loc: &Lz) -> Diagnostic {
+    Diagnostic::error("Invalid operand").with_detail(format!("Unsuitable value for {which}: {msg}.")).at(loc.at())
 }
 
-fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: SourceLoc, rloc: SourceLoc, loc: SourceLoc) -> R {
+fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: Lz, rloc: Lz, loc: Lz) -> R {
     use BinaryOperator as B;
     let (lhs, lm) = unmark(lhs);
     let (rhs, rm) = unmark(rhs);
@@ -584,16 +608,16 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: SourceLoc, rloc: Sou
             }
         }
         B::And | B::Or => {
-            let a = to_bool(lhs).map_err(|m| operand_error("left operand", &m, lloc))?;
-            let b = to_bool(rhs).map_err(|m| operand_error("right operand", &m, rloc))?;
+            let a = to_bool(lhs).map_err(|m| operand_error("left operand", &m, &lloc))?;
+            let b = to_bool(rhs).map_err(|m| operand_error("right operand", &m, &rloc))?;
             match (a, b) {
                 (Some(a), Some(b)) => Value::Bool(if op == B::And { a && b } else { a || b }),
                 _ => Value::Unknown,
             }
         }
         _ => {
-            let a = to_number(lhs).map_err(|m| operand_error("left operand", &m, lloc))?;
-            let b = to_number(rhs).map_err(|m| operand_error("right operand", &m, rloc))?;
+            let a = to_number(lhs).map_err(|m| operand_error("left operand", &m, &lloc))?;
+            let b = to_number(rhs).map_err(|m| operand_error("right operand", &m, &rloc))?;
             let (Some(a), Some(b)) = (a, b) else { return Ok(remark(Value::Unknown, marked)) };
             match op {
                 B::Plus => Value::Number(number::add(&a, &b)),
@@ -602,12 +626,12 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: SourceLoc, rloc: Sou
                 B::Div => Value::Number(number::div(&a, &b).ok_or_else(|| {
                     Diagnostic::error("Division by zero")
                         .with_detail("The right operand of a division must not be zero.")
-                        .at(loc.clone())
+                        .at(loc.at())
                 })?),
                 B::Mod => Value::Number(number::rem(&a, &b).ok_or_else(|| {
                     Diagnostic::error("Division by zero")
                         .with_detail("The right operand of a modulo operation must not be zero.")
-                        .at(loc.clone())
+                        .at(loc.at())
                 })?),
                 B::Less => Value::Bool(a < b),
                 B::LessEq => Value::Bool(a <= b),
@@ -677,7 +701,7 @@ fn suggest_attr(name: &str, m: &BTreeMap<String, Value>) -> String {
     }
 }
 
-pub(crate) fn get_attr(val: Value, name: &str, loc: SourceLoc) -> R {
+pub(crate) fn get_attr(val: Value, name: &str, loc: Lz) -> R {
     match val {
         Value::Sensitive(inner) => get_attr(*inner, name, loc).map(Value::mark_sensitive),
         Value::Unknown => Ok(Value::Unknown),
@@ -687,26 +711,26 @@ pub(crate) fn get_attr(val: Value, name: &str, loc: SourceLoc) -> R {
                 let hint = suggest_attr(name, &m);
                 Err(Diagnostic::error("Unsupported attribute")
                     .with_detail(format!("This object does not have an attribute named \"{name}\".{hint}"))
-                    .at(loc))
+                    .at(loc.at()))
             }
         },
         Value::Null => Err(Diagnostic::error("Attempt to get attribute from null value")
             .with_detail("This value is null, so it does not have any attributes.")
-            .at(loc)),
+            .at(loc.at())),
         Value::List(_) | Value::Set(_) => Err(Diagnostic::error("Unsupported attribute")
             .with_detail(format!(
                 "Can't access attributes on a list of objects. Did you mean to access attribute \"{name}\" for a specific element of the list, or across all elements of the list (with [*].{name})?"
             ))
-            .at(loc)),
+            .at(loc.at())),
         other => Err(Diagnostic::error("Unsupported attribute")
             .with_detail(format!("Can't access attributes on a primitive-typed value ({}).", other.type_name()))
-            .at(loc)),
+            .at(loc.at())),
     }
 }
 
-pub(crate) fn index(val: Value, key: Value, loc: SourceLoc) -> R {
+pub(crate) fn index(val: Value, key: Value, loc: Lz) -> R {
     let (key, km) = unmark(key);
-    let invalid = |detail: &str| Diagnostic::error("Invalid index").with_detail(detail.to_string()).at(loc.clone());
+    let invalid = |detail: &str| Diagnostic::error("Invalid index").with_detail(detail.to_string()).at(loc.at());
     let r = match val {
         Value::Sensitive(inner) => return index(*inner, remark(key, km), loc).map(Value::mark_sensitive),
         Value::Unknown => Value::Unknown,
@@ -714,7 +738,7 @@ pub(crate) fn index(val: Value, key: Value, loc: SourceLoc) -> R {
         Value::Null => {
             return Err(Diagnostic::error("Attempt to index null value")
                 .with_detail("This value is null, so it does not have any indices.")
-                .at(loc))
+                .at(loc.at()))
         }
         Value::List(items) => {
             let n = match to_number(key) {

@@ -126,7 +126,7 @@ pub fn eval_body(body: &Body, scope: &dyn Scope) -> Result<Value, Diagnostics> {
 
 /// Parses an expression from text (for tests, tfvars values and `-var`).
 pub fn parse_expr(text: &str, file: &str) -> Result<Expr, Diagnostic> {
-    text.parse::<hcl_edit::expr::Expression>()
+    text.trim_end().parse::<hcl_edit::expr::Expression>()
         .map(|expr| Expr { expr, file: file.into() })
         .map_err(|e| Diagnostic::error("Invalid expression").with_detail(e.to_string()).at(SourceLoc::new(file, 0..0)))
 }

@@ -8,13 +8,19 @@ use std::str::FromStr;
 /// The number of an HCL literal, from its source text when available (no
 /// float rounding), else from the parsed value.
 pub(crate) fn from_literal(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Number {
+    let v = n.value();
+    if let Some(i) = v.as_i64().filter(|i| i.unsigned_abs() < (1 << 53)) {
+        // Integers are exact in the parsed value already.
+        if v.is_i64() || v.is_u64() {
+            return Number::from_i64(i);
+        }
+    }
     if let Some(repr) = n.as_repr().map(|r| -> &str { r }).filter(|r| !r.is_empty()) {
         let cleaned: String = repr.chars().filter(|c| !c.is_whitespace()).collect();
         if let Ok(parsed) = Number::from_str(&cleaned) {
             return parsed;
         }
     }
-    let v = n.value();
     if let Some(i) = v.as_i64() {
         Number::from_i64(i)
     } else if let Some(u) = v.as_u64() {

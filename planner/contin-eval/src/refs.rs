@@ -17,7 +17,7 @@ pub(crate) struct RootRef {
     pub consumed: usize,
 }
 
-fn attr_at<'a>(ops: &'a [Decorated<TraversalOperator>], i: usize) -> Option<&'a str> {
+fn attr_at(ops: &[Decorated<TraversalOperator>], i: usize) -> Option<&str> {
     match ops.get(i).map(|o| o.value()) {
         Some(TraversalOperator::GetAttr(id)) => Some(id.as_str()),
         _ => None,
@@ -37,10 +37,10 @@ pub(crate) fn resolve_root(root: &Decorated<Ident>, ops: &[Decorated<TraversalOp
         };
         SourceLoc::new(file, start..end)
     };
-    let root_loc = loc_through(0);
+    let root_loc = || loc_through(0);
     let one = |what: &str, detail: &str| -> Result<&str, Diagnostic> {
         attr_at(ops, 0).ok_or_else(|| {
-            Diagnostic::error(format!("Invalid reference{what}")).with_detail(detail.to_string()).at(root_loc.clone())
+            Diagnostic::error(format!("Invalid reference{what}")).with_detail(detail.to_string()).at(root_loc())
         })
     };
     let (reference, consumed) = match name {
@@ -96,20 +96,20 @@ pub(crate) fn resolve_root(root: &Decorated<Ident>, ops: &[Decorated<TraversalOp
             let (Some(ty), Some(n)) = (attr_at(ops, 0), attr_at(ops, 1)) else {
                 return Err(Diagnostic::error("Invalid reference")
                     .with_detail("A reference to a data source must be followed by at least one attribute access, specifying the data source type and name.")
-                    .at(root_loc));
+                    .at(root_loc()));
             };
             (Reference::Resource { mode: ResourceMode::Data, ty: ty.to_string(), name: n.to_string() }, 2)
         }
         "self" | "module" => {
             return Err(Diagnostic::error("Invalid reference")
                 .with_detail(format!("\"{name}\" references are not supported by contin."))
-                .at(root_loc))
+                .at(root_loc()))
         }
         ty => {
             let Some(n) = attr_at(ops, 0) else {
                 return Err(Diagnostic::error("Invalid reference")
                     .with_detail(format!("A reference to a resource type must be followed by at least one attribute access, specifying the resource name (\"{ty}\" is not a known variable here)."))
-                    .at(root_loc));
+                    .at(root_loc()));
             };
             (Reference::Resource { mode: ResourceMode::Managed, ty: ty.to_string(), name: n.to_string() }, 1)
         }

@@ -47,16 +47,16 @@ fn strips_after(el: &Element) -> bool {
 }
 
 fn render(ev: &mut Evaluator<'_>, t: &Template, trim_first: bool, trim_last: bool, out: &mut Out) -> Result<(), Diagnostic> {
-    let els: Vec<&Element> = t.iter().collect();
-    let n = els.len();
-    for (i, el) in els.iter().enumerate() {
+    let n = t.len();
+    for i in 0..n {
+        let Some(el) = t.get(i) else { continue };
         match el {
             Element::Literal(lit) => {
                 let mut s: &str = lit.value();
-                if (i == 0 && trim_first) || (i > 0 && strips_after(els[i - 1])) {
+                if (i == 0 && trim_first) || (i > 0 && t.get(i - 1).is_some_and(strips_after)) {
                     s = s.trim_start();
                 }
-                if (i + 1 == n && trim_last) || (i + 1 < n && strips_before(els[i + 1])) {
+                if (i + 1 == n && trim_last) || (i + 1 < n && t.get(i + 1).is_some_and(strips_before)) {
                     s = s.trim_end();
                 }
                 out.text.push_str(&crate::eval::nfc(s));

@@ -84,7 +84,7 @@ pub fn resolve_variables(
             },
             None => TypeConstraint::Any,
         };
-        match resolve_one(name, decl, &ty, given.remove(name), scope_for_defaults) {
+        match resolve_one(name, decl, &ty, given.remove(name), scope_for_defaults).and_then(|v| validate(name, decl, v)) {
             Ok(v) => {
                 out.insert(name.clone(), if decl.sensitive { v.mark_sensitive() } else { v });
             }
@@ -216,6 +216,63 @@ fn resolve_one(
             .with_related(format!("var.{name} declared here"), decl.loc.clone())
             .into()
     })
+}
+
+/// Scope of a `validation` block: only the variable itself.
+struct ValidationScope<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Scope for ValidationScope<'_> {
+    fn lookup(&self, r: &crate::Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        match r {
+            crate::Reference::Var(n) if n == self.name => Ok(self.value.clone()),
+            other => Err(Diagnostic::error("Invalid reference in variable validation")
+                .with_detail(format!(
+                    "The condition for variable \"{}\" can only refer to the variable itself, using var.{}; found {other}.",
+                    self.name, self.name
+                ))
+                .at(loc.clone())),
+        }
+    }
+}
+
+/// Runs the variable's `validation` blocks; unknown conditions pass.
+fn validate(name: &str, decl: &Variable, value: Value) -> Result<Value, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for rule in &decl.validations {
+        let scope = ValidationScope { name, value: &value };
+        let ok = match eval(&rule.condition, &scope)?.unmark_deep().0 {
+            Value::Bool(b) => b,
+            Value::Unknown => true,
+            other => {
+                diags.push(
+                    Diagnostic::error("Invalid validation result")
+                        .with_detail(format!("The validation condition must be a bool, not {}.", other.type_name()))
+                        .at(rule.condition.loc()),
+                );
+                continue;
+            }
+        };
+        if !ok {
+            let message = match eval(&rule.error_message, &scope).map(|v| v.unmark_deep().0) {
+                Ok(Value::String(m)) => m,
+                _ => format!("The value of var.{name} failed its validation rule."),
+            };
+            diags.push(
+                Diagnostic::error("Invalid value for variable")
+                    .with_detail(format!("{message}\n\nThis was checked by the validation rule for var.{name}."))
+                    .at(rule.condition.loc())
+                    .with_related(format!("var.{name} declared here"), decl.loc.clone()),
+            );
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(value)
+    }
 }
 
 /// `-var` and environment values: raw strings for primitive (and untyped)
