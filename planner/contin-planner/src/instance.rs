@@ -108,10 +108,8 @@ pub fn desired_config(
         return Err(located(r, problems));
     }
     let mut desired = contin_provider::validate::coerce_to_schema(block, &desired).map_err(|p| located(r, p))?;
-    if let (Some(prior), Value::Map(m)) = (prior, &mut desired) {
-        if let Value::Map(pm) = prior {
-            apply_ignore_changes(&r.lifecycle.ignore_changes, block, m, pm);
-        }
+    if let (Some(Value::Map(pm)), Value::Map(m)) = (prior, &mut desired) {
+        apply_ignore_changes(&r.lifecycle.ignore_changes, block, m, pm);
     }
     Ok(desired)
 }
