@@ -25,27 +25,11 @@ pub(crate) fn is_identifier(name: &str) -> bool {
 pub(crate) const IDENTIFIER_RULE: &str =
     "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
 
-/// Levenshtein distance over chars; inputs are short keywords.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The closest valid name within a small edit distance, if any.
 pub(crate) fn suggest<'a>(given: &str, valid: &[&'a str]) -> Option<&'a str> {
     valid
         .iter()
-        .map(|v| (edit_distance(given, v), *v))
+        .map(|v| (contin_types::suggest::edit_distance(given, v), *v))
         .filter(|(d, _)| *d <= 2 && *d < given.chars().count().max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, v)| v)
@@ -177,6 +161,6 @@ mod tests {
         assert_eq!(suggest("resorce", &valid), Some("resource"));
         assert_eq!(suggest("varible", &valid), Some("variable"));
         assert_eq!(suggest("zzzzzz", &valid), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(contin_types::suggest::edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -332,23 +332,10 @@ fn undeclared<'a, S: AsRef<str> + 'a>(
 pub fn closest<S: AsRef<str>>(name: &str, candidates: impl Iterator<Item = S>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
-        .map(|c| (levenshtein(name, c.as_ref()), c.as_ref().to_string()))
+        .map(|c| (contin_types::suggest::edit_distance(name, c.as_ref()), c.as_ref().to_string()))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Kahn's algorithm with a source-ordered ready set; on failure returns the

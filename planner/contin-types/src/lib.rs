@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod diag;
+pub mod suggest;
 pub mod value;
 
 pub use addr::{InstanceKey, ResourceAddr, ResourceMode};
