@@ -37,6 +37,10 @@ pub struct LoadOptions {
     pub var_files: Vec<PathBuf>,
     /// `--var k=v` in order.
     pub vars: Vec<String>,
+    /// Only the backend is needed (`state`, `output`, `show`, `force-unlock`):
+    /// unset required variables are tolerated and providers are not configured,
+    /// since reading state must not depend on inputs (as in Terraform).
+    pub state_only: bool,
 }
 
 /// A loaded configuration directory.
@@ -250,11 +254,16 @@ pub async fn load(opts: &LoadOptions) -> Result<Workspace, EngineError> {
     let dir = enter(&opts.dir)?;
     let (config, warnings) = parse_dir(&dir)?;
     let inputs = var_inputs(opts)?;
-    let variables = contin_eval::vars::resolve_variables(&config.variables, &inputs, &contin_eval::EmptyScope)
-        .map_err(|d| diag_err(d, &config.sources))?;
+    let variables = match contin_eval::vars::resolve_variables(&config.variables, &inputs, &contin_eval::EmptyScope) {
+        Ok(v) => v,
+        Err(_) if opts.state_only => BTreeMap::new(),
+        Err(d) => return Err(diag_err(d, &config.sources)),
+    };
     let backend = build_backend(&config, &variables)?;
     let providers = builtin_providers();
-    configure_providers(&config, &variables, &providers).await?;
+    if !opts.state_only {
+        configure_providers(&config, &variables, &providers).await?;
+    }
     let schemas = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
     Ok(Workspace { dir, config: Arc::new(config), variables, backend, providers, schemas, warnings })
 }
@@ -410,7 +419,8 @@ pub async fn apply(
         Arc::new(config)
     };
     let io: Arc<dyn PlanIo> = Arc::new(EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() });
-    let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), ws.schemas.clone(), io).map_err(|d| diag_err(d, &plan.sources))?;
+    let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), ws.schemas.clone(), io).map_err(|d| diag_err(d, &plan.sources))?
+        .for_destroy(plan.mode == PlanMode::Destroy);
     let prior = state.unwrap_or_default();
     let outcome = contin_executor::apply(plan, prior, &ws.providers, ws.backend.clone(), Arc::new(evaluator), reporter, opts, cancel).await;
     let outputs = outcome

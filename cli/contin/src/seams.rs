@@ -28,20 +28,7 @@ pub fn decode_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
 
 /// Lock holder info for this process.
 pub fn lock_info(operation: &str, backend: &dyn Backend) -> LockInfo {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into());
-    LockInfo {
-        id: uuid::Uuid::new_v4().to_string(),
-        operation: operation.to_string(),
-        who: format!("{user}@{host} (pid {})", std::process::id()),
-        created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        path: backend.describe(),
-    }
+    LockInfo::new(operation, &backend.describe())
 }
 
 /// Diagnostics with file:line:col and snippets.

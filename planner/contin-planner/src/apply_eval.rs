@@ -28,9 +28,17 @@ pub struct ConfigEvaluator {
     variables: BTreeMap<String, Value>,
     schemas: BTreeMap<String, contin_provider::ProviderSchema>,
     io: std::sync::Arc<dyn crate::io::PlanIo>,
+    /// Destroy plans leave no outputs behind.
+    destroy: bool,
 }
 
 impl ConfigEvaluator {
+    /// For a destroy plan: outputs evaluate to nothing (everything they refer to is gone).
+    pub fn for_destroy(mut self, destroy: bool) -> Self {
+        self.destroy = destroy;
+        self
+    }
+
     pub fn new(
         config: std::sync::Arc<contin_config::Config>,
         variables: BTreeMap<String, Value>,
@@ -38,7 +46,7 @@ impl ConfigEvaluator {
         io: std::sync::Arc<dyn crate::io::PlanIo>,
     ) -> Result<Self, Diagnostics> {
         let prepared = crate::walk::prepare(&config, &schemas)?;
-        Ok(ConfigEvaluator { config, prepared, variables, schemas, io })
+        Ok(ConfigEvaluator { config, prepared, variables, schemas, io, destroy: false })
     }
 
     fn scope<'a>(&'a self, values: &'a ApplyValues<'a>) -> crate::scope::EvalScope<'a> {
@@ -100,6 +108,9 @@ impl ApplyEvaluator for ConfigEvaluator {
     }
 
     fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics> {
+        if self.destroy {
+            return Ok(BTreeMap::new());
+        }
         let av = ApplyValues { config: &self.config, values };
         let scope = self.scope(&av);
         let mut out = BTreeMap::new();

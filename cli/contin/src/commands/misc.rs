@@ -1,6 +1,6 @@
 //! `contin init`, `validate`, `graph` and `force-unlock`.
 
-use super::{engine_err, load_workspace, Ctx, DiagnosticsError};
+use super::{engine_err, Ctx, DiagnosticsError};
 use crate::args::{ForceUnlockArgs, VarArgs};
 use crate::engine::{self, EngineError};
 use crate::prompt::{self, Answer, EXIT_INTERRUPTED};
@@ -8,7 +8,7 @@ use crate::seams;
 use tokio_util::sync::CancellationToken;
 
 pub async fn init(ctx: &Ctx) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     println!("Initializing the backend...");
     let state = engine::load_state(&ws).await.map_err(engine_err)?;
     match &state {
@@ -52,7 +52,7 @@ pub fn graph(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn force_unlock(ctx: &Ctx, args: &ForceUnlockArgs) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     if let Ok(Some(holder)) = ws.backend.lock_holder().await {
         println!(
             "The state lock is held by {} (operation {}, since {}, lock ID {}).",

@@ -25,7 +25,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn load_options(&self, vars: &VarArgs) -> LoadOptions {
-        LoadOptions { dir: self.dir.clone(), var_files: vars.var_files.clone(), vars: vars.vars.clone() }
+        LoadOptions { dir: self.dir.clone(), var_files: vars.var_files.clone(), vars: vars.vars.clone(), state_only: false }
     }
 }
 
@@ -58,6 +58,13 @@ pub async fn load_workspace(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<Workspa
         eprint!("{}", crate::seams::render_diagnostics(&ws.warnings, &ws.config.sources, ctx.ui.color));
     }
     Ok(ws)
+}
+
+/// Loads only what reading or editing state needs: no variables required,
+/// providers left unconfigured.
+pub async fn load_state_workspace(ctx: &Ctx) -> anyhow::Result<Workspace> {
+    let opts = LoadOptions { state_only: true, ..ctx.load_options(&VarArgs::default()) };
+    engine::load(&opts).await.map_err(engine_err)
 }
 
 /// A held state lock; call `release` on every path (errors included).

@@ -2,8 +2,8 @@
 //! Sensitive outputs are hidden everywhere except `output NAME --raw`.
 
 use super::apply::outputs_of;
-use super::{engine_err, load_workspace, Ctx};
-use crate::args::{OutputArgs, VarArgs};
+use super::{engine_err, Ctx};
+use crate::args::OutputArgs;
 use crate::engine;
 use crate::ui::format_value;
 use anyhow::bail;
@@ -11,7 +11,7 @@ use contin_types::Value;
 use std::collections::BTreeMap;
 
 pub async fn output(ctx: &Ctx, args: &OutputArgs) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     let state = engine::load_state(&ws).await.map_err(engine_err)?;
     let outputs = outputs_of(state.as_ref());
     let text = render(&outputs, args)?;

@@ -1,7 +1,7 @@
 //! `contin plan` and `contin show`.
 
 use super::{engine_err, load_workspace, Ctx, StateLock};
-use crate::args::{PlanArgs, ShowArgs, VarArgs};
+use crate::args::{PlanArgs, ShowArgs};
 use crate::engine::{self, PlanOptions, Workspace};
 use crate::prompt::EXIT_INTERRUPTED;
 use crate::seams;
@@ -67,7 +67,7 @@ pub async fn show(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     let state = engine::load_state(&ws).await.map_err(engine_err)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&super::state::state_json(state.as_ref()))?);

@@ -1,8 +1,7 @@
 //! `contin state list|show|rm|mv`, and the human/JSON rendering of a state
 //! used by `contin show`. Sensitive values are never printed.
 
-use super::{engine_err, load_workspace, Ctx, StateLock};
-use crate::args::VarArgs;
+use super::{engine_err, Ctx, StateLock};
 use crate::engine;
 use crate::ui::{format_value, quote};
 use anyhow::{bail, Context as _};
@@ -16,7 +15,7 @@ pub fn addr_matches(addr: &ResourceAddr, pattern: &str) -> bool {
 }
 
 pub async fn list(ctx: &Ctx, prefixes: &[String]) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     let state = engine::load_state(&ws).await.map_err(engine_err)?;
     for line in list_lines(state.as_ref(), prefixes) {
         println!("{line}");
@@ -35,7 +34,7 @@ pub fn list_lines(state: Option<&State>, prefixes: &[String]) -> Vec<String> {
 }
 
 pub async fn show(ctx: &Ctx, addr: &str) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     let state = engine::load_state(&ws).await.map_err(engine_err)?;
     let state = state.unwrap_or_default();
     print!("{}", render_one(&state, addr)?);
@@ -186,7 +185,7 @@ async fn edit_state(
     operation: &str,
     edit: impl FnOnce(&mut State) -> anyhow::Result<Vec<String>>,
 ) -> anyhow::Result<Vec<String>> {
-    let ws = load_workspace(ctx, &VarArgs::default()).await?;
+    let ws = super::load_state_workspace(ctx).await?;
     let lock = StateLock::acquire(&ws.backend, operation).await?;
     let result = async {
         let Some(mut state) = engine::load_state(&ws).await.map_err(engine_err)? else {
