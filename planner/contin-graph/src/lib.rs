@@ -76,27 +76,6 @@ impl DepGraph {
         }
         out
     }
-    /// Resource blocks that depend on `ix`, directly or through locals.
-    pub fn resource_dependants(&self, ix: NodeIndex) -> BTreeSet<usize> {
-        let mut out = BTreeSet::new();
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![ix];
-        while let Some(n) = stack.pop() {
-            for d in self.graph.neighbors_directed(n, Direction::Outgoing) {
-                if !seen.insert(d) {
-                    continue;
-                }
-                match &self.graph[d] {
-                    Node::Resource(i) => {
-                        out.insert(*i);
-                    }
-                    _ => stack.push(d),
-                }
-            }
-        }
-        out
-    }
-
     /// The graph in Graphviz DOT, nodes and edges sorted by name.
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph contin {\n  rankdir = \"RL\";\n");
