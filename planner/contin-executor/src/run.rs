@@ -14,7 +14,7 @@
 //! apply's duration, not with N (total cost linear in N).
 
 use crate::graph::{self, ApplyGraph, NodeKind};
-use crate::values::{check_consistent, marked_from_state, schema_sensitive_paths, WorkingValues};
+use crate::values::{check_consistent, marked_from_state, WorkingValues};
 use crate::{ApplyEvent, ApplyOptions, ApplyOutcome, Reporter};
 use contin_planner::{Action, ApplyEvaluator, Plan, ResourceChange};
 use contin_provider::{OpContext, Provider, ProviderSchema};
@@ -416,7 +416,11 @@ impl<'p> Run<'p> {
                     None => (Vec::new(), 1),
                 };
                 if let Some(block) = self.schema_block(&change.provider, addr) {
-                    schema_sensitive_paths(block, &value, &mut Vec::new(), &mut paths);
+                    // Null attributes hold no secret: only present values are marked.
+                    let present = contin_provider::schema::sensitive_paths(block, &value)
+                        .into_iter()
+                        .filter(|p| value.get_path(p).is_some_and(|v| !v.is_null()));
+                    paths.extend(present);
                 }
                 paths.sort();
                 paths.dedup();

@@ -2,7 +2,6 @@
 //! evaluator, the final-plan consistency check, and sensitive-path collection.
 
 use contin_planner::InstanceValues;
-use contin_provider::{BlockSchema, Nesting};
 use contin_types::value::{path_to_string, PathStep, ValuePath};
 use contin_types::{InstanceKey, ResourceAddr, Value};
 use std::collections::BTreeMap;
@@ -81,33 +80,6 @@ fn walk(after: &Value, planned: &Value, path: &mut ValuePath, sensitive: bool) -
     }
 }
 
-/// Paths of attributes the schema calls sensitive that are present in `value`.
-pub(crate) fn schema_sensitive_paths(block: &BlockSchema, value: &Value, path: &mut ValuePath, out: &mut Vec<ValuePath>) {
-    let Value::Map(m) = value.unmarked() else { return };
-    for (name, attr) in &block.attributes {
-        if attr.sensitive && m.get(name).is_some_and(|v| !v.is_null()) {
-            let mut p = path.clone();
-            p.push(PathStep::Key(name.clone()));
-            out.push(p);
-        }
-    }
-    for (name, nested) in &block.blocks {
-        let Some(v) = m.get(name) else { continue };
-        path.push(PathStep::Key(name.clone()));
-        match (nested.nesting, v.unmarked()) {
-            (Nesting::Single, _) => schema_sensitive_paths(&nested.block, v, path, out),
-            (Nesting::List | Nesting::Set, Value::List(items) | Value::Set(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(PathStep::Index(i));
-                    schema_sensitive_paths(&nested.block, item, path, out);
-                    path.pop();
-                }
-            }
-            _ => {}
-        }
-        path.pop();
-    }
-}
 
 #[cfg(test)]
 mod tests {
