@@ -3,6 +3,8 @@
 //! timeout and no terminal, and provides insta filters for paths, timings
 //! and generated ids.
 
+pub mod moto;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

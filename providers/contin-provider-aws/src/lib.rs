@@ -1,0 +1,1 @@
+//! The `aws` provider: EC2 networking and instances through aws-sdk-ec2.

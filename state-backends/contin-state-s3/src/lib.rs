@@ -1,0 +1,2 @@
+//! The `s3` state backend: state object + `KEY.lock` lock object with
+//! conditional writes (`If-None-Match: *`, `If-Match: <etag>`).
