@@ -4,6 +4,7 @@
 //! and generated ids.
 
 pub mod moto;
+pub mod netns;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -42,3 +42,11 @@ pub trait Remote: Send + Sync {
     /// Writes `data` to `path` on the host (parent directories must exist) with `mode` (e.g. 0o755).
     async fn upload(&self, path: &str, data: &[u8], mode: u32) -> Result<(), RemoteError>;
 }
+
+/// Opens sessions to hosts. `host` is the evaluated `host.NAME` object as the
+/// cluster's configuration holds it (`name`, `address`, `port`, `user`,
+/// `private_key`, `host_key`, `insecure_accept_host_key`, …).
+#[async_trait]
+pub trait Connector: Send + Sync {
+    async fn connect(&self, host: &contin_types::Value) -> Result<std::sync::Arc<dyn Remote>, RemoteError>;
+}

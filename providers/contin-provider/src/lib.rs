@@ -48,6 +48,15 @@ pub enum ProviderError {
     UnsupportedType { kind: &'static str, ty: String },
     #[error("provider is not configured: {0}")]
     NotConfigured(String),
+    /// The remote object could not be reached (host down, network partition).
+    /// During refresh this is a warning: the prior state is kept, never deleted.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    /// The operation failed part-way (e.g. one of several hosts failed to
+    /// install). `value` describes what exists now and is recorded in state
+    /// so the next plan converges only what is missing; the apply still fails.
+    #[error("{message}")]
+    Partial { value: Box<Value>, message: String },
     #[error("{0}")]
     Failed(String),
 }

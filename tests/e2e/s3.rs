@@ -1,0 +1,1 @@
+//! End-to-end tests: s3 (the real contin binary).
