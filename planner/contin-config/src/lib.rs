@@ -7,6 +7,7 @@ mod check;
 mod fmt;
 pub mod model;
 mod parse;
+pub mod sites;
 
 pub use fmt::format_source;
 pub use model::*;

@@ -17,7 +17,10 @@ use std::sync::Arc;
 /// means one entry here and one match arm in `Parser::top_block`.
 const TOP_LEVEL_BLOCKS: &[&str] = &[
     "backend",
+    "cluster",
     "data",
+    "edge_site",
+    "host",
     "locals",
     "output",
     "provider",
@@ -47,6 +50,7 @@ pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
             Err(e) => p.diags.push(syntax_error(&file, text, &e)),
         }
     }
+    crate::sites::check(&p.config, &mut p.diags);
     let mut diags = Diagnostics::new();
     for d in p.diags {
         diags.push(d);
@@ -125,6 +129,10 @@ impl Parser {
     fn top_block(&mut self, block: hs::Block, file: &Arc<str>) {
         match block.ident.as_str() {
             "resource" => self.resource(block, ResourceMode::Managed, file),
+            kind @ ("edge_site" | "host" | "cluster") => {
+                let kind = kind.to_string();
+                self.named_resource(block, &kind, file)
+            }
             "data" => self.resource(block, ResourceMode::Data, file),
             "variable" => self.variable(block, file),
             "locals" => self.locals(block, file),
@@ -266,11 +274,35 @@ impl Parser {
 
     // ---- resource / data -------------------------------------------------
 
+    /// `edge_site "NAME" { … }`, `host "NAME" { … }`, `cluster "NAME" { … }`:
+    /// resource-like blocks with one label, addressed `KIND.NAME`. The label
+    /// is also the object's `name` attribute (set here; writing it is an error).
+    fn named_resource(&mut self, block: hs::Block, kind: &str, file: &Arc<str>) {
+        let Some(labels) = self.labels(&block, file, &["name"]) else {
+            return;
+        };
+        let name = labels.into_iter().next().unwrap_or_default();
+        if let Some(attr) = block.body.iter().find_map(|s| s.as_attribute().filter(|a| a.key.as_str() == "name")) {
+            self.err(
+                Diagnostic::error(format!("Unexpected \"name\" argument in {kind} \"{name}\""))
+                    .with_detail(format!("The block label is the {kind}'s name; {kind}.{name}.name is \"{name}\"."))
+                    .at(loc_of(file, attr)),
+            );
+            return;
+        }
+        self.resource_body(block, ResourceMode::Managed, kind.to_string(), name, file);
+    }
+
     fn resource(&mut self, block: hs::Block, mode: ResourceMode, file: &Arc<str>) {
         let Some(labels) = self.labels(&block, file, &["type", "name"]) else {
             return;
         };
         let [ty, name] = <[String; 2]>::try_from(labels).unwrap_or_default();
+        self.resource_body(block, mode, ty, name, file);
+    }
+
+    fn resource_body(&mut self, block: hs::Block, mode: ResourceMode, ty: String, name: String, file: &Arc<str>) {
+        let named = block.labels.len() == 1;
         let loc = header_loc(file, &block);
         let mut res = Resource {
             mode,
@@ -332,6 +364,13 @@ impl Parser {
                     .with_related("count is set here", count_loc),
             );
         }
+        if named {
+            let lit = Expression::from(res.name.as_str());
+            res.body.attributes.insert(
+                "name".to_string(),
+                Attribute { name: "name".to_string(), expr: expr(file, lit), loc: loc.clone() },
+            );
+        }
         let key = (res.mode, res.ty.clone(), res.name.clone());
         if let Some(first) = self.resource_locs.get(&key).cloned() {
             let prefix = if res.mode == ResourceMode::Data {
@@ -339,7 +378,11 @@ impl Parser {
             } else {
                 ""
             };
-            let what = format!("resource \"{prefix}{}.{}\"", res.ty, res.name);
+            let what = if named {
+                format!("{} \"{}\"", res.ty, res.name)
+            } else {
+                format!("resource \"{prefix}{}.{}\"", res.ty, res.name)
+            };
             self.duplicate(&what, loc, &first);
             return;
         }
