@@ -61,7 +61,7 @@ struct Pending {
     generation: u64,
 }
 
-type OpResult = (usize, Result<Option<Value>, String>);
+type OpResult = (usize, Result<Option<Value>, OpFailure>);
 type PersistResult = (Result<(), StateError>, Duration, u64, usize, u64);
 
 struct Checkpoints {
@@ -364,7 +364,7 @@ impl<'p> Run<'p> {
         self.providers.get(name).cloned().ok_or_else(|| format!("provider {name:?} is not configured"))
     }
 
-    fn op_done(&mut self, n: usize, result: Result<Option<Value>, String>) {
+    fn op_done(&mut self, n: usize, result: Result<Option<Value>, OpFailure>) {
         match result {
             Ok(value) => {
                 self.record(n, value);
@@ -386,9 +386,16 @@ impl<'p> Run<'p> {
                     }
                 }
             }
-            Err(msg) => {
-                self.running.remove(&n);
-                self.node_failed(n, msg);
+            Err(OpFailure { message, partial }) => {
+                match partial {
+                    // What exists is recorded (so the next plan converges
+                    // only the rest); the change still counts as failed.
+                    Some(v) if self.graph.nodes[n].kind == NodeKind::Forward => self.record(n, Some(v)),
+                    _ => {
+                        self.running.remove(&n);
+                    }
+                }
+                self.node_failed(n, message);
             }
         }
     }
@@ -596,15 +603,33 @@ impl<'p> Run<'p> {
     }
 }
 
-async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, op: Op) -> Result<Option<Value>, String> {
+/// Why an operation failed; `partial` is what the provider says exists now
+/// (`ProviderError::Partial`), recorded in state before the failure is reported.
+pub(crate) struct OpFailure {
+    message: String,
+    partial: Option<Value>,
+}
+
+impl From<String> for OpFailure {
+    fn from(message: String) -> Self {
+        OpFailure { message, partial: None }
+    }
+}
+
+async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, op: Op) -> Result<Option<Value>, OpFailure> {
     let ty = &addr.ty;
     let Some(provider) = provider else {
         return match op {
             Op::Forget => Ok(None),
-            _ => Err(format!("{addr}: no provider")),
+            _ => Err(format!("{addr}: no provider").into()),
         };
     };
-    let fail = |verb: &str, e: contin_provider::ProviderError| format!("{addr}: {verb} failed: {e}");
+    let fail = |verb: &str, e: contin_provider::ProviderError| match e {
+        contin_provider::ProviderError::Partial { value, message } => {
+            OpFailure { message: format!("{addr}: {verb} failed part-way: {message}"), partial: Some(*value) }
+        }
+        e => format!("{addr}: {verb} failed: {e}").into(),
+    };
     match op {
         Op::Create { planned, ctx } => provider.create(ty, &planned, &ctx).await.map(Some).map_err(|e| fail("create", e)),
         Op::Update { prior, planned, ctx } => {

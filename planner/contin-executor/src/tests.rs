@@ -83,6 +83,8 @@ struct TestProvider {
     latency: Duration,
     /// Names whose create/update fails.
     fail: BTreeSet<String>,
+    /// Names whose create fails part-way (`ProviderError::Partial`).
+    partial: BTreeSet<String>,
     concurrent: AtomicUsize,
     max_concurrent: AtomicUsize,
     starts: AtomicUsize,
@@ -171,6 +173,10 @@ impl Provider for TestProvider {
     async fn create(&self, _: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
         assert!(!planned.contains_sensitive(), "providers get unmarked values");
         self.op(&ctx.address, "create").await?;
+        if self.partial.contains(&ctx.address.name) {
+            let value = with_id(planned, "half-done".into());
+            return Err(ProviderError::Partial { value: Box::new(value), message: "host b: join failed".into() });
+        }
         Ok(with_id(planned, format!("{}-g{}", ctx.address.name, ctx.generation)))
     }
     async fn update(&self, _: &str, prior: &Value, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
@@ -474,6 +480,23 @@ async fn failure_skips_dependants_and_keeps_independent_work() {
     let out2 = h2.apply(&plan_of(rest), stored).await;
     assert!(out2.is_success(), "{out2:?}");
     assert_eq!(h2.stored().resources.len(), 100);
+}
+
+#[tokio::test]
+async fn partial_failure_is_recorded_and_reported() {
+    let mut partial = BTreeSet::new();
+    partial.insert("a".to_string());
+    let h = Harness::new(TestProvider { partial, ..Default::default() });
+    let plan = plan_of(vec![change("a", Action::Create, &[]), change("b", Action::Create, &["a"]), change("c", Action::Create, &[])]);
+    let out = h.apply(&plan, State::new()).await;
+    assert_eq!(out.failed.len(), 1, "{out:?}");
+    assert_eq!(out.failed[0].1, "test_thing.a: create failed part-way: host b: join failed");
+    assert_eq!(out.skipped, vec![addr("b")]);
+    let stored = h.stored();
+    let a = &stored.resources[&addr("a")];
+    assert_eq!(a.attributes["id"], "half-done");
+    assert!(stored.resources.contains_key(&addr("c")));
+    assert!(!stored.resources.contains_key(&addr("b")));
 }
 
 #[tokio::test]
