@@ -45,7 +45,8 @@ pub struct LifecycleCase {
     pub create: Value,
     pub update: Value,
     /// The object lives only in state (`null_resource`): `read` returns the
-    /// state and cannot observe a deletion, so "read after delete → None" is skipped.
+    /// state and cannot observe a deletion, so "read after delete → None" is
+    /// skipped, and computed attributes may be known at plan time.
     pub state_only: bool,
 }
 
@@ -197,8 +198,10 @@ pub async fn check_lifecycle(provider: &dyn Provider, case: &LifecycleCase) -> R
     if !change.requires_replace.is_empty() {
         return fail("plan create", "a create must not list requires_replace paths");
     }
+    // A state-only object (a record such as `edge_site`) may compute
+    // everything at plan; `check_applied` still holds create to the plan.
     for (name, a) in &block.attributes {
-        if a.is_computed_only() && change.planned.get_path(&key(name)) != Some(&Value::Unknown) {
+        if a.is_computed_only() && !case.state_only && change.planned.get_path(&key(name)) != Some(&Value::Unknown) {
             return fail("plan create", format!("computed attribute {name:?} should be unknown before create"));
         }
     }
