@@ -89,6 +89,7 @@ fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
     let list: Vec<Arc<dyn Provider>> = vec![
         Arc::new(contin_provider_local::LocalProvider::new()),
         Arc::new(contin_provider_fake::FakeProvider::new()),
+        Arc::new(contin_provider_edge::EdgeProvider::new()),
     ];
     list.into_iter().map(|p| (p.name().to_string(), p)).collect()
 }

@@ -505,6 +505,8 @@ impl<'p> Run<'p> {
     fn start_persist(&mut self) {
         let mut snapshot = self.state.clone();
         snapshot.serial = self.ckpt.persisted_serial + 1;
+        snapshot.sites = contin_state::sites::derive(&snapshot);
+        self.state.sites = snapshot.sites.clone();
         let expected = self.ckpt.expected_serial();
         let version = self.ckpt.dirty_version;
         let backend = self.backend.clone();

@@ -170,6 +170,9 @@ fn coerce_block(block: &BlockSchema, cfg: &Value, path: &mut ValuePath, problems
 
 fn coerce_nested(nb: &NestedBlockSchema, v: &Value, path: &mut ValuePath, problems: &mut Vec<SchemaProblem>) -> Value {
     match (nb.nesting, v) {
+        // Blocks evaluate to a list; a single block is its only element.
+        (Nesting::Single, Value::List(items)) if items.is_empty() => Value::Null,
+        (Nesting::Single, Value::List(items)) if items.len() == 1 => coerce_block(&nb.block, &items[0], path, problems),
         (Nesting::Single, v) => coerce_block(&nb.block, v, path, problems),
         (_, Value::List(items) | Value::Set(items)) => {
             let items: Vec<Value> = items
@@ -265,6 +268,16 @@ fn validate_attr(name: &str, attr: &AttrSchema, v: &Value, path: ValuePath, out:
 fn validate_nested(name: &str, nb: &NestedBlockSchema, v: &Value, path: &mut ValuePath, out: &mut Vec<SchemaProblem>) {
     match (nb.nesting, v.unmarked()) {
         (_, Value::Unknown | Value::Null) => {}
+        (Nesting::Single, Value::List(items)) if items.len() > 1 => out.push(SchemaProblem::new(
+            path.clone(),
+            format!("Too many {name} blocks"),
+            format!("At most one {} block is allowed, found {}.", quote(name), items.len()),
+        )),
+        (Nesting::Single, Value::List(items)) => {
+            if let Some(item) = items.first() {
+                validate_block(&nb.block, item, path, out);
+            }
+        }
         (Nesting::Single, v) => validate_block(&nb.block, v, path, out),
         (_, Value::List(items) | Value::Set(items)) => {
             if items.len() < nb.min_items {

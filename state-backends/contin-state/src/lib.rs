@@ -173,6 +173,7 @@ pub mod codec;
 pub mod conformance;
 mod lock;
 mod resource;
+pub mod sites;
 mod validate;
 
 pub use resource::UnknownInState;

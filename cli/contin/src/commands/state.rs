@@ -20,6 +20,9 @@ pub async fn list(ctx: &Ctx, prefixes: &[String]) -> anyhow::Result<i32> {
     for line in list_lines(state.as_ref(), prefixes) {
         println!("{line}");
     }
+    if let Some(state) = state.as_ref().filter(|s| prefixes.is_empty() && !s.sites.is_empty()) {
+        print!("\n{}", render_sites(state));
+    }
     Ok(0)
 }
 
@@ -65,8 +68,12 @@ fn marked_attributes(r: &ResourceState) -> Value {
 
 /// `# addr:` then a `resource "type" "name" { … }` block, like `terraform state show`.
 pub fn render_resource(r: &ResourceState) -> String {
-    let kind = if r.addr.mode == ResourceMode::Data { "data" } else { "resource" };
-    let mut out = format!("# {}:\n{kind} {} {} {{\n", r.addr, quote(&r.addr.ty), quote(&r.addr.name));
+    let header = match (r.addr.mode, r.addr.ty.as_str()) {
+        (ResourceMode::Managed, ty @ ("edge_site" | "host" | "cluster")) => format!("{ty} {}", quote(&r.addr.name)),
+        (ResourceMode::Data, _) => format!("data {} {}", quote(&r.addr.ty), quote(&r.addr.name)),
+        _ => format!("resource {} {}", quote(&r.addr.ty), quote(&r.addr.name)),
+    };
+    let mut out = format!("# {}:\n{header} {{\n", r.addr);
     let attrs = marked_attributes(r);
     match attrs.unmarked() {
         Value::Map(m) => {
@@ -86,12 +93,45 @@ pub fn render_resource(r: &ResourceState) -> String {
     out
 }
 
+/// The edge site tree with each site's hosts and enrolled clusters.
+pub fn render_sites(state: &State) -> String {
+    use serde_json::Value as J;
+    let mut out = String::from("Edge sites:\n");
+    let num = |v: Option<&J>| v.and_then(J::as_f64).map(|f| format!("{f}"));
+    for (depth, name) in contin_state::sites::tree_order(&state.sites) {
+        let d = &state.sites[name];
+        let mut facts = vec![d.get("kind").and_then(J::as_str).unwrap_or("site").to_string()];
+        if let Some(l) = num(d.get("latency_total_ms")) {
+            facts.push(format!("{l} ms from the cloud"));
+        }
+        let indent = "  ".repeat(depth + 1);
+        out.push_str(&format!("{indent}{name} ({})\n", facts.join(", ")));
+        let hosts: Vec<&str> = d.get("hosts").and_then(J::as_array).map(|h| h.iter().filter_map(J::as_str).collect()).unwrap_or_default();
+        if !hosts.is_empty() {
+            out.push_str(&format!("{indent}  hosts: {}\n", hosts.join(", ")));
+        }
+        if let Some(clusters) = d.get("clusters").and_then(J::as_object) {
+            for (cname, c) in clusters {
+                let flavor = c.get("flavor").and_then(J::as_str).unwrap_or("?");
+                let nodes = c.get("node_count").and_then(J::as_u64).map_or(String::new(), |n| format!(", {n} node(s)"));
+                let api = c.get("api_endpoint").and_then(J::as_str).map_or(String::new(), |a| format!(", {a}"));
+                out.push_str(&format!("{indent}  cluster {cname} ({flavor}{nodes}{api})\n"));
+            }
+        }
+    }
+    out
+}
+
 /// The whole state for `contin show`: every resource, then the outputs.
 pub fn render_state(state: &State) -> String {
     let mut out = String::new();
     for r in state.resources.values() {
         out.push_str(&render_resource(r));
         out.push('\n');
+    }
+    if !state.sites.is_empty() {
+        out.push('\n');
+        out.push_str(&render_sites(state));
     }
     if !state.outputs.is_empty() {
         out.push_str("\nOutputs:\n\n");
