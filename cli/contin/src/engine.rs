@@ -5,7 +5,7 @@
 use contin_config::Config;
 use contin_executor::{ApplyOptions, Reporter};
 use contin_planner::Plan;
-use contin_provider::Provider;
+use contin_provider::{Provider, ProviderError};
 use contin_state::{Backend, State};
 use anyhow::{anyhow, Context};
 use contin_planner::{ConfigEvaluator, PlanIo, PlanMode, PlanningInput};
@@ -337,35 +337,52 @@ impl PlanIo for EngineIo {
     }
 }
 
+/// What refreshing state found: current values, and objects that could not
+/// be reached (kept as recorded, reported as warnings).
+struct Refreshed {
+    values: BTreeMap<ResourceAddr, Option<Value>>,
+    unreachable: Vec<contin_planner::Unreachable>,
+}
+
 /// Reads every managed resource in state through its provider, in parallel.
-async fn refresh(ws: &Workspace, state: &State, parallelism: usize) -> Result<BTreeMap<ResourceAddr, Option<Value>>, EngineError> {
+async fn refresh(ws: &Workspace, state: &State, parallelism: usize) -> Result<Refreshed, EngineError> {
     use futures::stream::{self, StreamExt};
     let jobs = state.resources.values().filter(|rs| rs.addr.mode == contin_types::ResourceMode::Managed).map(|rs| {
         let provider = ws.providers.get(&rs.provider).cloned();
         let addr = rs.addr.clone();
         let value = rs.value().unmark_deep().0;
+        let provider_name = rs.provider.clone();
         async move {
             let Some(p) = provider else {
-                return (addr.clone(), Err(format!("{addr}: provider \"{}\" is not available in this build", "?")));
+                return (addr.clone(), value, Err(ProviderError::NotConfigured(format!("provider \"{provider_name}\" is not available in this build"))));
             };
-            let r = p.read(&addr.ty, &value).await.map_err(|e| format!("{addr}: {e}"));
-            (addr, r)
+            let r = p.read(&addr.ty, &value).await;
+            (addr, value, r)
         }
     });
     let results: Vec<_> = stream::iter(jobs).buffer_unordered(parallelism.max(1)).collect().await;
-    let mut out = BTreeMap::new();
+    let mut out = Refreshed { values: BTreeMap::new(), unreachable: Vec::new() };
     let mut diags = Diagnostics::new();
-    for (addr, r) in results {
+    for (addr, recorded, r) in results {
         match r {
             Ok(v) => {
-                out.insert(addr, v);
+                out.values.insert(addr, v);
             }
-            Err(e) => diags.push(contin_types::Diagnostic::error(format!("Failed to refresh {addr}")).with_detail(e).for_address(&addr)),
+            Err(ProviderError::Unreachable(reason)) => {
+                out.values.insert(addr.clone(), Some(recorded));
+                out.unreachable.push(contin_planner::Unreachable { addr, reason });
+            }
+            Err(e) => diags.push(
+                contin_types::Diagnostic::error(format!("Failed to refresh {addr}"))
+                    .with_detail(format!("{addr}: {e}"))
+                    .for_address(&addr),
+            ),
         }
     }
     if diags.has_errors() {
         return Err(diag_err(diags, &ws.config.sources));
     }
+    out.unreachable.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok(out)
 }
 
@@ -378,9 +395,9 @@ fn parse_targets(targets: &[String]) -> Result<Vec<ResourceAddr>, EngineError> {
 
 /// Refreshes (unless disabled) and plans against `state`.
 pub async fn plan(ws: &Workspace, state: Option<&State>, opts: &PlanOptions) -> Result<Plan, EngineError> {
-    let refreshed = match (state, opts.refresh) {
+    let Refreshed { values: refreshed, unreachable } = match (state, opts.refresh) {
         (Some(s), true) => refresh(ws, s, 10).await?,
-        _ => BTreeMap::new(),
+        _ => Refreshed { values: BTreeMap::new(), unreachable: Vec::new() },
     };
     let targets = parse_targets(&opts.targets)?;
     let io = EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() };
@@ -395,7 +412,9 @@ pub async fn plan(ws: &Workspace, state: Option<&State>, opts: &PlanOptions) -> 
         mode: if opts.destroy { PlanMode::Destroy } else { PlanMode::Normal },
         targets: &targets,
     };
-    tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| diag_err(d, &ws.config.sources))
+    let mut plan = tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| diag_err(d, &ws.config.sources))?;
+    plan.unreachable = unreachable;
+    Ok(plan)
 }
 
 /// Applies a plan (caller holds the state lock and checked staleness with `check_fresh`).

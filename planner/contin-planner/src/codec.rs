@@ -76,7 +76,7 @@ fn split_line(b: &[u8]) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Action, ChangeReason, OutputChange, PlanMode, ResourceChange, ResourceDrift};
+    use crate::plan::{Action, ChangeReason, OutputChange, PlanMode, ResourceChange, ResourceDrift, Unreachable};
     use contin_types::value::PathStep;
     use contin_types::{InstanceKey, Number, ResourceAddr, SourceMap, Value};
     use std::collections::BTreeMap;
@@ -121,6 +121,7 @@ mod tests {
                 "o".to_string(),
                 OutputChange { action: Action::Create, before: None, after: Some(Value::Unknown), sensitive: true },
             )]),
+            unreachable: vec![Unreachable { addr: ResourceAddr::managed("host", "h"), reason: "timed out".into() }],
         }
     }
 

@@ -22,7 +22,7 @@ pub fn plan_to_json(plan: &Plan) -> J {
     drift.sort_by(|a, b| a.addr.cmp(&b.addr));
     let resource_drift: Vec<J> = drift.iter().map(|d| drift_entry(plan, d)).collect();
     let output_changes: Map<String, J> = plan.outputs.iter().map(|(k, o)| (k.clone(), output_change(o))).collect();
-    json!({
+    let mut doc = json!({
         "format_version": PLAN_JSON_FORMAT_VERSION,
         "contin_version": env!("CARGO_PKG_VERSION"),
         "plan_format_version": plan.format_version,
@@ -36,7 +36,12 @@ pub fn plan_to_json(plan: &Plan) -> J {
         "output_changes": output_changes,
         "applyable": plan.has_changes(),
         "errored": false,
-    })
+    });
+    if !plan.unreachable.is_empty() {
+        let list: Vec<J> = plan.unreachable.iter().map(|u| json!({"address": u.addr.to_string(), "reason": u.reason})).collect();
+        doc["unreachable"] = J::Array(list);
+    }
+    doc
 }
 
 fn actions(action: Action, create_before_destroy: bool) -> J {

@@ -109,6 +109,16 @@ pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<ResourceDrift>,
     pub outputs: BTreeMap<String, OutputChange>,
+    /// Objects that could not be read (host unreachable): kept as recorded,
+    /// never planned for deletion because of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<Unreachable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unreachable {
+    pub addr: ResourceAddr,
+    pub reason: String,
 }
 
 impl Plan {

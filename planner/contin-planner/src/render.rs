@@ -39,6 +39,12 @@ pub fn summary_counts(plan: &Plan) -> (usize, usize, usize) {
 /// action symbols (the caller decides: TTY, `NO_COLOR`).
 pub fn render_plan(plan: &Plan, color: bool) -> String {
     let mut r = Renderer { out: String::new(), color };
+    for u in &plan.unreachable {
+        r.out.push_str(&format!(
+            "Warning: {} is unreachable ({}); its recorded state was kept and drift was not checked.\n\n",
+            u.addr, u.reason
+        ));
+    }
     if !plan.drift.is_empty() {
         r.drift_section(plan);
     }

@@ -48,6 +48,7 @@ pub(crate) fn plan(mut changes: Vec<ResourceChange>) -> Plan {
         changes,
         drift: vec![],
         outputs: BTreeMap::new(),
+        unreachable: vec![],
     }
 }
 

@@ -217,6 +217,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         targets: input.targets.iter().map(ToString::to_string).collect(),
         changes: changes.into_values().collect(),
         drift,
+        unreachable: Vec::new(),
         outputs,
     })
 }

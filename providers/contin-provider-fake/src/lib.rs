@@ -10,7 +10,7 @@
 //!   value   = { any = ["thing"] }
 //!   tags    = { env = "prod" }         # updatable in place
 //!   immutable = "v1"                   # force-new
-//!   fail_on = "create"                 # inject a failure: create | update | delete | read
+//!   fail_on = "create"                 # inject a failure: create | update | delete | read | unreachable (read)
 //! }
 //! data "fake_data" "d" { input = 42 }  # output = input
 //! ```
@@ -157,6 +157,9 @@ fn id_of(v: &Value) -> Result<String, ProviderError> {
 /// `fail_on = "<op>"` → the injected error.
 fn injected(v: &Value, op: &str) -> Result<(), ProviderError> {
     match attr(v, "fail_on") {
+        Some(Value::String(s)) if s == "unreachable" && op == "read" => {
+            Err(ProviderError::Unreachable("fake_resource: injected (fail_on = \"unreachable\")".into()))
+        }
         Some(Value::String(s)) if s == op => Err(ProviderError::Api {
             code: "InjectedFailure".into(),
             message: format!("fake_resource: failure injected on {op} (fail_on = {op:?})"),
@@ -198,7 +201,7 @@ fn build_resource_schema() -> BlockSchema {
         .attr("immutable", AttrSchema::optional(T::String).force_new().describe("a change forces replacement"))
         .attr("triggers", AttrSchema::optional(strings()).force_new().describe("a change forces replacement"))
         .attr("latency_ms", AttrSchema::optional(T::Number).describe("overrides the provider's latency_ms"))
-        .attr("fail_on", AttrSchema::optional(T::String).describe("create | update | delete | read: inject a failure"))
+        .attr("fail_on", AttrSchema::optional(T::String).describe("create | update | delete | read | unreachable: inject a failure"))
         .attr("sensitive_value", AttrSchema::optional(T::String).sensitive())
         .attr("id", AttrSchema::computed(T::String))
         .attr("result", AttrSchema::computed(T::String).describe("hash of name and value, known after apply"))
@@ -274,10 +277,10 @@ impl Provider for FakeProvider {
         let mut d = Diagnostics::new();
         if ty == RESOURCE {
             if let Some(Value::String(op)) = attr(cfg, "fail_on") {
-                if !matches!(op.as_str(), "create" | "update" | "delete" | "read") {
+                if !matches!(op.as_str(), "create" | "update" | "delete" | "read" | "unreachable") {
                     d.push(
                         Diagnostic::error("Invalid fail_on")
-                            .with_detail(format!("fail_on = {op:?}: expected one of \"create\", \"update\", \"delete\", \"read\".")),
+                            .with_detail(format!("fail_on = {op:?}: expected one of \"create\", \"update\", \"delete\", \"read\", \"unreachable\".")),
                     );
                 }
             }
