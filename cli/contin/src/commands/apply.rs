@@ -183,7 +183,7 @@ async fn run_apply(
         };
         print_json_summary(&problems, tally, Some(run.state.serial), &run.outputs);
     } else {
-        print_summary(ui, &run, tally, destroy);
+        print_summary(ui, &run, tally, destroy, &|addr| resource_location(ws, addr));
     }
     Ok(exit_code(&run, destroy))
 }
@@ -208,7 +208,15 @@ fn complete_line(destroy: bool, t: Tally) -> String {
     }
 }
 
-fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool) {
+/// `file:line:col` of the block declaring the resource at `addr` (an instance
+/// address such as `aws_instance.web[0]`), when it is still in the configuration.
+fn resource_location(ws: &Workspace, addr: &str) -> Option<String> {
+    let a: contin_types::ResourceAddr = addr.parse().ok()?;
+    let r = ws.config.resources.iter().find(|r| r.mode == a.mode && r.ty == a.ty && r.name == a.name)?;
+    Some(ws.config.sources.describe(&r.loc))
+}
+
+fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool, locate: &dyn Fn(&str) -> Option<String>) {
     if let Some(msg) = &run.persist_error {
         ui.error(&format!("saving the state failed: {msg}"));
     }
@@ -231,10 +239,10 @@ fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool) {
             tally.destroyed
         );
         for (addr, err) in &run.failed {
-            if err.starts_with(addr.as_str()) {
-                msg.push_str(&format!("  {err}\n"));
-            } else {
-                msg.push_str(&format!("  {addr}: {err}\n"));
+            let err = err.strip_prefix(addr.as_str()).and_then(|e| e.strip_prefix(": ")).unwrap_or(err);
+            match locate(addr) {
+                Some(loc) => msg.push_str(&format!("  {addr} ({loc}): {err}\n")),
+                None => msg.push_str(&format!("  {addr}: {err}\n")),
             }
         }
         msg.push_str("What succeeded is recorded in the state. Fix the problem and run apply again to finish the rest.");
