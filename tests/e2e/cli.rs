@@ -164,3 +164,27 @@ fn apply_json_prints_one_event_per_line() {
     again.expect_code(0);
     assert!(again.stdout.contains("\"added\":0"), "{}", again.stdout);
 }
+
+#[test]
+fn import_records_an_existing_object_and_plans_no_op() {
+    let cfg = "provider \"fake\" {\n  store = \"cloud.json\"\n}\nresource \"fake_resource\" \"a\" {\n  name = \"a\"\n}\n";
+    let p = Project::with_main(cfg);
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    let id = p.state()["resources"][0]["attributes"]["id"].as_str().expect("id").to_string();
+    // Forget it, then import it back under a new address.
+    p.run(&["state", "rm", "fake_resource.a"]).expect_code(0);
+    p.write("main.hcl", &cfg.replace("\"a\" {", "\"b\" {"));
+    let missing = p.run(&["import", "fake_resource.nope", &id]);
+    missing.expect_code(1);
+    assert!(missing.stderr.contains("resource address fake_resource.nope does not exist in the configuration"), "{}", missing.stderr);
+    let bad_id = p.run(&["import", "fake_resource.b", "no-such-id"]);
+    bad_id.expect_code(1);
+    assert!(bad_id.stderr.contains("fake_resource.b: import of \"no-such-id\" failed: NotFound"), "{}", bad_id.stderr);
+    let out = p.run(&["import", "fake_resource.b", &id]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("Import successful!"), "{}", out.stdout);
+    let again = p.run(&["import", "fake_resource.b", &id]);
+    again.expect_code(1);
+    assert!(again.stderr.contains("already managed"), "{}", again.stderr);
+    p.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}

@@ -51,6 +51,8 @@ pub enum Command {
     Graph(VarArgs),
     /// Remove a stale state lock left by a crashed process.
     ForceUnlock(ForceUnlockArgs),
+    /// Record an existing remote object in state under a configured address.
+    Import(ImportArgs),
     /// Print the version.
     Version,
 }
@@ -202,6 +204,18 @@ pub struct OutputArgs {
     /// Print the value as is (strings unquoted); the only way to reveal a sensitive output.
     #[arg(long)]
     pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Resource address in the configuration (`aws_instance.web`, `aws_instance.web[0]`).
+    #[arg(value_name = "ADDR")]
+    pub addr: String,
+    /// The provider's id of the existing object (`i-0abc…`).
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 #[derive(Debug, Args)]

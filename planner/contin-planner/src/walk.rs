@@ -79,7 +79,9 @@ pub fn block_schema<'s>(r: &Resource, provider: &str, schemas: &'s BTreeMap<Stri
     }
 }
 
-fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) -> Result<String, Diagnostic> {
+/// The provider serving a resource block: its `provider` argument, else the
+/// first provider whose schema has the type (located diagnostic when none).
+pub fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) -> Result<String, Diagnostic> {
     let kind = if r.mode == ResourceMode::Data { "data source" } else { "resource" };
     let has = |s: &ProviderSchema| match r.mode {
         ResourceMode::Managed => s.resources.contains_key(&r.ty),

@@ -3,6 +3,7 @@
 
 mod apply;
 mod fmt;
+mod import;
 mod misc;
 mod output;
 mod plan;
@@ -118,6 +119,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
         Command::Output(args) => output::output(ctx, &args).await,
         Command::Graph(vars) => misc::graph(ctx, &vars),
         Command::ForceUnlock(args) => misc::force_unlock(ctx, &args).await,
+        Command::Import(args) => import::import(ctx, &args.vars, &args.addr, &args.id).await,
         Command::Version => {
             println!("contin v{}\non {}_{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
             Ok(0)
