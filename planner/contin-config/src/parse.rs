@@ -365,7 +365,15 @@ impl Parser {
             );
         }
         if named {
-            let lit = Expression::from(res.name.as_str());
+            // One name per instance: `fleet-a3` for for_each key a3, `n-0` for count.
+            let template = if res.for_each.is_some() {
+                format!("\"{}-${{each.key}}\"", res.name)
+            } else if res.count.is_some() {
+                format!("\"{}-${{count.index}}\"", res.name)
+            } else {
+                format!("\"{}\"", res.name)
+            };
+            let lit = hcl_edit::parser::parse_expr(&template).unwrap_or_else(|_| Expression::from(res.name.as_str()));
             res.body.attributes.insert(
                 "name".to_string(),
                 Attribute { name: "name".to_string(), expr: expr(file, lit), loc: loc.clone() },

@@ -144,4 +144,13 @@ mod tests {
         assert!(c.resources[0].body.attributes.contains_key("name"));
         assert_eq!(c.resources[1].ty, "cluster");
     }
+
+    #[test]
+    fn instances_get_their_own_names() {
+        let (c, d) = parse_files(&[("s.hcl".to_string(), "host \"n\" {\n  for_each = {}\n}\nhost \"m\" {\n  count = 2\n}\n".to_string())]);
+        assert!(!d.has_errors());
+        let text = |i: usize| c.resources[i].body.attributes["name"].expr.expr.to_string();
+        assert_eq!(text(0), "\"n-${each.key}\"");
+        assert_eq!(text(1), "\"m-${count.index}\"");
+    }
 }
