@@ -184,6 +184,7 @@ pub fn state_json(state: Option<&State>) -> serde_json::Value {
         "lineage": state.lineage,
         "serial": state.serial,
         "values": {"resources": resources, "outputs": outputs},
+        "sites": state.sites,
     })
 }
 
