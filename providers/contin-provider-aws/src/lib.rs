@@ -1,1 +1,180 @@
 //! The `aws` provider: EC2 networking and instances through aws-sdk-ec2.
+//!
+//! Resources (Terraform AWS provider names and attributes): `aws_vpc`,
+//! `aws_subnet`, `aws_internet_gateway`, `aws_route_table`,
+//! `aws_route_table_association`, `aws_security_group`, `aws_key_pair`,
+//! `aws_instance`; data sources `aws_ami`, `aws_availability_zones`.
+//!
+//! Provider configuration (`provider "aws" { … }`): `region` (else
+//! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
+//! such as moto), `assume_role_arn`, default `tags` (or `default_tags { tags }`)
+//! merged into every taggable resource (resource tags win). Credentials come
+//! from the standard AWS chain and are never printed.
+//!
+//! Crash safety: every create tags the object at creation with
+//! `contin:lineage`, `contin:address` and `contin:generation` and, before
+//! creating, adopts a live object carrying those tags; `RunInstances` also
+//! carries a `ClientToken` derived from them. The bookkeeping tags never show
+//! in `tags`.
+//!
+//! Test hook: when the environment variable `CONTIN_TEST_KILL_AFTER_CREATE`
+//! equals a resource address (`aws_instance.web[0]`), the process kills
+//! itself with SIGKILL right after that resource's create API call returns,
+//! before the executor can record it: the crash tests use it.
+//!
+//! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
+
+mod config;
+mod data;
+mod instance;
+mod network;
+mod plan;
+pub mod schema;
+mod sg;
+#[doc(hidden)]
+pub mod testing;
+mod util;
+
+use async_trait::async_trait;
+use contin_provider::{OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
+use contin_types::{Diagnostic, Diagnostics, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+pub use util::KILL_AFTER_CREATE_ENV;
+
+/// A configured provider: the EC2 client and default tags.
+pub(crate) struct Inner {
+    pub ec2: aws_sdk_ec2::Client,
+    pub default_tags: BTreeMap<String, String>,
+    pub region: String,
+}
+
+/// The `aws` provider. Configure it before any remote call.
+#[derive(Default)]
+pub struct AwsProvider {
+    inner: RwLock<Option<Arc<Inner>>>,
+}
+
+impl std::fmt::Debug for AwsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsProvider").field("configured", &self.inner.read().map(|i| i.is_some()).unwrap_or(false)).finish()
+    }
+}
+
+impl AwsProvider {
+    pub fn new() -> Self {
+        AwsProvider::default()
+    }
+
+    fn inner(&self) -> Result<Arc<Inner>, ProviderError> {
+        self.inner
+            .read()
+            .ok()
+            .and_then(|g| g.clone())
+            .ok_or_else(|| ProviderError::NotConfigured("the aws provider was used before configure".into()))
+    }
+}
+
+fn unsupported(ty: &str) -> ProviderError {
+    ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &str {
+        "aws"
+    }
+
+    fn schema(&self) -> ProviderSchema {
+        schema::provider_schema()
+    }
+
+    async fn configure(&self, cfg: Value) -> Result<(), Diagnostics> {
+        let inner = config::configure(&cfg).await.map_err(Diagnostics::from)?;
+        if let Ok(mut g) = self.inner.write() {
+            *g = Some(Arc::new(inner));
+        }
+        Ok(())
+    }
+
+    fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
+        plan::validate(ty, cfg)
+    }
+
+    fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
+        match schema::resource(ty) {
+            Some(block) => contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired)),
+            None => PlannedChange {
+                planned: desired.clone(),
+                requires_replace: Vec::new(),
+                diagnostics: Diagnostic::error(format!("unsupported resource type {ty:?}")).into(),
+            },
+        }
+    }
+
+    async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
+        let inner = self.inner()?;
+        match ty {
+            schema::INSTANCE => instance::read(&inner, state).await,
+            schema::SECURITY_GROUP => sg::read(&inner, state).await,
+            _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
+            _ => Err(unsupported(ty)),
+        }
+    }
+
+    async fn create(&self, ty: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+        let inner = self.inner()?;
+        match ty {
+            schema::INSTANCE => instance::create(&inner, planned, ctx).await,
+            schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
+            _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
+            _ => Err(unsupported(ty)),
+        }
+    }
+
+    async fn update(&self, ty: &str, prior: &Value, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+        let inner = self.inner()?;
+        let addr = ctx.address.to_string();
+        match ty {
+            schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
+            schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
+            _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
+            _ => Err(unsupported(ty)),
+        }
+    }
+
+    async fn delete(&self, ty: &str, prior: &Value, ctx: &OpContext) -> Result<(), ProviderError> {
+        let inner = self.inner()?;
+        let addr = ctx.address.to_string();
+        match ty {
+            schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
+            schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
+            _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
+            _ => Err(unsupported(ty)),
+        }
+    }
+
+    async fn import(&self, ty: &str, id: &str) -> Result<Value, ProviderError> {
+        let inner = self.inner()?;
+        let found = match ty {
+            schema::INSTANCE => instance::import(&inner, id).await?,
+            schema::SECURITY_GROUP => sg::import(&inner, id).await?,
+            _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
+            _ => return Err(unsupported(ty)),
+        };
+        found.ok_or_else(|| ProviderError::Api {
+            code: "NotFound".into(),
+            message: format!("cannot import {ty} {id:?}: no such object"),
+        })
+    }
+
+    async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
+        let inner = self.inner()?;
+        match ty {
+            schema::AMI => data::ami(&inner, cfg).await,
+            schema::AVAILABILITY_ZONES => data::availability_zones(&inner, cfg).await,
+            _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `provider "aws" { … }` → an EC2 client with bounded timeouts and retries.
+
+use crate::util::{get, get_str, str_map};
+use crate::Inner;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use contin_types::Diagnostic;
+use std::time::Duration;
+
+fn invalid(summary: &str, detail: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(summary.to_string()).with_detail(detail.into())
+}
+
+pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagnostic> {
+    let (cfg, _) = cfg.unmark_deep();
+    for name in ["region", "profile", "endpoint", "assume_role_arn"] {
+        if get(&cfg, name).is_some_and(|v| !v.is_wholly_known()) {
+            return Err(invalid("Invalid provider \"aws\" configuration", format!("{name} must be known before apply")));
+        }
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(90))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200)));
+    if let Some(p) = get_str(&cfg, "profile") {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = get_str(&cfg, "region") {
+        if r.trim().is_empty() {
+            return Err(invalid("Invalid provider \"aws\" configuration", "region must not be empty"));
+        }
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(e) = get_str(&cfg, "endpoint") {
+        if !(e.starts_with("http://") || e.starts_with("https://")) {
+            return Err(invalid(
+                "Invalid provider \"aws\" configuration",
+                format!("endpoint {e:?} must be an http:// or https:// URL"),
+            ));
+        }
+        loader = loader.endpoint_url(e);
+    }
+    let sdk = loader.load().await;
+    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+        return Err(invalid(
+            "missing region for provider \"aws\"",
+            "set `region` in the provider \"aws\" block, the AWS_REGION environment variable, or a region in the selected AWS profile",
+        ));
+    };
+    let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk);
+    if let Some(arn) = get_str(&cfg, "assume_role_arn") {
+        let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
+        ec2 = ec2.credentials_provider(role);
+    }
+    let mut default_tags = str_map(get(&cfg, "tags"));
+    if let Some(dt) = get(&cfg, "default_tags") {
+        let block = match dt {
+            contin_types::Value::List(items) => items.first().cloned().unwrap_or(contin_types::Value::Null),
+            other => other.clone(),
+        };
+        default_tags.extend(str_map(get(&block, "tags")));
+    }
+    if let Some(k) = default_tags.keys().find(|k| k.starts_with("contin:") || k.starts_with("aws:")) {
+        return Err(invalid("Invalid provider \"aws\" configuration", format!("tags: key {k:?} uses a reserved prefix (contin:, aws:)")));
+    }
+    Ok(Inner { ec2: aws_sdk_ec2::Client::from_conf(ec2.build()), default_tags, region })
+}

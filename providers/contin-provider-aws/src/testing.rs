@@ -1,0 +1,1 @@
+//! Test helpers (not a stable API).
