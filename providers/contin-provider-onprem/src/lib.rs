@@ -3,3 +3,4 @@
 //! an existing K8s cluster).
 
 pub mod remote;
+pub mod cluster;
