@@ -90,6 +90,7 @@ fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
         Arc::new(contin_provider_local::LocalProvider::new()),
         Arc::new(contin_provider_fake::FakeProvider::new()),
         Arc::new(contin_provider_edge::EdgeProvider::new()),
+        Arc::new(contin_provider_aws::AwsProvider::new()),
     ];
     list.into_iter().map(|p| (p.name().to_string(), p)).collect()
 }
@@ -220,7 +221,13 @@ async fn configure_providers(config: &Config, variables: &BTreeMap<String, Value
             );
         }
     }
-    for (name, p) in providers {
+    // Like Terraform, only providers the configuration uses are configured:
+    // those with a provider block and those serving a declared resource type
+    // (an unused cloud provider must not demand credentials or a region).
+    let schemas: BTreeMap<String, ProviderSchema> = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
+    let mut used: std::collections::BTreeSet<String> = config.providers.keys().cloned().collect();
+    used.extend(config.resources.iter().filter_map(|r| contin_planner::walk::provider_for(r, &schemas).ok()));
+    for (name, p) in providers.iter().filter(|(n, _)| used.contains(*n)) {
         let cfg = match config.providers.get(name) {
             Some(block) => {
                 let scope = StaticScope { config, variables };
