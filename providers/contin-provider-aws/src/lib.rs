@@ -104,7 +104,11 @@ impl Provider for AwsProvider {
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
         match schema::resource(ty) {
-            Some(block) => contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired)),
+            Some(block) => {
+                let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
+                plan::adjust(ty, prior, &mut change);
+                change
+            }
             None => PlannedChange {
                 planned: desired.clone(),
                 requires_replace: Vec::new(),

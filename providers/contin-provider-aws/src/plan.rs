@@ -170,6 +170,20 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
     Value::Map(m)
 }
 
+/// Computed attributes an in-place update changes: an instance type change
+/// stops and starts the instance, which gets a new public IP.
+pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provider::PlannedChange) {
+    let Some(prior) = prior else { return };
+    if ty == schema::INSTANCE && change.requires_replace.is_empty() {
+        let new_type = get(&change.planned, "instance_type");
+        if new_type != get(prior, "instance_type") && get(prior, "public_ip").is_some() {
+            if let Value::Map(m) = &mut change.planned {
+                m.insert("public_ip".into(), Value::Unknown);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

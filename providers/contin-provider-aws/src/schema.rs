@@ -95,7 +95,7 @@ pub fn route_table() -> BlockSchema {
 pub fn route_table_association() -> BlockSchema {
     BlockSchema::default()
         .attr("subnet_id", A::required(s()).force_new())
-        .attr("route_table_id", A::required(s()).describe("changed in place (ReplaceRouteTableAssociation)"))
+        .attr("route_table_id", A::required(s()).force_new())
         .attr("id", A::computed(s()))
 }
 
