@@ -77,13 +77,12 @@ pub fn validate(cfg: &Value) -> Diagnostics {
     let servers = list(cfg, "servers");
     let agents = list(cfg, "agents");
     match flavor {
-        Some(Flavor::K8s) => {
-            if attr(cfg, "kubeconfig_path").is_none() {
-                d.push(Diagnostic::error("Missing kubeconfig_path").with_detail(format!(
-                    "cluster.{name}: flavor \"k8s\" adopts an existing cluster and needs kubeconfig_path = \"<path to its kubeconfig>\""
-                )));
-            }
+        Some(Flavor::K8s) if attr(cfg, "kubeconfig_path").is_none() => {
+            d.push(Diagnostic::error("Missing kubeconfig_path").with_detail(format!(
+                "cluster.{name}: flavor \"k8s\" adopts an existing cluster and needs kubeconfig_path = \"<path to its kubeconfig>\""
+            )));
         }
+        Some(Flavor::K8s) => {}
         Some(fl) => {
             if servers.is_empty() && servers_known {
                 d.push(Diagnostic::error("Cluster without servers").with_detail(format!(
