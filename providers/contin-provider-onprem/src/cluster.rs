@@ -283,10 +283,28 @@ impl ClusterOps {
         let old_runner = self.runner(&old, conn);
         let results = join_all(removed.iter().map(|a| old_runner.uninstall(a, Role::Agent)).collect()).await;
         let mut kept_removed = Vec::new();
+        let mut left = Vec::new();
         for (a, r) in removed.iter().zip(results) {
-            if let Err(e) = r {
-                failures.push(e);
-                kept_removed.push((*a).clone());
+            match r {
+                Ok(()) => left.push(a.name.clone()),
+                Err(e) => {
+                    failures.push(e);
+                    kept_removed.push((*a).clone());
+                }
+            }
+        }
+        // The server forgets the nodes that left; failing that is reported, the hosts are clean anyway.
+        if let (Some(first), false) = (spec.servers.first(), left.is_empty()) {
+            match runner.connect(first).await {
+                Ok(remote) => {
+                    for name in &left {
+                        let Some(cmd) = spec.flavor.remove_node_command(name) else { continue };
+                        if let Err(e) = runner.command(remote.as_ref(), &first.name, &format!("remove-node-{name}"), &cmd).await {
+                            failures.push(e);
+                        }
+                    }
+                }
+                Err(e) => failures.push(format!("{}removing nodes {}: {e}", runner.prefix(&first.name), left.join(", "))),
             }
         }
 

@@ -17,6 +17,7 @@ fn context(flavor: Flavor, role: Role, script: Script) -> ScriptContext {
         script_dir: "/opt/contin/clusters/edge".into(),
         version: "v1.30.2".into(),
         extra_args: if flavor == Flavor::K3s { "--disable traefik".into() } else { String::new() },
+        ha: false,
     }
 }
 
@@ -50,6 +51,14 @@ fn rendered_scripts() {
         let name = format!("{}__{}__{}", flavor.as_str(), script.file_name().trim_end_matches(".sh"), role_name(role));
         insta::assert_snapshot!(name, text);
     }
+}
+
+#[test]
+fn k3s_ha_first_server_initializes_etcd() {
+    let mut ctx = context(Flavor::K3s, Role::Server, Script::InstallServer);
+    ctx.ha = true;
+    let text = render(Flavor::K3s, Script::InstallServer, &ctx).unwrap();
+    assert!(text.contains(r#"INSTALL_K3S_EXEC="server --cluster-init --node-name"#), "{text}");
 }
 
 #[test]

@@ -111,6 +111,7 @@ impl Runner<'_> {
             script_dir: self.script_dir(),
             version: self.spec.version.clone(),
             extra_args: self.spec.extra_args.clone(),
+            ha: self.spec.servers.len() > 1,
         }
     }
 

@@ -70,6 +70,19 @@ impl Flavor {
             Flavor::K8s => None,
         }
     }
+    /// Command run on the first server to drop a node that left (so it does
+    /// not linger as NotReady); `name` is shell-quoted here.
+    pub fn remove_node_command(self, name: &str) -> Option<String> {
+        let q = shell_quote(name);
+        match self {
+            Flavor::K3s => Some(format!("{BIN_DIR}/k3s kubectl delete node {q} --ignore-not-found")),
+            Flavor::Microk8s => Some(format!(
+                "PATH=\"/snap/bin:/var/snap/microk8s/current/bin:$PATH\" microk8s remove-node {q} --force"
+            )),
+            // Edge nodes are Kubernetes nodes of the cluster cloudcore serves, which contin does not hold a kubeconfig for.
+            Flavor::Kubeedge | Flavor::K8s => None,
+        }
+    }
     /// Extracts the token from `token_command`'s stdout.
     pub fn parse_token(self, stdout: &str) -> Option<String> {
         let line = stdout.lines().map(str::trim).find(|l| !l.is_empty())?;
@@ -139,6 +152,8 @@ pub struct ScriptContext {
     pub version: String,
     /// Extra installer arguments, passed through word-split.
     pub extra_args: String,
+    /// More than one server: the first initializes an HA control plane (k3s: embedded etcd).
+    pub ha: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
