@@ -11,9 +11,25 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
 /// Lines of script output quoted in error messages.
 const TAIL_LINES: usize = 10;
+/// Longest an install/join/uninstall step may take (waiting for a control plane is slow).
+const STEP_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Longest a status probe may take before the host counts as unreachable.
+const STATUS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `remote.exec` bounded by `limit`: a host that stops answering must not hang the apply.
+async fn exec_within(remote: &dyn Remote, cmd: &str, limit: Duration) -> Result<ExecOutput, RemoteError> {
+    match tokio::time::timeout(limit, remote.exec(cmd)).await {
+        Ok(r) => r,
+        Err(_) => Err(RemoteError::Unreachable {
+            host: remote.name().to_string(),
+            message: format!("no answer within {limit:?}"),
+        }),
+    }
+}
 
 /// One file to upload, relative to `artifacts_dir/<flavor>/`.
 #[derive(Clone, Debug)]
@@ -127,7 +143,7 @@ impl Runner<'_> {
 
     /// Runs a plain command, logging it as `step`; a non-zero exit is an error with the tail.
     pub async fn command(&self, remote: &dyn Remote, host: &str, step: &str, cmd: &str) -> Result<ExecOutput, String> {
-        let out = remote.exec(cmd).await.map_err(|e| format!("{}{step}: {e}", self.prefix(host)))?;
+        let out = exec_within(remote, cmd, STEP_TIMEOUT).await.map_err(|e| format!("{}{step}: {e}", self.prefix(host)))?;
         self.logs.write(host, step, &out, &self.redactor);
         if !out.success() {
             return Err(self.failure(host, step, &out));
@@ -137,7 +153,7 @@ impl Runner<'_> {
 
     /// Like `command` but the output is secret: logged as size only.
     pub async fn secret_command(&self, remote: &dyn Remote, host: &str, step: &str, cmd: &str) -> Result<String, String> {
-        let out = remote.exec(cmd).await.map_err(|e| format!("{}{step}: {e}", self.prefix(host)))?;
+        let out = exec_within(remote, cmd, STEP_TIMEOUT).await.map_err(|e| format!("{}{step}: {e}", self.prefix(host)))?;
         let note = format!(
             "exit status: {}\n(stdout withheld: {} bytes of secret output)\n--- stderr ---\n{}",
             out.status.map_or_else(|| "none (killed)".to_string(), |s| s.to_string()),
@@ -189,7 +205,7 @@ impl Runner<'_> {
         let q = super::script::shell_quote(&path);
         let cmd = if ctx.token.is_empty() { format!("sh {q}") } else { format!("sh {q}; rc=$?; rm -f {q}; exit $rc") };
         let step = script.file_name().trim_end_matches(".sh");
-        let out = remote.exec(&cmd).await.map_err(|e| format!("{}{}: {e}", self.prefix(&host.name), script.file_name()))?;
+        let out = exec_within(remote, &cmd, STEP_TIMEOUT).await.map_err(|e| format!("{}{}: {e}", self.prefix(&host.name), script.file_name()))?;
         self.logs.write(&host.name, step, &out, &self.redactor);
         if !out.success() {
             return Err(self.failure(&host.name, script.file_name(), &out));
@@ -220,7 +236,7 @@ impl Runner<'_> {
         let remote = self.connect(host).await?;
         let ctx = self.context(host, role, "");
         let text = render(self.spec.flavor, Script::Status, &ctx).map_err(|e| RemoteError::Io(e.to_string()))?;
-        let out = remote.exec(&format!("sh -c {}", super::script::shell_quote(&text))).await?;
+        let out = exec_within(remote.as_ref(), &format!("sh -c {}", super::script::shell_quote(&text)), STATUS_TIMEOUT).await?;
         self.logs.write(&host.name, "status", &out, &self.redactor);
         if !out.success() {
             return Err(RemoteError::Io(self.failure(&host.name, "status.sh", &out)));
@@ -291,6 +307,26 @@ mod tests {
         let s = HostStatus::parse("state=installed\nversion=v1.30.2+k3s1\n");
         assert_eq!(s, HostStatus { state: "installed".into(), version: "v1.30.2+k3s1".into() });
         assert!(HostStatus::parse("state=absent\n").is_absent());
+    }
+
+    struct Silent;
+    #[async_trait::async_trait]
+    impl Remote for Silent {
+        fn name(&self) -> &str {
+            "silent"
+        }
+        async fn exec(&self, _: &str) -> Result<ExecOutput, RemoteError> {
+            std::future::pending().await
+        }
+        async fn upload(&self, _: &str, _: &[u8], _: u32) -> Result<(), RemoteError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_host_times_out_as_unreachable() {
+        let err = exec_within(&Silent, "true", Duration::from_millis(20)).await.unwrap_err();
+        assert_eq!(err, RemoteError::Unreachable { host: "silent".into(), message: "no answer within 20ms".into() });
     }
 
     #[tokio::test]
