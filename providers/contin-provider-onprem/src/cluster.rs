@@ -195,7 +195,7 @@ impl ClusterOps {
         let version = runner
             .status(first, Role::Server)
             .await
-            .map_err(|e| ProviderError::Failed(format!("{}status.sh: {e}", runner.prefix(&first.name))))?
+            .map_err(|e| ProviderError::Failed(host_message(&runner, &first.name, e)))?
             .version;
 
         // Further servers join one after another (control planes grow one member at a time).
@@ -367,11 +367,22 @@ async fn capture_token(runner: &mut Runner<'_>, remote: &dyn crate::remote::Remo
     Ok(token)
 }
 
-fn remote_error(runner: &Runner<'_>, host: &str, e: RemoteError) -> ProviderError {
-    let msg = format!("{}{e}", runner.prefix(host));
+/// A host error as a message naming cluster and host once (`Io` errors from
+/// the runner already do).
+fn host_message(runner: &Runner<'_>, host: &str, e: RemoteError) -> String {
     match e {
-        RemoteError::Unreachable { .. } => ProviderError::Unreachable(msg),
-        _ => ProviderError::Failed(msg),
+        RemoteError::Io(m) if m.starts_with(&runner.prefix(host)) => m,
+        e => format!("{}{e}", runner.prefix(host)),
+    }
+}
+
+fn remote_error(runner: &Runner<'_>, host: &str, e: RemoteError) -> ProviderError {
+    let unreachable = matches!(e, RemoteError::Unreachable { .. });
+    let msg = host_message(runner, host, e);
+    if unreachable {
+        ProviderError::Unreachable(msg)
+    } else {
+        ProviderError::Failed(msg)
     }
 }
 
