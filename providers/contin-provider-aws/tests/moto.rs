@@ -347,3 +347,36 @@ async fn unreachable_endpoint_is_a_clear_error_not_a_hang() {
     }
     assert!(!e.to_string().contains("testing"), "credentials leaked: {e}");
 }
+
+#[tokio::test]
+async fn instance_root_volume_size_and_key_pair() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ami = any_ami(&moto.endpoint()).await;
+    let key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCbg4iYK7sn121omEqlQZfA2vitCnELSr8Ji0M5dL4BV8NNdtcn8xMAani3C4Xv7LEDey5uYIZqWfmVll8f4d/zB9U9n/GLvytakSXRVTPkAlyC6Zd2LflSWN8PZ37IL0v/3VaQbrhwkW0giy6O8+Y6hzkjMakE4Taf+H6MepAJ9bbuNNuTJkTDjfjoQ+PpqUSCC1dzC9Otaf8tOwc9gmdBPxWrzO0/c0PHMt186N/sInkS+rCBU3Q9Yu29WEBNRmYJ3mycJIouj5XmQij39dmUI0rDGQdZndP7Ql5o4L2Yf5VXQ3Zjv2s7zwQaCAfLTrOIjZAc8kYP6olL6cnHUqbz test@contin";
+    let kp = create(&p, "aws_key_pair", Value::map([("public_key", s(key))]), &ctx("aws_key_pair", "k", 1)).await.unwrap();
+    let key_name = match attr(&kp, "key_name") {
+        Value::String(n) => n.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(key_name.starts_with("contin-"), "generated name: {key_name}");
+    assert!(matches!(attr(&kp, "fingerprint"), Value::String(f) if !f.is_empty()));
+    let root = |size: i64| Value::List(vec![Value::map([("volume_size", Value::int(size))])]);
+    let create_cfg = Value::map([("ami", s(&ami)), ("instance_type", s("t2.micro")), ("key_name", s(&key_name)), ("root_block_device", root(20))]);
+    let bigger = Value::map([("ami", s(&ami)), ("instance_type", s("t2.micro")), ("key_name", s(&key_name)), ("root_block_device", root(30))]);
+    let inst = create(&p, "aws_instance", create_cfg.clone(), &ctx("aws_instance", "disk", 1)).await.unwrap();
+    let rb = match attr(&inst, "root_block_device") {
+        Value::List(items) if items.len() == 1 => items[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(attr(&rb, "volume_size"), &Value::int(20));
+    assert!(matches!(attr(&rb, "volume_id"), Value::String(v) if v.starts_with("vol-")));
+    assert_eq!(attr(&inst, "key_name"), &s(&key_name));
+    // Unchanged: no-op; a new size replaces the instance.
+    let same = p.plan_change("aws_instance", Some(&inst), &create_cfg);
+    assert_eq!(same.planned, inst);
+    let change = p.plan_change("aws_instance", Some(&inst), &bigger);
+    assert!(!change.requires_replace.is_empty());
+    p.delete("aws_instance", &inst, &ctx("aws_instance", "disk", 1)).await.unwrap();
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_instance", create_cfg, bigger)).await.unwrap_or_else(|e| panic!("{e}"));
+}
