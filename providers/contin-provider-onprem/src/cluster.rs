@@ -27,6 +27,14 @@ pub const LOG_DIR_ENV: &str = "CONTIN_LOG_DIR";
 pub const DEFAULT_LOG_DIR: &str = ".contin/logs";
 
 static SCHEMA: LazyLock<BlockSchema> = LazyLock::new(schema);
+/// `SCHEMA` with `servers` updatable: `plan_change` decides server replacement itself.
+static SCHEMA_SERVERS_IN_PLACE: LazyLock<BlockSchema> = LazyLock::new(|| {
+    let mut s = schema();
+    if let Some(a) = s.attributes.get_mut("servers") {
+        a.force_new = false;
+    }
+    s
+});
 
 pub fn schema() -> BlockSchema {
     let any_list = || AttrType::List(Box::new(AttrType::Any));
@@ -133,9 +141,31 @@ pub fn validate(cfg: &Value) -> Diagnostics {
 
 /// The schema diff, on the configuration with host objects reduced to their
 /// connection fields: a host fact changing (memory, os, …) is neither a
-/// change of the cluster nor a reason to replace it. Pure.
+/// change of the cluster nor a reason to replace it. Servers force a new
+/// cluster only when a server's identity (name, address) changes; new
+/// credentials (key rotation, user, port) are an in-place update. Pure.
 pub fn plan_change(prior: Option<&Value>, desired: &Value) -> PlannedChange {
-    plan_change_from_schema(&SCHEMA, prior, &normalize_hosts(desired))
+    let desired = normalize_hosts(desired);
+    let Some(prior) = prior.filter(|p| !p.is_null()) else {
+        return plan_change_from_schema(&SCHEMA, None, &desired);
+    };
+    let mut pc = plan_change_from_schema(&SCHEMA_SERVERS_IN_PLACE, Some(prior), &desired);
+    let same_servers = matches!((server_identity(prior), server_identity(&desired)), (Some(a), Some(b)) if a == b);
+    if !same_servers {
+        if pc.requires_replace.is_empty() {
+            pc.planned = plan_change_from_schema(&SCHEMA_SERVERS_IN_PLACE, None, &desired).planned;
+        }
+        pc.requires_replace.insert(0, vec![contin_types::value::PathStep::Key("servers".into())]);
+    }
+    pc
+}
+
+/// `(name, address)` of each server; `None` while any is unknown.
+fn server_identity(v: &Value) -> Option<Vec<(String, String)>> {
+    if matches!(attr(v, "servers"), Some(Value::Unknown)) {
+        return None;
+    }
+    list(v, "servers").iter().map(|h| Some((attr_str(h, "name")?.to_string(), attr_str(h, "address")?.to_string()))).collect()
 }
 
 fn normalize_hosts(v: &Value) -> Value {

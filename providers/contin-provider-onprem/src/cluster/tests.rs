@@ -75,7 +75,25 @@ fn host_facts_do_not_force_a_new_cluster() {
     assert_eq!(again.planned, prior);
 
     let moved = plan_change(Some(&prior), &cfg("k3s", vec![host("s", "10.0.0.9")], vec![]));
-    assert_eq!(moved.requires_replace.len(), 1);
+    assert_eq!(moved.requires_replace, vec![vec![contin_types::value::PathStep::Key("servers".into())]]);
+    assert!(get(&moved.planned, "id").is_unknown(), "a replacement plans fresh computed values");
+
+    // New credentials for the same server: updated in place, computed values kept.
+    let mut rotated = host("s", "10.0.0.1");
+    with_attr(&mut rotated, "private_key", Value::string("new key"));
+    let rot = plan_change(Some(&prior), &cfg("k3s", vec![rotated], vec![]));
+    assert!(rot.requires_replace.is_empty(), "{:?}", rot.requires_replace);
+    assert_ne!(rot.planned, prior);
+    assert_eq!(get(&rot.planned, "id"), &Value::string("x"));
+
+    // Other force-new attributes still replace.
+    let mut flavor = cfg("microk8s", vec![host("s", "10.0.0.1")], vec![]);
+    with_attr(&mut flavor, "artifacts_dir", Value::string("artifacts"));
+    assert_eq!(plan_change(Some(&prior), &flavor).requires_replace.len(), 1);
+}
+
+fn get<'a>(v: &'a Value, k: &str) -> &'a Value {
+    attr(v, k).unwrap_or(&Value::Null)
 }
 
 #[test]
