@@ -32,13 +32,15 @@ struct NetnsHost {
 }
 
 impl NetnsHost {
-    /// `fleet` (< 16) and `idx` (< 16) keep names and subnets apart between
-    /// tests of this process; the pid between processes.
+    /// `fleet` (< 16) and `idx` (1..=4) keep names and /30 subnets apart
+    /// between tests of this process; the pid between processes.
     fn start(name: &str, fleet: u32, idx: u32, dir: &Path, client_pub: &str) -> NetnsHost {
         let pid = std::process::id() % 10_000;
         let ns = format!("ccl{pid}f{fleet}h{idx}");
         let veth = format!("cv{pid}f{fleet}h{idx}");
-        let net = format!("10.{}.{}", 150 + pid % 50, fleet * 16 + idx);
+        assert!((1..=4).contains(&idx), "at most 4 hosts per fleet");
+        let base = ((fleet % 16) * 4 + idx - 1) * 4;
+        let net = format!("10.{}.{}", 100 + pid / 100, pid % 100);
         let root = dir.join(name);
         for m in PRIVATE_DIRS {
             std::fs::create_dir_all(root.join(m.trim_start_matches('/').replace('/', "_"))).unwrap();
@@ -46,13 +48,13 @@ impl NetnsHost {
         let _ = Command::new("ip").args(["netns", "del", &ns]).output();
         let _ = Command::new("ip").args(["link", "del", &veth]).output();
         run("ip", &["netns", "add", &ns]);
-        let mut host = NetnsHost { name: name.into(), ns: ns.clone(), veth: veth.clone(), address: format!("{net}.2"), root, sshd: None };
+        let mut host = NetnsHost { name: name.into(), ns: ns.clone(), veth: veth.clone(), address: format!("{net}.{}", base + 2), root, sshd: None };
         let peer = format!("{veth}p");
         run("ip", &["link", "add", &veth, "type", "veth", "peer", "name", &peer]);
         run("ip", &["link", "set", &peer, "netns", &ns]);
-        run("ip", &["addr", "add", &format!("{net}.1/24"), "dev", &veth]);
+        run("ip", &["addr", "add", &format!("{net}.{}/30", base + 1), "dev", &veth]);
         run("ip", &["link", "set", &veth, "up"]);
-        run("ip", &["netns", "exec", &ns, "ip", "addr", "add", &format!("{net}.2/24"), "dev", &peer]);
+        run("ip", &["netns", "exec", &ns, "ip", "addr", "add", &format!("{net}.{}/30", base + 2), "dev", &peer]);
         run("ip", &["netns", "exec", &ns, "ip", "link", "set", &peer, "up"]);
         run("ip", &["netns", "exec", &ns, "ip", "link", "set", "lo", "up"]);
 
