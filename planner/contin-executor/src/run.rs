@@ -275,7 +275,9 @@ impl<'p> Run<'p> {
         self.status[n] = NodeStatus::Running;
         if self.progress[ci].started.is_none() {
             self.progress[ci].started = Some(Instant::now());
-            self.reporter.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action });
+            if !forgets_data(change) {
+                self.reporter.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action });
+            }
         }
         let op = match self.prepare(n) {
             Ok(op) => op,
@@ -373,7 +375,7 @@ impl<'p> Run<'p> {
                 let (fwd, destroy) = self.graph.change_nodes[ci];
                 self.progress[ci].nodes_done += 1;
                 let total = u8::from(fwd.is_some()) + u8::from(destroy.is_some());
-                if self.progress[ci].nodes_done == total {
+                if self.progress[ci].nodes_done == total && !forgets_data(&self.plan.changes[ci]) {
                     let change = &self.plan.changes[ci];
                     let took = self.progress[ci].started.map_or(Duration::ZERO, |s| s.elapsed());
                     self.reporter.event(ApplyEvent::Finished { addr: change.addr.clone(), action: change.action, took });
@@ -603,6 +605,12 @@ impl<'p> Run<'p> {
             outputs_error,
         }
     }
+}
+
+/// Dropping a data source from state (destroy, or removed from config) is
+/// bookkeeping, not a change to report: no events, not counted (Terraform alike).
+fn forgets_data(change: &ResourceChange) -> bool {
+    change.addr.mode == ResourceMode::Data && change.action == Action::Delete
 }
 
 /// Why an operation failed; `partial` is what the provider says exists now

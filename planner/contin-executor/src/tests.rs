@@ -308,6 +308,7 @@ fn plan_of(mut changes: Vec<ResourceChange>) -> Plan {
         changes,
         drift: vec![],
         outputs: BTreeMap::new(),
+        unreachable: vec![],
     }
 }
 

@@ -28,6 +28,7 @@ pub fn summary_counts(plan: &Plan) -> (usize, usize, usize) {
                 add += 1;
                 destroy += 1
             }
+            Action::Delete if c.addr.mode == contin_types::ResourceMode::Data => {}
             Action::Delete => destroy += 1,
             Action::NoOp | Action::Read => {}
         }
