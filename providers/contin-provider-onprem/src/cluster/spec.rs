@@ -14,11 +14,10 @@ pub const HOST_CONNECTION_FIELDS: &[&str] = &[
     "port",
     "user",
     "private_key",
-    "private_key_path",
-    "password",
-    "agent_auth",
+    "passphrase",
     "host_key",
     "known_hosts",
+    "known_hosts_file",
     "insecure_accept_host_key",
     "connect_timeout",
 ];
