@@ -178,7 +178,7 @@ fn var_inputs(opts: &LoadOptions) -> Result<contin_eval::vars::VarInputs, Engine
     Ok(contin_eval::vars::VarInputs { files, cli: opts.vars.clone(), env })
 }
 
-fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> Result<Arc<dyn Backend>, EngineError> {
+async fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> Result<Arc<dyn Backend>, EngineError> {
     let Some(b) = &config.backend else {
         return Ok(Arc::new(contin_state_local::LocalBackend::new("contin.state.json")));
     };
@@ -198,9 +198,57 @@ fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> Result
             };
             Ok(Arc::new(contin_state_local::LocalBackend::new(path)))
         }
+        "s3" => {
+            // Every problem is located: at the attribute when it has the
+            // wrong type, at the backend block when something is missing or
+            // the backend cannot be set up.
+            let invalid = |detail: String, loc: &contin_types::SourceLoc| {
+                let d = contin_types::Diagnostic::error("Invalid backend configuration").with_detail(detail).at(loc.clone());
+                diag_err(d.into(), &config.sources)
+            };
+            const S3_ARGS: [&str; 7] = ["bucket", "key", "region", "endpoint", "encrypt", "kms_key_id", "profile"];
+            if let Some((name, attr)) = b.body.attributes.iter().find(|(n, _)| !S3_ARGS.contains(&n.as_str())) {
+                return Err(invalid(format!("backend \"s3\" has no argument \"{name}\"; valid: {}", S3_ARGS.join(", ")), &attr.loc));
+            }
+            let scope = StaticScope { config, variables };
+            let v = contin_eval::eval_body(&b.body, &scope).map_err(|d| diag_err(d, &config.sources))?;
+            let v = v.unmark_deep().0;
+            let loc_of = |name: &str| b.body.attributes.get(name).map_or(&b.loc, |a| &a.loc);
+            let string = |name: &str| -> Result<Option<String>, EngineError> {
+                match v.get_path(&[contin_types::value::PathStep::Key(name.into())]) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s.clone())),
+                    Some(other) => Err(invalid(format!("backend \"s3\" {name} must be a string, got {}", other.type_name()), loc_of(name))),
+                }
+            };
+            let required = |name: &str| -> Result<String, EngineError> {
+                match string(name)? {
+                    Some(s) if !s.trim().is_empty() => Ok(s),
+                    _ => Err(invalid(format!("backend \"s3\" requires a non-empty \"{name}\" argument"), &b.loc)),
+                }
+            };
+            let encrypt = match v.get_path(&[contin_types::value::PathStep::Key("encrypt".into())]) {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(x)) => *x,
+                Some(other) => return Err(invalid(format!("backend \"s3\" encrypt must be a bool, got {}", other.type_name()), loc_of("encrypt"))),
+            };
+            let cfg = contin_state_s3::S3Config {
+                bucket: required("bucket")?,
+                key: required("key")?,
+                region: string("region")?,
+                endpoint: string("endpoint")?,
+                profile: string("profile")?,
+                encrypt,
+                kms_key_id: string("kms_key_id")?,
+            };
+            match contin_state_s3::S3Backend::connect(cfg).await {
+                Ok(backend) => Ok(Arc::new(backend)),
+                Err(e) => Err(invalid(e.to_string(), &b.loc)),
+            }
+        }
         other => {
             let d = contin_types::Diagnostic::error("Unsupported backend")
-                .with_detail(format!("backend \"{other}\" is not available in this build; supported: local."))
+                .with_detail(format!("backend \"{other}\" is not available in this build; supported: local, s3."))
                 .at(b.loc.clone());
             Err(diag_err(d.into(), &config.sources))
         }
@@ -267,7 +315,7 @@ pub async fn load(opts: &LoadOptions) -> Result<Workspace, EngineError> {
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(diag_err(d, &config.sources)),
     };
-    let backend = build_backend(&config, &variables)?;
+    let backend = build_backend(&config, &variables).await?;
     let providers = builtin_providers();
     if !opts.state_only {
         configure_providers(&config, &variables, &providers).await?;
@@ -448,7 +496,10 @@ pub async fn apply(
     let io: Arc<dyn PlanIo> = Arc::new(EngineIo { providers: ws.providers.clone(), handle: tokio::runtime::Handle::current() });
     let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), ws.schemas.clone(), io).map_err(|d| diag_err(d, &plan.sources))?
         .for_destroy(plan.mode == PlanMode::Destroy);
-    let prior = state.unwrap_or_default();
+    let prior = match state {
+        Some(s) => s,
+        None => first_state(ws, plan).await?,
+    };
     let outcome = contin_executor::apply(plan, prior, &ws.providers, ws.backend.clone(), Arc::new(evaluator), reporter, opts, cancel).await;
     let outputs = outcome
         .state
@@ -465,6 +516,19 @@ pub async fn apply(
         outputs,
         state: outcome.state,
     })
+}
+
+/// The state of a first apply. When the plan creates anything, an empty state
+/// is written first so its lineage is durable: providers derive idempotency
+/// tokens and ownership tags from (lineage, address, generation), and a
+/// crash during the first apply must find the same lineage on re-apply.
+async fn first_state(ws: &Workspace, plan: &Plan) -> Result<State, EngineError> {
+    let mut state = State::new();
+    if plan.changes.iter().any(|c| c.action != contin_planner::Action::NoOp) {
+        state.serial = 1;
+        ws.backend.persist(&state, None).await.map_err(|e| EngineError::Other(anyhow::Error::from(e).context("writing the initial state")))?;
+    }
+    Ok(state)
 }
 
 /// Refuses a plan whose base (lineage, serial) no longer matches the stored state.
