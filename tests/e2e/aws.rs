@@ -195,14 +195,21 @@ fn lifecycle_noop_drift_update_replace_destroy() {
 
 #[test]
 fn kill_after_run_instances_then_reapply_makes_no_duplicate() {
+    // The crash in the very first apply (no state before it: the engine
+    // writes the lineage first) and in a later one.
+    for first_apply in [true, false] {
+        crash_and_reapply(first_apply);
+    }
+}
+
+fn crash_and_reapply(first_apply: bool) {
     let moto = MotoServer::start();
     let probe = Ec2Probe::new(&moto.endpoint());
     let ami = probe.any_ami();
-    // A state with a lineage exists (the crash below must not be the very
-    // first write: with no state at all, the re-apply would start a new
-    // lineage and not recognise the orphan; see the crate docs).
     let p = Project::with_main(&format!("{PROVIDER}\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.9.0.0/16\"\n}}\n"));
-    run(&p, &moto, &["apply", "-auto-approve"]).expect_code(0);
+    if !first_apply {
+        run(&p, &moto, &["apply", "-auto-approve"]).expect_code(0);
+    }
     p.write(
         "main.hcl",
         &format!(
