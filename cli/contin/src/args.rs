@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the configuration loads, the backend is reachable and providers are available.
-    Init,
+    Init(InitArgs),
     /// Check the configuration for errors (no state, no provider calls).
     Validate,
     /// Rewrite *.hcl files in canonical format.
@@ -216,6 +216,18 @@ pub struct ImportArgs {
     /// The provider's id of the existing object (`i-0abc…`).
     #[arg(value_name = "ID")]
     pub id: String,
+}
+
+/// `contin init`.
+#[derive(Debug, Args, Default)]
+pub struct InitArgs {
+    /// Copy the local state file (default contin.state.json, see --from-state) into the
+    /// configured backend; the local file is then kept as FILE.migrated.
+    #[arg(long)]
+    pub migrate_state: bool,
+    /// With --migrate-state: the local state file to copy.
+    #[arg(long, value_name = "FILE")]
+    pub from_state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod apply;
 mod fmt;
 mod import;
+mod init;
 mod misc;
 mod output;
 mod plan;
@@ -103,7 +104,7 @@ impl StateLock {
 /// Runs one command; the result is the process exit code.
 pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
     match command {
-        Command::Init => misc::init(ctx).await,
+        Command::Init(args) => init::init(ctx, &args).await,
         Command::Validate => misc::validate(ctx),
         Command::Fmt(args) => fmt::fmt(ctx, &args),
         Command::Plan(args) => plan::plan(ctx, &args).await,
