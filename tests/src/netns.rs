@@ -201,7 +201,7 @@ impl SshHost {
         key("host_key");
         key("client_key");
         let client_pub = std::fs::read_to_string(d.join("client_key.pub")).expect("client public key");
-        std::fs::write(d.join("authorized_keys"), &client_pub).expect("writing authorized_keys");
+        std::fs::write(d.join("authorized_keys.root"), &client_pub).expect("writing authorized_keys");
         let host_pub = std::fs::read_to_string(d.join("host_key.pub")).expect("host public key");
         host.host_public_key = host_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         let config = format!(
@@ -209,7 +209,7 @@ impl SshHost {
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n\
              PrintMotd no\nAcceptEnv LANG LC_*\n",
             hk = d.join("host_key").display(),
-            ak = d.join("authorized_keys").display(),
+            ak = format!("{}.%u", d.join("authorized_keys").display()),
             pid = d.join("sshd.pid").display(),
         );
         std::fs::write(d.join("sshd_config"), config).expect("writing sshd_config");
@@ -345,6 +345,12 @@ impl SshHost {
         out.stdout.split_whitespace().nth(1).expect("ssh-keygen -l prints a fingerprint").to_string()
     }
 
+    /// Also accepts the client key `public_key_line` for root (appended to its authorized_keys).
+    pub fn authorize(&self, public_key_line: &str) {
+        let mut f = OpenOptions::new().append(true).open(self.dir.path().join("authorized_keys.root")).expect("authorized_keys");
+        writeln!(f, "{}", public_key_line.trim()).expect("appending to authorized_keys");
+    }
+
     /// A `known_hosts` line for this host.
     pub fn known_hosts_line(&self) -> String {
         format!("{} {}", self.address, self.host_public_key)
@@ -379,11 +385,31 @@ impl SshHost {
         run_command(c, None, Duration::from_secs(60))
     }
 
-    /// Stops sshd (the namespace stays: connecting is refused).
+    /// Stops sshd and every process of the host, including open sessions
+    /// (the namespace stays: connecting is refused).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        self.kill_netns_processes();
+    }
+
+    /// Kills what still runs in the network namespace (session sshds, commands).
+    fn kill_netns_processes(&self) {
+        for _ in 0..50 {
+            let out = Command::new("ip").args(["netns", "pids", &self.netns]).stderr(Stdio::null()).output();
+            let pids: Vec<String> = out
+                .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            if pids.is_empty() {
+                return;
+            }
+            let mut args = vec!["-9".to_string()];
+            args.extend(pids);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            quiet("kill", &args);
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
