@@ -91,6 +91,7 @@ fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
         Arc::new(contin_provider_fake::FakeProvider::new()),
         Arc::new(contin_provider_edge::EdgeProvider::new()),
         Arc::new(contin_provider_aws::AwsProvider::new()),
+        Arc::new(contin_provider_onprem::OnpremProvider::new()),
     ];
     list.into_iter().map(|p| (p.name().to_string(), p)).collect()
 }

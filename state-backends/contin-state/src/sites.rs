@@ -49,8 +49,9 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
     }
     for r in managed().filter(|r| r.addr.ty == "host") {
         let Some(site) = site_name(r.attributes.get("site")) else { continue };
+        let name = r.attributes.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name);
         if let Some(Json::Array(h)) = sites.get_mut(&site).and_then(|d| d.get_mut("hosts")) {
-            h.push(json!(r.addr.name));
+            h.push(json!(name));
         }
     }
     for r in managed().filter(|r| r.addr.ty == "cluster") {
@@ -58,8 +59,9 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
         let Some(site) = site_name(a.get("site_name")).or_else(|| site_name(a.get("site"))) else { continue };
         let mut enrolled = pick(a, &["id", "flavor", "installed_version", "node_count", "nodes", "api_endpoint"]);
         enrolled.insert("address".into(), json!(r.addr.to_string()));
+        let name = a.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name).to_string();
         if let Some(Json::Object(c)) = sites.get_mut(&site).and_then(|d| d.get_mut("clusters")) {
-            c.insert(r.addr.name.clone(), Json::Object(enrolled));
+            c.insert(name, Json::Object(enrolled));
         }
     }
     sites.into_iter().map(|(k, v)| (k, Json::Object(v))).collect()
