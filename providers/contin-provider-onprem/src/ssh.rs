@@ -410,8 +410,13 @@ impl SshSession {
         &self.cfg
     }
 
+    /// A channel-level failure; `Unreachable` when it is the connection that died.
     fn io(&self, what: &str, e: impl std::fmt::Display) -> RemoteError {
-        RemoteError::Io(format!("{}: {what}: {e}", self.cfg.label()))
+        if self.handle.is_closed() {
+            unreachable(&self.cfg, format!("the SSH connection dropped ({what}: {e})"))
+        } else {
+            RemoteError::Io(format!("{}: {what}: {e}", self.cfg.label()))
+        }
     }
 
     /// Runs `command`, feeding `stdin` (then EOF) when given.
