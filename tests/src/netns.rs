@@ -205,11 +205,11 @@ impl SshHost {
         let host_pub = std::fs::read_to_string(d.join("host_key.pub")).expect("host public key");
         host.host_public_key = host_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         let config = format!(
-            "ListenAddress {address}\nPort 22\nHostKey {hk}\nAuthorizedKeysFile {ak}\nPidFile {pid}\nStrictModes no\nUsePAM no\n\
+            "ListenAddress {address}\nPort 22\nHostKey {hk}\nAuthorizedKeysFile {ak}.%u\nPidFile {pid}\nStrictModes no\nUsePAM no\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n\
              PrintMotd no\nAcceptEnv LANG LC_*\n",
             hk = d.join("host_key").display(),
-            ak = format!("{}.%u", d.join("authorized_keys").display()),
+            ak = d.join("authorized_keys").display(),
             pid = d.join("sshd.pid").display(),
         );
         std::fs::write(d.join("sshd_config"), config).expect("writing sshd_config");
@@ -411,6 +411,16 @@ impl SshHost {
             quiet("kill", &args);
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Suspends sshd (SIGSTOP): TCP connects still succeed (kernel backlog)
+    /// but no SSH banner comes — a hung host. `thaw` resumes it.
+    pub fn freeze(&self) {
+        must("kill", &["-STOP", &self.pid.to_string()]);
+    }
+
+    pub fn thaw(&self) {
+        must("kill", &["-CONT", &self.pid.to_string()]);
     }
 
     /// Takes the host's link down: packets to it are lost (connects time out / fail).

@@ -31,6 +31,7 @@ pub fn schema() -> BlockSchema {
         .attr("host_key", AttrSchema::optional(s()).describe("pinned host key: OpenSSH public key line or SHA256:… fingerprint"))
         .attr("known_hosts_file", AttrSchema::optional(s()).describe("known_hosts file (default: provider setting, else ~/.ssh/known_hosts)"))
         .attr("insecure_accept_host_key", AttrSchema::optional(AttrType::Bool).describe("accept a host key that is neither pinned nor known"))
+        .attr("connect_timeout", AttrSchema::optional(AttrType::Number).describe("seconds for connect + handshake + auth (default: provider connect_timeout_s, else 10)"))
         .attr("labels", AttrSchema::optional(AttrType::Map(Box::new(s()))).describe("free-form labels"))
         .attr("id", AttrSchema::computed(s()).describe("user@address:port"))
         .attr("os", AttrSchema::computed(s()).describe("os-release ID"))
@@ -75,6 +76,11 @@ pub fn validate(cfg: &Value) -> Diagnostics {
     if let Some(Value::Number(n)) = attr(cfg, "port") {
         if !n.is_integer() || n.as_i64().is_none_or(|p| !(1..=65535).contains(&p)) {
             d.push(err("Invalid SSH port", format!("port must be an integer from 1 to 65535, got {}", n.as_f64())));
+        }
+    }
+    if let Some(Value::Number(n)) = attr(cfg, "connect_timeout") {
+        if !(n.as_f64() > 0.0 && n.as_f64() <= 3600.0) {
+            d.push(err("Invalid connect_timeout", format!("connect_timeout must be from 0 to 3600 seconds, got {}", n.as_f64())));
         }
     }
     if let Some(Value::String(k)) = attr(cfg, "host_key") {
@@ -218,9 +224,14 @@ mod tests {
     #[test]
     fn validation() {
         assert!(validate(&cfg(&[])).is_empty());
-        let d = validate(&cfg(&[("port", Value::int(0)), ("host_key", Value::string("junk")), ("private_key", Value::string("hunter2"))]));
+        let d = validate(&cfg(&[
+            ("port", Value::int(0)),
+            ("host_key", Value::string("junk")),
+            ("private_key", Value::string("hunter2")),
+            ("connect_timeout", Value::int(0)),
+        ]));
         let text: Vec<String> = d.iter().map(|d| format!("{d:?}")).collect();
-        assert_eq!(d.iter().filter(|d| d.is_error()).count(), 3, "{text:?}");
+        assert_eq!(d.iter().filter(|d| d.is_error()).count(), 4, "{text:?}");
         assert!(!text.join("\n").contains("hunter2"));
         let d = validate(&cfg(&[("host_key", Value::string("SHA256:abc")), ("insecure_accept_host_key", Value::Bool(true))]));
         assert_eq!((d.has_errors(), d.iter().count()), (false, 1));

@@ -236,6 +236,30 @@ async fn unreachable_host_fails_within_the_timeout() {
 }
 
 #[tokio::test]
+async fn a_hung_sshd_is_unreachable_after_the_connect_timeout() {
+    let h = SshHost::start("hung");
+    let tmp = tempfile::tempdir().unwrap();
+    let conn = SshConnector::new(ConnectDefaults { known_hosts_file: None, connect_timeout: Duration::from_secs(2) });
+    h.freeze();
+    let t = Instant::now();
+    let err = conn.connect(&host_value(&h, "hung")).await.err().expect("timed out");
+    let took = t.elapsed();
+    h.thaw();
+    assert!(matches!(err, RemoteError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().ends_with("no SSH session within 2s (connect timeout)"), "{err}");
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "took {took:?}");
+    // A per-host connect_timeout (seconds) overrides the provider's.
+    h.freeze();
+    let t = Instant::now();
+    let v = with(host_value(&h, "hung"), "connect_timeout", Value::int(1));
+    let err = connector(tmp.path()).connect(&v).await.err().expect("timed out");
+    h.thaw();
+    assert!(err.to_string().ends_with("no SSH session within 1s (connect timeout)"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(2));
+    conn.connect(&host_value(&h, "hung")).await.expect("answers again");
+}
+
+#[tokio::test]
 async fn a_session_whose_host_goes_away_reports_errors_not_hangs() {
     let mut h = SshHost::start("drop");
     let tmp = tempfile::tempdir().unwrap();
