@@ -152,3 +152,17 @@ async fn a_new_port_replans_facts_and_update_reconnects() {
     let err = p.update("host", &updated, &pc.planned, &ctx("upd")).await.expect_err("nothing on 2222");
     assert!(matches!(&err, ProviderError::Unreachable(m) if m.contains(":2222)")), "{err:?}");
 }
+
+#[tokio::test]
+async fn host_passes_the_provider_conformance_suite() {
+    use contin_provider::conformance::{self, LifecycleCase};
+    let h = SshHost::start("conf");
+    let p = provider(5).await;
+    let create = config(&h, "conf");
+    let mut update = create.clone();
+    if let Value::Map(m) = &mut update {
+        m.insert("labels".into(), Value::map([("tier", Value::string("core")), ("rack", Value::string("r1"))]));
+    }
+    // Deleting a host only forgets it: the machine (and so `read`) stays.
+    conformance::run(&p, &LifecycleCase::new("host", create, update).state_only()).await.unwrap_or_else(|e| panic!("{e}"));
+}
