@@ -471,6 +471,25 @@ mod tests {
     }
 
     #[test]
+    fn slots_of_dead_owners_are_reclaimed() {
+        // A slot number claim_slot never hands out, so no test races for it.
+        let slot = SLOTS + 7;
+        let lock = Path::new(SLOT_DIR).join(format!("slot-{slot}"));
+        let ns = format!("contin-stale-{}", std::process::id());
+        std::fs::create_dir_all(SLOT_DIR).unwrap();
+        must("ip", &["netns", "add", &ns]);
+        // pid_max is at most 2^22: this owner cannot be alive.
+        std::fs::write(&lock, format!("owner=4999999\nnetns={ns}\n")).unwrap();
+        assert!(reclaim_stale(slot, &lock));
+        assert!(!lock.exists());
+        assert!(!Path::new("/run/netns").join(&ns).exists());
+        // A live owner keeps its slot.
+        std::fs::write(&lock, format!("owner={}\nnetns=x\n", std::process::id())).unwrap();
+        assert!(!reclaim_stale(slot, &lock));
+        std::fs::remove_file(&lock).unwrap();
+    }
+
+    #[test]
     fn host_runs_sshd_with_private_dirs() {
         let a = SshHost::start("probe-a");
         let b = SshHost::start("probe-b");
