@@ -256,7 +256,12 @@ fn recorded_value(input: &PlanningInput<'_>, addr: &ResourceAddr) -> Option<Valu
 fn mark(value: Value, block: Option<&BlockSchema>, extra: &[ValuePath]) -> Value {
     let mut paths: Vec<ValuePath> = extra.to_vec();
     if let Some(b) = block {
-        paths.extend(contin_provider::schema::sensitive_paths(b, &value));
+        // A null holds no secret: marking it would print "(sensitive value)"
+        // for an attribute that is simply not set.
+        let present = contin_provider::schema::sensitive_paths(b, &value)
+            .into_iter()
+            .filter(|p| value.get_path(p).is_some_and(|v| !v.is_null()));
+        paths.extend(present);
     }
     value.mark_paths(&paths)
 }
