@@ -57,9 +57,7 @@ impl Fleet {
 
 fn example() -> Project {
     let p = Project::empty();
-    for f in ["main.hcl"] {
-        std::fs::copy(repo_root().join("examples/edge-fleet").join(f), p.file(f)).expect("copying the example");
-    }
+    std::fs::copy(repo_root().join("examples/edge-fleet/main.hcl"), p.file("main.hcl")).expect("copying the example");
     p
 }
 
