@@ -2,6 +2,7 @@
 //! source-located diagnostics. Architecture invariant: no IO, no async.
 
 pub mod addr;
+pub mod base64;
 pub mod diag;
 pub mod suggest;
 pub mod value;

@@ -143,7 +143,7 @@ pub(crate) async fn create(inner: &Inner, planned: &Value, ctx: &OpContext) -> R
                 .client_token(client_token(ctx))
                 .set_subnet_id(get_str(planned, "subnet_id").map(String::from))
                 .set_key_name(get_str(planned, "key_name").map(String::from))
-                .set_user_data(get_str(planned, "user_data").map(|u| base64_encode(u.as_bytes())))
+                .set_user_data(get_str(planned, "user_data").map(|u| contin_types::base64::encode(u.as_bytes())))
                 .tag_specifications(tag_spec(ResourceType::Instance, &tags, ctx));
             let sgs = get_strs(planned, "vpc_security_group_ids");
             if !sgs.is_empty() {

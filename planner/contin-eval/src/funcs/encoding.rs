@@ -74,46 +74,14 @@ pub(super) fn jsondecode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     Ok(Value::from_json(&j))
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 pub(super) fn base64encode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let text = string_arg(&args[0], 0)?;
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    Ok(Value::String(out))
+    Ok(Value::String(contin_types::base64::encode(text.as_bytes())))
 }
 
 pub(super) fn base64decode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let text = string_arg(&args[0], 0)?;
-    let bad = || FuncError::Arg(0, "failed to decode base64 data".into());
-    let t = text.trim_end_matches('=');
-    let mut bits = 0u32;
-    let mut nbits = 0;
-    let mut out = Vec::new();
-    for c in t.bytes() {
-        let v = B64.iter().position(|&b| b == c).ok_or_else(bad)? as u32;
-        bits = (bits << 6) | v;
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-            bits &= (1 << nbits) - 1;
-        }
-    }
-    if text.len() % 4 != 0 {
-        return Err(bad());
-    }
+    let out = contin_types::base64::decode(&text).ok_or_else(|| FuncError::Arg(0, "failed to decode base64 data".into()))?;
     String::from_utf8(out)
         .map(Value::String)
         .map_err(|_| FuncError::Arg(0, "the result of decoding the provided string is not valid UTF-8".into()))
