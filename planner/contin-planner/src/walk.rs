@@ -252,6 +252,20 @@ fn recorded_value(input: &PlanningInput<'_>, addr: &ResourceAddr) -> Option<Valu
     input.state?.resources.get(addr).map(|rs| rs.value())
 }
 
+/// Where a provider's validation problem points: a summary starting with an
+/// argument path (`cidr_block: …`, `ingress[0].protocol: …`) is located at
+/// that argument or nested block; anything else at the resource block.
+fn argument_loc(r: &Resource, summary: &str) -> contin_types::SourceLoc {
+    let head = summary.split([':', '.', '[', ' ']).next().unwrap_or("");
+    if let Some(a) = r.body.attributes.get(head) {
+        return a.loc.clone();
+    }
+    if let Some(b) = r.body.blocks.iter().find(|b| b.ty == head) {
+        return b.loc.clone();
+    }
+    r.loc.clone()
+}
+
 /// Adds schema-sensitive marks and the given paths to a plain value.
 fn mark(value: Value, block: Option<&BlockSchema>, extra: &[ValuePath]) -> Value {
     let mut paths: Vec<ValuePath> = extra.to_vec();
@@ -315,7 +329,7 @@ fn plan_block(
         let (desired_plain, config_marks) = desired.unmark_deep();
         if let Some(p) = provider {
             for d in p.validate(&r.ty, &desired_plain).0 {
-                let d = if d.loc.is_none() { d.at(r.loc.clone()) } else { d };
+                let d = if d.loc.is_none() { let loc = argument_loc(r, &d.summary); d.at(loc) } else { d };
                 diags.push(d.for_address(&addr));
             }
         }

@@ -71,6 +71,8 @@ pub trait Provider: Send + Sync {
     /// Receives the evaluated `provider "NAME" { … }` block (an empty map when absent).
     async fn configure(&self, cfg: Value) -> Result<(), Diagnostics>;
     /// Checks a resource's evaluated configuration beyond what the schema expresses.
+    /// A diagnostic whose summary starts with an argument path
+    /// (`cidr_block: …`, `ingress[0].to_port: …`) is shown at that argument.
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
         let _ = (ty, cfg);
         Diagnostics::new()
