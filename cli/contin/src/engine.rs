@@ -90,7 +90,9 @@ fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
         Arc::new(contin_provider_local::LocalProvider::new()),
         Arc::new(contin_provider_fake::FakeProvider::new()),
         Arc::new(contin_provider_edge::EdgeProvider::new()),
+        #[cfg(feature = "aws")]
         Arc::new(contin_provider_aws::AwsProvider::new()),
+        #[cfg(feature = "onprem")]
         Arc::new(contin_provider_onprem::OnpremProvider::new()),
     ];
     list.into_iter().map(|p| (p.name().to_string(), p)).collect()
@@ -199,6 +201,7 @@ async fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> 
             };
             Ok(Arc::new(contin_state_local::LocalBackend::new(path)))
         }
+        #[cfg(feature = "aws")]
         "s3" => {
             // Every problem is located: at the attribute when it has the
             // wrong type, at the backend block when something is missing or
@@ -249,7 +252,7 @@ async fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> 
         }
         other => {
             let d = contin_types::Diagnostic::error("Unsupported backend")
-                .with_detail(format!("backend \"{other}\" is not available in this build; supported: local, s3."))
+                .with_detail(format!("backend \"{other}\" is not available in this build; supported: {}.", if cfg!(feature = "aws") { "local, s3" } else { "local" }))
                 .at(b.loc.clone());
             Err(diag_err(d.into(), &config.sources))
         }
