@@ -232,7 +232,6 @@ pub fn verify_host_key(cfg: &HostConfig, key: &PublicKey) -> Result<(), String> 
     match lookup {
         Lookup::Match { .. } => Ok(()),
         Lookup::Revoked { line } => Err(format!("server presented {presented}, which is revoked in {shown}:{line}")),
-        Lookup::Mismatch { .. } if cfg.insecure_accept_host_key => Ok(()),
         Lookup::Mismatch { line, recorded } => Err(format!(
             "server presented {presented} but {shown}:{line} records {} for {} — the host key changed (or someone is intercepting)",
             fingerprint(&recorded),
@@ -592,6 +591,10 @@ mod tests {
         assert!(verify_host_key(&c, &k2).is_ok());
         let err = verify_host_key(&c, &k1).unwrap_err();
         assert!(err.contains(&format!("{}:1 records {}", kh.display(), fingerprint(&k2))), "{err}");
+        // The insecure flag accepts unknown keys only, never a changed one.
+        let mut insecure = c.clone();
+        insecure.insecure_accept_host_key = true;
+        assert!(verify_host_key(&insecure, &k1).unwrap_err().contains("the host key changed"));
     }
 
     #[test]
