@@ -148,32 +148,33 @@ impl Provider for EdgeProvider {
         }
         if let Some(Value::String(k)) = get(cfg, "kind") {
             if !KINDS.contains(&k.as_str()) {
-                d.push(Diagnostic::error("Invalid site kind").with_detail(format!("kind = \"{k}\": valid kinds are \"region\", \"site\", \"subsite\".")));
+                d.push(Diagnostic::error(format!("kind: \"{k}\" is not a site kind")).with_detail("valid kinds are \"region\", \"site\", \"subsite\"."));
             }
         }
         for key in ["latency_ms", "cost_per_hour"] {
             if as_f64(get(cfg, key)).is_some_and(|v| v < 0.0) {
-                d.push(Diagnostic::error(format!("Invalid {key}")).with_detail(format!("{key} must not be negative.")));
+                d.push(Diagnostic::error(format!("{key}: must not be negative")));
             }
         }
         if let Some(cap) = get(cfg, "capacity") {
             if let Some(Value::String(m)) = get(cap, "memory") {
                 if parse_quantity(m).is_none() {
-                    d.push(Diagnostic::error("Invalid capacity.memory").with_detail(format!(
-                        "memory = \"{m}\" is not a quantity such as \"512Mi\", \"64Gi\" or \"1T\"."
-                    )));
+                    d.push(
+                        Diagnostic::error(format!("capacity.memory: \"{m}\" is not a quantity"))
+                            .with_detail("write a quantity such as \"512Mi\", \"64Gi\" or \"1T\"."),
+                    );
                 }
             }
             for key in ["cpu", "gpu"] {
                 if as_f64(get(cap, key)).is_some_and(|v| v < 0.0) {
-                    d.push(Diagnostic::error(format!("Invalid capacity.{key}")).with_detail(format!("capacity.{key} must not be negative.")));
+                    d.push(Diagnostic::error(format!("capacity.{key}: must not be negative")));
                 }
             }
         }
         if let Some(p) = get(cfg, "power") {
             if let (Some(idle), Some(max)) = (as_f64(get(p, "watts_idle")), as_f64(get(p, "watts_max"))) {
                 if idle > max {
-                    d.push(Diagnostic::error("Invalid power").with_detail(format!("watts_idle ({idle}) is above watts_max ({max}).")));
+                    d.push(Diagnostic::error(format!("power: watts_idle ({idle}) is above watts_max ({max})")));
                 }
             }
         }
