@@ -425,11 +425,7 @@ impl<'p> Run<'p> {
                     None => (Vec::new(), 1),
                 };
                 if let Some(block) = self.schema_block(&change.provider, addr) {
-                    // Null attributes hold no secret: only present values are marked.
-                    let present = contin_provider::schema::sensitive_paths(block, &value)
-                        .into_iter()
-                        .filter(|p| value.get_path(p).is_some_and(|v| !v.is_null()));
-                    paths.extend(present);
+                    paths.extend(contin_provider::schema::sensitive_paths(block, &value));
                 }
                 paths.sort();
                 paths.dedup();
@@ -507,7 +503,7 @@ impl<'p> Run<'p> {
     fn start_persist(&mut self) {
         let mut snapshot = self.state.clone();
         snapshot.serial = self.ckpt.persisted_serial + 1;
-        snapshot.sites = contin_state::sites::derive(&snapshot);
+        snapshot.refresh_sites();
         self.state.sites = snapshot.sites.clone();
         let expected = self.ckpt.expected_serial();
         let version = self.ckpt.dirty_version;

@@ -270,12 +270,7 @@ fn argument_loc(r: &Resource, summary: &str) -> contin_types::SourceLoc {
 fn mark(value: Value, block: Option<&BlockSchema>, extra: &[ValuePath]) -> Value {
     let mut paths: Vec<ValuePath> = extra.to_vec();
     if let Some(b) = block {
-        // A null holds no secret: marking it would print "(sensitive value)"
-        // for an attribute that is simply not set.
-        let present = contin_provider::schema::sensitive_paths(b, &value)
-            .into_iter()
-            .filter(|p| value.get_path(p).is_some_and(|v| !v.is_null()));
-        paths.extend(present);
+        paths.extend(contin_provider::schema::sensitive_paths(b, &value));
     }
     value.mark_paths(&paths)
 }

@@ -117,8 +117,10 @@ impl BlockSchema {
     }
 }
 
-/// Paths inside `value` (a value of `block`) of every attribute the schema
-/// calls sensitive, list/set block elements indexed; for marking state and plans.
+/// Paths inside `value` (a value of `block`) of every present, non-null
+/// attribute the schema calls sensitive, list/set block elements indexed; for
+/// marking state and plans. A null holds no secret: marking it would print
+/// "(sensitive value)" for an attribute that is simply not set.
 pub fn sensitive_paths(block: &BlockSchema, value: &Value) -> Vec<ValuePath> {
     let mut out = Vec::new();
     sensitive_rec(block, value, &mut Vec::new(), &mut out);
@@ -128,7 +130,7 @@ pub fn sensitive_paths(block: &BlockSchema, value: &Value) -> Vec<ValuePath> {
 fn sensitive_rec(block: &BlockSchema, value: &Value, path: &mut ValuePath, out: &mut Vec<ValuePath>) {
     let Value::Map(m) = value.unmarked() else { return };
     for (name, a) in &block.attributes {
-        if a.sensitive && m.contains_key(name) {
+        if a.sensitive && m.get(name).is_some_and(|v| !v.is_null()) {
             let mut p = path.clone();
             p.push(PathStep::Key(name.clone()));
             out.push(p);
