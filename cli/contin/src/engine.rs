@@ -259,7 +259,12 @@ async fn build_backend(config: &Config, variables: &BTreeMap<String, Value>) -> 
     }
 }
 
-async fn configure_providers(config: &Config, variables: &BTreeMap<String, Value>, providers: &BTreeMap<String, Arc<dyn Provider>>) -> Result<(), EngineError> {
+async fn configure_providers(
+    config: &Config,
+    variables: &BTreeMap<String, Value>,
+    providers: &BTreeMap<String, Arc<dyn Provider>>,
+    schemas: &BTreeMap<String, ProviderSchema>,
+) -> Result<(), EngineError> {
     let mut diags = Diagnostics::new();
     for (name, block) in &config.providers {
         if !providers.contains_key(name) {
@@ -276,9 +281,8 @@ async fn configure_providers(config: &Config, variables: &BTreeMap<String, Value
     // Like Terraform, only providers the configuration uses are configured:
     // those with a provider block and those serving a declared resource type
     // (an unused cloud provider must not demand credentials or a region).
-    let schemas: BTreeMap<String, ProviderSchema> = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
     let mut used: std::collections::BTreeSet<String> = config.providers.keys().cloned().collect();
-    used.extend(config.resources.iter().filter_map(|r| contin_planner::walk::provider_for(r, &schemas).ok()));
+    used.extend(config.resources.iter().filter_map(|r| contin_planner::walk::provider_for(r, schemas).ok()));
     for (name, p) in providers.iter().filter(|(n, _)| used.contains(*n)) {
         let cfg = match config.providers.get(name) {
             Some(block) => {
@@ -321,10 +325,10 @@ pub async fn load(opts: &LoadOptions) -> Result<Workspace, EngineError> {
     };
     let backend = build_backend(&config, &variables).await?;
     let providers = builtin_providers();
-    if !opts.state_only {
-        configure_providers(&config, &variables, &providers).await?;
-    }
     let schemas = providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect();
+    if !opts.state_only {
+        configure_providers(&config, &variables, &providers, &schemas).await?;
+    }
     Ok(Workspace { dir, config: Arc::new(config), variables, backend, providers, schemas, warnings })
 }
 
