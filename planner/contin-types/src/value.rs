@@ -183,6 +183,21 @@ impl Value {
         self
     }
     /// Looks up a path.
+    /// Attribute `name` of an object value, marks removed; `None` when the
+    /// value is not an object or the attribute is absent or null.
+    pub fn attr(&self, name: &str) -> Option<&Value> {
+        match self.unmarked() {
+            Value::Map(m) => m.get(name).map(Value::unmarked).filter(|v| !v.is_null()),
+            _ => None,
+        }
+    }
+    /// `attr(name)` when it is a string.
+    pub fn attr_str(&self, name: &str) -> Option<&str> {
+        match self.attr(name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
     pub fn get_path(&self, path: &[PathStep]) -> Option<&Value> {
         let mut cur = self;
         for step in path {

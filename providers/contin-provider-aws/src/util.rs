@@ -3,7 +3,6 @@
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use contin_provider::{BlockSchema, OpContext, ProviderError};
-use contin_types::value::PathStep;
 use contin_types::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -17,14 +16,11 @@ pub const TAG_GENERATION: &str = "contin:generation";
 pub const KILL_AFTER_CREATE_ENV: &str = "CONTIN_TEST_KILL_AFTER_CREATE";
 
 pub(crate) fn get<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.get_path(&[PathStep::Key(name.to_string())]).map(Value::unmarked).filter(|v| !v.is_null())
+    v.attr(name)
 }
 
 pub(crate) fn get_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    match get(v, name) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
+    v.attr_str(name)
 }
 
 pub(crate) fn get_bool(v: &Value, name: &str) -> Option<bool> {

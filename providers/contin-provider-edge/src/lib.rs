@@ -63,13 +63,6 @@ pub fn site_schema() -> BlockSchema {
         .block("power", single(BlockSchema::default().attr("watts_idle", num()).attr("watts_max", num())))
 }
 
-fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    match v.unmarked() {
-        Value::Map(m) => m.get(key).map(Value::unmarked).filter(|v| !v.is_null()),
-        _ => None,
-    }
-}
-
 fn as_f64(v: Option<&Value>) -> Option<f64> {
     match v {
         Some(Value::Number(n)) => Some(n.as_f64()),
@@ -81,24 +74,24 @@ fn as_f64(v: Option<&Value>) -> Option<f64> {
 /// referenced site object (its `path`, `latency_total_ms` are known at plan)
 /// or a bare name.
 fn derive(desired: &Value, planned: &mut BTreeMap<String, Value>) {
-    let name = match get(desired, "name") {
+    let name = match desired.attr("name") {
         Some(Value::String(s)) => s.clone(),
         _ => return,
     };
-    let parent = get(desired, "parent");
+    let parent = desired.attr("parent");
     let (parent_name, parent_path, parent_latency) = match parent {
         None => (None, Some(Vec::new()), Some(0.0)),
         Some(Value::String(p)) => (Some(Value::string(p.clone())), Some(vec![Value::string(p.clone())]), None),
         Some(obj @ Value::Map(_)) => {
-            let path = match get(obj, "path") {
+            let path = match obj.attr("path") {
                 Some(Value::List(items)) => Some(items.clone()),
                 _ => None,
             };
-            (get(obj, "name").cloned().or(Some(Value::Unknown)), path, as_f64(get(obj, "latency_total_ms")))
+            (obj.attr("name").cloned().or(Some(Value::Unknown)), path, as_f64(obj.attr("latency_total_ms")))
         }
         Some(_) => (Some(Value::Unknown), None, None),
     };
-    let own = as_f64(get(desired, "latency_ms")).unwrap_or(0.0);
+    let own = as_f64(desired.attr("latency_ms")).unwrap_or(0.0);
     planned.insert("id".into(), Value::string(name.clone()));
     planned.insert("parent_name".into(), parent_name.clone().unwrap_or(Value::Null));
     planned.insert(
@@ -119,7 +112,7 @@ fn derive(desired: &Value, planned: &mut BTreeMap<String, Value>) {
             None => Value::Unknown,
         },
     );
-    if get(desired, "kind").is_none() {
+    if desired.attr("kind").is_none() {
         let kind = if parent.is_none() { "region" } else { "site" };
         planned.insert("kind".into(), Value::string(kind));
     }
@@ -146,18 +139,18 @@ impl Provider for EdgeProvider {
         if ty != EDGE_SITE {
             return d;
         }
-        if let Some(Value::String(k)) = get(cfg, "kind") {
+        if let Some(Value::String(k)) = cfg.attr("kind") {
             if !KINDS.contains(&k.as_str()) {
                 d.push(Diagnostic::error(format!("kind: \"{k}\" is not a site kind")).with_detail("valid kinds are \"region\", \"site\", \"subsite\"."));
             }
         }
         for key in ["latency_ms", "cost_per_hour"] {
-            if as_f64(get(cfg, key)).is_some_and(|v| v < 0.0) {
+            if as_f64(cfg.attr(key)).is_some_and(|v| v < 0.0) {
                 d.push(Diagnostic::error(format!("{key}: must not be negative")));
             }
         }
-        if let Some(cap) = get(cfg, "capacity") {
-            if let Some(Value::String(m)) = get(cap, "memory") {
+        if let Some(cap) = cfg.attr("capacity") {
+            if let Some(Value::String(m)) = cap.attr("memory") {
                 if parse_quantity(m).is_none() {
                     d.push(
                         Diagnostic::error(format!("capacity.memory: \"{m}\" is not a quantity"))
@@ -166,13 +159,13 @@ impl Provider for EdgeProvider {
                 }
             }
             for key in ["cpu", "gpu"] {
-                if as_f64(get(cap, key)).is_some_and(|v| v < 0.0) {
+                if as_f64(cap.attr(key)).is_some_and(|v| v < 0.0) {
                     d.push(Diagnostic::error(format!("capacity.{key}: must not be negative")));
                 }
             }
         }
-        if let Some(p) = get(cfg, "power") {
-            if let (Some(idle), Some(max)) = (as_f64(get(p, "watts_idle")), as_f64(get(p, "watts_max"))) {
+        if let Some(p) = cfg.attr("power") {
+            if let (Some(idle), Some(max)) = (as_f64(p.attr("watts_idle")), as_f64(p.attr("watts_max"))) {
                 if idle > max {
                     d.push(Diagnostic::error(format!("power: watts_idle ({idle}) is above watts_max ({max})")));
                 }
@@ -240,21 +233,21 @@ mod tests {
     fn computed_attributes_follow_the_tree() {
         let p = EdgeProvider::new();
         let eu = p.plan_change(EDGE_SITE, None, &site(vec![("name", Value::string("eu")), ("latency_ms", Value::int(20))])).planned;
-        assert_eq!(get(&eu, "kind"), Some(&Value::string("region")));
-        assert_eq!(get(&eu, "path"), Some(&Value::List(vec![Value::string("eu")])));
+        assert_eq!(eu.attr("kind"), Some(&Value::string("region")));
+        assert_eq!(eu.attr("path"), Some(&Value::List(vec![Value::string("eu")])));
         let f7 = p
             .plan_change(EDGE_SITE, None, &site(vec![("name", Value::string("f7")), ("parent", eu.clone()), ("latency_ms", Value::int(4))]))
             .planned;
-        assert_eq!(get(&f7, "kind"), Some(&Value::string("site")));
-        assert_eq!(get(&f7, "parent_name"), Some(&Value::string("eu")));
-        assert_eq!(get(&f7, "path"), Some(&Value::List(vec![Value::string("eu"), Value::string("f7")])));
-        assert_eq!(as_f64(get(&f7, "latency_total_ms")), Some(24.0));
+        assert_eq!(f7.attr("kind"), Some(&Value::string("site")));
+        assert_eq!(f7.attr("parent_name"), Some(&Value::string("eu")));
+        assert_eq!(f7.attr("path"), Some(&Value::List(vec![Value::string("eu"), Value::string("f7")])));
+        assert_eq!(as_f64(f7.attr("latency_total_ms")), Some(24.0));
         let line = p.plan_change(EDGE_SITE, None, &site(vec![("name", Value::string("l1")), ("parent", f7), ("kind", Value::string("subsite"))])).planned;
-        assert_eq!(as_f64(get(&line, "latency_total_ms")), Some(24.0));
-        assert_eq!(get(&line, "kind"), Some(&Value::string("subsite")));
+        assert_eq!(as_f64(line.attr("latency_total_ms")), Some(24.0));
+        assert_eq!(line.attr("kind"), Some(&Value::string("subsite")));
         // Unchanged config → no change once applied.
         let again = p.plan_change(EDGE_SITE, Some(&line), &site(vec![("name", Value::string("l1")), ("parent", eu), ("kind", Value::string("subsite"))])).planned;
-        assert_eq!(get(&again, "path"), Some(&Value::List(vec![Value::string("eu"), Value::string("l1")])));
+        assert_eq!(again.attr("path"), Some(&Value::List(vec![Value::string("eu"), Value::string("l1")])));
     }
 
     #[test]

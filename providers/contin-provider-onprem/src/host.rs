@@ -46,10 +46,7 @@ pub fn schema() -> BlockSchema {
 }
 
 fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    match v.unmarked() {
-        Value::Map(m) => m.get(name).map(Value::unmarked).filter(|v| !v.is_null()),
-        _ => None,
-    }
+    v.attr(name)
 }
 
 fn set(v: &mut Value, name: &str, x: Value) {

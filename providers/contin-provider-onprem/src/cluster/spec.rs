@@ -45,17 +45,11 @@ pub struct ClusterSpec {
 }
 
 pub fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    match v.unmarked() {
-        Value::Map(m) => m.get(name).map(Value::unmarked).filter(|v| !v.is_null()),
-        _ => None,
-    }
+    v.attr(name)
 }
 
 pub fn attr_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    match attr(v, name) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
+    v.attr_str(name)
 }
 
 pub fn list<'a>(v: &'a Value, name: &str) -> &'a [Value] {
