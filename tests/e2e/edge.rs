@@ -75,6 +75,12 @@ fn site_tree_is_applied_recorded_and_listed() {
     assert_eq!(sites["berlin"]["children"], serde_json::json!(["line1"]));
     assert_eq!(sites["line1"]["latency_total_ms"], 20);
 
+    // Editing state by hand keeps the tree in step.
+    p.run(&["state", "rm", "edge_site.line1"]).expect_code(0);
+    let sites = &p.state()["sites"];
+    assert!(sites.get("line1").is_none(), "{sites}");
+    assert_eq!(sites["berlin"]["children"], serde_json::json!([]));
+
     p.run(&["destroy", "-auto-approve"]).expect_code(0);
     assert_eq!(p.state()["sites"], serde_json::json!({}));
 }

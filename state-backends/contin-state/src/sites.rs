@@ -67,6 +67,14 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
     sites.into_iter().map(|(k, v)| (k, Json::Object(v))).collect()
 }
 
+impl State {
+    /// Recomputes `sites` from the resources; every writer of resources
+    /// (apply checkpoints, import, state rm/mv) calls it before persisting.
+    pub fn refresh_sites(&mut self) {
+        self.sites = derive(self);
+    }
+}
+
 /// Sites in tree order (parents before children, siblings by name) with their depth.
 pub fn tree_order(sites: &BTreeMap<String, Json>) -> Vec<(usize, &str)> {
     let mut out = Vec::new();

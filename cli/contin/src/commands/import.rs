@@ -69,7 +69,7 @@ pub async fn import(ctx: &Ctx, vars: &VarArgs, addr: &str, id: &str) -> anyhow::
         );
         let expected = prior.as_ref().map(|s| s.serial).filter(|s| *s > 0);
         state.serial = expected.unwrap_or(0) + 1;
-        state.sites = contin_state::sites::derive(&state);
+        state.refresh_sites();
         ws.backend.persist(&state, expected).await.context("writing the state")?;
         println!("{addr}: Import prepared!\n  Prepared {} for import\n", target.ty);
         println!("Import successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour contin state and will henceforth be managed by contin.");

@@ -234,6 +234,7 @@ async fn edit_state(
         };
         let expected = state.serial;
         let lines = edit(&mut state)?;
+        state.refresh_sites();
         state.serial = expected + 1;
         ws.backend.persist(&state, Some(expected)).await.context("writing the state")?;
         Ok(lines)
