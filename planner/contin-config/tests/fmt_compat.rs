@@ -51,6 +51,11 @@ fn terraform_fmt(text: &str) -> Option<String> {
 #[test]
 fn matches_terraform_fmt_byte_for_byte() {
     if Command::new("terraform").arg("version").output().is_err() {
+        // CI must compare for real: a missing terraform is a failure there, never a silent pass.
+        assert!(
+            std::env::var_os("CONTIN_REQUIRE_TERRAFORM").is_none(),
+            "`terraform` is not on PATH but CONTIN_REQUIRE_TERRAFORM is set (CI): install Terraform >= 1.5"
+        );
         println!("skipped: terraform is not on PATH");
         return;
     }

@@ -103,6 +103,11 @@ fn corpus_matches_terraform() {
         assert_ne!(m, "!UNKNOWN", "{e} evaluated to an unknown value without any unknown input");
     }
     if !terraform_on_path() {
+        // CI must compare for real: a missing terraform is a failure there, never a silent pass.
+        assert!(
+            std::env::var_os("CONTIN_REQUIRE_TERRAFORM").is_none(),
+            "`terraform` is not on PATH but CONTIN_REQUIRE_TERRAFORM is set (CI): install Terraform >= 1.5"
+        );
         eprintln!("SKIPPED compat comparison: `terraform` is not on PATH (install Terraform >= 1.5 to run it)");
         return;
     }
