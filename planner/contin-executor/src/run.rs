@@ -439,6 +439,7 @@ impl<'p> Run<'p> {
                     status: ResourceStatus::Ready,
                     create_before_destroy: change.create_before_destroy,
                     generation,
+                    deposed: Vec::new(),
                 };
                 self.values.insert(addr.clone(), value.mark_paths(&paths));
                 self.state.resources.insert(addr.clone(), rs);

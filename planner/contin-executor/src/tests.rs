@@ -291,6 +291,7 @@ fn recorded(name: &str, deps: &[&str]) -> ResourceState {
         status: Default::default(),
         create_before_destroy: false,
         generation: 1,
+        deposed: Vec::new(),
     }
 }
 

@@ -35,6 +35,9 @@ pub enum ResourceStatus {
     #[default]
     Ready,
     /// Creation failed part-way or was interrupted: replaced on next apply.
+    /// With `attributes` null the create may or may not have succeeded (an
+    /// intent was journaled but no result): the provider adopts the object
+    /// by name/tags when it is created again.
     Tainted,
 }
 
@@ -57,6 +60,25 @@ pub struct ResourceState {
     #[serde(default)]
     pub create_before_destroy: bool,
     /// Increases every time the object is (re)created (idempotency tokens).
+    #[serde(default)]
+    pub generation: u64,
+    /// Older objects of this instance that a `create_before_destroy`
+    /// replace could not delete (Terraform's "deposed" objects). The next
+    /// plan deletes them. Omitted from the document when empty, so states
+    /// written before this field existed load unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// An object that was replaced but not yet deleted (see `ResourceState::deposed`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// Stable key among the instance's deposed objects (8 hex digits, like Terraform's).
+    pub key: String,
+    /// Plain JSON attributes of the old object.
+    pub attributes: serde_json::Value,
+    #[serde(default)]
+    pub sensitive_paths: Vec<ValuePath>,
     #[serde(default)]
     pub generation: u64,
 }
@@ -94,15 +116,23 @@ mod resources_as_list {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::collections::BTreeMap;
 
-    pub fn serialize<S: Serializer>(m: &BTreeMap<ResourceAddr, ResourceState>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<ResourceAddr, ResourceState>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.collect_seq(m.values())
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ResourceAddr, ResourceState>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<ResourceAddr, ResourceState>, D::Error> {
         let list = Vec::<ResourceState>::deserialize(d)?;
         let mut map = BTreeMap::new();
         for r in list {
             if let Some(dup) = map.insert(r.addr.clone(), r) {
-                return Err(serde::de::Error::custom(format!("resource {} appears twice", dup.addr)));
+                return Err(serde::de::Error::custom(format!(
+                    "resource {} appears twice",
+                    dup.addr
+                )));
             }
         }
         Ok(map)
@@ -123,24 +153,45 @@ pub struct LockInfo {
     /// Where the state lives (file path, s3 URL).
     #[serde(default)]
     pub path: String,
+    /// Process id of the holder (0 in records written before it was kept).
+    #[serde(default)]
+    pub pid: u32,
+    /// Host name of the holder (empty in old records).
+    #[serde(default)]
+    pub host: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("state is locked by {} (operation {}, since {}, lock ID {})", .0.who, .0.operation, .0.created, .0.id)]
+    /// The message names who, operation, since when, the ID and the exact
+    /// `contin force-unlock -force ID` command; a holder on this host whose
+    /// process is gone is reported as such.
+    #[error("{}", lock::locked_message(.0))]
     Locked(LockInfo),
     #[error("no lock with ID {0} is held")]
     LockNotHeld(String),
     #[error("state at {location} is corrupted: {reason}; the file was left untouched")]
     Corrupt { location: String, reason: String },
     #[error("state at {location} has format version {found}, newer than this contin supports ({supported}); upgrade contin")]
-    TooNew { location: String, found: u32, supported: u32 },
+    TooNew {
+        location: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("state at {location} changed under us: expected serial {expected:?}, found {found:?} (another process wrote it); refusing to overwrite")]
-    Conflict { location: String, expected: Option<u64>, found: Option<u64> },
+    Conflict {
+        location: String,
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
     #[error("state lineage mismatch: stored {stored}, writing {writing}")]
     LineageMismatch { stored: String, writing: String },
     #[error("{context}: {source}")]
-    Io { context: String, #[source] source: std::io::Error },
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -171,9 +222,12 @@ pub trait Backend: Send + Sync {
 
 pub mod codec;
 pub mod conformance;
+pub mod files;
+pub mod journal;
 mod lock;
 mod resource;
 pub mod sites;
 mod validate;
 
+pub use lock::this_host;
 pub use resource::UnknownInState;
