@@ -7,7 +7,8 @@
 //!   create's provider call;
 //! - `Put(ResourceState)`: a finished create / update / refresh write (the
 //!   whole instance record, deposed objects and status included);
-//! - `Remove { addr }`: a finished delete.
+//! - `Remove { addr }`: a finished delete;
+//! - `Abandon { addr }`: a create announced by an intent failed cleanly.
 //!
 //! File format (UTF-8, one line each):
 //! ```text
@@ -71,12 +72,17 @@ pub enum JournalRecord {
     Put(Box<ResourceState>),
     /// The instance's object was deleted.
     Remove { addr: ResourceAddr },
+    /// A create announced by `Intent` was refused or never sent: nothing
+    /// was created, the instance's record is unchanged.
+    Abandon { addr: ResourceAddr },
 }
 
 impl JournalRecord {
     pub fn addr(&self) -> &ResourceAddr {
         match self {
-            JournalRecord::Intent { addr, .. } | JournalRecord::Remove { addr } => addr,
+            JournalRecord::Intent { addr, .. }
+            | JournalRecord::Remove { addr }
+            | JournalRecord::Abandon { addr } => addr,
             JournalRecord::Put(rs) => &rs.addr,
         }
     }
@@ -182,6 +188,9 @@ pub fn replay(
                 open.remove(addr);
                 state.resources.remove(addr);
                 summary.removes += 1;
+            }
+            JournalRecord::Abandon { addr } => {
+                open.remove(addr);
             }
         }
     }

@@ -229,6 +229,10 @@ fn open_intents_become_tainted_placeholders_keeping_old_objects_deposed() {
     assert_eq!(cbd.deposed[0].attributes["id"], "old-cbd");
     assert_eq!(cbd.deposed[0].key.len(), 8);
     assert_eq!(state.resources[&addr("done")].status, ResourceStatus::Ready);
+    assert!(
+        !state.resources.contains_key(&addr("refused")),
+        "an abandoned create leaves nothing"
+    );
 }
 
 #[tokio::test]
