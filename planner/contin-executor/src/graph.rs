@@ -58,11 +58,7 @@ pub(crate) struct ApplyGraph {
 
 pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
     let changes = &plan.changes;
-    let index: HashMap<&ResourceAddr, usize> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.addr, i))
-        .collect();
+    let index: HashMap<&ResourceAddr, usize> = changes.iter().enumerate().map(|(i, c)| (&c.addr, i)).collect();
     let lookup = |a: &ResourceAddr| index.get(a).copied();
 
     // Old dependencies of each change: what it depended on when last applied.
@@ -89,10 +85,7 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
         .collect();
 
     // create_before_destroy propagates to replaced dependencies.
-    let mut cbd: Vec<bool> = changes
-        .iter()
-        .map(|c| c.action == Action::Replace && c.create_before_destroy)
-        .collect();
+    let mut cbd: Vec<bool> = changes.iter().map(|c| c.action == Action::Replace && c.create_before_destroy).collect();
     let mut work: Vec<usize> = (0..changes.len()).filter(|&i| cbd[i]).collect();
     while let Some(i) = work.pop() {
         for &d in new_deps[i].iter().chain(&old_deps[i]) {
@@ -113,26 +106,10 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
             Action::Replace => (true, true),
         };
         let mut new_node = |kind| {
-            nodes.push(Node {
-                change: i,
-                kind,
-                succ: Vec::new(),
-                preds: 0,
-            });
+            nodes.push(Node { change: i, kind, succ: Vec::new(), preds: 0 });
             Some(nodes.len() - 1)
         };
-        change_nodes[i] = (
-            if fwd {
-                new_node(NodeKind::Forward)
-            } else {
-                None
-            },
-            if destroy {
-                new_node(NodeKind::Destroy)
-            } else {
-                None
-            },
-        );
+        change_nodes[i] = (if fwd { new_node(NodeKind::Forward) } else { None }, if destroy { new_node(NodeKind::Destroy) } else { None });
     }
 
     let edge = |nodes: &mut Vec<Node>, from: usize, to: usize| {
@@ -199,9 +176,5 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
     for (node, p) in nodes.iter_mut().zip(preds) {
         node.preds = p;
     }
-    ApplyGraph {
-        nodes,
-        change_nodes,
-        cbd,
-    }
+    ApplyGraph { nodes, change_nodes, cbd }
 }

@@ -9,39 +9,20 @@ use std::time::Duration;
 
 mod graph;
 mod run;
+mod values;
 #[cfg(test)]
 mod tests;
-mod values;
 
 /// What happened during apply, for the CLI to render.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplyEvent {
-    Started {
-        addr: ResourceAddr,
-        action: Action,
-    },
-    Finished {
-        addr: ResourceAddr,
-        action: Action,
-        took: Duration,
-    },
-    Failed {
-        addr: ResourceAddr,
-        action: Action,
-        error: String,
-    },
+    Started { addr: ResourceAddr, action: Action },
+    Finished { addr: ResourceAddr, action: Action, took: Duration },
+    Failed { addr: ResourceAddr, action: Action, error: String },
     /// Not started because a dependency failed or apply was cancelled.
-    Skipped {
-        addr: ResourceAddr,
-        action: Action,
-        reason: String,
-    },
+    Skipped { addr: ResourceAddr, action: Action, reason: String },
     /// State written to the backend.
-    Checkpointed {
-        serial: u64,
-        resources: usize,
-        took: Duration,
-    },
+    Checkpointed { serial: u64, resources: usize, took: Duration },
     /// Cancellation requested: no new starts; in-flight work finishes.
     Cancelling,
 }
@@ -61,10 +42,7 @@ pub struct ApplyOptions {
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions {
-            parallelism: 10,
-            checkpoint_interval: Duration::from_millis(250),
-        }
+        ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(250) }
     }
 }
 
@@ -116,11 +94,7 @@ pub async fn apply(
     opts: &ApplyOptions,
     cancel: tokio_util::sync::CancellationToken,
 ) -> ApplyOutcome {
-    run::Run::new(
-        plan, prior, providers, backend, evaluator, reporter, opts, cancel, None,
-    )
-    .execute()
-    .await
+    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel, None).execute().await
 }
 
 /// `apply` with a journal (`contin_state::journal`): every create's intent
@@ -146,17 +120,5 @@ pub async fn apply_with_journal(
     opts: &ApplyOptions,
     cancel: tokio_util::sync::CancellationToken,
 ) -> ApplyOutcome {
-    run::Run::new(
-        plan,
-        prior,
-        providers,
-        backend,
-        evaluator,
-        reporter,
-        opts,
-        cancel,
-        Some(journal),
-    )
-    .execute()
-    .await
+    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel, Some(journal)).execute().await
 }

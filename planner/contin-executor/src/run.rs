@@ -50,22 +50,10 @@ struct ChangeProgress {
 
 /// What a node's task does, prepared on the coordinator.
 enum Op {
-    Create {
-        planned: Value,
-        ctx: OpContext,
-    },
-    Update {
-        prior: Value,
-        planned: Value,
-        ctx: OpContext,
-    },
-    Read {
-        cfg: Value,
-    },
-    Delete {
-        prior: Value,
-        ctx: OpContext,
-    },
+    Create { planned: Value, ctx: OpContext },
+    Update { prior: Value, planned: Value, ctx: OpContext },
+    Read { cfg: Value },
+    Delete { prior: Value, ctx: OpContext },
     /// Nothing to call (data source leaving state, object not recorded).
     Forget,
 }
@@ -153,12 +141,7 @@ impl<'p> Run<'p> {
         let mut values: BTreeMap<ResourceAddr, Value> = prior
             .resources
             .iter()
-            .map(|(a, r)| {
-                (
-                    a.clone(),
-                    marked_from_state(&r.attributes, &r.sensitive_paths),
-                )
-            })
+            .map(|(a, r)| (a.clone(), marked_from_state(&r.attributes, &r.sensitive_paths)))
             .collect();
         // Untouched instances: the plan's refreshed value is the freshest.
         for c in &plan.changes {
@@ -169,9 +152,7 @@ impl<'p> Run<'p> {
             }
         }
         let waiting_on: Vec<usize> = graph.nodes.iter().map(|n| n.preds).collect();
-        let ready = (0..graph.nodes.len())
-            .filter(|&n| waiting_on[n] == 0)
-            .collect();
+        let ready = (0..graph.nodes.len()).filter(|&n| waiting_on[n] == 0).collect();
         let ckpt = Checkpoints {
             persisted_serial: prior.serial,
             persisted_version: 0,
@@ -187,11 +168,7 @@ impl<'p> Run<'p> {
             values,
             status: vec![NodeStatus::Pending; graph.nodes.len()],
             waiting_on,
-            progress: plan
-                .changes
-                .iter()
-                .map(|_| ChangeProgress::default())
-                .collect(),
+            progress: plan.changes.iter().map(|_| ChangeProgress::default()).collect(),
             graph,
             ready,
             running: HashMap::new(),
@@ -230,17 +207,12 @@ impl<'p> Run<'p> {
                     self.ready.pop_front();
                     continue;
                 }
-                let Ok(permit) = self.semaphore.clone().try_acquire_owned() else {
-                    break;
-                };
+                let Ok(permit) = self.semaphore.clone().try_acquire_owned() else { break };
                 self.ready.pop_front();
                 self.start(n, permit);
             }
             self.start_journal_batch();
-            if self.tasks.is_empty()
-                && self.jr.idle()
-                && (self.ready.is_empty() || self.stop_reason.is_some())
-            {
+            if self.tasks.is_empty() && self.jr.idle() && (self.ready.is_empty() || self.stop_reason.is_some()) {
                 return;
             }
             // With a journal every change is durable already: only the final snapshot is written.
@@ -323,10 +295,7 @@ impl<'p> Run<'p> {
         if self.progress[ci].started.is_none() {
             self.progress[ci].started = Some(Instant::now());
             if !forgets_data(change) {
-                self.reporter.event(ApplyEvent::Started {
-                    addr: change.addr.clone(),
-                    action: change.action,
-                });
+                self.reporter.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action });
             }
         }
         let op = match self.prepare(n) {
@@ -367,11 +336,7 @@ impl<'p> Run<'p> {
             }
         };
         let lineage = self.state.lineage.clone();
-        let ctx = |generation| OpContext {
-            address: addr.clone(),
-            lineage: lineage.clone(),
-            generation,
-        };
+        let ctx = |generation| OpContext { address: addr.clone(), lineage: lineage.clone(), generation };
 
         if self.graph.nodes[n].kind == NodeKind::Destroy {
             if addr.mode == ResourceMode::Data {
@@ -382,10 +347,7 @@ impl<'p> Run<'p> {
                 // A create whose outcome was unknown (journal replay) left a
                 // null placeholder: there is nothing known to delete.
                 Some(Value::Null) | None => Op::Forget,
-                Some(prior) => Op::Delete {
-                    prior,
-                    ctx: ctx(prior_gen),
-                },
+                Some(prior) => Op::Delete { prior, ctx: ctx(prior_gen) },
             });
         }
 
@@ -397,34 +359,18 @@ impl<'p> Run<'p> {
         let (final_plain, final_paths) = final_cfg.unmark_deep();
 
         if change.action == Action::Read {
-            self.running.insert(
-                n,
-                Pending {
-                    sensitive_paths: final_paths,
-                    generation: prior_gen + 1,
-                },
-            );
+            self.running.insert(n, Pending { sensitive_paths: final_paths, generation: prior_gen + 1 });
             return Ok(Op::Read { cfg: final_plain });
         }
 
-        let prior_value = if change.action == Action::Update {
-            recorded()
-        } else {
-            None
-        };
+        let prior_value = if change.action == Action::Update { recorded() } else { None };
         let pc = provider.plan_change(&addr.ty, prior_value.as_ref(), &final_plain);
         if pc.diagnostics.has_errors() {
-            return Err(format!(
-                "planning the final change failed: {}",
-                pc.diagnostics
-            ));
+            return Err(format!("planning the final change failed: {}", pc.diagnostics));
         }
         if change.action == Action::Update && !pc.requires_replace.is_empty() {
-            let paths: Vec<String> = pc
-                .requires_replace
-                .iter()
-                .map(|p| contin_types::value::path_to_string(p))
-                .collect();
+            let paths: Vec<String> =
+                pc.requires_replace.iter().map(|p| contin_types::value::path_to_string(p)).collect();
             return Err(format!(
                 "Provider produced inconsistent final plan: planned an in-place update, but {} now requires replacement",
                 paths.join(", ")
@@ -436,38 +382,16 @@ impl<'p> Run<'p> {
         let (op, generation) = match change.action {
             Action::Update => {
                 let prior = prior_value.unwrap_or(Value::Null);
-                (
-                    Op::Update {
-                        prior,
-                        planned: pc.planned,
-                        ctx: ctx(prior_gen),
-                    },
-                    prior_gen,
-                )
+                (Op::Update { prior, planned: pc.planned, ctx: ctx(prior_gen) }, prior_gen)
             }
-            _ => (
-                Op::Create {
-                    planned: pc.planned,
-                    ctx: ctx(prior_gen + 1),
-                },
-                prior_gen + 1,
-            ),
+            _ => (Op::Create { planned: pc.planned, ctx: ctx(prior_gen + 1) }, prior_gen + 1),
         };
-        self.running.insert(
-            n,
-            Pending {
-                sensitive_paths: final_paths,
-                generation,
-            },
-        );
+        self.running.insert(n, Pending { sensitive_paths: final_paths, generation });
         Ok(op)
     }
 
     fn provider(&self, name: &str) -> Result<Arc<dyn Provider>, String> {
-        self.providers
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("provider {name:?} is not configured"))
+        self.providers.get(name).cloned().ok_or_else(|| format!("provider {name:?} is not configured"))
     }
 
     fn op_done(&mut self, n: usize, result: Result<Option<Value>, OpFailure>) {
@@ -505,14 +429,8 @@ impl<'p> Run<'p> {
         let total = u8::from(fwd.is_some()) + u8::from(destroy.is_some());
         if self.progress[ci].nodes_done == total && !forgets_data(&self.plan.changes[ci]) {
             let change = &self.plan.changes[ci];
-            let took = self.progress[ci]
-                .started
-                .map_or(Duration::ZERO, |s| s.elapsed());
-            self.reporter.event(ApplyEvent::Finished {
-                addr: change.addr.clone(),
-                action: change.action,
-                took,
-            });
+            let took = self.progress[ci].started.map_or(Duration::ZERO, |s| s.elapsed());
+            self.reporter.event(ApplyEvent::Finished { addr: change.addr.clone(), action: change.action, took });
         }
         for i in 0..self.graph.nodes[n].succ.len() {
             let s = self.graph.nodes[n].succ[i];
@@ -553,11 +471,7 @@ impl<'p> Run<'p> {
                 let rs = ResourceState {
                     addr: addr.clone(),
                     provider: change.provider.clone(),
-                    schema_version: self
-                        .prior
-                        .resources
-                        .get(addr)
-                        .map_or(0, |r| r.schema_version),
+                    schema_version: self.prior.resources.get(addr).map_or(0, |r| r.schema_version),
                     attributes: value.to_json_lossy(),
                     sensitive_paths: paths.clone(),
                     dependencies: change.depends_on.clone(),
@@ -574,11 +488,7 @@ impl<'p> Run<'p> {
     }
 
     /// The schema of one resource type; each provider's schema is fetched once.
-    fn schema_block(
-        &mut self,
-        provider: &str,
-        addr: &ResourceAddr,
-    ) -> Option<&contin_provider::BlockSchema> {
+    fn schema_block(&mut self, provider: &str, addr: &ResourceAddr) -> Option<&contin_provider::BlockSchema> {
         if !self.schemas.contains_key(provider) {
             let p = self.providers.get(provider)?;
             self.schemas.insert(provider.to_string(), p.schema());
@@ -596,11 +506,7 @@ impl<'p> Run<'p> {
         let addr = self.plan.changes[ci].addr.clone();
         if !self.progress[ci].failed {
             self.progress[ci].failed = true;
-            self.reporter.event(ApplyEvent::Failed {
-                addr: addr.clone(),
-                action: self.plan.changes[ci].action,
-                error: msg.clone(),
-            });
+            self.reporter.event(ApplyEvent::Failed { addr: addr.clone(), action: self.plan.changes[ci].action, error: msg.clone() });
             self.failed.push((addr.clone(), msg));
         }
         let reason = format!("{addr} failed");
@@ -623,21 +529,14 @@ impl<'p> Run<'p> {
         }
         p.skipped = true;
         let change = &self.plan.changes[ci];
-        let reason = if self.graph.nodes[n].kind == NodeKind::Destroy
-            && self.graph.cbd[ci]
-            && p.started.is_some()
-        {
+        let reason = if self.graph.nodes[n].kind == NodeKind::Destroy && self.graph.cbd[ci] && p.started.is_some() {
             format!("{reason}; the new object is in state, the replaced object was not deleted")
         } else if self.graph.nodes[n].kind == NodeKind::Forward && p.started.is_some() {
             format!("{reason}; the old object was deleted, the new one will be created by the next apply")
         } else {
             reason.to_string()
         };
-        self.reporter.event(ApplyEvent::Skipped {
-            addr: change.addr.clone(),
-            action: change.action,
-            reason,
-        });
+        self.reporter.event(ApplyEvent::Skipped { addr: change.addr.clone(), action: change.action, reason });
         self.skipped.push(change.addr.clone());
     }
 
@@ -652,13 +551,7 @@ impl<'p> Run<'p> {
         self.ckpt.in_flight = Some(tokio::spawn(async move {
             let t0 = Instant::now();
             let r = backend.persist(&snapshot, expected).await;
-            (
-                r,
-                t0.elapsed(),
-                snapshot.serial,
-                snapshot.resources.len(),
-                version,
-            )
+            (r, t0.elapsed(), snapshot.serial, snapshot.resources.len(), version)
         }));
     }
 
@@ -668,13 +561,8 @@ impl<'p> Run<'p> {
                 self.ckpt.persisted_serial = serial;
                 self.ckpt.persisted_version = version;
                 self.state.serial = serial;
-                self.ckpt.next_allowed =
-                    Instant::now() + self.opts.checkpoint_interval.max(took * 4);
-                self.reporter.event(ApplyEvent::Checkpointed {
-                    serial,
-                    resources,
-                    took,
-                });
+                self.ckpt.next_allowed = Instant::now() + self.opts.checkpoint_interval.max(took * 4);
+                self.reporter.event(ApplyEvent::Checkpointed { serial, resources, took });
             }
             Ok((Err(e), ..)) => self.checkpoint_failed(e.to_string()),
             Err(e) => self.checkpoint_failed(format!("state write aborted: {e}")),
@@ -717,13 +605,7 @@ impl<'p> Run<'p> {
                     .filter(|(_, (v, _))| v.is_wholly_known())
                     .map(|(name, (v, sensitive))| {
                         let sensitive = sensitive || v.contains_sensitive();
-                        (
-                            name,
-                            OutputState {
-                                value: v.to_json_lossy(),
-                                sensitive,
-                            },
-                        )
+                        (name, OutputState { value: v.to_json_lossy(), sensitive })
                     })
                     .collect();
                 self.ckpt.dirty_version += 1;
@@ -746,12 +628,8 @@ impl<'p> Run<'p> {
         let persist_error = match (first_error, final_error) {
             (None, None) => None,
             (None, Some(e)) => Some(e),
-            (Some(first), None) => Some(format!(
-                "{first}; work stopped there, and saving again at the end succeeded"
-            )),
-            (Some(first), Some(last)) => Some(format!(
-                "{first}; saving again at the end also failed: {last}"
-            )),
+            (Some(first), None) => Some(format!("{first}; work stopped there, and saving again at the end succeeded")),
+            (Some(first), Some(last)) => Some(format!("{first}; saving again at the end also failed: {last}")),
         };
         if persist_error.is_some() && self.state.serial != self.ckpt.persisted_serial {
             self.state.serial = self.ckpt.persisted_serial;
@@ -784,18 +662,11 @@ pub(crate) struct OpFailure {
 
 impl From<String> for OpFailure {
     fn from(message: String) -> Self {
-        OpFailure {
-            message,
-            partial: None,
-        }
+        OpFailure { message, partial: None }
     }
 }
 
-async fn run_op(
-    provider: Option<Arc<dyn Provider>>,
-    addr: &ResourceAddr,
-    op: Op,
-) -> Result<Option<Value>, OpFailure> {
+async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, op: Op) -> Result<Option<Value>, OpFailure> {
     let ty = &addr.ty;
     let Some(provider) = provider else {
         return match op {
@@ -804,37 +675,18 @@ async fn run_op(
         };
     };
     let fail = |verb: &str, e: contin_provider::ProviderError| match e {
-        contin_provider::ProviderError::Partial { value, message } => OpFailure {
-            message: format!("{addr}: {verb} failed part-way: {message}"),
-            partial: Some(*value),
-        },
+        contin_provider::ProviderError::Partial { value, message } => {
+            OpFailure { message: format!("{addr}: {verb} failed part-way: {message}"), partial: Some(*value) }
+        }
         e => format!("{addr}: {verb} failed: {e}").into(),
     };
     match op {
-        Op::Create { planned, ctx } => provider
-            .create(ty, &planned, &ctx)
-            .await
-            .map(Some)
-            .map_err(|e| fail("create", e)),
-        Op::Update {
-            prior,
-            planned,
-            ctx,
-        } => provider
-            .update(ty, &prior, &planned, &ctx)
-            .await
-            .map(Some)
-            .map_err(|e| fail("update", e)),
-        Op::Read { cfg } => provider
-            .read_data(ty, &cfg)
-            .await
-            .map(Some)
-            .map_err(|e| fail("read", e)),
-        Op::Delete { prior, ctx } => provider
-            .delete(ty, &prior, &ctx)
-            .await
-            .map(|()| None)
-            .map_err(|e| fail("delete", e)),
+        Op::Create { planned, ctx } => provider.create(ty, &planned, &ctx).await.map(Some).map_err(|e| fail("create", e)),
+        Op::Update { prior, planned, ctx } => {
+            provider.update(ty, &prior, &planned, &ctx).await.map(Some).map_err(|e| fail("update", e))
+        }
+        Op::Read { cfg } => provider.read_data(ty, &cfg).await.map(Some).map_err(|e| fail("read", e)),
+        Op::Delete { prior, ctx } => provider.delete(ty, &prior, &ctx).await.map(|()| None).map_err(|e| fail("delete", e)),
         Op::Forget => Ok(None),
     }
 }

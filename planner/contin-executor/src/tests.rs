@@ -5,8 +5,7 @@ use crate::{apply, ApplyEvent, ApplyOptions, ApplyOutcome, Reporter};
 use async_trait::async_trait;
 use contin_planner::{Action, ApplyEvaluator, InstanceValues, Plan, PlanMode, ResourceChange};
 use contin_provider::{
-    AttrSchema, AttrType, BlockSchema, OpContext, PlannedChange, Provider, ProviderError,
-    ProviderSchema,
+    AttrSchema, AttrType, BlockSchema, OpContext, PlannedChange, Provider, ProviderError, ProviderSchema,
 };
 use contin_state::{Backend, LockInfo, ResourceState, State, StateError};
 use contin_types::value::PathStep;
@@ -16,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+
+mod journal;
 
 // ---------------------------------------------------------------- backend
 
@@ -49,17 +50,9 @@ impl Backend for MemBackend {
         let mut stored = self.stored.lock().unwrap();
         let found = stored.as_ref().map(|s| s.serial);
         if found != expected_serial {
-            return Err(StateError::Conflict {
-                location: "memory".into(),
-                expected: expected_serial,
-                found,
-            });
+            return Err(StateError::Conflict { location: "memory".into(), expected: expected_serial, found });
         }
-        assert_eq!(
-            state.serial,
-            expected_serial.unwrap_or(0) + 1,
-            "every write bumps the serial by one"
-        );
+        assert_eq!(state.serial, expected_serial.unwrap_or(0) + 1, "every write bumps the serial by one");
         *stored = Some(state.clone());
         self.writes.lock().unwrap().push(state.serial);
         Ok(())
@@ -94,6 +87,8 @@ struct TestProvider {
     fail: BTreeSet<String>,
     /// Names whose create fails part-way (`ProviderError::Partial`).
     partial: BTreeSet<String>,
+    /// Names whose delete fails.
+    fail_delete: BTreeSet<String>,
     concurrent: AtomicUsize,
     max_concurrent: AtomicUsize,
     starts: AtomicUsize,
@@ -123,10 +118,10 @@ impl TestProvider {
         self.concurrent.fetch_sub(1, Ordering::SeqCst);
         self.log.lock().unwrap().push(Log::Finish(a, verb));
         if verb != "delete" && self.fail.contains(&addr.name) {
-            return Err(ProviderError::Api {
-                code: "Boom".into(),
-                message: "injected failure".into(),
-            });
+            return Err(ProviderError::Api { code: "Boom".into(), message: "injected failure".into() });
+        }
+        if verb == "delete" && self.fail_delete.contains(&addr.name) {
+            return Err(ProviderError::Api { code: "Boom".into(), message: "injected delete failure".into() });
         }
         Ok(())
     }
@@ -135,9 +130,7 @@ impl TestProvider {
     }
     fn position(&self, entry: Log) -> usize {
         let log = self.log();
-        log.iter()
-            .position(|l| *l == entry)
-            .unwrap_or_else(|| panic!("{entry:?} not in {log:?}"))
+        log.iter().position(|l| *l == entry).unwrap_or_else(|| panic!("{entry:?} not in {log:?}"))
     }
 }
 
@@ -159,10 +152,7 @@ impl Provider for TestProvider {
         let block = BlockSchema::default()
             .attr("id", AttrSchema::computed(AttrType::String))
             .attr("name", AttrSchema::required(AttrType::String))
-            .attr(
-                "deps",
-                AttrSchema::optional(AttrType::List(Box::new(AttrType::String))),
-            )
+            .attr("deps", AttrSchema::optional(AttrType::List(Box::new(AttrType::String))))
             .attr("secret", AttrSchema::optional(AttrType::String).sensitive());
         let mut s = ProviderSchema::default();
         s.resources.insert("test_thing".into(), block.clone());
@@ -177,53 +167,26 @@ impl Provider for TestProvider {
             Value::Map(m) => m.clone(),
             _ => BTreeMap::new(),
         };
-        let id = prior
-            .and_then(|p| p.get_path(&[PathStep::Key("id".into())]))
-            .cloned()
-            .unwrap_or(Value::Unknown);
+        let id = prior.and_then(|p| p.get_path(&[PathStep::Key("id".into())])).cloned().unwrap_or(Value::Unknown);
         m.insert("id".into(), id);
         if let Some(n) = &self.override_name {
             m.insert("name".into(), Value::string(n.clone()));
         }
-        PlannedChange {
-            planned: Value::Map(m),
-            requires_replace: vec![],
-            diagnostics: Diagnostics::new(),
-        }
+        PlannedChange { planned: Value::Map(m), requires_replace: vec![], diagnostics: Diagnostics::new() }
     }
     async fn read(&self, _: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         Ok(Some(state.clone()))
     }
-    async fn create(
-        &self,
-        _: &str,
-        planned: &Value,
-        ctx: &OpContext,
-    ) -> Result<Value, ProviderError> {
-        assert!(
-            !planned.contains_sensitive(),
-            "providers get unmarked values"
-        );
+    async fn create(&self, _: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+        assert!(!planned.contains_sensitive(), "providers get unmarked values");
         self.op(&ctx.address, "create").await?;
         if self.partial.contains(&ctx.address.name) {
             let value = with_id(planned, "half-done".into());
-            return Err(ProviderError::Partial {
-                value: Box::new(value),
-                message: "host b: join failed".into(),
-            });
+            return Err(ProviderError::Partial { value: Box::new(value), message: "host b: join failed".into() });
         }
-        Ok(with_id(
-            planned,
-            format!("{}-g{}", ctx.address.name, ctx.generation),
-        ))
+        Ok(with_id(planned, format!("{}-g{}", ctx.address.name, ctx.generation)))
     }
-    async fn update(
-        &self,
-        _: &str,
-        prior: &Value,
-        planned: &Value,
-        ctx: &OpContext,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, _: &str, prior: &Value, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
         assert!(prior.get_path(&[PathStep::Key("id".into())]).is_some());
         self.op(&ctx.address, "update").await?;
         Ok(planned.clone())
@@ -236,8 +199,7 @@ impl Provider for TestProvider {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
         };
-        self.op(&ResourceAddr::data(ty, name.clone()), "read")
-            .await?;
+        self.op(&ResourceAddr::data(ty, name.clone()), "read").await?;
         Ok(with_id(cfg, format!("data-{name}")))
     }
 }
@@ -251,15 +213,8 @@ struct TestEvaluator {
 }
 
 impl ApplyEvaluator for TestEvaluator {
-    fn final_config(
-        &self,
-        addr: &ResourceAddr,
-        values: &dyn InstanceValues,
-    ) -> Result<Value, Diagnostics> {
-        let change = self
-            .changes
-            .get(addr)
-            .ok_or_else(|| Diagnostic::error(format!("no change for {addr}")))?;
+    fn final_config(&self, addr: &ResourceAddr, values: &dyn InstanceValues) -> Result<Value, Diagnostics> {
+        let change = self.changes.get(addr).ok_or_else(|| Diagnostic::error(format!("no change for {addr}")))?;
         let mut m = match &change.after {
             Some(Value::Map(m)) => m.clone(),
             _ => return Err(Diagnostic::error("no after").into()),
@@ -273,32 +228,17 @@ impl ApplyEvaluator for TestEvaluator {
                 .find(|(k, _)| *k == dep.key)
                 .map(|(_, v)| v)
                 .ok_or_else(|| Diagnostic::error(format!("{dep} has no value")))?;
-            match v
-                .get_path(&[PathStep::Key("id".into())])
-                .map(Value::unmarked)
-            {
+            match v.get_path(&[PathStep::Key("id".into())]).map(Value::unmarked) {
                 Some(Value::String(id)) => ids.push(Value::string(id.clone())),
-                other => {
-                    return Err(
-                        Diagnostic::error(format!("{dep}.id is not known: {other:?}")).into(),
-                    )
-                }
+                other => return Err(Diagnostic::error(format!("{dep}.id is not known: {other:?}")).into()),
             }
         }
         m.insert("deps".into(), Value::List(ids));
         Ok(Value::Map(m))
     }
-    fn outputs(
-        &self,
-        values: &dyn InstanceValues,
-    ) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics> {
-        let n = values
-            .instances(&ResourceAddr::managed("test_thing", "r0"))
-            .len();
-        Ok(BTreeMap::from([(
-            "r0_count".to_string(),
-            (Value::int(n as i64), false),
-        )]))
+    fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics> {
+        let n = values.instances(&ResourceAddr::managed("test_thing", "r0")).len();
+        Ok(BTreeMap::from([("r0_count".to_string(), (Value::int(n as i64), false))]))
     }
 }
 
@@ -318,10 +258,7 @@ impl Events {
         self.0.lock().unwrap().clone()
     }
     fn checkpoints(&self) -> usize {
-        self.all()
-            .iter()
-            .filter(|e| matches!(e, ApplyEvent::Checkpointed { .. }))
-            .count()
+        self.all().iter().filter(|e| matches!(e, ApplyEvent::Checkpointed { .. })).count()
     }
 }
 
@@ -332,11 +269,7 @@ fn addr(name: &str) -> ResourceAddr {
 }
 
 fn config(name: &str) -> Value {
-    Value::map([
-        ("name", Value::string(name)),
-        ("id", Value::Unknown),
-        ("deps", Value::Unknown),
-    ])
+    Value::map([("name", Value::string(name)), ("id", Value::Unknown), ("deps", Value::Unknown)])
 }
 
 fn change(name: &str, action: Action, deps: &[&str]) -> ResourceChange {
@@ -345,11 +278,7 @@ fn change(name: &str, action: Action, deps: &[&str]) -> ResourceChange {
         provider: "test".into(),
         action,
         before: None,
-        after: if action == Action::Delete {
-            None
-        } else {
-            Some(config(name))
-        },
+        after: if action == Action::Delete { None } else { Some(config(name)) },
         replace_paths: vec![],
         reason: None,
         depends_on: deps.iter().map(|d| addr(d)).collect(),
@@ -396,11 +325,7 @@ fn layered(n: usize, w: usize) -> Plan {
     plan_of(
         (0..n)
             .map(|i| {
-                let dep = if i >= w {
-                    vec![format!("r{}", i - w)]
-                } else {
-                    vec![]
-                };
+                let dep = if i >= w { vec![format!("r{}", i - w)] } else { vec![] };
                 let deps: Vec<&str> = dep.iter().map(String::as_str).collect();
                 change(&format!("r{i}"), Action::Create, &deps)
             })
@@ -422,44 +347,18 @@ impl Harness {
             provider: Arc::new(provider),
             backend: Arc::new(MemBackend::default()),
             events: Arc::new(Events::default()),
-            opts: ApplyOptions {
-                parallelism: 10,
-                checkpoint_interval: Duration::from_millis(20),
-            },
+            opts: ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(20) },
             cancel: CancellationToken::new(),
         }
     }
     async fn apply(&self, plan: &Plan, prior: State) -> ApplyOutcome {
-        let providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::from([(
-            "test".to_string(),
-            self.provider.clone() as Arc<dyn Provider>,
-        )]);
-        let evaluator = Arc::new(TestEvaluator {
-            changes: plan
-                .changes
-                .iter()
-                .map(|c| (c.addr.clone(), c.clone()))
-                .collect(),
-        });
-        apply(
-            plan,
-            prior,
-            &providers,
-            self.backend.clone(),
-            evaluator,
-            self.events.clone(),
-            &self.opts,
-            self.cancel.clone(),
-        )
-        .await
+        let providers: BTreeMap<String, Arc<dyn Provider>> =
+            BTreeMap::from([("test".to_string(), self.provider.clone() as Arc<dyn Provider>)]);
+        let evaluator = Arc::new(TestEvaluator { changes: plan.changes.iter().map(|c| (c.addr.clone(), c.clone())).collect() });
+        apply(plan, prior, &providers, self.backend.clone(), evaluator, self.events.clone(), &self.opts, self.cancel.clone()).await
     }
     fn stored(&self) -> State {
-        self.backend
-            .stored
-            .lock()
-            .unwrap()
-            .clone()
-            .expect("state was persisted")
+        self.backend.stored.lock().unwrap().clone().expect("state was persisted")
     }
 }
 
@@ -478,10 +377,7 @@ fn prior_with(resources: Vec<ResourceState>, backend: &MemBackend) -> State {
 
 #[tokio::test]
 async fn creates_run_in_dependency_order_and_are_recorded() {
-    let h = Harness::new(TestProvider {
-        latency: Duration::from_millis(5),
-        ..Default::default()
-    });
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
     // a ← b ← c, a ← d
     let plan = plan_of(vec![
         change("a", Action::Create, &[]),
@@ -505,10 +401,7 @@ async fn creates_run_in_dependency_order_and_are_recorded() {
     assert_eq!(stored.resources.len(), 4);
     let c = &stored.resources[&addr("c")];
     // The evaluator saw b's applied id.
-    assert_eq!(
-        c.attributes,
-        serde_json::json!({"id": "c-g1", "name": "c", "deps": ["b-g1"]})
-    );
+    assert_eq!(c.attributes, serde_json::json!({"id": "c-g1", "name": "c", "deps": ["b-g1"]}));
     assert_eq!(c.dependencies, vec![addr("b")]);
     assert_eq!(c.generation, 1);
     assert_eq!(stored.outputs["r0_count"].value, serde_json::json!(0));
@@ -517,39 +410,16 @@ async fn creates_run_in_dependency_order_and_are_recorded() {
     assert_eq!(writes, (1..=writes.len() as u64).collect::<Vec<_>>());
     assert_eq!(stored.serial, *writes.last().unwrap());
     let events = h.events.all();
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| matches!(e, ApplyEvent::Started { .. }))
-            .count(),
-        4
-    );
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| matches!(e, ApplyEvent::Finished { .. }))
-            .count(),
-        4
-    );
+    assert_eq!(events.iter().filter(|e| matches!(e, ApplyEvent::Started { .. })).count(), 4);
+    assert_eq!(events.iter().filter(|e| matches!(e, ApplyEvent::Finished { .. })).count(), 4);
 }
 
 #[tokio::test]
 async fn deletes_run_in_reverse_dependency_order() {
-    let h = Harness::new(TestProvider {
-        latency: Duration::from_millis(5),
-        ..Default::default()
-    });
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
     // Recorded: a ← b ← c. The delete changes carry no depends_on: the order
     // comes from the prior state's dependencies.
-    let prior = prior_with(
-        vec![
-            recorded("a", &[]),
-            recorded("b", &["a"]),
-            recorded("c", &["b"]),
-            recorded("keep", &[]),
-        ],
-        &h.backend,
-    );
+    let prior = prior_with(vec![recorded("a", &[]), recorded("b", &["a"]), recorded("c", &["b"]), recorded("keep", &[])], &h.backend);
     let plan = plan_of(vec![
         change("a", Action::Delete, &[]),
         change("b", Action::Delete, &[]),
@@ -559,28 +429,16 @@ async fn deletes_run_in_reverse_dependency_order() {
     let out = h.apply(&plan, prior).await;
     assert!(out.is_success(), "{out:?}");
     let p = &h.provider;
-    assert!(
-        p.position(Log::Finish("test_thing.c".into(), "delete"))
-            < p.position(Log::Start("test_thing.b".into(), "delete"))
-    );
-    assert!(
-        p.position(Log::Finish("test_thing.b".into(), "delete"))
-            < p.position(Log::Start("test_thing.a".into(), "delete"))
-    );
+    assert!(p.position(Log::Finish("test_thing.c".into(), "delete")) < p.position(Log::Start("test_thing.b".into(), "delete")));
+    assert!(p.position(Log::Finish("test_thing.b".into(), "delete")) < p.position(Log::Start("test_thing.a".into(), "delete")));
     let stored = h.stored();
-    assert_eq!(
-        stored.resources.keys().cloned().collect::<Vec<_>>(),
-        vec![addr("keep")]
-    );
+    assert_eq!(stored.resources.keys().cloned().collect::<Vec<_>>(), vec![addr("keep")]);
     assert_eq!(stored.serial, 6, "one final write on top of serial 5");
 }
 
 #[tokio::test]
 async fn parallelism_bound_is_respected() {
-    let mut h = Harness::new(TestProvider {
-        latency: Duration::from_millis(10),
-        ..Default::default()
-    });
+    let mut h = Harness::new(TestProvider { latency: Duration::from_millis(10), ..Default::default() });
     h.opts.parallelism = 4;
     let out = h.apply(&layered(40, 20), State::new()).await;
     assert!(out.is_success(), "{out:?}");
@@ -591,25 +449,13 @@ async fn parallelism_bound_is_respected() {
 async fn failure_skips_dependants_and_keeps_independent_work() {
     let mut fail = BTreeSet::new();
     fail.insert("r25".to_string());
-    let h = Harness::new(TestProvider {
-        fail,
-        ..Default::default()
-    });
+    let h = Harness::new(TestProvider { fail, ..Default::default() });
     // 100 resources, width 10: r25 → r35 → … → r95 are its dependants.
     let out = h.apply(&layered(100, 10), State::new()).await;
     assert_eq!(out.failed.len(), 1);
     assert_eq!(out.failed[0].0, addr("r25"));
-    assert!(
-        out.failed[0]
-            .1
-            .contains("test_thing.r25: create failed: Boom: injected failure"),
-        "{}",
-        out.failed[0].1
-    );
-    let expect_skipped: Vec<ResourceAddr> = (35..100)
-        .step_by(10)
-        .map(|i| addr(&format!("r{i}")))
-        .collect();
+    assert!(out.failed[0].1.contains("test_thing.r25: create failed: Boom: injected failure"), "{}", out.failed[0].1);
+    let expect_skipped: Vec<ResourceAddr> = (35..100).step_by(10).map(|i| addr(&format!("r{i}"))).collect();
     let mut skipped = out.skipped.clone();
     skipped.sort();
     let mut expect_sorted = expect_skipped.clone();
@@ -620,14 +466,9 @@ async fn failure_skips_dependants_and_keeps_independent_work() {
     assert!(stored.resources.contains_key(&addr("r15")));
     assert!(stored.resources.contains_key(&addr("r99")));
     assert!(!stored.resources.contains_key(&addr("r25")));
-    assert!(!h
-        .provider
-        .log()
-        .contains(&Log::Start("test_thing.r35".into(), "create")));
+    assert!(!h.provider.log().contains(&Log::Start("test_thing.r35".into(), "create")));
     let reason = h.events.all().into_iter().find_map(|e| match e {
-        ApplyEvent::Skipped {
-            addr: a, reason, ..
-        } if a == addr("r35") => Some(reason),
+        ApplyEvent::Skipped { addr: a, reason, .. } if a == addr("r35") => Some(reason),
         _ => None,
     });
     assert_eq!(reason.as_deref(), Some("test_thing.r25 failed"));
@@ -644,10 +485,7 @@ async fn failure_skips_dependants_and_keeps_independent_work() {
             c
         })
         .collect();
-    let h2 = Harness {
-        backend: h.backend.clone(),
-        ..Harness::new(TestProvider::default())
-    };
+    let h2 = Harness { backend: h.backend.clone(), ..Harness::new(TestProvider::default()) };
     let out2 = h2.apply(&plan_of(rest), stored).await;
     assert!(out2.is_success(), "{out2:?}");
     assert_eq!(h2.stored().resources.len(), 100);
@@ -657,21 +495,11 @@ async fn failure_skips_dependants_and_keeps_independent_work() {
 async fn partial_failure_is_recorded_and_reported() {
     let mut partial = BTreeSet::new();
     partial.insert("a".to_string());
-    let h = Harness::new(TestProvider {
-        partial,
-        ..Default::default()
-    });
-    let plan = plan_of(vec![
-        change("a", Action::Create, &[]),
-        change("b", Action::Create, &["a"]),
-        change("c", Action::Create, &[]),
-    ]);
+    let h = Harness::new(TestProvider { partial, ..Default::default() });
+    let plan = plan_of(vec![change("a", Action::Create, &[]), change("b", Action::Create, &["a"]), change("c", Action::Create, &[])]);
     let out = h.apply(&plan, State::new()).await;
     assert_eq!(out.failed.len(), 1, "{out:?}");
-    assert_eq!(
-        out.failed[0].1,
-        "test_thing.a: create failed part-way: host b: join failed"
-    );
+    assert_eq!(out.failed[0].1, "test_thing.a: create failed part-way: host b: join failed");
     assert_eq!(out.skipped, vec![addr("b")]);
     let stored = h.stored();
     let a = &stored.resources[&addr("a")];
@@ -723,14 +551,8 @@ async fn many_zero_latency_changes_checkpoint_rarely_and_fast() {
 
 #[tokio::test]
 async fn slow_backend_is_written_adaptively_less_often() {
-    let mut h = Harness::new(TestProvider {
-        latency: Duration::from_millis(2),
-        ..Default::default()
-    });
-    h.backend = Arc::new(MemBackend {
-        latency: Duration::from_millis(40),
-        ..Default::default()
-    });
+    let mut h = Harness::new(TestProvider { latency: Duration::from_millis(2), ..Default::default() });
+    h.backend = Arc::new(MemBackend { latency: Duration::from_millis(40), ..Default::default() });
     h.opts.checkpoint_interval = Duration::ZERO;
     h.opts.parallelism = 5;
     let t0 = Instant::now();
@@ -745,58 +567,31 @@ async fn slow_backend_is_written_adaptively_less_often() {
 
 #[tokio::test]
 async fn persist_failure_stops_new_work_and_is_reported() {
-    let mut h = Harness::new(TestProvider {
-        latency: Duration::from_millis(5),
-        ..Default::default()
-    });
-    h.backend = Arc::new(MemBackend {
-        fail_after: Some(1),
-        ..Default::default()
-    });
+    let mut h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
+    h.backend = Arc::new(MemBackend { fail_after: Some(1), ..Default::default() });
     h.opts.checkpoint_interval = Duration::from_millis(10);
     h.opts.parallelism = 1;
     let out = h.apply(&layered(100, 1), State::new()).await;
     let err = out.persist_error.clone().expect("persist error reported");
-    assert!(
-        err.contains("lock lost") && err.contains("also failed"),
-        "{err}"
-    );
+    assert!(err.contains("lock lost") && err.contains("also failed"), "{err}");
     assert!(!out.skipped.is_empty());
-    assert!(
-        h.provider.log().len() < 200,
-        "work stopped after the failed checkpoint"
-    );
+    assert!(h.provider.log().len() < 200, "work stopped after the failed checkpoint");
     assert!(!out.is_success());
     // The unsaved working state has everything that finished.
-    let done = h
-        .provider
-        .log()
-        .iter()
-        .filter(|l| matches!(l, Log::Finish(..)))
-        .count();
+    let done = h.provider.log().iter().filter(|l| matches!(l, Log::Finish(..))).count();
     assert_eq!(out.state.resources.len(), done);
 }
 
 #[tokio::test]
 async fn create_before_destroy_replace_order() {
-    let h = Harness::new(TestProvider {
-        latency: Duration::from_millis(5),
-        ..Default::default()
-    });
-    let prior = prior_with(
-        vec![recorded("x", &[]), recorded("user", &["x"])],
-        &h.backend,
-    );
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
+    let prior = prior_with(vec![recorded("x", &[]), recorded("user", &["x"])], &h.backend);
     let mut x = change("x", Action::Replace, &[]);
     x.create_before_destroy = true;
     x.before = Some(Value::from_json(&prior.resources[&addr("x")].attributes));
     let mut user = change("user", Action::Update, &["x"]);
     user.before = Some(Value::from_json(&prior.resources[&addr("user")].attributes));
-    user.after = Some(Value::map([
-        ("name", Value::string("user")),
-        ("id", Value::string("user-g1")),
-        ("deps", Value::Unknown),
-    ]));
+    user.after = Some(Value::map([("name", Value::string("user")), ("id", Value::string("user-g1")), ("deps", Value::Unknown)]));
     let out = h.apply(&plan_of(vec![x, user]), prior).await;
     assert!(out.is_success(), "{out:?}");
     let p = &h.provider;
@@ -805,26 +600,16 @@ async fn create_before_destroy_replace_order() {
     let update_user_end = p.position(Log::Finish("test_thing.user".into(), "update"));
     let delete_x = p.position(Log::Start("test_thing.x".into(), "delete"));
     assert!(create_x < update_user_start, "{:?}", p.log());
-    assert!(
-        update_user_end < delete_x,
-        "old x is deleted after its dependant moved: {:?}",
-        p.log()
-    );
+    assert!(update_user_end < delete_x, "old x is deleted after its dependant moved: {:?}", p.log());
     let stored = h.stored();
     assert_eq!(stored.resources[&addr("x")].generation, 2);
     assert!(stored.resources[&addr("x")].create_before_destroy);
-    assert_eq!(
-        stored.resources[&addr("user")].attributes["deps"],
-        serde_json::json!(["x-g2"])
-    );
+    assert_eq!(stored.resources[&addr("user")].attributes["deps"], serde_json::json!(["x-g2"]));
 }
 
 #[tokio::test]
 async fn destroy_then_create_replace_deletes_dependants_first() {
-    let h = Harness::new(TestProvider {
-        latency: Duration::from_millis(5),
-        ..Default::default()
-    });
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
     let prior = prior_with(vec![recorded("x", &[]), recorded("y", &["x"])], &h.backend);
     let mut x = change("x", Action::Replace, &[]);
     x.before = Some(Value::from_json(&prior.resources[&addr("x")].attributes));
@@ -832,12 +617,7 @@ async fn destroy_then_create_replace_deletes_dependants_first() {
     y.before = Some(Value::from_json(&prior.resources[&addr("y")].attributes));
     let out = h.apply(&plan_of(vec![x, y]), prior).await;
     assert!(out.is_success(), "{out:?}");
-    let order: Vec<Log> = h
-        .provider
-        .log()
-        .into_iter()
-        .filter(|l| matches!(l, Log::Start(..)))
-        .collect();
+    let order: Vec<Log> = h.provider.log().into_iter().filter(|l| matches!(l, Log::Start(..))).collect();
     assert_eq!(
         order,
         vec![
@@ -851,19 +631,8 @@ async fn destroy_then_create_replace_deletes_dependants_first() {
 
 #[tokio::test]
 async fn inconsistent_final_plan_fails_the_resource() {
-    let h = Harness::new(TestProvider {
-        override_name: Some("other".into()),
-        ..Default::default()
-    });
-    let out = h
-        .apply(
-            &plan_of(vec![
-                change("a", Action::Create, &[]),
-                change("b", Action::Create, &["a"]),
-            ]),
-            State::new(),
-        )
-        .await;
+    let h = Harness::new(TestProvider { override_name: Some("other".into()), ..Default::default() });
+    let out = h.apply(&plan_of(vec![change("a", Action::Create, &[]), change("b", Action::Create, &["a"])]), State::new()).await;
     assert_eq!(out.failed.len(), 1);
     assert_eq!(out.skipped, vec![addr("b")]);
     assert_eq!(
@@ -886,13 +655,7 @@ async fn sensitive_paths_from_config_and_schema_are_recorded() {
     let out = h.apply(&plan_of(vec![a]), State::new()).await;
     assert!(out.is_success(), "{out:?}");
     let rs = &h.stored().resources[&addr("a")];
-    assert_eq!(
-        rs.sensitive_paths,
-        vec![
-            vec![PathStep::Key("name".into())],
-            vec![PathStep::Key("secret".into())]
-        ]
-    );
+    assert_eq!(rs.sensitive_paths, vec![vec![PathStep::Key("name".into())], vec![PathStep::Key("secret".into())]]);
     assert_eq!(rs.attributes["name"], serde_json::json!("a"));
 }
 
@@ -906,32 +669,18 @@ async fn data_source_read_and_conflict_on_moved_state() {
     d.addr = ResourceAddr::data("test_data", "x");
     let out = h.apply(&plan_of(vec![d]), prior).await;
     assert!(out.failed.is_empty(), "{out:?}");
-    assert!(out
-        .state
-        .resources
-        .contains_key(&ResourceAddr::data("test_data", "x")));
+    assert!(out.state.resources.contains_key(&ResourceAddr::data("test_data", "x")));
     let err = out.persist_error.expect("conflict reported");
-    assert!(
-        err.contains("expected serial Some(5), found Some(6)"),
-        "{err}"
-    );
+    assert!(err.contains("expected serial Some(5), found Some(6)"), "{err}");
 }
 
 #[tokio::test]
 async fn dependency_cycle_is_reported_not_hung() {
     let h = Harness::new(TestProvider::default());
-    let plan = plan_of(vec![
-        change("a", Action::Create, &["b"]),
-        change("b", Action::Create, &["a"]),
-        change("c", Action::Create, &[]),
-    ]);
+    let plan = plan_of(vec![change("a", Action::Create, &["b"]), change("b", Action::Create, &["a"]), change("c", Action::Create, &[])]);
     let out = h.apply(&plan, State::new()).await;
     assert_eq!(out.failed.len(), 1, "{out:?}");
-    assert!(
-        out.failed[0].1.contains("dependency cycle"),
-        "{}",
-        out.failed[0].1
-    );
+    assert!(out.failed[0].1.contains("dependency cycle"), "{}", out.failed[0].1);
     assert_eq!(out.skipped.len(), 1);
     assert!(h.stored().resources.contains_key(&addr("c")));
 }

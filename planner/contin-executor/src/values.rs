@@ -33,12 +33,7 @@ pub(crate) fn check_consistent(after: &Value, planned: &Value) -> Result<(), Str
     walk(after, planned, &mut path, false)
 }
 
-fn walk(
-    after: &Value,
-    planned: &Value,
-    path: &mut ValuePath,
-    sensitive: bool,
-) -> Result<(), String> {
+fn walk(after: &Value, planned: &Value, path: &mut ValuePath, sensitive: bool) -> Result<(), String> {
     let sensitive = sensitive || after.is_sensitive() || planned.is_sensitive();
     let (a, p) = (after.unmarked(), planned.unmarked());
     match (a, p) {
@@ -75,11 +70,7 @@ fn walk(
                     v.to_json_lossy().to_string()
                 }
             };
-            let name = if path.is_empty() {
-                "(root)".to_string()
-            } else {
-                path_to_string(path)
-            };
+            let name = if path.is_empty() { "(root)".to_string() } else { path_to_string(path) };
             Err(format!(
                 "Provider produced inconsistent final plan: attribute {name} was {}, now {}",
                 show(a),
@@ -88,6 +79,7 @@ fn walk(
         }
     }
 }
+
 
 #[cfg(test)]
 mod tests {
@@ -115,10 +107,7 @@ mod tests {
         let after = Value::map([("pw", Value::string("a").mark_sensitive())]);
         let planned = Value::map([("pw", Value::string("b"))]);
         let err = check_consistent(&after, &planned).unwrap_err();
-        assert!(
-            err.contains("attribute pw was (sensitive value), now (sensitive value)"),
-            "{err}"
-        );
+        assert!(err.contains("attribute pw was (sensitive value), now (sensitive value)"), "{err}");
     }
 
     #[test]
@@ -130,12 +119,6 @@ mod tests {
         m.insert(ResourceAddr::managed("t", "ab"), Value::int(9));
         m.insert(ResourceAddr::managed("t", "b"), Value::int(2));
         let got = WorkingValues(&m).instances(&a.with_key(InstanceKey::Int(7)));
-        assert_eq!(
-            got,
-            vec![
-                (InstanceKey::Int(0), Value::int(0)),
-                (InstanceKey::Int(1), Value::int(1))
-            ]
-        );
+        assert_eq!(got, vec![(InstanceKey::Int(0), Value::int(0)), (InstanceKey::Int(1), Value::int(1))]);
     }
 }

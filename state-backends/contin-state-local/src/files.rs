@@ -23,9 +23,7 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
 
 pub(crate) fn load(path: &Path) -> Result<Option<State>, StateError> {
     let location = path.display().to_string();
-    read_optional(path)?
-        .map(|bytes| decode(&bytes, &location))
-        .transpose()
+    read_optional(path)?.map(|bytes| decode(&bytes, &location)).transpose()
 }
 
 /// Version, lineage and serial of the stored state (the resources are
@@ -33,9 +31,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<State>, StateError> {
 /// never replace a document nobody could read.
 pub(crate) fn read_header(path: &Path) -> Result<Option<StateHeader>, StateError> {
     let location = path.display().to_string();
-    read_optional(path)?
-        .map(|bytes| decode_header(&bytes, &location))
-        .transpose()
+    read_optional(path)?.map(|bytes| decode_header(&bytes, &location)).transpose()
 }
 
 /// Replaces `path` with `bytes` so that at every instant `path` holds
@@ -47,35 +43,18 @@ pub(crate) fn read_header(path: &Path) -> Result<Option<StateHeader>, StateError
 ///    renames survive a power cut.
 ///
 /// Temp files are removed on every error path.
-pub(crate) fn replace_atomically(
-    path: &Path,
-    backup: &Path,
-    bytes: &[u8],
-) -> Result<(), StateError> {
+pub(crate) fn replace_atomically(path: &Path, backup: &Path, bytes: &[u8]) -> Result<(), StateError> {
     let dir = parent_dir(path);
-    fs::create_dir_all(&dir).map_err(io_err(format!(
-        "creating state directory {}",
-        dir.display()
-    )))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".into());
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
+    fs::create_dir_all(&dir).map_err(io_err(format!("creating state directory {}", dir.display())))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), uuid::Uuid::new_v4().simple()));
 
     let result = write_new_private(&tmp, bytes).and_then(|()| {
         if path.exists() {
             keep_backup(path, backup, &dir, &name)?;
         }
-        fs::rename(&tmp, path).map_err(io_err(format!(
-            "renaming {} over state file {}",
-            tmp.display(),
-            path.display()
-        )))?;
+        fs::rename(&tmp, path)
+            .map_err(io_err(format!("renaming {} over state file {}", tmp.display(), path.display())))?;
         sync_dir(&dir)
     });
     if result.is_err() {
@@ -86,29 +65,18 @@ pub(crate) fn replace_atomically(
 
 /// Makes `backup` a copy of the current `path` without ever removing `path`.
 fn keep_backup(path: &Path, backup: &Path, dir: &Path, name: &str) -> Result<(), StateError> {
-    let tmp = dir.join(format!(
-        ".{name}.backup.{}.tmp",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let tmp = dir.join(format!(".{name}.backup.{}.tmp", uuid::Uuid::new_v4().simple()));
     let made = match fs::hard_link(path, &tmp) {
         Ok(()) => Ok(()),
         // File systems without hard links: copy instead (and fsync the copy).
         Err(_) => fs::copy(path, &tmp)
             .and_then(|_| File::open(&tmp)?.sync_all())
-            .map_err(io_err(format!(
-                "copying {} to {}",
-                path.display(),
-                tmp.display()
-            ))),
+            .map_err(io_err(format!("copying {} to {}", path.display(), tmp.display()))),
     };
     // The backup shares the state's inode (hard link): narrowing it narrows
     // a state file left 0644 by an older version too.
     let result = made.and_then(|()| make_private(&tmp)).and_then(|()| {
-        fs::rename(&tmp, backup).map_err(io_err(format!(
-            "renaming {} to {}",
-            tmp.display(),
-            backup.display()
-        )))
+        fs::rename(&tmp, backup).map_err(io_err(format!("renaming {} to {}", tmp.display(), backup.display())))
     });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

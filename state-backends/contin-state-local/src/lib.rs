@@ -88,9 +88,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The held-lock slot; a poisoned mutex (a panic while it was held) still
 /// yields the slot: the `File` in it is intact.
-fn held_guard(
-    held: &std::sync::Mutex<Option<lockfile::Held>>,
-) -> std::sync::MutexGuard<'_, Option<lockfile::Held>> {
+fn held_guard(held: &std::sync::Mutex<Option<lockfile::Held>>) -> std::sync::MutexGuard<'_, Option<lockfile::Held>> {
     held.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -125,12 +123,7 @@ impl Backend for LocalBackend {
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
-        let (lock, state, info, held) = (
-            self.lock_path(),
-            self.location(),
-            info.clone(),
-            self.held.clone(),
-        );
+        let (lock, state, info, held) = (self.lock_path(), self.location(), info.clone(), self.held.clone());
         blocking(move || lockfile::acquire(&lock, &state, &info, &mut held_guard(&held))).await
     }
 
@@ -140,12 +133,7 @@ impl Backend for LocalBackend {
     }
 
     async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
-        let (lock, state, id, held) = (
-            self.lock_path(),
-            self.location(),
-            id.to_string(),
-            self.held.clone(),
-        );
+        let (lock, state, id, held) = (self.lock_path(), self.location(), id.to_string(), self.held.clone());
         blocking(move || lockfile::force_release(&lock, &state, &id, &mut held_guard(&held))).await
     }
 
@@ -162,15 +150,9 @@ mod tests {
     #[test]
     fn side_files_append_to_the_name() {
         let b = LocalBackend::new("dir/contin.state.json");
-        assert_eq!(
-            b.backup_path(),
-            PathBuf::from("dir/contin.state.json.backup")
-        );
+        assert_eq!(b.backup_path(), PathBuf::from("dir/contin.state.json.backup"));
         assert_eq!(b.lock_path(), PathBuf::from("dir/contin.state.json.lock"));
-        assert_eq!(
-            b.journal_path(),
-            PathBuf::from("dir/contin.state.json.journal")
-        );
+        assert_eq!(b.journal_path(), PathBuf::from("dir/contin.state.json.journal"));
         assert_eq!(b.describe(), "local file dir/contin.state.json");
     }
 }

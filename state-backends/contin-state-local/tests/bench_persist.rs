@@ -12,29 +12,15 @@ fn synthetic(n: usize) -> State {
     s.serial = 1;
     let filler = "x".repeat(60);
     for i in 0..n {
-        let addr = ResourceAddr::managed("fake_thing", format!("layer{}", i / 50))
-            .with_key(InstanceKey::Int((i % 50) as i64));
+        let addr = ResourceAddr::managed("fake_thing", format!("layer{}", i / 50)).with_key(InstanceKey::Int((i % 50) as i64));
         let v = Value::map([
             ("id", Value::string(format!("fake-{i:08}"))),
             ("name", Value::string(format!("resource number {i}"))),
             ("payload", Value::string(filler.clone())),
             ("size", Value::int(i as i64)),
-            (
-                "tags",
-                Value::map([
-                    ("env", Value::string("bench")),
-                    ("token", Value::string("secret").mark_sensitive()),
-                ]),
-            ),
+            ("tags", Value::map([("env", Value::string("bench")), ("token", Value::string("secret").mark_sensitive())])),
         ]);
-        let deps = if i >= 50 {
-            vec![
-                ResourceAddr::managed("fake_thing", format!("layer{}", i / 50 - 1))
-                    .with_key(InstanceKey::Int(0)),
-            ]
-        } else {
-            vec![]
-        };
+        let deps = if i >= 50 { vec![ResourceAddr::managed("fake_thing", format!("layer{}", i / 50 - 1)).with_key(InstanceKey::Int(0))] } else { vec![] };
         match ResourceState::from_value(addr.clone(), "fake", &v, deps) {
             Ok(r) => {
                 s.resources.insert(addr, r);
@@ -70,11 +56,7 @@ async fn persist_10k_resources() {
     let t = Instant::now();
     let bytes = contin_state::codec::encode(&s).expect("encode");
     let encode = t.elapsed();
-    println!(
-        "state size: {:.2} MB ({} resources)",
-        size as f64 / 1e6,
-        s.resources.len()
-    );
+    println!("state size: {:.2} MB ({} resources)", size as f64 / 1e6, s.resources.len());
     println!("encode only: {encode:?}");
     println!("first persist: {first:?}");
     times.sort();
@@ -83,11 +65,7 @@ async fn persist_10k_resources() {
         times[0], times[5], times[9]
     );
     println!("load: {load:?}");
-    assert_eq!(
-        std::fs::read(b.path()).expect("read"),
-        bytes,
-        "file holds the last persisted state"
-    );
+    assert_eq!(std::fs::read(b.path()).expect("read"), bytes, "file holds the last persisted state");
 }
 
 #[test]
@@ -103,13 +81,7 @@ fn codec_layouts_compared() {
     let t = Instant::now();
     let h = contin_state::codec::decode_header(&lines, "bench").expect("header");
     let th = t.elapsed();
-    println!(
-        "fully pretty: {:.2} MB in {tp:?}",
-        pretty.len() as f64 / 1e6
-    );
-    println!(
-        "line per resource (used): {:.2} MB in {tl:?}",
-        lines.len() as f64 / 1e6
-    );
+    println!("fully pretty: {:.2} MB in {tp:?}", pretty.len() as f64 / 1e6);
+    println!("line per resource (used): {:.2} MB in {tl:?}", lines.len() as f64 / 1e6);
     println!("header-only read (serial {}): {th:?}", h.serial);
 }

@@ -44,61 +44,32 @@ async fn truncated_state_is_corrupt_and_left_byte_for_byte() {
     let err = b.load().await.expect_err("truncated file must not load");
     let msg = err.to_string();
     assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
-    assert!(
-        msg.contains(&path.display().to_string()),
-        "names the file: {msg}"
-    );
-    assert!(
-        msg.contains("line ") && msg.contains("column "),
-        "names the position: {msg}"
-    );
+    assert!(msg.contains(&path.display().to_string()), "names the file: {msg}");
+    assert!(msg.contains("line ") && msg.contains("column "), "names the position: {msg}");
     assert!(msg.contains("left untouched"), "{msg}");
 
     // A write over a corrupt file is refused too: nobody could read what we'd replace.
-    let err = b
-        .persist(&next(&s), Some(1))
-        .await
-        .expect_err("no write over a corrupt file");
+    let err = b.persist(&next(&s), Some(1)).await.expect_err("no write over a corrupt file");
     assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
 
-    assert_eq!(
-        std::fs::read(&path).expect("read"),
-        truncated,
-        "corrupt file must stay byte-for-byte the same"
-    );
-    assert_eq!(
-        dir_listing(dir.path()),
-        before,
-        "no temp or other files may be left behind"
-    );
+    assert_eq!(std::fs::read(&path).expect("read"), truncated, "corrupt file must stay byte-for-byte the same");
+    assert_eq!(dir_listing(dir.path()), before, "no temp or other files may be left behind");
 }
 
 #[tokio::test]
 async fn empty_and_garbage_files_are_corrupt() {
     let (_dir, path) = setup();
     let b = LocalBackend::new(&path);
-    for (content, needle) in [
-        (&b""[..], "empty"),
-        (b"\n", "empty"),
-        (b"not json at all", "line 1 column 2"),
-        (b"{\"version\": 1}", "missing field"),
-    ] {
+    for (content, needle) in [(&b""[..], "empty"), (b"\n", "empty"), (b"not json at all", "line 1 column 2"), (b"{\"version\": 1}", "missing field")] {
         std::fs::write(&path, content).expect("write");
         match b.load().await {
             Err(StateError::Corrupt { location, reason }) => {
                 assert_eq!(location, path.display().to_string());
-                assert!(
-                    reason.contains(needle),
-                    "{content:?}: reason {reason:?} should contain {needle:?}"
-                );
+                assert!(reason.contains(needle), "{content:?}: reason {reason:?} should contain {needle:?}");
             }
             other => panic!("{content:?} must be Corrupt, got {other:?}"),
         }
-        assert_eq!(
-            std::fs::read(&path).expect("read"),
-            content,
-            "file left as it was"
-        );
+        assert_eq!(std::fs::read(&path).expect("read"), content, "file left as it was");
     }
 }
 
@@ -112,20 +83,12 @@ async fn newer_format_version_is_refused_for_read_and_write() {
     std::fs::write(&path, &doc).expect("write");
     let b = LocalBackend::new(&path);
     let err = b.load().await.expect_err("too new");
-    assert!(
-        matches!(err, StateError::TooNew { found, supported, .. } if found == STATE_VERSION + 1 && supported == STATE_VERSION)
-    );
+    assert!(matches!(err, StateError::TooNew { found, supported, .. } if found == STATE_VERSION + 1 && supported == STATE_VERSION));
     assert!(err.to_string().contains("upgrade contin"), "{err}");
-    let err = b
-        .persist(&rich_state("lin".into(), 6), Some(5))
-        .await
-        .expect_err("no write over a newer format");
+    let err = b.persist(&rich_state("lin".into(), 6), Some(5)).await.expect_err("no write over a newer format");
     assert!(matches!(err, StateError::TooNew { .. }), "{err:?}");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), doc);
-    assert_eq!(
-        dir_listing(dir.path()),
-        vec!["contin.state.json".to_string()]
-    );
+    assert_eq!(dir_listing(dir.path()), vec!["contin.state.json".to_string()]);
 }
 
 #[tokio::test]
@@ -137,29 +100,17 @@ async fn backup_holds_the_previous_serial() {
     assert!(!b.backup_path().exists(), "no backup before a second write");
     let s2 = next(&s1);
     b.persist(&s2, Some(1)).await.expect("persist 2");
-    let backup = |b: &LocalBackend| {
-        decode(
-            &std::fs::read(b.backup_path()).expect("backup exists"),
-            "backup",
-        )
-        .expect("backup decodes")
-    };
+    let backup = |b: &LocalBackend| decode(&std::fs::read(b.backup_path()).expect("backup exists"), "backup").expect("backup decodes");
     assert_eq!(backup(&b), s1, "backup is the previous state");
     let s3 = next(&s2);
     b.persist(&s3, Some(2)).await.expect("persist 3");
     assert_eq!(backup(&b).serial, 2);
     assert_eq!(b.load().await.expect("load"), Some(s3.clone()));
     // What is on disk is exactly the codec's encoding (one writer format).
-    assert_eq!(
-        std::fs::read(&path).expect("read"),
-        encode(&s3).expect("encode")
-    );
+    assert_eq!(std::fs::read(&path).expect("read"), encode(&s3).expect("encode"));
     assert_eq!(
         dir_listing(dir.path()),
-        vec![
-            "contin.state.json".to_string(),
-            "contin.state.json.backup".to_string()
-        ],
+        vec!["contin.state.json".to_string(), "contin.state.json.backup".to_string()],
         "only the state and its backup remain"
     );
 }
@@ -174,9 +125,7 @@ async fn a_leftover_temp_file_from_a_crash_is_harmless() {
     let half = &encode(&next(&s1)).expect("encode")[..100];
     std::fs::write(dir.path().join(".contin.state.json.999.deadbeef.tmp"), half).expect("write");
     assert_eq!(b.load().await.expect("load"), Some(s1.clone()));
-    b.persist(&next(&s1), Some(1))
-        .await
-        .expect("persist after crash");
+    b.persist(&next(&s1), Some(1)).await.expect("persist after crash");
     assert_eq!(b.load().await.expect("load").map(|s| s.serial), Some(2));
 }
 
@@ -434,10 +383,7 @@ async fn racing_lockers_exactly_one_wins() {
     assert_eq!(winners.len(), 1, "exactly one locker wins");
     assert_eq!(losers.len(), 15);
     for h in &losers {
-        assert_eq!(
-            h.id, winners[0].id,
-            "every loser is told who won (not an empty/unreadable lock)"
-        );
+        assert_eq!(h.id, winners[0].id, "every loser is told who won (not an empty/unreadable lock)");
     }
 }
 

@@ -23,11 +23,7 @@ pub struct StateHeader {
 
 impl From<&State> for StateHeader {
     fn from(s: &State) -> Self {
-        StateHeader {
-            version: s.version,
-            lineage: s.lineage.clone(),
-            serial: s.serial,
-        }
+        StateHeader { version: s.version, lineage: s.lineage.clone(), serial: s.serial }
     }
 }
 
@@ -57,10 +53,7 @@ pub fn decode(bytes: &[u8], location: &str) -> Result<State, StateError> {
             if let Ok(h) = serde_json::from_slice::<StateHeader>(bytes) {
                 too_new(&h, location)?;
             }
-            Err(StateError::Corrupt {
-                location: location.to_string(),
-                reason: format!("invalid JSON: {full_err}"),
-            })
+            Err(StateError::Corrupt { location: location.to_string(), reason: format!("invalid JSON: {full_err}") })
         }
     }
 }
@@ -92,18 +85,11 @@ pub fn check_write(
     let Some(stored) = stored else {
         return match expected_serial {
             None => Ok(()),
-            Some(_) => Err(StateError::Conflict {
-                location: location.to_string(),
-                expected: expected_serial,
-                found: None,
-            }),
+            Some(_) => Err(StateError::Conflict { location: location.to_string(), expected: expected_serial, found: None }),
         };
     };
     if stored.lineage != state.lineage {
-        return Err(StateError::LineageMismatch {
-            stored: stored.lineage.clone(),
-            writing: state.lineage.clone(),
-        });
+        return Err(StateError::LineageMismatch { stored: stored.lineage.clone(), writing: state.lineage.clone() });
     }
     if expected_serial != Some(stored.serial) {
         return Err(StateError::Conflict {
@@ -132,20 +118,12 @@ struct LineFormatter {
 }
 
 impl LineFormatter {
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         self.depth += 1;
         self.has_value = false;
         w.write_all(bracket)
     }
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         let lined = self.depth <= LINE_DEPTH;
         self.depth = self.depth.saturating_sub(1);
         if lined && self.has_value {
@@ -178,11 +156,7 @@ impl serde_json::ser::Formatter for LineFormatter {
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.close(w, b"]")
     }
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
         self.entry(w, first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
@@ -195,19 +169,11 @@ impl serde_json::ser::Formatter for LineFormatter {
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.close(w, b"}")
     }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
         self.entry(w, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(if self.depth <= LINE_DEPTH {
-            b": "
-        } else {
-            b":"
-        })
+        w.write_all(if self.depth <= LINE_DEPTH { b": " } else { b":" })
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
         self.has_value = true;
@@ -227,11 +193,7 @@ fn check_not_blank(bytes: &[u8], location: &str) -> Result<(), StateError> {
 
 fn too_new(h: &StateHeader, location: &str) -> Result<(), StateError> {
     if h.version > STATE_VERSION {
-        return Err(StateError::TooNew {
-            location: location.to_string(),
-            found: h.version,
-            supported: STATE_VERSION,
-        });
+        return Err(StateError::TooNew { location: location.to_string(), found: h.version, supported: STATE_VERSION });
     }
     Ok(())
 }
@@ -246,22 +208,12 @@ mod tests {
         let mut s = State::new();
         s.serial = 3;
         for (i, name) in ["b", "a"].iter().enumerate() {
-            let addr =
-                ResourceAddr::managed("fake_thing", *name).with_key(InstanceKey::Int(i as i64));
-            let v = Value::map([
-                ("id", Value::string(format!("id-{name}"))),
-                ("secret", Value::string("s").mark_sensitive()),
-            ]);
+            let addr = ResourceAddr::managed("fake_thing", *name).with_key(InstanceKey::Int(i as i64));
+            let v = Value::map([("id", Value::string(format!("id-{name}"))), ("secret", Value::string("s").mark_sensitive())]);
             let r = ResourceState::from_value(addr.clone(), "fake", &v, vec![]).expect("known");
             s.resources.insert(addr, r);
         }
-        s.outputs.insert(
-            "o".into(),
-            OutputState {
-                value: serde_json::json!([1, 2]),
-                sensitive: true,
-            },
-        );
+        s.outputs.insert("o".into(), OutputState { value: serde_json::json!([1, 2]), sensitive: true });
         s
     }
 
@@ -276,27 +228,19 @@ mod tests {
         let l = text.find("\"lineage\"").expect("lineage");
         let se = text.find("\"serial\"").expect("serial");
         assert!(v < l && l < se, "header first:\n{text}");
-        assert!(
-            text.find("fake_thing.a[1]").expect("a") < text.find("fake_thing.b[0]").expect("b")
-        );
+        assert!(text.find("fake_thing.a[1]").expect("a") < text.find("fake_thing.b[0]").expect("b"));
         assert_eq!(decode(&bytes, "s.json").expect("decodes"), s);
         // Also readable when a human or another tool reformatted it.
         let pretty = serde_json::to_vec_pretty(&s).expect("pretty");
         assert_eq!(decode(&pretty, "s.json").expect("decodes pretty"), s);
-        assert_eq!(
-            decode_header(&bytes, "s.json").expect("header"),
-            StateHeader::from(&s)
-        );
+        assert_eq!(decode_header(&bytes, "s.json").expect("header"), StateHeader::from(&s));
     }
 
     #[test]
     fn one_line_per_resource_layout() {
         let mut s = sample();
         s.lineage = "L".into();
-        s.sites.insert(
-            "edge".into(),
-            serde_json::json!({"labels": {"gpu": true}, "parent": null}),
-        );
+        s.sites.insert("edge".into(), serde_json::json!({"labels": {"gpu": true}, "parent": null}));
         let text = String::from_utf8(encode(&s).expect("encodes")).expect("utf8");
         let expected = r#"{
   "version": 1,
@@ -315,10 +259,7 @@ mod tests {
 }
 "#;
         assert_eq!(text, expected);
-        let empty = State {
-            lineage: "L".into(),
-            ..State::new()
-        };
+        let empty = State { lineage: "L".into(), ..State::new() };
         let text = String::from_utf8(encode(&empty).expect("encodes")).expect("utf8");
         assert_eq!(
             text,
@@ -335,10 +276,7 @@ mod tests {
         let r = s.resources.values().next().expect("one resource");
         assert!(r.deposed.is_empty());
         assert_eq!(r.status, crate::ResourceStatus::Tainted);
-        assert_eq!(
-            s.version, STATE_VERSION,
-            "the format version did not change"
-        );
+        assert_eq!(s.version, STATE_VERSION, "the format version did not change");
     }
 
     #[test]
@@ -355,10 +293,7 @@ mod tests {
         });
         let bytes = encode(&s).expect("encodes");
         let text = std::str::from_utf8(&bytes).expect("utf8");
-        assert!(
-            text.contains(r#""deposed":[{"key":"00c0ffee","attributes":{"id":"old","secret":"s"}"#),
-            "{text}"
-        );
+        assert!(text.contains(r#""deposed":[{"key":"00c0ffee","attributes":{"id":"old","secret":"s"}"#), "{text}");
         assert_eq!(decode(&bytes, "s.json").expect("decodes"), s);
     }
 
@@ -369,14 +304,8 @@ mod tests {
         match decode(cut, "dir/s.json") {
             Err(e @ StateError::Corrupt { .. }) => {
                 let msg = e.to_string();
-                assert!(
-                    msg.starts_with("state at dir/s.json is corrupted: invalid JSON: "),
-                    "{msg}"
-                );
-                assert!(
-                    msg.contains("line") && msg.contains("column"),
-                    "position in: {msg}"
-                );
+                assert!(msg.starts_with("state at dir/s.json is corrupted: invalid JSON: "), "{msg}");
+                assert!(msg.contains("line") && msg.contains("column"), "position in: {msg}");
             }
             other => panic!("expected Corrupt, got {other:?}"),
         }
@@ -386,14 +315,8 @@ mod tests {
                 "blank input must be Corrupt"
             );
         }
-        assert!(matches!(
-            decode(b"[1,2]", "s.json"),
-            Err(StateError::Corrupt { .. })
-        ));
-        assert!(matches!(
-            decode_header(b"{\"version\":1", "s.json"),
-            Err(StateError::Corrupt { .. })
-        ));
+        assert!(matches!(decode(b"[1,2]", "s.json"), Err(StateError::Corrupt { .. })));
+        assert!(matches!(decode_header(b"{\"version\":1", "s.json"), Err(StateError::Corrupt { .. })));
     }
 
     #[test]
@@ -402,14 +325,9 @@ mod tests {
             r#"{{"version": {}, "lineage": "l", "serial": 9, "resources": {{"new": "shape"}}}}"#,
             STATE_VERSION + 1
         );
-        for r in [
-            decode(doc.as_bytes(), "s.json").map(|_| ()),
-            decode_header(doc.as_bytes(), "s.json").map(|_| ()),
-        ] {
+        for r in [decode(doc.as_bytes(), "s.json").map(|_| ()), decode_header(doc.as_bytes(), "s.json").map(|_| ())] {
             match r {
-                Err(StateError::TooNew {
-                    found, supported, ..
-                }) => assert_eq!((found, supported), (STATE_VERSION + 1, STATE_VERSION)),
+                Err(StateError::TooNew { found, supported, .. }) => assert_eq!((found, supported), (STATE_VERSION + 1, STATE_VERSION)),
                 other => panic!("expected TooNew, got {other:?}"),
             }
         }
@@ -423,35 +341,14 @@ mod tests {
         check_write("s", Some(&stored), &s, Some(3)).expect("matching serial");
         assert!(matches!(
             check_write("s", Some(&stored), &s, Some(2)),
-            Err(StateError::Conflict {
-                expected: Some(2),
-                found: Some(3),
-                ..
-            })
+            Err(StateError::Conflict { expected: Some(2), found: Some(3), .. })
         ));
-        assert!(matches!(
-            check_write("s", Some(&stored), &s, None),
-            Err(StateError::Conflict {
-                expected: None,
-                found: Some(3),
-                ..
-            })
-        ));
-        assert!(matches!(
-            check_write("s", None, &s, Some(3)),
-            Err(StateError::Conflict {
-                expected: Some(3),
-                found: None,
-                ..
-            })
-        ));
+        assert!(matches!(check_write("s", Some(&stored), &s, None), Err(StateError::Conflict { expected: None, found: Some(3), .. })));
+        assert!(matches!(check_write("s", None, &s, Some(3)), Err(StateError::Conflict { expected: Some(3), found: None, .. })));
         check_write("s", None, &s, None).expect("first write");
         let mut other = s.clone();
         other.lineage = "other".into();
-        assert!(matches!(
-            check_write("s", Some(&stored), &other, Some(3)),
-            Err(StateError::LineageMismatch { .. })
-        ));
+        assert!(matches!(check_write("s", Some(&stored), &other, Some(3)), Err(StateError::LineageMismatch { .. })));
         s.serial = 3;
         let err = check_write("s", Some(&stored), &s, Some(3)).expect_err("serial not bumped");
         assert!(err.to_string().contains("must bump the serial"), "{err}");

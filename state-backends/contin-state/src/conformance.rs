@@ -55,22 +55,10 @@ pub async fn empty_backend<B: Backend, F: Fn() -> B>(make: &F) {
     }
     match make().load().await {
         Ok(None) => {}
-        other => {
-            panic!("[{d}] a refused persist must write nothing, but load now returns {other:?}")
-        }
+        other => panic!("[{d}] a refused persist must write nothing, but load now returns {other:?}"),
     }
-    expect_lock_not_held(
-        b.unlock("no-such-lock").await,
-        "no-such-lock",
-        &d,
-        "unlock with no lock held",
-    );
-    expect_lock_not_held(
-        b.force_unlock("no-such-lock").await,
-        "no-such-lock",
-        &d,
-        "force_unlock with no lock held",
-    );
+    expect_lock_not_held(b.unlock("no-such-lock").await, "no-such-lock", &d, "unlock with no lock held");
+    expect_lock_not_held(b.force_unlock("no-such-lock").await, "no-such-lock", &d, "force_unlock with no lock held");
 }
 
 /// persist then load (through a second instance) returns exactly what was
@@ -80,54 +68,31 @@ pub async fn persist_round_trip<B: Backend, F: Fn() -> B>(make: &F) {
     let writer = make();
     let d = writer.describe();
     let current = load_ok(&writer, &d, "before round trip").await;
-    let lineage = current
-        .as_ref()
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), |s| s.lineage.clone());
+    let lineage = current.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |s| s.lineage.clone());
     let expected = current.as_ref().map(|s| s.serial);
     let first = rich_state(lineage, expected.map_or(1, |s| s + 1));
     if let Err(e) = writer.persist(&first, expected).await {
-        panic!(
-            "[{d}] persist(serial {}, expected {expected:?}) failed: {e}",
-            first.serial
-        );
+        panic!("[{d}] persist(serial {}, expected {expected:?}) failed: {e}", first.serial);
     }
 
     let reader = make();
     let Some(loaded) = load_ok(&reader, &d, "after persist").await else {
         panic!("[{d}] a second instance from make() loads nothing after persist: make() must return instances sharing ONE storage");
     };
-    assert_same_state(
-        &loaded,
-        &first,
-        &d,
-        "loaded by a second instance after persist",
-    );
+    assert_same_state(&loaded, &first, &d, "loaded by a second instance after persist");
 
     // Second write through the other instance: drops one resource, adds one.
     let mut second = first.clone();
     second.serial += 1;
-    second
-        .resources
-        .remove(&ResourceAddr::managed("fake_thing", "plain"));
+    second.resources.remove(&ResourceAddr::managed("fake_thing", "plain"));
     let added = ResourceAddr::managed("fake_thing", "added");
-    second.resources.insert(
-        added.clone(),
-        resource(added, &Value::map([("n", Value::int(2))]), vec![]),
-    );
+    second.resources.insert(added.clone(), resource(added, &Value::map([("n", Value::int(2))]), vec![]));
     second.outputs.remove("greeting");
     if let Err(e) = reader.persist(&second, Some(first.serial)).await {
-        panic!(
-            "[{d}] second persist(serial {}, expected Some({})) failed: {e}",
-            second.serial, first.serial
-        );
+        panic!("[{d}] second persist(serial {}, expected Some({})) failed: {e}", second.serial, first.serial);
     }
     match load_ok(&writer, &d, "after second persist").await {
-        Some(s) => assert_same_state(
-            &s,
-            &second,
-            &d,
-            "loaded after a second persist (removed items must be gone)",
-        ),
+        Some(s) => assert_same_state(&s, &second, &d, "loaded after a second persist (removed items must be gone)"),
         None => panic!("[{d}] load returned None after two persists"),
     }
 }
@@ -142,16 +107,9 @@ pub async fn stale_serial_conflicts<B: Backend, F: Fn() -> B>(make: &F) {
     let mut next = current.clone();
     next.serial = current.serial + 1;
     let extra = ResourceAddr::managed("fake_thing", "conflicting");
-    next.resources.insert(
-        extra.clone(),
-        resource(extra, &Value::map([("x", Value::int(1))]), vec![]),
-    );
+    next.resources.insert(extra.clone(), resource(extra, &Value::map([("x", Value::int(1))]), vec![]));
 
-    for stale in [
-        Some(current.serial.saturating_sub(1)),
-        Some(current.serial + 7),
-        None,
-    ] {
+    for stale in [Some(current.serial.saturating_sub(1)), Some(current.serial + 7), None] {
         match b.persist(&next, stale).await {
             Err(StateError::Conflict { expected, found, .. }) => {
                 assert_eq!(expected, stale, "[{d}] Conflict must report the expected serial the caller passed");
@@ -163,12 +121,7 @@ pub async fn stale_serial_conflicts<B: Backend, F: Fn() -> B>(make: &F) {
             ),
         }
         match load_ok(&b, &d, "after a refused persist").await {
-            Some(s) => assert_same_state(
-                &s,
-                &current,
-                &d,
-                "after a Conflict the stored state must be unchanged",
-            ),
+            Some(s) => assert_same_state(&s, &current, &d, "after a Conflict the stored state must be unchanged"),
             None => panic!("[{d}] state vanished after a refused persist"),
         }
     }
@@ -177,22 +130,10 @@ pub async fn stale_serial_conflicts<B: Backend, F: Fn() -> B>(make: &F) {
     let (a, other) = (make(), make());
     let mut from_a = current.clone();
     from_a.serial += 1;
-    from_a.outputs.insert(
-        "writer".into(),
-        OutputState {
-            value: serde_json::json!("a"),
-            sensitive: false,
-        },
-    );
+    from_a.outputs.insert("writer".into(), OutputState { value: serde_json::json!("a"), sensitive: false });
     let mut from_b = current.clone();
     from_b.serial += 1;
-    from_b.outputs.insert(
-        "writer".into(),
-        OutputState {
-            value: serde_json::json!("b"),
-            sensitive: false,
-        },
-    );
+    from_b.outputs.insert("writer".into(), OutputState { value: serde_json::json!("b"), sensitive: false });
     if let Err(e) = a.persist(&from_a, Some(current.serial)).await {
         panic!("[{d}] first writer's persist failed: {e}");
     }
@@ -205,12 +146,7 @@ pub async fn stale_serial_conflicts<B: Backend, F: Fn() -> B>(make: &F) {
         other_result => panic!("[{d}] second writer with the same base serial must get Conflict (lost update!), got {other_result:?}"),
     }
     match load_ok(&other, &d, "after the race").await {
-        Some(s) => assert_same_state(
-            &s,
-            &from_a,
-            &d,
-            "after the race the first writer's state must be stored",
-        ),
+        Some(s) => assert_same_state(&s, &from_a, &d, "after the race the first writer's state must be stored"),
         None => panic!("[{d}] state vanished after the race"),
     }
 }
@@ -223,26 +159,13 @@ pub async fn lineage_change_refused<B: Backend, F: Fn() -> B>(make: &F) {
     let foreign = rich_state(uuid::Uuid::new_v4().to_string(), current.serial + 1);
     match b.persist(&foreign, Some(current.serial)).await {
         Err(StateError::LineageMismatch { stored, writing }) => {
-            assert_eq!(
-                stored, current.lineage,
-                "[{d}] LineageMismatch must name the stored lineage"
-            );
-            assert_eq!(
-                writing, foreign.lineage,
-                "[{d}] LineageMismatch must name the lineage being written"
-            );
+            assert_eq!(stored, current.lineage, "[{d}] LineageMismatch must name the stored lineage");
+            assert_eq!(writing, foreign.lineage, "[{d}] LineageMismatch must name the lineage being written");
         }
-        other => panic!(
-            "[{d}] persisting a different lineage must fail with LineageMismatch, got {other:?}"
-        ),
+        other => panic!("[{d}] persisting a different lineage must fail with LineageMismatch, got {other:?}"),
     }
     match load_ok(&b, &d, "after a refused lineage change").await {
-        Some(s) => assert_same_state(
-            &s,
-            &current,
-            &d,
-            "a refused lineage change must leave the state unchanged",
-        ),
+        Some(s) => assert_same_state(&s, &current, &d, "a refused lineage change must leave the state unchanged"),
         None => panic!("[{d}] state vanished after a refused lineage change"),
     }
 }
@@ -254,26 +177,12 @@ pub async fn serial_must_increase<B: Backend, F: Fn() -> B>(make: &F) {
     let d = b.describe();
     let current = seed(make, &d).await;
     let mut same = current.clone();
-    same.outputs.insert(
-        "not_bumped".into(),
-        OutputState {
-            value: serde_json::json!(true),
-            sensitive: false,
-        },
-    );
+    same.outputs.insert("not_bumped".into(), OutputState { value: serde_json::json!(true), sensitive: false });
     if let Ok(()) = b.persist(&same, Some(current.serial)).await {
-        panic!(
-            "[{d}] persist with serial {} equal to the stored serial must be refused",
-            same.serial
-        );
+        panic!("[{d}] persist with serial {} equal to the stored serial must be refused", same.serial);
     }
     match load_ok(&b, &d, "after a refused un-bumped write").await {
-        Some(s) => assert_same_state(
-            &s,
-            &current,
-            &d,
-            "a refused write must leave the state unchanged",
-        ),
+        Some(s) => assert_same_state(&s, &current, &d, "a refused write must leave the state unchanged"),
         None => panic!("[{d}] state vanished after a refused write"),
     }
 }
@@ -289,30 +198,15 @@ pub async fn second_lock_is_refused<B: Backend, F: Fn() -> B>(make: &F) {
     expect_holder(&b, &first, &d, "seen from a second instance").await;
 
     let second = LockInfo::new("plan", &d);
-    for (who, backend) in [
-        ("a second instance", &b),
-        ("the holding instance itself", &a),
-    ] {
+    for (who, backend) in [("a second instance", &b), ("the holding instance itself", &a)] {
         match backend.lock(&second).await {
             Err(StateError::Locked(holder)) => {
-                assert_eq!(
-                    holder.id, first.id,
-                    "[{d}] Locked must carry the first holder's lock ID"
-                );
-                assert_eq!(
-                    holder.who, first.who,
-                    "[{d}] Locked must carry the first holder's who"
-                );
-                assert_eq!(
-                    holder.operation, first.operation,
-                    "[{d}] Locked must carry the first holder's operation"
-                );
+                assert_eq!(holder.id, first.id, "[{d}] Locked must carry the first holder's lock ID");
+                assert_eq!(holder.who, first.who, "[{d}] Locked must carry the first holder's who");
+                assert_eq!(holder.operation, first.operation, "[{d}] Locked must carry the first holder's operation");
                 let msg = StateError::Locked(holder.clone()).to_string();
                 for part in [&first.who, &first.operation, &first.id] {
-                    assert!(
-                        msg.contains(part.as_str()),
-                        "[{d}] Locked message must name {part:?}: {msg}"
-                    );
+                    assert!(msg.contains(part.as_str()), "[{d}] Locked message must name {part:?}: {msg}");
                 }
             }
             other => panic!("[{d}] lock by {who} while held must fail with Locked, got {other:?}"),
@@ -349,32 +243,11 @@ pub async fn unlock_with_wrong_id<B: Backend, F: Fn() -> B>(make: &F) {
     expect_unlocked(&a, &d).await;
     let held = LockInfo::new("apply", &d);
     lock_ok(&a, &held, &d).await;
-    expect_lock_not_held(
-        b.unlock("wrong-id").await,
-        "wrong-id",
-        &d,
-        "unlock with a wrong ID from another instance",
-    );
-    expect_lock_not_held(
-        a.unlock("wrong-id").await,
-        "wrong-id",
-        &d,
-        "unlock with a wrong ID from the holder",
-    );
-    expect_holder(
-        &b,
-        &held,
-        &d,
-        "after unlock with a wrong ID the lock must still be held",
-    )
-    .await;
+    expect_lock_not_held(b.unlock("wrong-id").await, "wrong-id", &d, "unlock with a wrong ID from another instance");
+    expect_lock_not_held(a.unlock("wrong-id").await, "wrong-id", &d, "unlock with a wrong ID from the holder");
+    expect_holder(&b, &held, &d, "after unlock with a wrong ID the lock must still be held").await;
     unlock_ok(&a, &held.id, &d).await;
-    expect_lock_not_held(
-        a.unlock(&held.id).await,
-        &held.id,
-        &d,
-        "a second unlock of the same lock",
-    );
+    expect_lock_not_held(a.unlock(&held.id).await, &held.id, &d, "a second unlock of the same lock");
 }
 
 /// `force_unlock(id)` releases a lock another instance holds when the ID
@@ -396,10 +269,7 @@ pub async fn force_unlock_releases_other_holder<B: Backend, F: Fn() -> B>(make: 
     expect_holder(&b, &stuck, &d, "after force_unlock with a wrong ID").await;
 
     if let Err(e) = b.force_unlock(&stuck.id).await {
-        panic!(
-            "[{d}] force_unlock({}) of a lock held by another instance failed: {e}",
-            stuck.id
-        );
+        panic!("[{d}] force_unlock({}) of a lock held by another instance failed: {e}", stuck.id);
     }
     expect_unlocked(&a, &d).await;
     let next = LockInfo::new("apply", &d);
@@ -410,13 +280,7 @@ pub async fn force_unlock_releases_other_holder<B: Backend, F: Fn() -> B>(make: 
         &d,
         "the original holder unlocking after its lock was forced away",
     );
-    expect_holder(
-        &a,
-        &next,
-        &d,
-        "the new lock must survive the old holder's unlock",
-    )
-    .await;
+    expect_holder(&a, &next, &d, "the new lock must survive the old holder's unlock").await;
     unlock_ok(&b, &next.id, &d).await;
 }
 
@@ -438,53 +302,23 @@ pub fn rich_state(lineage: String, serial: u64) -> State {
     let plain = ResourceAddr::managed("fake_thing", "plain");
     let v = Value::map([
         ("id", Value::string("plain-1")),
-        (
-            "text",
-            Value::string("ünïcødé ☃ \"quoted\"\n\ttabbed \\ back"),
-        ),
-        (
-            "float",
-            Value::Number(
-                contin_types::Number::from_f64(1.5).unwrap_or(contin_types::Number::from_i64(1)),
-            ),
-        ),
+        ("text", Value::string("ünïcødé ☃ \"quoted\"\n\ttabbed \\ back")),
+        ("float", Value::Number(contin_types::Number::from_f64(1.5).unwrap_or(contin_types::Number::from_i64(1)))),
         ("big", Value::int(9_007_199_254_740_993)),
         ("null", Value::Null),
         ("flag", Value::Bool(true)),
-        (
-            "tags",
-            Value::map([
-                ("env", Value::string("prod")),
-                ("token", Value::string("t0k3n").mark_sensitive()),
-            ]),
-        ),
-        (
-            "list",
-            Value::List(vec![
-                Value::int(1),
-                Value::map([("pw", Value::string("x").mark_sensitive())]),
-            ]),
-        ),
+        ("tags", Value::map([("env", Value::string("prod")), ("token", Value::string("t0k3n").mark_sensitive())])),
+        ("list", Value::List(vec![Value::int(1), Value::map([("pw", Value::string("x").mark_sensitive())])])),
     ]);
-    s.resources
-        .insert(plain.clone(), resource(plain.clone(), &v, vec![]));
+    s.resources.insert(plain.clone(), resource(plain.clone(), &v, vec![]));
     for i in 0..2 {
         let a = ResourceAddr::managed("fake_thing", "counted").with_key(InstanceKey::Int(i));
-        let mut r = resource(
-            a.clone(),
-            &Value::map([("index", Value::int(i))]),
-            vec![plain.clone()],
-        );
+        let mut r = resource(a.clone(), &Value::map([("index", Value::int(i))]), vec![plain.clone()]);
         r.generation = 7 + i as u64;
         s.resources.insert(a, r);
     }
-    let keyed = ResourceAddr::managed("fake_thing", "each")
-        .with_key(InstanceKey::Str("key with spaces/\"q\"".into()));
-    let mut r = resource(
-        keyed.clone(),
-        &Value::map([("secret", Value::string("s"))]).mark_sensitive(),
-        vec![],
-    );
+    let keyed = ResourceAddr::managed("fake_thing", "each").with_key(InstanceKey::Str("key with spaces/\"q\"".into()));
+    let mut r = resource(keyed.clone(), &Value::map([("secret", Value::string("s"))]).mark_sensitive(), vec![]);
     r.status = ResourceStatus::Tainted;
     r.create_before_destroy = true;
     r.schema_version = 2;
@@ -503,36 +337,12 @@ pub fn rich_state(lineage: String, serial: u64) -> State {
     r.generation = 4;
     s.resources.insert(unresolved, r);
     let data = ResourceAddr::data("fake_source", "lookup");
-    s.resources.insert(
-        data.clone(),
-        resource(data, &Value::map([("result", Value::string("r"))]), vec![]),
-    );
+    s.resources.insert(data.clone(), resource(data, &Value::map([("result", Value::string("r"))]), vec![]));
 
-    s.outputs.insert(
-        "greeting".into(),
-        OutputState {
-            value: serde_json::json!("hello"),
-            sensitive: false,
-        },
-    );
-    s.outputs.insert(
-        "password".into(),
-        OutputState {
-            value: serde_json::json!("p@ss"),
-            sensitive: true,
-        },
-    );
-    s.outputs.insert(
-        "nested".into(),
-        OutputState {
-            value: serde_json::json!({"a": [1, 2.25, null]}),
-            sensitive: false,
-        },
-    );
-    s.sites.insert(
-        "edge-1".into(),
-        serde_json::json!({"parent": null, "labels": {"gpu": true}}),
-    );
+    s.outputs.insert("greeting".into(), OutputState { value: serde_json::json!("hello"), sensitive: false });
+    s.outputs.insert("password".into(), OutputState { value: serde_json::json!("p@ss"), sensitive: true });
+    s.outputs.insert("nested".into(), OutputState { value: serde_json::json!({"a": [1, 2.25, null]}), sensitive: false });
+    s.sites.insert("edge-1".into(), serde_json::json!({"parent": null, "labels": {"gpu": true}}));
     s
 }
 
@@ -544,16 +354,10 @@ fn assert_same_state(got: &State, want: &State, d: &str, when: &str) {
     assert_eq!(got.version, want.version, "[{d}] {when}: version differs");
     let got_keys: Vec<_> = got.resources.keys().map(ToString::to_string).collect();
     let want_keys: Vec<_> = want.resources.keys().map(ToString::to_string).collect();
-    assert_eq!(
-        got_keys, want_keys,
-        "[{d}] {when}: resource addresses differ"
-    );
+    assert_eq!(got_keys, want_keys, "[{d}] {when}: resource addresses differ");
     for (addr, w) in &want.resources {
         if let Some(g) = got.resources.get(addr) {
-            assert_eq!(
-                g.sensitive_paths, w.sensitive_paths,
-                "[{d}] {when}: sensitive_paths of {addr} differ"
-            );
+            assert_eq!(g.sensitive_paths, w.sensitive_paths, "[{d}] {when}: sensitive_paths of {addr} differ");
             assert_eq!(g, w, "[{d}] {when}: resource {addr} differs");
         }
     }
@@ -584,10 +388,7 @@ async fn seed<B: Backend, F: Fn() -> B>(make: &F, d: &str) -> State {
 
 async fn lock_ok<B: Backend>(b: &B, info: &LockInfo, d: &str) {
     if let Err(e) = b.lock(info).await {
-        panic!(
-            "[{d}] lock({}, {}) failed on an unlocked state: {e}",
-            info.id, info.operation
-        );
+        panic!("[{d}] lock({}, {}) failed on an unlocked state: {e}", info.id, info.operation);
     }
 }
 
@@ -600,33 +401,21 @@ async fn unlock_ok<B: Backend>(b: &B, id: &str, d: &str) {
 async fn expect_unlocked<B: Backend>(b: &B, d: &str) {
     match b.lock_holder().await {
         Ok(None) => {}
-        Ok(Some(h)) => panic!(
-            "[{d}] expected no lock, but {} holds lock {} ({}); was a lock leaked?",
-            h.who, h.id, h.operation
-        ),
+        Ok(Some(h)) => panic!("[{d}] expected no lock, but {} holds lock {} ({}); was a lock leaked?", h.who, h.id, h.operation),
         Err(e) => panic!("[{d}] lock_holder failed: {e}"),
     }
 }
 
 async fn expect_holder<B: Backend>(b: &B, want: &LockInfo, d: &str, when: &str) {
     match b.lock_holder().await {
-        Ok(Some(h)) => assert_eq!(
-            &h, want,
-            "[{d}] {when}: lock_holder must return the holder's LockInfo unchanged"
-        ),
-        other => panic!(
-            "[{d}] {when}: lock_holder must report lock {}, got {other:?}",
-            want.id
-        ),
+        Ok(Some(h)) => assert_eq!(&h, want, "[{d}] {when}: lock_holder must return the holder's LockInfo unchanged"),
+        other => panic!("[{d}] {when}: lock_holder must report lock {}, got {other:?}", want.id),
     }
 }
 
 fn expect_lock_not_held(r: Result<(), StateError>, id: &str, d: &str, what: &str) {
     match r {
-        Err(StateError::LockNotHeld(got)) => assert_eq!(
-            got, id,
-            "[{d}] {what}: LockNotHeld must carry the ID passed"
-        ),
+        Err(StateError::LockNotHeld(got)) => assert_eq!(got, id, "[{d}] {what}: LockNotHeld must carry the ID passed"),
         other => panic!("[{d}] {what} must fail with LockNotHeld({id:?}), got {other:?}"),
     }
 }

@@ -116,23 +116,15 @@ mod resources_as_list {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::collections::BTreeMap;
 
-    pub fn serialize<S: Serializer>(
-        m: &BTreeMap<ResourceAddr, ResourceState>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(m: &BTreeMap<ResourceAddr, ResourceState>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(m.values())
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<ResourceAddr, ResourceState>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ResourceAddr, ResourceState>, D::Error> {
         let list = Vec::<ResourceState>::deserialize(d)?;
         let mut map = BTreeMap::new();
         for r in list {
             if let Some(dup) = map.insert(r.addr.clone(), r) {
-                return Err(serde::de::Error::custom(format!(
-                    "resource {} appears twice",
-                    dup.addr
-                )));
+                return Err(serde::de::Error::custom(format!("resource {} appears twice", dup.addr)));
             }
         }
         Ok(map)
@@ -173,25 +165,13 @@ pub enum StateError {
     #[error("state at {location} is corrupted: {reason}; the file was left untouched")]
     Corrupt { location: String, reason: String },
     #[error("state at {location} has format version {found}, newer than this contin supports ({supported}); upgrade contin")]
-    TooNew {
-        location: String,
-        found: u32,
-        supported: u32,
-    },
+    TooNew { location: String, found: u32, supported: u32 },
     #[error("state at {location} changed under us: expected serial {expected:?}, found {found:?} (another process wrote it); refusing to overwrite")]
-    Conflict {
-        location: String,
-        expected: Option<u64>,
-        found: Option<u64>,
-    },
+    Conflict { location: String, expected: Option<u64>, found: Option<u64> },
     #[error("state lineage mismatch: stored {stored}, writing {writing}")]
     LineageMismatch { stored: String, writing: String },
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: std::io::Error,
-    },
+    Io { context: String, #[source] source: std::io::Error },
     #[error("{0}")]
     Other(String),
 }

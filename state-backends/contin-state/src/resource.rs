@@ -104,17 +104,8 @@ mod tests {
         let v = Value::map([
             ("id", Value::string("i-123")),
             ("password", Value::string("hunter2").mark_sensitive()),
-            (
-                "tags",
-                Value::map([
-                    ("env", Value::string("prod")),
-                    ("key", Value::string("k").mark_sensitive()),
-                ]),
-            ),
-            (
-                "ports",
-                Value::List(vec![Value::int(22), Value::int(443).mark_sensitive()]),
-            ),
+            ("tags", Value::map([("env", Value::string("prod")), ("key", Value::string("k").mark_sensitive())])),
+            ("ports", Value::List(vec![Value::int(22), Value::int(443).mark_sensitive()])),
         ]);
         let deps = vec![ResourceAddr::managed("aws_subnet", "a")];
         let rs = ResourceState::from_value(addr(), "aws", &v, deps.clone()).expect("all known");
@@ -147,51 +138,25 @@ mod tests {
     fn unknowns_are_refused_with_their_path() {
         let v = Value::map([
             ("id", Value::string("x")),
-            (
-                "nested",
-                Value::map([(
-                    "list",
-                    Value::List(vec![Value::Null, Value::Unknown.mark_sensitive()]),
-                )]),
-            ),
+            ("nested", Value::map([("list", Value::List(vec![Value::Null, Value::Unknown.mark_sensitive()]))])),
         ]);
         let err = ResourceState::from_value(addr(), "aws", &v, vec![]).expect_err("unknown inside");
-        assert_eq!(
-            err.path,
-            vec![
-                PathStep::Key("nested".into()),
-                PathStep::Key("list".into()),
-                PathStep::Index(1)
-            ]
-        );
+        assert_eq!(err.path, vec![PathStep::Key("nested".into()), PathStep::Key("list".into()), PathStep::Index(1)]);
         assert_eq!(
             err.to_string(),
             "aws_instance.web[0]: attribute nested.list[1] is still unknown after apply; state can only record known values (the provider returned an incomplete object)"
         );
-        let whole =
-            ResourceState::from_value(addr(), "aws", &Value::Unknown, vec![]).expect_err("unknown");
+        let whole = ResourceState::from_value(addr(), "aws", &Value::Unknown, vec![]).expect_err("unknown");
         assert!(whole.to_string().contains("the whole object"), "{whole}");
-        assert!(
-            matches!(StateError::from(whole), StateError::Other(m) if m.contains("aws_instance.web[0]"))
-        );
+        assert!(matches!(StateError::from(whole), StateError::Other(m) if m.contains("aws_instance.web[0]")));
     }
 
     #[test]
     fn sets_come_back_as_lists_in_canonical_order() {
-        let v = Value::map([(
-            "s",
-            Value::set(vec![
-                Value::string("b"),
-                Value::string("a").mark_sensitive(),
-            ]),
-        )]);
+        let v = Value::map([("s", Value::set(vec![Value::string("b"), Value::string("a").mark_sensitive()]))]);
         let rs = ResourceState::from_value(addr(), "aws", &v, vec![]).expect("known");
         let back = rs.value();
-        let s = back
-            .get_path(&[PathStep::Key("s".into())])
-            .expect("s present");
-        assert!(
-            matches!(s, Value::List(items) if items.len() == 2 && items.iter().filter(|i| i.is_sensitive()).count() == 1)
-        );
+        let s = back.get_path(&[PathStep::Key("s".into())]).expect("s present");
+        assert!(matches!(s, Value::List(items) if items.len() == 2 && items.iter().filter(|i| i.is_sensitive()).count() == 1));
     }
 }

@@ -19,49 +19,20 @@ fn site_name(v: Option<&Json>) -> Option<String> {
 
 fn pick(attrs: &Json, keys: &[&str]) -> Map<String, Json> {
     keys.iter()
-        .filter_map(|k| {
-            attrs
-                .get(*k)
-                .filter(|v| !v.is_null())
-                .map(|v| (k.to_string(), v.clone()))
-        })
+        .filter_map(|k| attrs.get(*k).filter(|v| !v.is_null()).map(|v| (k.to_string(), v.clone())))
         .collect()
 }
 
 /// Builds the `sites` document from the resources in `state`.
 pub fn derive(state: &State) -> BTreeMap<String, Json> {
     let mut sites: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
-    let managed = || {
-        state
-            .resources
-            .values()
-            .filter(|r| r.addr.mode == contin_types::ResourceMode::Managed)
-    };
+    let managed = || state.resources.values().filter(|r| r.addr.mode == contin_types::ResourceMode::Managed);
     for r in managed().filter(|r| r.addr.ty == "edge_site") {
         let a = &r.attributes;
-        let name = a
-            .get("name")
-            .and_then(Json::as_str)
-            .unwrap_or(&r.addr.name)
-            .to_string();
-        let mut doc = pick(
-            a,
-            &[
-                "kind",
-                "labels",
-                "latency_ms",
-                "latency_total_ms",
-                "cost_per_hour",
-                "capacity",
-                "power",
-                "path",
-            ],
-        );
+        let name = a.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name).to_string();
+        let mut doc = pick(a, &["kind", "labels", "latency_ms", "latency_total_ms", "cost_per_hour", "capacity", "power", "path"]);
         doc.insert("address".into(), json!(r.addr.to_string()));
-        doc.insert(
-            "parent".into(),
-            a.get("parent_name").cloned().unwrap_or(Json::Null),
-        );
+        doc.insert("parent".into(), a.get("parent_name").cloned().unwrap_or(Json::Null));
         doc.insert("children".into(), json!([]));
         doc.insert("hosts".into(), json!([]));
         doc.insert("clusters".into(), json!({}));
@@ -69,11 +40,7 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
     }
     let parents: Vec<(String, String)> = sites
         .iter()
-        .filter_map(|(n, d)| {
-            d.get("parent")
-                .and_then(Json::as_str)
-                .map(|p| (p.to_string(), n.clone()))
-        })
+        .filter_map(|(n, d)| d.get("parent").and_then(Json::as_str).map(|p| (p.to_string(), n.clone())))
         .collect();
     for (parent, child) in parents {
         if let Some(Json::Array(c)) = sites.get_mut(&parent).and_then(|d| d.get_mut("children")) {
@@ -81,48 +48,23 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
         }
     }
     for r in managed().filter(|r| r.addr.ty == "host") {
-        let Some(site) = site_name(r.attributes.get("site")) else {
-            continue;
-        };
-        let name = r
-            .attributes
-            .get("name")
-            .and_then(Json::as_str)
-            .unwrap_or(&r.addr.name);
+        let Some(site) = site_name(r.attributes.get("site")) else { continue };
+        let name = r.attributes.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name);
         if let Some(Json::Array(h)) = sites.get_mut(&site).and_then(|d| d.get_mut("hosts")) {
             h.push(json!(name));
         }
     }
     for r in managed().filter(|r| r.addr.ty == "cluster") {
         let a = &r.attributes;
-        let Some(site) = site_name(a.get("site_name")).or_else(|| site_name(a.get("site"))) else {
-            continue;
-        };
-        let mut enrolled = pick(
-            a,
-            &[
-                "id",
-                "flavor",
-                "installed_version",
-                "node_count",
-                "nodes",
-                "api_endpoint",
-            ],
-        );
+        let Some(site) = site_name(a.get("site_name")).or_else(|| site_name(a.get("site"))) else { continue };
+        let mut enrolled = pick(a, &["id", "flavor", "installed_version", "node_count", "nodes", "api_endpoint"]);
         enrolled.insert("address".into(), json!(r.addr.to_string()));
-        let name = a
-            .get("name")
-            .and_then(Json::as_str)
-            .unwrap_or(&r.addr.name)
-            .to_string();
+        let name = a.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name).to_string();
         if let Some(Json::Object(c)) = sites.get_mut(&site).and_then(|d| d.get_mut("clusters")) {
             c.insert(name, Json::Object(enrolled));
         }
     }
-    sites
-        .into_iter()
-        .map(|(k, v)| (k, Json::Object(v)))
-        .collect()
+    sites.into_iter().map(|(k, v)| (k, Json::Object(v))).collect()
 }
 
 impl State {
@@ -137,9 +79,7 @@ impl State {
 pub fn tree_order(sites: &BTreeMap<String, Json>) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let roots = sites.iter().filter(|(_, d)| {
-        d.get("parent")
-            .and_then(Json::as_str)
-            .is_none_or(|p| !sites.contains_key(p))
+        d.get("parent").and_then(Json::as_str).is_none_or(|p| !sites.contains_key(p))
     });
     let mut stack: Vec<(usize, &str)> = roots.map(|(n, _)| (0, n.as_str())).collect();
     stack.reverse();
@@ -190,23 +130,11 @@ mod tests {
     fn tree_hosts_and_clusters() {
         let mut s = State::new();
         for r in [
-            res(
-                "edge_site.eu",
-                json!({"name": "eu", "kind": "region", "parent_name": null, "latency_total_ms": 0}),
-            ),
-            res(
-                "edge_site.b",
-                json!({"name": "b", "kind": "site", "parent_name": "eu"}),
-            ),
-            res(
-                "edge_site.a",
-                json!({"name": "a", "kind": "site", "parent_name": "eu", "labels": {"line": "A"}}),
-            ),
+            res("edge_site.eu", json!({"name": "eu", "kind": "region", "parent_name": null, "latency_total_ms": 0})),
+            res("edge_site.b", json!({"name": "b", "kind": "site", "parent_name": "eu"})),
+            res("edge_site.a", json!({"name": "a", "kind": "site", "parent_name": "eu", "labels": {"line": "A"}})),
             res("host.n1", json!({"name": "n1", "site": {"name": "a"}})),
-            res(
-                "cluster.k",
-                json!({"name": "k", "site_name": "a", "flavor": "k3s", "id": "k3s-k", "node_count": 3, "api_endpoint": "https://10.0.0.1:6443", "kubeconfig": "secret"}),
-            ),
+            res("cluster.k", json!({"name": "k", "site_name": "a", "flavor": "k3s", "id": "k3s-k", "node_count": 3, "api_endpoint": "https://10.0.0.1:6443", "kubeconfig": "secret"})),
         ] {
             s.resources.insert(r.addr.clone(), r);
         }
@@ -214,10 +142,7 @@ mod tests {
         assert_eq!(sites["eu"]["children"], json!(["a", "b"]));
         assert_eq!(sites["a"]["hosts"], json!(["n1"]));
         assert_eq!(sites["a"]["clusters"]["k"]["node_count"], json!(3));
-        assert!(
-            sites["a"]["clusters"]["k"].get("kubeconfig").is_none(),
-            "no secrets in the site index"
-        );
+        assert!(sites["a"]["clusters"]["k"].get("kubeconfig").is_none(), "no secrets in the site index");
         let order: Vec<(usize, &str)> = tree_order(&sites);
         assert_eq!(order, vec![(0, "eu"), (1, "a"), (1, "b")]);
     }

@@ -8,10 +8,7 @@ impl State {
     /// resource is filed under its own address. `location` names the state
     /// in messages (file path, S3 URL). Other problems → `Corrupt`.
     pub fn validate(&self, location: &str) -> Result<(), StateError> {
-        let corrupt = |reason: String| StateError::Corrupt {
-            location: location.to_string(),
-            reason,
-        };
+        let corrupt = |reason: String| StateError::Corrupt { location: location.to_string(), reason };
         if self.version > STATE_VERSION {
             return Err(StateError::TooNew {
                 location: location.to_string(),
@@ -20,19 +17,14 @@ impl State {
             });
         }
         if self.version == 0 {
-            return Err(corrupt(
-                "format version 0 does not exist (versions start at 1)".to_string(),
-            ));
+            return Err(corrupt("format version 0 does not exist (versions start at 1)".to_string()));
         }
         if self.lineage.trim().is_empty() {
             return Err(corrupt("lineage is empty".to_string()));
         }
         for (key, r) in &self.resources {
             if *key != r.addr {
-                return Err(corrupt(format!(
-                    "resource filed under {key} has address {}",
-                    r.addr
-                )));
+                return Err(corrupt(format!("resource filed under {key} has address {}", r.addr)));
             }
         }
         Ok(())
@@ -70,15 +62,8 @@ mod tests {
         let mut s = State::new();
         s.version = STATE_VERSION + 1;
         match s.validate("s.json") {
-            Err(StateError::TooNew {
-                location,
-                found,
-                supported,
-            }) => {
-                assert_eq!(
-                    (location.as_str(), found, supported),
-                    ("s.json", STATE_VERSION + 1, STATE_VERSION)
-                );
+            Err(StateError::TooNew { location, found, supported }) => {
+                assert_eq!((location.as_str(), found, supported), ("s.json", STATE_VERSION + 1, STATE_VERSION));
             }
             other => panic!("expected TooNew, got {other:?}"),
         }
@@ -88,8 +73,7 @@ mod tests {
     fn refuses_misfiled_resource_and_bad_header() {
         let mut s = State::new();
         let a = ResourceAddr::managed("fake_thing", "a");
-        s.resources
-            .insert(a.clone(), rs(ResourceAddr::managed("fake_thing", "b")));
+        s.resources.insert(a.clone(), rs(ResourceAddr::managed("fake_thing", "b")));
         let err = s.validate("s.json").expect_err("misfiled");
         assert_eq!(
             err.to_string(),
@@ -98,13 +82,9 @@ mod tests {
         s.resources.insert(a.clone(), rs(a));
         s.validate("s.json").expect("fixed");
         s.lineage = " ".into();
-        assert!(
-            matches!(s.validate("s.json"), Err(StateError::Corrupt { reason, .. }) if reason.contains("lineage"))
-        );
+        assert!(matches!(s.validate("s.json"), Err(StateError::Corrupt { reason, .. }) if reason.contains("lineage")));
         s.lineage = "x".into();
         s.version = 0;
-        assert!(
-            matches!(s.validate("s.json"), Err(StateError::Corrupt { reason, .. }) if reason.contains("version 0"))
-        );
+        assert!(matches!(s.validate("s.json"), Err(StateError::Corrupt { reason, .. }) if reason.contains("version 0")));
     }
 }

@@ -26,9 +26,7 @@ struct MemoryBackend {
 
 impl MemoryBackend {
     fn storage(&self) -> Result<std::sync::MutexGuard<'_, Storage>, StateError> {
-        self.storage
-            .lock()
-            .map_err(|_| StateError::Other("poisoned".into()))
+        self.storage.lock().map_err(|_| StateError::Other("poisoned".into()))
     }
 }
 
@@ -43,16 +41,8 @@ impl Backend for MemoryBackend {
     }
     async fn persist(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
         let mut st = self.storage()?;
-        let stored = st
-            .doc
-            .as_deref()
-            .map(|d| decode_header(d, "memory"))
-            .transpose()?;
-        let expected = if self.bugs.ignore_expected_serial {
-            stored.as_ref().map(|h| h.serial)
-        } else {
-            expected_serial
-        };
+        let stored = st.doc.as_deref().map(|d| decode_header(d, "memory")).transpose()?;
+        let expected = if self.bugs.ignore_expected_serial { stored.as_ref().map(|h| h.serial) } else { expected_serial };
         check_write("memory", stored.as_ref(), state, expected)?;
         st.doc = Some(encode(state)?);
         Ok(())
@@ -95,10 +85,7 @@ impl Backend for MemoryBackend {
 
 fn factory(bugs: Bugs) -> impl Fn() -> MemoryBackend {
     let storage = Arc::new(Mutex::new(Storage::default()));
-    move || MemoryBackend {
-        storage: storage.clone(),
-        bugs,
-    }
+    move || MemoryBackend { storage: storage.clone(), bugs }
 }
 
 #[tokio::test]
@@ -108,53 +95,27 @@ async fn a_correct_backend_passes() {
 
 async fn fails_with(bugs: Bugs, needle: &str) {
     let handle = tokio::spawn(async move { conformance::run_all(factory(bugs)).await });
-    let err = handle
-        .await
-        .expect_err("the suite must fail on a buggy backend");
+    let err = handle.await.expect_err("the suite must fail on a buggy backend");
     let payload = err.into_panic();
     let msg = payload
         .downcast_ref::<String>()
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
-    assert!(
-        msg.contains(needle),
-        "panic message should mention {needle:?}: {msg}"
-    );
+    assert!(msg.contains(needle), "panic message should mention {needle:?}: {msg}");
 }
 
 #[tokio::test]
 async fn lost_update_is_caught() {
-    fails_with(
-        Bugs {
-            ignore_expected_serial: true,
-            ..Bugs::default()
-        },
-        "Conflict",
-    )
-    .await;
+    fails_with(Bugs { ignore_expected_serial: true, ..Bugs::default() }, "Conflict").await;
 }
 
 #[tokio::test]
 async fn non_exclusive_lock_is_caught() {
-    fails_with(
-        Bugs {
-            reentrant_lock: true,
-            ..Bugs::default()
-        },
-        "must fail with Locked",
-    )
-    .await;
+    fails_with(Bugs { reentrant_lock: true, ..Bugs::default() }, "must fail with Locked").await;
 }
 
 #[tokio::test]
 async fn unlock_with_any_id_is_caught() {
-    fails_with(
-        Bugs {
-            unlock_any_id: true,
-            ..Bugs::default()
-        },
-        "LockNotHeld",
-    )
-    .await;
+    fails_with(Bugs { unlock_any_id: true, ..Bugs::default() }, "LockNotHeld").await;
 }
