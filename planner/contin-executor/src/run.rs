@@ -192,6 +192,7 @@ impl<'p> Run<'p> {
     }
 
     pub(crate) async fn execute(mut self) -> ApplyOutcome {
+        self.write_back_refreshed();
         self.drive().await;
         self.finish().await
     }

@@ -174,6 +174,37 @@ impl Run<'_> {
         }
     }
 
+    /// Writes refreshed values of unchanged instances (`NoOp` changes, whose
+    /// `after` is the refreshed object) into the state, so a value that
+    /// drifted back to match the configuration is not kept stale forever.
+    /// With a journal they are recorded in its first batch.
+    pub(super) fn write_back_refreshed(&mut self) {
+        for c in &self.plan.changes {
+            if c.action != Action::NoOp {
+                continue;
+            }
+            let Some(after) = c.after.as_ref().filter(|a| a.is_wholly_known()) else { continue };
+            let Some(rs) = self.state.resources.get_mut(&c.addr) else { continue };
+            if rs.attributes.is_null() {
+                continue;
+            }
+            let (plain, mut paths) = after.unmark_deep();
+            let json = plain.to_json_lossy();
+            if json == rs.attributes {
+                continue;
+            }
+            paths.extend(rs.sensitive_paths.iter().cloned());
+            paths.sort();
+            paths.dedup();
+            rs.attributes = json;
+            rs.sensitive_paths = paths;
+            self.ckpt.dirty_version += 1;
+            if self.jr.journal.is_some() {
+                self.jr.buf.push(JournalRecord::Put(Box::new(rs.clone())));
+            }
+        }
+    }
+
     /// Starts an append of everything buffered when none is in flight.
     pub(super) fn start_journal_batch(&mut self) {
         if self.jr.in_flight.is_some() || (self.jr.buf.is_empty() && self.jr.waiting.is_empty()) {

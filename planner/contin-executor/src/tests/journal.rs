@@ -265,3 +265,32 @@ async fn ten_thousand_changes_with_and_without_a_journal() {
     eprintln!("10k changes: without journal {plain:?} ({plain_checkpoints} checkpoints); with file journal {journaled:?} (journal {} KiB, {} checkpoints)", size / 1024, h.events.checkpoints());
     assert!(journaled < plain * 20 + Duration::from_secs(10), "journaled {journaled:?} vs {plain:?}");
 }
+
+#[tokio::test]
+async fn refreshed_values_of_unchanged_instances_are_written_back() {
+    for journaled in [false, true] {
+        let h = Harness::new(TestProvider::default());
+        let prior = prior_with(vec![recorded("same", &[]), recorded("drifted", &[])], &h.backend);
+        // `drifted` was updated by an apply killed before its record was
+        // saved: the refreshed object already matches the configuration.
+        let refreshed = Value::map([("id", Value::string("drifted-g1")), ("name", Value::string("new")), ("deps", Value::List(vec![]))]);
+        let mut drifted = change("drifted", Action::NoOp, &[]);
+        drifted.before = Some(refreshed.clone());
+        drifted.after = Some(refreshed);
+        let mut same = change("same", Action::NoOp, &[]);
+        same.before = Some(Value::from_json(&prior.resources[&addr("same")].attributes));
+        same.after = same.before.clone();
+        let journal = Arc::new(RecJournal::new(h.provider.clone()));
+        let plan = plan_of(vec![drifted, same]);
+        let out = if journaled { h.apply_journaled(&plan, prior.clone(), journal.clone()).await } else { h.apply(&plan, prior.clone()).await };
+        assert!(out.is_success(), "{out:?}");
+        let stored = h.stored();
+        assert_eq!(stored.resources[&addr("drifted")].attributes["name"], "new", "journaled={journaled}");
+        assert_eq!(stored.resources[&addr("same")], prior.resources[&addr("same")]);
+        if journaled {
+            let recs = journal.records();
+            assert_eq!(recs.len(), 1, "only the drifted instance is recorded: {recs:?}");
+            assert!(is_put("drifted")(&recs[0].1));
+        }
+    }
+}
