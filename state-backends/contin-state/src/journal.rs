@@ -119,6 +119,9 @@ pub struct ReplaySummary {
     pub unresolved_creates: Vec<ResourceAddr>,
     /// Torn lines skipped (see `JournalContents::damaged_lines`).
     pub damaged_lines: usize,
+    /// `recover` only: the stored snapshot already holds every record (it
+    /// was saved after the journal); nothing to persist, remove the journal.
+    pub already_in_state: bool,
 }
 
 impl ReplaySummary {
@@ -164,6 +167,48 @@ pub fn replay(
             h.base_serial + 1
         )));
     }
+    Ok(apply_records(state, contents))
+}
+
+/// What the engine calls under the lock, after loading the snapshot and
+/// reading the journal: the state to continue from.
+///
+/// - nothing stored and a journal on top of serial 0 (the first apply was
+///   interrupted): an empty state of the journal's lineage plus its records;
+/// - base serial = stored serial: `replay`;
+/// - base serial < stored serial and replaying changes nothing (the apply's
+///   final snapshot was saved but the process died before removing the
+///   journal): the stored state, `already_in_state` set;
+/// - anything else: an error, the journal left in place.
+///
+/// Unless `already_in_state` or the summary `is_empty`, the caller persists
+/// the result (serial + 1) and then removes the journal.
+pub fn recover(stored: Option<State>, contents: &JournalContents, location: &str) -> Result<(State, ReplaySummary), StateError> {
+    let h = &contents.header;
+    let mut state = match stored {
+        Some(s) => s,
+        None if h.base_serial == 0 => State { lineage: h.lineage.clone(), ..State::new() },
+        None => {
+            return Err(StateError::Other(format!(
+                "journal {location} records changes made on top of state serial {}, but no state is stored; it was not applied and was left in place",
+                h.base_serial
+            )))
+        }
+    };
+    if h.lineage == state.lineage && h.base_serial < state.serial {
+        let mut trial = state.clone();
+        let mut summary = apply_records(&mut trial, contents);
+        if trial.resources == state.resources {
+            summary.already_in_state = true;
+            return Ok((state, summary));
+        }
+    }
+    let summary = replay(&mut state, contents, location)?;
+    Ok((state, summary))
+}
+
+/// Applies the records, checks done by the caller.
+fn apply_records(state: &mut State, contents: &JournalContents) -> ReplaySummary {
     let mut summary = ReplaySummary {
         damaged_lines: contents.damaged_lines,
         ..ReplaySummary::default()
@@ -204,7 +249,7 @@ pub fn replay(
         state.resources.insert(addr.clone(), placeholder);
         summary.unresolved_creates.push(addr);
     }
-    Ok(summary)
+    summary
 }
 
 /// The record for a create whose outcome is unknown. Generation is one less
@@ -476,13 +521,22 @@ type Request = (
 pub struct JournalWriter {
     tx: tokio::sync::mpsc::UnboundedSender<Request>,
     describe: String,
+    /// Write + fsync rounds done (for measurements).
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl JournalWriter {
+    /// Write + fsync rounds so far (each commits every append queued meanwhile).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Starts the writer task; must be called inside a tokio runtime.
     pub fn start(journal: FileJournal) -> Self {
         let describe = format!("journal {}", journal.path.display());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Request>();
+        let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = commits.clone();
         tokio::spawn(async move {
             let mut journal = Some(journal);
             while let Some(first) = rx.recv().await {
@@ -494,6 +548,7 @@ impl JournalWriter {
                     .iter_mut()
                     .flat_map(|(r, _)| std::mem::take(r))
                     .collect();
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let result = match journal.take() {
                     Some(mut j) => match tokio::task::spawn_blocking(move || {
                         let r = j.append(&records);
@@ -514,7 +569,7 @@ impl JournalWriter {
                 }
             }
         });
-        JournalWriter { tx, describe }
+        JournalWriter { tx, describe, commits }
     }
 }
 

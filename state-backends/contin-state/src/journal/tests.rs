@@ -256,4 +256,36 @@ async fn writer_group_commits_concurrent_appends() {
     assert!(w.describe().contains("journal"));
     let c = FileJournal::read(&path).expect("read").expect("exists");
     assert_eq!(c.records.len(), 200);
+    assert!(w.commits() < 200, "{} fsyncs for 200 concurrent appends", w.commits());
+}
+
+#[test]
+fn recover_covers_first_apply_saved_snapshot_and_mismatches() {
+    let put_a = JournalRecord::Put(Box::new(rs("a", "A")));
+    let contents = |lineage: &str, base| JournalContents {
+        header: JournalHeader { journal_format: 1, lineage: lineage.into(), base_serial: base },
+        records: vec![put_a.clone()],
+        damaged_lines: 0,
+    };
+    // First apply interrupted: nothing stored, journal on serial 0.
+    let (s, summary) = recover(None, &contents("L0", 0), "j").expect("first apply");
+    assert_eq!((s.lineage.as_str(), s.serial, s.resources.len(), summary.puts), ("L0", 0, 1, 1));
+    assert!(recover(None, &contents("L0", 3), "j").is_err(), "a journal on a state that is not there");
+    // Stored state on the journal's base: replayed.
+    let base = state_with(&[]);
+    let lineage = base.lineage.clone();
+    let (s, summary) = recover(Some(base.clone()), &contents(&lineage, 7), "j").expect("replay");
+    assert!(!summary.already_in_state && summary.puts == 1 && s.resources.contains_key(&addr("a")));
+    // The final snapshot was saved (serial 8 holds a) but the journal stayed.
+    let mut saved = s.clone();
+    saved.serial = 8;
+    let (s2, summary) = recover(Some(saved.clone()), &contents(&lineage, 7), "j").expect("already applied");
+    assert!(summary.already_in_state);
+    assert_eq!(s2, saved);
+    // A newer snapshot that does NOT hold the journal's records: refused.
+    let mut other = base.clone();
+    other.serial = 8;
+    let err = recover(Some(other), &contents(&lineage, 7), "j").expect_err("stale");
+    assert!(err.to_string().contains("left in place"), "{err}");
+    assert!(recover(Some(base), &contents("other", 7), "j").is_err(), "another lineage");
 }
