@@ -94,5 +94,31 @@ pub async fn apply(
     opts: &ApplyOptions,
     cancel: tokio_util::sync::CancellationToken,
 ) -> ApplyOutcome {
-    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel).execute().await
+    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel, None).execute().await
+}
+
+/// `apply` with a journal (`contin_state::journal`): every create's intent
+/// is durable before its provider call, every finished change's record is
+/// durable before its dependants start (group-committed: one write + fsync
+/// per batch), and only the final snapshot is written to `backend`.
+///
+/// The journal must have been created for `prior` (`base_serial ==
+/// prior.serial`, same lineage). After this returns with no
+/// `persist_error`, the snapshot holds everything: the caller drops the
+/// journal writer and removes the file. With a `persist_error` the journal
+/// still holds every change (replayed on the next run) and
+/// `ApplyOutcome::state` is the unsaved state.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_with_journal(
+    plan: &contin_planner::Plan,
+    prior: contin_state::State,
+    providers: &std::collections::BTreeMap<String, std::sync::Arc<dyn contin_provider::Provider>>,
+    backend: std::sync::Arc<dyn contin_state::Backend>,
+    journal: std::sync::Arc<dyn contin_state::journal::Journal>,
+    evaluator: std::sync::Arc<dyn contin_planner::ApplyEvaluator>,
+    reporter: std::sync::Arc<dyn Reporter>,
+    opts: &ApplyOptions,
+    cancel: tokio_util::sync::CancellationToken,
+) -> ApplyOutcome {
+    run::Run::new(plan, prior, providers, backend, evaluator, reporter, opts, cancel, Some(journal)).execute().await
 }

@@ -13,11 +13,14 @@
 //! most ~20% of the wall time whatever N is, and their number grows with the
 //! apply's duration, not with N (total cost linear in N).
 
+mod journaling;
+
 use crate::graph::{self, ApplyGraph, NodeKind};
 use crate::values::{check_consistent, marked_from_state, WorkingValues};
 use crate::{ApplyEvent, ApplyOptions, ApplyOutcome, Reporter};
 use contin_planner::{Action, ApplyEvaluator, Plan, ResourceChange};
 use contin_provider::{OpContext, Provider, ProviderSchema};
+use contin_state::journal::Journal;
 use contin_state::{Backend, OutputState, ResourceState, ResourceStatus, State, StateError};
 use contin_types::value::ValuePath;
 use contin_types::{ResourceAddr, ResourceMode, Value};
@@ -110,11 +113,13 @@ pub(crate) struct Run<'p> {
     stop_reason: Option<String>,
     cancelled: bool,
     ckpt: Checkpoints,
+    jr: journaling::Journaling,
 }
 
 enum Wake {
     Op(Option<Result<(tokio::task::Id, OpResult), JoinError>>),
     Persist(Result<PersistResult, JoinError>),
+    Journal(Result<journaling::JournalResult, JoinError>),
     CheckpointDue,
     Cancel,
 }
@@ -130,6 +135,7 @@ impl<'p> Run<'p> {
         reporter: Arc<dyn Reporter>,
         opts: &'p ApplyOptions,
         cancel: CancellationToken,
+        journal: Option<Arc<dyn Journal>>,
     ) -> Self {
         let graph = graph::build(plan, &prior);
         let mut values: BTreeMap<ResourceAddr, Value> = prior
@@ -181,10 +187,12 @@ impl<'p> Run<'p> {
             stop_reason: None,
             cancelled: false,
             ckpt,
+            jr: journaling::Journaling::new(journal),
         }
     }
 
     pub(crate) async fn execute(mut self) -> ApplyOutcome {
+        self.write_back_refreshed();
         self.drive().await;
         self.finish().await
     }
@@ -204,12 +212,15 @@ impl<'p> Run<'p> {
                 self.ready.pop_front();
                 self.start(n, permit);
             }
-            if self.tasks.is_empty() && (self.ready.is_empty() || self.stop_reason.is_some()) {
+            self.start_journal_batch();
+            if self.tasks.is_empty() && self.jr.idle() && (self.ready.is_empty() || self.stop_reason.is_some()) {
                 return;
             }
+            // With a journal every change is durable already: only the final snapshot is written.
             let want_ckpt = self.ckpt.dirty_version > self.ckpt.persisted_version
                 && self.ckpt.in_flight.is_none()
-                && self.ckpt.error.is_none();
+                && self.ckpt.error.is_none()
+                && self.jr.journal.is_none();
             if want_ckpt && Instant::now() >= self.ckpt.next_allowed {
                 self.start_persist();
                 continue;
@@ -217,6 +228,8 @@ impl<'p> Run<'p> {
             let wake = {
                 let tasks = &mut self.tasks;
                 let persist = &mut self.ckpt.in_flight;
+                let journal_write = &mut self.jr.in_flight;
+                let journaling = journal_write.is_some();
                 let has_tasks = !tasks.is_empty();
                 let persisting = persist.is_some();
                 let due = tokio::time::Instant::from_std(self.ckpt.next_allowed);
@@ -230,6 +243,12 @@ impl<'p> Run<'p> {
                             None => std::future::pending().await,
                         }
                     }, if persisting => Wake::Persist(r),
+                    r = async {
+                        match journal_write.as_mut() {
+                            Some(h) => h.await,
+                            None => std::future::pending().await,
+                        }
+                    }, if journaling => Wake::Journal(r),
                     _ = tokio::time::sleep_until(due), if want_ckpt => Wake::CheckpointDue,
                     _ = cancel.cancelled(), if watch_cancel => Wake::Cancel,
                 }
@@ -251,6 +270,7 @@ impl<'p> Run<'p> {
                     self.ckpt.in_flight = None;
                     self.persist_done(r);
                 }
+                Wake::Journal(r) => self.journal_batch_done(r),
                 Wake::CheckpointDue => self.start_persist(),
                 Wake::Cancel => self.on_cancel(),
             }
@@ -289,8 +309,15 @@ impl<'p> Run<'p> {
         };
         let provider = self.providers.get(&change.provider).cloned();
         let addr = change.addr.clone();
+        let intent = match &op {
+            Op::Create { ctx, .. } => self.intent_for(n, ctx.generation),
+            _ => None,
+        };
         let handle = self.tasks.spawn(async move {
             let _permit = permit;
+            if let Err(f) = journaling::write_intent(intent, &addr).await {
+                return (n, Err(f));
+            }
             let result = run_op(provider, &addr, op).await;
             (n, result)
         });
@@ -318,8 +345,10 @@ impl<'p> Run<'p> {
             }
             self.provider(&change.provider)?;
             return Ok(match recorded() {
+                // A create whose outcome was unknown (journal replay) left a
+                // null placeholder: there is nothing known to delete.
+                Some(Value::Null) | None => Op::Forget,
                 Some(prior) => Op::Delete { prior, ctx: ctx(prior_gen) },
-                None => Op::Forget,
             });
         }
 
@@ -370,34 +399,45 @@ impl<'p> Run<'p> {
         match result {
             Ok(value) => {
                 self.record(n, value);
-                self.status[n] = NodeStatus::Done;
-                let ci = self.graph.nodes[n].change;
-                let (fwd, destroy) = self.graph.change_nodes[ci];
-                self.progress[ci].nodes_done += 1;
-                let total = u8::from(fwd.is_some()) + u8::from(destroy.is_some());
-                if self.progress[ci].nodes_done == total && !forgets_data(&self.plan.changes[ci]) {
-                    let change = &self.plan.changes[ci];
-                    let took = self.progress[ci].started.map_or(Duration::ZERO, |s| s.elapsed());
-                    self.reporter.event(ApplyEvent::Finished { addr: change.addr.clone(), action: change.action, took });
-                }
-                for i in 0..self.graph.nodes[n].succ.len() {
-                    let s = self.graph.nodes[n].succ[i];
-                    self.waiting_on[s] -= 1;
-                    if self.waiting_on[s] == 0 && self.status[s] == NodeStatus::Pending {
-                        self.ready.push_back(s);
-                    }
-                }
+                self.finished_and_recorded(n);
             }
             Err(OpFailure { message, partial }) => {
-                match partial {
+                let partial_recorded = match partial {
                     // What exists is recorded (so the next plan converges
                     // only the rest); the change still counts as failed.
-                    Some(v) if self.graph.nodes[n].kind == NodeKind::Forward => self.record(n, Some(v)),
+                    Some(v) if self.graph.nodes[n].kind == NodeKind::Forward => {
+                        self.record(n, Some(v));
+                        true
+                    }
                     _ => {
                         self.running.remove(&n);
+                        false
                     }
-                }
+                };
+                self.failed_after_record(n, partial_recorded);
                 self.node_failed(n, message);
+            }
+        }
+    }
+
+    /// A node's effect is recorded (and durable, with a journal): its
+    /// dependants may start.
+    fn node_done(&mut self, n: usize) {
+        self.status[n] = NodeStatus::Done;
+        let ci = self.graph.nodes[n].change;
+        let (fwd, destroy) = self.graph.change_nodes[ci];
+        self.progress[ci].nodes_done += 1;
+        let total = u8::from(fwd.is_some()) + u8::from(destroy.is_some());
+        if self.progress[ci].nodes_done == total && !forgets_data(&self.plan.changes[ci]) {
+            let change = &self.plan.changes[ci];
+            let took = self.progress[ci].started.map_or(Duration::ZERO, |s| s.elapsed());
+            self.reporter.event(ApplyEvent::Finished { addr: change.addr.clone(), action: change.action, took });
+        }
+        for i in 0..self.graph.nodes[n].succ.len() {
+            let s = self.graph.nodes[n].succ[i];
+            self.waiting_on[s] -= 1;
+            if self.waiting_on[s] == 0 && self.status[s] == NodeStatus::Pending {
+                self.ready.push_back(s);
             }
         }
     }
@@ -439,6 +479,7 @@ impl<'p> Run<'p> {
                     status: ResourceStatus::Ready,
                     create_before_destroy: change.create_before_destroy,
                     generation,
+                    deposed: Vec::new(),
                 };
                 self.values.insert(addr.clone(), value.mark_paths(&paths));
                 self.state.resources.insert(addr.clone(), rs);
@@ -556,6 +597,7 @@ impl<'p> Run<'p> {
             let r = h.await;
             self.persist_done(r);
         }
+        self.flush_journal().await;
 
         let outputs_error = match self.evaluator.outputs(&WorkingValues(&self.values)) {
             Ok(outputs) => {
@@ -574,7 +616,10 @@ impl<'p> Run<'p> {
         };
 
         // The final save: always, also after failures, cancellation and a failed checkpoint.
-        let first_error = self.ckpt.error.take();
+        let first_error = match (self.ckpt.error.take(), self.jr.error.take()) {
+            (Some(c), Some(j)) => Some(format!("{c}; {j}")),
+            (c, j) => c.or(j),
+        };
         self.start_persist();
         if let Some(h) = self.ckpt.in_flight.take() {
             let r = h.await;

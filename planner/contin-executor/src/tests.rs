@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+mod journal;
+
 // ---------------------------------------------------------------- backend
 
 #[derive(Default)]
@@ -85,6 +87,8 @@ struct TestProvider {
     fail: BTreeSet<String>,
     /// Names whose create fails part-way (`ProviderError::Partial`).
     partial: BTreeSet<String>,
+    /// Names whose delete fails.
+    fail_delete: BTreeSet<String>,
     concurrent: AtomicUsize,
     max_concurrent: AtomicUsize,
     starts: AtomicUsize,
@@ -115,6 +119,9 @@ impl TestProvider {
         self.log.lock().unwrap().push(Log::Finish(a, verb));
         if verb != "delete" && self.fail.contains(&addr.name) {
             return Err(ProviderError::Api { code: "Boom".into(), message: "injected failure".into() });
+        }
+        if verb == "delete" && self.fail_delete.contains(&addr.name) {
+            return Err(ProviderError::Api { code: "Boom".into(), message: "injected delete failure".into() });
         }
         Ok(())
     }
@@ -291,6 +298,7 @@ fn recorded(name: &str, deps: &[&str]) -> ResourceState {
         status: Default::default(),
         create_before_destroy: false,
         generation: 1,
+        deposed: Vec::new(),
     }
 }
 

@@ -2,10 +2,11 @@
 //! rename, previous version kept as `.backup`, directory fsynced).
 
 use contin_state::codec::{decode, decode_header, StateHeader};
+use contin_state::files::{make_private, parent_dir, sync_dir, write_new_private};
 use contin_state::{State, StateError};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs::{self, File};
+use std::io;
+use std::path::Path;
 
 fn io_err(context: String) -> impl FnOnce(io::Error) -> StateError {
     move |source| StateError::Io { context, source }
@@ -48,7 +49,7 @@ pub(crate) fn replace_atomically(path: &Path, backup: &Path, bytes: &[u8]) -> Re
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
     let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), uuid::Uuid::new_v4().simple()));
 
-    let result = write_new_file(&tmp, bytes).and_then(|()| {
+    let result = write_new_private(&tmp, bytes).and_then(|()| {
         if path.exists() {
             keep_backup(path, backup, &dir, &name)?;
         }
@@ -62,20 +63,6 @@ pub(crate) fn replace_atomically(path: &Path, backup: &Path, bytes: &[u8]) -> Re
     result
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn write_new_file(tmp: &Path, bytes: &[u8]) -> Result<(), StateError> {
-    let ctx = || format!("writing temporary state file {}", tmp.display());
-    let mut f = OpenOptions::new().write(true).create_new(true).open(tmp).map_err(io_err(ctx()))?;
-    f.write_all(bytes).map_err(io_err(ctx()))?;
-    f.sync_all().map_err(io_err(ctx()))
-}
-
 /// Makes `backup` a copy of the current `path` without ever removing `path`.
 fn keep_backup(path: &Path, backup: &Path, dir: &Path, name: &str) -> Result<(), StateError> {
     let tmp = dir.join(format!(".{name}.backup.{}.tmp", uuid::Uuid::new_v4().simple()));
@@ -86,24 +73,13 @@ fn keep_backup(path: &Path, backup: &Path, dir: &Path, name: &str) -> Result<(),
             .and_then(|_| File::open(&tmp)?.sync_all())
             .map_err(io_err(format!("copying {} to {}", path.display(), tmp.display()))),
     };
-    let result = made.and_then(|()| {
+    // The backup shares the state's inode (hard link): narrowing it narrows
+    // a state file left 0644 by an older version too.
+    let result = made.and_then(|()| make_private(&tmp)).and_then(|()| {
         fs::rename(&tmp, backup).map_err(io_err(format!("renaming {} to {}", tmp.display(), backup.display())))
     });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<(), StateError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(format!("syncing state directory {}", dir.display())))
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<(), StateError> {
-    // Directories cannot be opened for fsync here; rename is still atomic.
-    Ok(())
 }

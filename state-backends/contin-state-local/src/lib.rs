@@ -1,10 +1,15 @@
-//! Local-file state backend with O_EXCL lock file and atomic writes.
+//! Local-file state backend with an OS advisory lock and atomic writes.
 //!
 //! Files, for a state at `dir/contin.state.json`:
 //! - `dir/contin.state.json`: the state (pretty JSON, see `contin_state::codec`);
 //! - `dir/contin.state.json.backup`: the state before the last write;
-//! - `dir/contin.state.json.lock`: present while someone holds the lock;
-//!   holds that holder's `LockInfo` as JSON.
+//! - `dir/contin.state.json.lock`: carries the kernel (`flock`) lock and,
+//!   while it is held, the holder's `LockInfo` as JSON (see `lockfile`);
+//! - `dir/contin.state.json.journal`: the apply journal (`journal_path`,
+//!   written by `contin_state::journal`, not by this crate).
+//!
+//! Every file is created 0600 (state, backup, temp, lock), and a state or
+//! backup left 0644 by an older version is narrowed on the next write.
 //!
 //! IO model: blocking `std::fs` inside `tokio::task::spawn_blocking`, so a
 //! multi-megabyte write plus fsync never stalls the executor's worker
@@ -36,11 +41,18 @@ pub struct LocalBackend {
     /// checkpoints from several tasks). Other processes are kept out by the
     /// lock file, not by this.
     write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// The kernel lock this backend holds (shared by clones). Dropping the
+    /// last clone closes the file, which releases the lock.
+    held: Arc<std::sync::Mutex<Option<lockfile::Held>>>,
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        LocalBackend { path: path.into(), write_turn: Arc::new(tokio::sync::Mutex::new(())) }
+        LocalBackend {
+            path: path.into(),
+            write_turn: Arc::new(tokio::sync::Mutex::new(())),
+            held: Arc::new(std::sync::Mutex::new(None)),
+        }
     }
 
     /// The state file.
@@ -58,6 +70,11 @@ impl LocalBackend {
         with_suffix(&self.path, ".lock")
     }
 
+    /// The apply journal's conventional place: `<path>.journal`.
+    pub fn journal_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".journal")
+    }
+
     fn location(&self) -> String {
         self.path.display().to_string()
     }
@@ -67,6 +84,12 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// The held-lock slot; a poisoned mutex (a panic while it was held) still
+/// yields the slot: the `File` in it is intact.
+fn held_guard(held: &std::sync::Mutex<Option<lockfile::Held>>) -> std::sync::MutexGuard<'_, Option<lockfile::Held>> {
+    held.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 async fn blocking<T: Send + 'static>(
@@ -100,18 +123,18 @@ impl Backend for LocalBackend {
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
-        let (lock, state, info) = (self.lock_path(), self.location(), info.clone());
-        blocking(move || lockfile::acquire(&lock, &state, &info)).await
+        let (lock, state, info, held) = (self.lock_path(), self.location(), info.clone(), self.held.clone());
+        blocking(move || lockfile::acquire(&lock, &state, &info, &mut held_guard(&held))).await
     }
 
     async fn unlock(&self, id: &str) -> Result<(), StateError> {
-        let (lock, state, id) = (self.lock_path(), self.location(), id.to_string());
-        blocking(move || lockfile::release(&lock, &state, &id, false)).await
+        let (lock, id, held) = (self.lock_path(), id.to_string(), self.held.clone());
+        blocking(move || lockfile::release(&lock, &id, &mut held_guard(&held))).await
     }
 
     async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
-        let (lock, state, id) = (self.lock_path(), self.location(), id.to_string());
-        blocking(move || lockfile::release(&lock, &state, &id, true)).await
+        let (lock, state, id, held) = (self.lock_path(), self.location(), id.to_string(), self.held.clone());
+        blocking(move || lockfile::force_release(&lock, &state, &id, &mut held_guard(&held))).await
     }
 
     async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
@@ -129,6 +152,7 @@ mod tests {
         let b = LocalBackend::new("dir/contin.state.json");
         assert_eq!(b.backup_path(), PathBuf::from("dir/contin.state.json.backup"));
         assert_eq!(b.lock_path(), PathBuf::from("dir/contin.state.json.lock"));
+        assert_eq!(b.journal_path(), PathBuf::from("dir/contin.state.json.journal"));
         assert_eq!(b.describe(), "local file dir/contin.state.json");
     }
 }

@@ -136,58 +136,228 @@ async fn lock_held_by_another_instance_names_the_holder() {
     let mut held = LockInfo::new("apply", &path.display().to_string());
     held.who = "alice@build-7 (pid 4242)".into();
     first.lock(&held).await.expect("lock");
-    let err = second.lock(&LockInfo::new("plan", "x")).await.expect_err("second lock refused");
+    let err = second
+        .lock(&LockInfo::new("plan", "x"))
+        .await
+        .expect_err("second lock refused");
     let msg = err.to_string();
-    for part in ["alice@build-7 (pid 4242)", "operation apply", held.id.as_str(), held.created.as_str()] {
+    let command = format!("contin force-unlock -force {}", held.id);
+    for part in [
+        "alice@build-7 (pid 4242)",
+        "operation apply",
+        held.id.as_str(),
+        held.created.as_str(),
+        command.as_str(),
+    ] {
         assert!(msg.contains(part), "message should contain {part:?}: {msg}");
     }
     // The lock file is plain JSON a human can read.
     let on_disk: LockInfo =
-        serde_json::from_slice(&std::fs::read(second.lock_path()).expect("lock file")).expect("lock file is LockInfo JSON");
+        serde_json::from_slice(&std::fs::read(second.lock_path()).expect("lock file"))
+            .expect("lock file is LockInfo JSON");
     assert_eq!(on_disk, held);
     first.unlock(&held.id).await.expect("unlock");
-    assert!(!first.lock_path().exists(), "unlock removes the lock file");
+    assert_eq!(second.lock_holder().await.expect("holder"), None);
+    assert!(
+        first.lock_path().exists(),
+        "the lock file is kept (never deleted while someone may lock it)"
+    );
+    assert_eq!(
+        std::fs::read(first.lock_path()).expect("lock file"),
+        b"",
+        "unlock clears the record"
+    );
 }
 
 #[tokio::test]
-async fn stale_lock_file_blocks_until_force_unlock() {
+async fn dropping_the_holder_releases_the_lock() {
     let (_dir, path) = setup();
     let stale = LockInfo::new("apply", &path.display().to_string());
     {
-        // A process that took the lock and died without releasing it.
+        // A holder that goes away without unlocking (panic, early return).
         let crashed = LocalBackend::new(&path);
         crashed.lock(&stale).await.expect("lock");
     }
     let b = LocalBackend::new(&path);
-    for _ in 0..2 {
-        match b.lock(&LockInfo::new("plan", "x")).await {
-            Err(StateError::Locked(h)) => assert_eq!(h.id, stale.id),
-            other => panic!("stale lock must still block, got {other:?}"),
-        }
-    }
-    match b.force_unlock("0000-wrong").await {
-        Err(e @ StateError::Locked(_)) => assert!(e.to_string().contains(&stale.id), "names the actual ID: {e}"),
-        other => panic!("force_unlock with a wrong ID must name the real holder, got {other:?}"),
-    }
-    assert!(b.lock_path().exists(), "a wrong ID removes nothing");
-    b.force_unlock(&stale.id).await.expect("force unlock");
+    assert_eq!(
+        b.lock_holder().await.expect("holder"),
+        None,
+        "a record without a live holder is not a lock"
+    );
     let mine = LockInfo::new("plan", "x");
-    b.lock(&mine).await.expect("lock after force unlock");
+    b.lock(&mine)
+        .await
+        .expect("lock after the holder went away, no force-unlock");
     b.unlock(&mine.id).await.expect("unlock");
 }
 
 #[tokio::test]
-async fn unreadable_lock_file_still_locks_and_can_be_forced() {
+async fn a_record_left_by_a_dead_process_is_ignored_and_can_be_cleared() {
     let (_dir, path) = setup();
     let b = LocalBackend::new(&path);
-    std::fs::write(b.lock_path(), b"{garbage").expect("write");
-    let err = b.lock(&LockInfo::new("apply", "x")).await.expect_err("still locked");
-    let msg = err.to_string();
-    assert!(matches!(&err, StateError::Locked(h) if h.id == UNREADABLE_LOCK_ID), "{err:?}");
-    assert!(msg.contains("unreadable") && msg.contains(&b.lock_path().display().to_string()), "{msg}");
-    assert_eq!(b.lock_holder().await.expect("holder").map(|h| h.id), Some(UNREADABLE_LOCK_ID.to_string()));
-    b.force_unlock(UNREADABLE_LOCK_ID).await.expect("force unlock unreadable");
+    let stale = LockInfo::new("apply", "x");
+    std::fs::write(b.lock_path(), serde_json::to_vec(&stale).expect("json")).expect("write");
     assert_eq!(b.lock_holder().await.expect("holder"), None);
+    match b.force_unlock("0000-wrong").await {
+        Err(StateError::LockNotHeld(id)) => assert_eq!(id, "0000-wrong"),
+        other => panic!("force_unlock of an unknown ID must be LockNotHeld, got {other:?}"),
+    }
+    b.force_unlock(&stale.id)
+        .await
+        .expect("force-unlock clears a stale record");
+    assert_eq!(std::fs::read(b.lock_path()).expect("lock file"), b"");
+    let mine = LockInfo::new("plan", "x");
+    b.lock(&mine).await.expect("lock");
+    b.unlock(&mine.id).await.expect("unlock");
+}
+
+#[tokio::test]
+async fn force_unlock_breaks_a_live_holder_which_then_cannot_unlock() {
+    let (_dir, path) = setup();
+    let (a, b) = (LocalBackend::new(&path), LocalBackend::new(&path));
+    let stuck = LockInfo::new("apply", "x");
+    a.lock(&stuck).await.expect("lock");
+    match b.force_unlock("0000-wrong").await {
+        Err(e @ StateError::Locked(_)) => assert!(
+            e.to_string().contains(&stuck.id),
+            "names the actual ID: {e}"
+        ),
+        other => panic!("force_unlock with a wrong ID must name the real holder, got {other:?}"),
+    }
+    b.force_unlock(&stuck.id).await.expect("force unlock");
+    let mine = LockInfo::new("plan", "x");
+    b.lock(&mine).await.expect("lock after force unlock");
+    assert!(matches!(
+        a.unlock(&stuck.id).await,
+        Err(StateError::LockNotHeld(_))
+    ));
+    assert!(
+        matches!(a.lock(&stuck).await, Err(StateError::Locked(h)) if h.id == mine.id),
+        "the old holder sees the new one"
+    );
+    b.unlock(&mine.id).await.expect("unlock");
+}
+
+#[tokio::test]
+async fn a_held_lock_with_an_unreadable_record_still_locks_and_can_be_forced() {
+    let (_dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    // A foreign program holds the kernel lock and wrote garbage.
+    let foreign = std::fs::File::create(b.lock_path()).expect("create");
+    foreign.try_lock().expect("foreign lock");
+    std::fs::write(b.lock_path(), b"{garbage").expect("write");
+    let err = b
+        .lock(&LockInfo::new("apply", "x"))
+        .await
+        .expect_err("still locked");
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, StateError::Locked(h) if h.id == UNREADABLE_LOCK_ID),
+        "{err:?}"
+    );
+    assert!(
+        msg.contains("unreadable") && msg.contains(&b.lock_path().display().to_string()),
+        "{msg}"
+    );
+    assert_eq!(
+        b.lock_holder().await.expect("holder").map(|h| h.id),
+        Some(UNREADABLE_LOCK_ID.to_string())
+    );
+    b.force_unlock(UNREADABLE_LOCK_ID)
+        .await
+        .expect("force unlock unreadable");
+    assert_eq!(b.lock_holder().await.expect("holder"), None);
+    drop(foreign);
+}
+
+/// Set by `kill9_holder_releases_the_lock` for the child it spawns.
+const CHILD_ENV: &str = "CONTIN_TEST_LOCK_CHILD";
+
+/// Not a test on its own: the child process of `kill9_holder_releases_the_lock`
+/// (takes the lock, says so, then waits to be killed).
+#[tokio::test]
+#[ignore = "child process of kill9_holder_releases_the_lock"]
+async fn lock_holder_child() {
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let b = LocalBackend::new(&path);
+    let info = LockInfo::new("apply", &path);
+    b.lock(&info).await.expect("child lock");
+    std::fs::write(format!("{path}.child-ready"), info.id.as_bytes()).expect("ready marker");
+    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn kill9_holder_releases_the_lock() {
+    let (_dir, path) = setup();
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe)
+        .args(["--exact", "lock_holder_child", "--ignored", "--nocapture"])
+        .env(CHILD_ENV, &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let ready = PathBuf::from(format!("{}.child-ready", path.display()));
+    let t0 = std::time::Instant::now();
+    while !ready.exists() {
+        assert!(t0.elapsed().as_secs() < 60, "child never took the lock");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("child exited early: {status}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let child_id = std::fs::read_to_string(&ready).expect("marker");
+    let b = LocalBackend::new(&path);
+    match b.lock(&LockInfo::new("plan", "x")).await {
+        Err(e @ StateError::Locked(_)) => {
+            let StateError::Locked(h) = &e else {
+                unreachable!()
+            };
+            assert_eq!(h.id, child_id);
+            assert_eq!(h.pid, child.id(), "the record names the child's pid");
+            let msg = e.to_string();
+            assert!(msg.contains(&format!("pid {}", child.id())), "{msg}");
+            assert!(
+                msg.contains(&format!("contin force-unlock -force {child_id}")),
+                "{msg}"
+            );
+        }
+        other => panic!("a live holder in another process must block, got {other:?}"),
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    assert_eq!(
+        b.lock_holder().await.expect("holder"),
+        None,
+        "nothing stale is reported"
+    );
+    let mine = LockInfo::new("plan", "x");
+    b.lock(&mine)
+        .await
+        .expect("the lock of a killed holder is free without force-unlock");
+    b.unlock(&mine.id).await.expect("unlock");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn state_and_backup_are_private_even_over_old_0644_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = setup();
+    let b = LocalBackend::new(&path);
+    let s = rich_state("L".into(), 1);
+    b.persist(&s, None).await.expect("first write");
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    b.persist(&next(&s), Some(1)).await.expect("second write");
+    assert_eq!(mode(&path), 0o600, "state");
+    assert_eq!(mode(&b.backup_path()), 0o600, "backup (was the 0644 state)");
+    let info = LockInfo::new("apply", "x");
+    b.lock(&info).await.expect("lock");
+    assert_eq!(mode(&b.lock_path()), 0o600, "lock file");
+    b.unlock(&info.id).await.expect("unlock");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

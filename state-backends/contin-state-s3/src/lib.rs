@@ -6,6 +6,9 @@
 //! - `s3://b/env/prod/contin.state.json.lock`: present while someone holds
 //!   the lock; holds that holder's `LockInfo` as JSON. Created with
 //!   `If-None-Match: *`, so exactly one of two racing writers gets it.
+//!   S3 cannot notice a dead holder; when the record names this host and a
+//!   pid that is no longer running, `StateError::Locked` says so and gives
+//!   the exact `contin force-unlock -force ID` command.
 //! - `s3://b/env/prod/sites/<site>/{desired,status}.json`: reserved for the
 //!   edge agent mailbox (see `S3Backend::site_key`).
 //!
@@ -200,6 +203,8 @@ impl S3Backend {
                 who: format!("an unknown holder (lock object s3://{}/{key} is unreadable: {e})", self.cfg.bucket),
                 created: "an unknown time".to_string(),
                 path: self.url(),
+                pid: 0,
+                host: String::new(),
             });
             (info, etag)
         }))
@@ -396,6 +401,27 @@ mod tests {
 
     fn cfg(key: &str) -> S3Config {
         S3Config { bucket: "b".into(), key: key.into(), region: Some("us-east-1".into()), ..S3Config::default() }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_lock_record_of_a_dead_process_on_this_host_is_reported_as_such() {
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id();
+        child.wait().expect("reap");
+        let mut info = LockInfo::new("apply", "s3://b/k");
+        info.pid = pid;
+        // What `lock` writes and `get_lock` reads back.
+        let body = serde_json::to_vec_pretty(&info).expect("json");
+        let read: LockInfo = serde_json::from_slice(&body).expect("parses");
+        assert_eq!((read.pid, read.host.as_str()), (pid, contin_state::this_host().as_str()));
+        let msg = StateError::Locked(read).to_string();
+        assert!(msg.contains(&format!("held by a process that is no longer running (pid {pid} on this host)")), "{msg}");
+        assert!(msg.ends_with(&format!("contin force-unlock -force {}", info.id)), "{msg}");
+        // A record from an older contin (no pid/host) keeps today's message.
+        let old = r#"{"id":"i","operation":"apply","who":"ci@runner-7 (pid 4242)","created":"2026-01-01T00:00:00Z","path":"p"}"#;
+        let msg = StateError::Locked(serde_json::from_str(old).expect("old record")).to_string();
+        assert!(!msg.contains("no longer running (pid") && msg.contains("ci@runner-7 (pid 4242)"), "{msg}");
     }
 
     #[test]

@@ -268,6 +268,36 @@ mod tests {
     }
 
     #[test]
+    fn documents_without_deposed_or_lock_fields_still_load() {
+        // Written by a contin before deposed objects existed.
+        let old = r#"{"version":1,"lineage":"L","serial":2,"resources":[
+            {"addr":"fake_thing.a","provider":"fake","attributes":{"id":"x"},"status":"tainted"}]}"#;
+        let s = decode(old.as_bytes(), "old.json").expect("old document loads");
+        let r = s.resources.values().next().expect("one resource");
+        assert!(r.deposed.is_empty());
+        assert_eq!(r.status, crate::ResourceStatus::Tainted);
+        assert_eq!(s.version, STATE_VERSION, "the format version did not change");
+    }
+
+    #[test]
+    fn deposed_objects_round_trip_and_are_omitted_when_empty() {
+        let mut s = sample();
+        let text = String::from_utf8(encode(&s).expect("encodes")).expect("utf8");
+        assert!(!text.contains("deposed"), "empty list omitted:\n{text}");
+        let r = s.resources.values_mut().next().expect("resource");
+        r.deposed.push(crate::DeposedObject {
+            key: "00c0ffee".into(),
+            attributes: serde_json::json!({"id": "old", "secret": "s"}),
+            sensitive_paths: vec![vec![contin_types::value::PathStep::Key("secret".into())]],
+            generation: 1,
+        });
+        let bytes = encode(&s).expect("encodes");
+        let text = std::str::from_utf8(&bytes).expect("utf8");
+        assert!(text.contains(r#""deposed":[{"key":"00c0ffee","attributes":{"id":"old","secret":"s"}"#), "{text}");
+        assert_eq!(decode(&bytes, "s.json").expect("decodes"), s);
+    }
+
+    #[test]
     fn truncated_and_empty_are_corrupt_with_position() {
         let bytes = encode(&sample()).expect("encodes");
         let cut = &bytes[..bytes.len() / 2];

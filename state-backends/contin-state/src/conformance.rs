@@ -322,7 +322,20 @@ pub fn rich_state(lineage: String, serial: u64) -> State {
     r.status = ResourceStatus::Tainted;
     r.create_before_destroy = true;
     r.schema_version = 2;
+    // An old object a create_before_destroy replace could not delete.
+    r.deposed.push(crate::DeposedObject {
+        key: "0a1b2c3d".into(),
+        attributes: serde_json::json!({"secret": "old-s", "n": 1.25}),
+        sensitive_paths: vec![vec![contin_types::value::PathStep::Key("secret".into())]],
+        generation: 3,
+    });
     s.resources.insert(keyed, r);
+    // A create whose outcome is unknown (journaled intent, no result).
+    let unresolved = ResourceAddr::managed("fake_thing", "unresolved");
+    let mut r = resource(unresolved.clone(), &Value::Null, vec![plain.clone()]);
+    r.status = ResourceStatus::Tainted;
+    r.generation = 4;
+    s.resources.insert(unresolved, r);
     let data = ResourceAddr::data("fake_source", "lookup");
     s.resources.insert(data.clone(), resource(data, &Value::map([("result", Value::string("r"))]), vec![]));
 

@@ -35,6 +35,9 @@ pub enum ResourceStatus {
     #[default]
     Ready,
     /// Creation failed part-way or was interrupted: replaced on next apply.
+    /// With `attributes` null the create may or may not have succeeded (an
+    /// intent was journaled but no result): the provider adopts the object
+    /// by name/tags when it is created again.
     Tainted,
 }
 
@@ -57,6 +60,25 @@ pub struct ResourceState {
     #[serde(default)]
     pub create_before_destroy: bool,
     /// Increases every time the object is (re)created (idempotency tokens).
+    #[serde(default)]
+    pub generation: u64,
+    /// Older objects of this instance that a `create_before_destroy`
+    /// replace could not delete (Terraform's "deposed" objects). The next
+    /// plan deletes them. Omitted from the document when empty, so states
+    /// written before this field existed load unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// An object that was replaced but not yet deleted (see `ResourceState::deposed`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// Stable key among the instance's deposed objects (8 hex digits, like Terraform's).
+    pub key: String,
+    /// Plain JSON attributes of the old object.
+    pub attributes: serde_json::Value,
+    #[serde(default)]
+    pub sensitive_paths: Vec<ValuePath>,
     #[serde(default)]
     pub generation: u64,
 }
@@ -123,11 +145,20 @@ pub struct LockInfo {
     /// Where the state lives (file path, s3 URL).
     #[serde(default)]
     pub path: String,
+    /// Process id of the holder (0 in records written before it was kept).
+    #[serde(default)]
+    pub pid: u32,
+    /// Host name of the holder (empty in old records).
+    #[serde(default)]
+    pub host: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("state is locked by {} (operation {}, since {}, lock ID {})", .0.who, .0.operation, .0.created, .0.id)]
+    /// The message names who, operation, since when, the ID and the exact
+    /// `contin force-unlock -force ID` command; a holder on this host whose
+    /// process is gone is reported as such.
+    #[error("{}", lock::locked_message(.0))]
     Locked(LockInfo),
     #[error("no lock with ID {0} is held")]
     LockNotHeld(String),
@@ -171,9 +202,12 @@ pub trait Backend: Send + Sync {
 
 pub mod codec;
 pub mod conformance;
+pub mod files;
+pub mod journal;
 mod lock;
 mod resource;
 pub mod sites;
 mod validate;
 
+pub use lock::this_host;
 pub use resource::UnknownInState;

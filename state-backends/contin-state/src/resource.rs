@@ -65,6 +65,7 @@ impl ResourceState {
             status: ResourceStatus::Ready,
             create_before_destroy: false,
             generation: 0,
+            deposed: Vec::new(),
         })
     }
 }

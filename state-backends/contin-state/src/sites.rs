@@ -122,6 +122,7 @@ mod tests {
             status: ResourceStatus::Ready,
             create_before_destroy: false,
             generation: 1,
+            deposed: Vec::new(),
         }
     }
 

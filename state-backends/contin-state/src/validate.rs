@@ -48,6 +48,7 @@ mod tests {
             status: Default::default(),
             create_before_destroy: false,
             generation: 0,
+            deposed: Vec::new(),
         }
     }
 
