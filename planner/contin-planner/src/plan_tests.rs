@@ -306,6 +306,25 @@ fn prevent_destroy_stops_plan_destroy() {
 }
 
 #[test]
+fn prevent_destroy_can_be_targeted_around() {
+    // The guarded instances would be destroyed, but only `other` is targeted.
+    let hcl = r#"
+resource "fake_resource" "db" {
+  count     = 1
+  name      = "db"
+  immutable = "v2"
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+resource "fake_resource" "other" {
+  name = "other"
+}
+"#;
+    insta::assert_snapshot!(Case::new(hcl).state(guarded_state()).refreshed_as_recorded().target("fake_resource.other").summary());
+}
+
+#[test]
 fn prevent_destroy_allows_in_place_updates() {
     let hcl = r#"
 resource "fake_resource" "db" {
@@ -403,7 +422,7 @@ fn refreshed_values_win_over_recorded_ones() {
     // deleted outside. Contrast with the test above.
     let out = Case::new(REFRESH)
         .state(refresh_state())
-        .refreshed("fake_resource.x", Some(serde_json::json!({"id": "ix", "name": "x", "tags": {"env": "hacked"}})))
+        .refreshed("fake_resource.x", Some(serde_json::json!({"id": "ix", "name": "x", "result": "r-ix", "tags": {"env": "hacked"}})))
         .refreshed("fake_resource.y", None)
         .summary();
     insta::assert_snapshot!(out);
@@ -415,4 +434,74 @@ fn refresh_of_some_resources_only_uses_recorded_values_for_the_rest() {
     // refresh, or one the engine skipped).
     let out = Case::new(REFRESH).state(refresh_state()).refreshed("fake_resource.y", None).summary();
     insta::assert_snapshot!(out);
+}
+
+// ------------------------------------------------- apply-time evaluation
+
+/// Applied values, counting how often a whole resource is listed.
+struct Applied {
+    values: BTreeMap<ResourceAddr, Value>,
+    listed: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::InstanceValues for Applied {
+    fn instances(&self, resource: &ResourceAddr) -> Vec<(contin_types::InstanceKey, Value)> {
+        self.listed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.values.iter().filter(|(a, _)| a.resource() == *resource).map(|(a, v)| (a.key.clone(), v.clone())).collect()
+    }
+    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
+        self.values.get(addr).cloned()
+    }
+}
+
+fn evaluator(hcl: &str) -> crate::ConfigEvaluator {
+    let (config, diags) = contin_config::parse_files(&[("main.hcl".to_string(), hcl.to_string())]);
+    assert!(!diags.has_errors(), "test config: {diags}");
+    let fake = contin_provider_fake::FakeProvider::new();
+    let schemas = BTreeMap::from([("fake".to_string(), fake.schema())]);
+    crate::ConfigEvaluator::new(Arc::new(config), BTreeMap::new(), schemas, Arc::new(NoIo)).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn applied_a(k: i64) -> Applied {
+    let values = (0..k)
+        .map(|i| {
+            let a = parse_addr(&format!("fake_resource.a[{i}]"));
+            (a, Value::map([("id", Value::string(format!("ia{i}"))), ("name", Value::string(format!("a{i}")))]))
+        })
+        .collect();
+    Applied { values, listed: Default::default() }
+}
+
+#[test]
+fn final_config_reads_one_instance_without_listing_the_block() {
+    use crate::ApplyEvaluator;
+    let ev = evaluator(CHAIN);
+    let applied = applied_a(2);
+    for i in 0..2 {
+        let cfg = ev.final_config(&parse_addr(&format!("fake_resource.b[{i}]")), &applied).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(cfg.get_path(&[contin_types::value::PathStep::Key("value".into())]), Some(&Value::string(format!("ia{i}"))));
+    }
+    // `a[count.index].id` went to `instance`, never to the O(K) `instances`.
+    assert_eq!(applied.listed.load(std::sync::atomic::Ordering::Relaxed), 0);
+    // The output uses `a[*].id`: that one lists the block.
+    let outs = ev.outputs(&applied).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(outs["a_ids"].0, Value::List(vec![Value::string("ia0"), Value::string("ia1")]));
+}
+
+#[test]
+fn index_past_the_instances_still_reports_the_collection_size() {
+    use crate::ApplyEvaluator;
+    let hcl = r#"
+resource "fake_resource" "a" {
+  count = 2
+  name  = "a${count.index}"
+}
+resource "fake_resource" "b" {
+  name  = "b"
+  value = fake_resource.a[5].id
+}
+"#;
+    let err = evaluator(hcl).final_config(&parse_addr("fake_resource.b"), &applied_a(2)).err().map(|d| d.0.iter().map(|x| format!("{}: {}", x.summary, x.detail)).collect::<String>());
+    let err = err.unwrap_or_else(|| panic!("a[5] of 2 instances must fail"));
+    assert!(err.contains("the collection has 2 element(s)"), "{err}");
 }
