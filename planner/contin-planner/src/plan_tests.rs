@@ -505,3 +505,23 @@ resource "fake_resource" "b" {
     let err = err.unwrap_or_else(|| panic!("a[5] of 2 instances must fail"));
     assert!(err.contains("the collection has 2 element(s)"), "{err}");
 }
+
+#[test]
+fn same_json_agrees_with_comparing_json() {
+    use crate::walk::same_json;
+    let n = |s: &str| Value::Number(s.parse().unwrap_or_else(|e| panic!("{e:?}")));
+    let cases = [
+        (Value::Null, Value::Unknown),
+        (n("1"), n("1.0")),
+        (n("0.1"), n("0.2")),
+        (n("0.12345678901234567891"), n("0.1234567890123456789")),
+        (Value::set(vec![Value::string("a")]), Value::List(vec![Value::string("a")])),
+        (Value::map([("a", Value::int(1))]), Value::map([("a", Value::int(1).mark_sensitive())])),
+        (Value::map([("a", Value::int(1))]), Value::map([("b", Value::int(1))])),
+        (Value::List(vec![Value::Null]), Value::List(vec![])),
+        (Value::string("1"), Value::int(1)),
+    ];
+    for (a, b) in cases {
+        assert_eq!(same_json(&a, &b), a.to_json_lossy() == b.to_json_lossy(), "{a:?} vs {b:?}");
+    }
+}

@@ -229,6 +229,25 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
     })
 }
 
+/// `a.to_json_lossy() == b.to_json_lossy()` without building either JSON
+/// value (planning compares every instance's planned and prior values).
+pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
+    match (a.unmarked(), b.unmarked()) {
+        (Value::Null | Value::Unknown, Value::Null | Value::Unknown) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        // Equal numbers are equal JSON; unequal ones may still meet in f64.
+        (x @ Value::Number(n), y @ Value::Number(m)) => n == m || x.to_json_lossy() == y.to_json_lossy(),
+        (Value::List(x) | Value::Set(x), Value::List(y) | Value::Set(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((k, p), (l, q))| k == l && same_json(p, q))
+        }
+        _ => false,
+    }
+}
+
 /// The address of a whole resource block (`aws_instance.a`).
 fn block_addr(r: &Resource) -> ResourceAddr {
     ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None }
@@ -329,7 +348,7 @@ fn plan_block(
         let (prior_plain, gone) = match input.refreshed.get(&addr) {
             Some(Some(v)) => (Some(v.clone()), false),
             Some(None) => (None, state_rs.is_some()),
-            None => (state_rs.map(|rs| rs.value().unmark_deep().0), false),
+            None => (state_rs.map(|rs| Value::from_json(&rs.attributes)), false),
         };
         let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
             Ok(d) => d,
@@ -360,7 +379,7 @@ fn plan_block(
                     None => (Action::Create, None),
                     Some(_) if tainted => (Action::Replace, Some(ChangeReason::Tainted)),
                     Some(_) if !pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::CannotUpdate)),
-                    Some(prior) if pc.planned.is_wholly_known() && pc.planned.to_json_lossy() == prior.to_json_lossy() => (Action::NoOp, None),
+                    Some(prior) if pc.planned.is_wholly_known() && same_json(&pc.planned, prior) => (Action::NoOp, None),
                     Some(_) => (Action::Update, None),
                 };
                 let before = prior_plain.map(|v| {
@@ -417,7 +436,7 @@ fn plan_data(
         // Read during apply, once the values it depends on are known.
         mark(cfg, Some(block), config_marks)
     };
-    let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && rec.to_json_lossy() == after.to_json_lossy());
+    let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && same_json(rec, &after));
     ResourceChange {
         addr: addr.clone(),
         provider: provider_name.to_string(),
@@ -488,7 +507,7 @@ fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, dia
     });
     let action = match &before {
         None => Action::Create,
-        Some(b) if after.is_wholly_known() && b.to_json_lossy() == after.to_json_lossy() => Action::NoOp,
+        Some(b) if after.is_wholly_known() && same_json(b, &after) => Action::NoOp,
         Some(_) => Action::Update,
     };
     Some(OutputChange { action, before, after: Some(after), sensitive: o.sensitive })
@@ -625,7 +644,7 @@ fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
         let Some(recorded) = recorded_value(input, addr) else { continue };
         match current {
             None => out.push(ResourceDrift { addr: addr.clone(), recorded, current: None }),
-            Some(cur) if cur.to_json_lossy() != recorded.to_json_lossy() => {
+            Some(cur) if !same_json(cur, &recorded) => {
                 let marks = input.state.and_then(|s| s.resources.get(addr)).map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
                 out.push(ResourceDrift { addr: addr.clone(), recorded, current: Some(cur.clone().mark_paths(&marks)) })
             }
