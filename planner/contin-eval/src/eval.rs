@@ -151,8 +151,28 @@ impl<'a> Evaluator<'a> {
         let (val, rest) = match &t.expr {
             Expression::Variable(id) if self.local(id.as_str()).is_none() => {
                 let root = refs::resolve_root(id, &t.operators, &self.file)?;
+                let rest = &t.operators[root.consumed..];
+                // `resource[key]...`: ask the scope for the one instance so a
+                // block of K instances is not copied whole for every lookup.
+                if let (Reference::Resource { .. }, Some(op)) = (&root.reference, rest.first()) {
+                    let key = match op.value() {
+                        TraversalOperator::Index(e) => Some(self.eval(e)?),
+                        TraversalOperator::LegacyIndex(n) => Some(Value::int(*n.value() as i64)),
+                        _ => None,
+                    };
+                    if let Some(key) = key {
+                        let val = match self.scope.lookup_instance(&root.reference, &key) {
+                            Some(v) => v,
+                            None => {
+                                let whole = self.scope.lookup(&root.reference, &root.loc)?;
+                                index(whole, key, self.lz(op.span()))?
+                            }
+                        };
+                        return self.apply_ops(val, &rest[1..]);
+                    }
+                }
                 let val = self.scope.lookup(&root.reference, &root.loc)?;
-                (val, &t.operators[root.consumed..])
+                (val, rest)
             }
             other => (self.eval(other)?, &t.operators[..]),
         };

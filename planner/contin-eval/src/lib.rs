@@ -69,6 +69,13 @@ pub trait Scope {
     /// (`.id`, `[0]`, `[*].id`). Unknown-when-not-applied values come as
     /// `Value::Unknown` inside.
     fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic>;
+    /// `resource[key]` without building the whole resource value: the one
+    /// instance's value when the scope can give it cheaply and `key` names
+    /// an existing instance; `None` falls back to `lookup` + indexing (which
+    /// also produces the errors). Must agree with indexing `lookup`'s value.
+    fn lookup_instance(&self, _r: &Reference, _key: &Value) -> Option<Value> {
+        None
+    }
     /// For file()/templatefile(): the planner has no IO, the CLI supplies this.
     fn read_file(&self, path: &str) -> Result<String, String> {
         Err(format!("cannot read {path}: file access is not available here"))

@@ -1,6 +1,12 @@
 //! The apply DAG: one or two nodes per changing instance, edges for
 //! dependency order (creates/updates) and reverse order (deletes).
 //!
+//! Dependencies name resource blocks (`a`, not `a[0]`…`a[K-1]`). An edge
+//! "between blocks" goes through a gate node of the dependency's block (a
+//! fan-in or fan-out point with no work), so `b[i]` depending on all of `a`
+//! costs K + K edges, not K × K. "X → Y" below means "every node of X's
+//! instances → the gate → every node of Y's instances" where X or Y is a block.
+//!
 //! Nodes: `Create`/`Update`/`Read` → one forward node; `Delete` → one destroy
 //! node; `Replace` → a forward node (create the new object) and a destroy node
 //! (delete the old one). Destroy-then-create replaces run destroy → create;
@@ -34,11 +40,27 @@ pub(crate) enum NodeKind {
     Forward,
     /// Delete, or the delete part of a replace.
     Destroy,
+    /// A per-block fan-in point with no work of its own (see `Gate`); it
+    /// finishes as soon as its predecessors have.
+    Gate,
+}
+
+/// What a gate node of one block stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Gate {
+    /// Every forward node of the block finished (rule 1).
+    ForwardDone,
+    /// Dependants moved to the new objects; cbd destroys may start (rule 4).
+    CbdDestroy,
+    /// Dependants' destroys finished; the block's destroys may start (rule 2).
+    Destroy,
+    /// Staying dependants stopped using it; its deletes may start (rule 3).
+    Delete,
 }
 
 #[derive(Debug)]
 pub(crate) struct Node {
-    /// Index into `plan.changes`.
+    /// Index into `plan.changes` (for a gate: some change of its block).
     pub change: usize,
     pub kind: NodeKind,
     /// Nodes waiting for this one.
@@ -58,40 +80,53 @@ pub(crate) struct ApplyGraph {
 
 pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
     let changes = &plan.changes;
-    let index: HashMap<&ResourceAddr, usize> = changes.iter().enumerate().map(|(i, c)| (&c.addr, i)).collect();
-    let lookup = |a: &ResourceAddr| index.get(a).copied();
-
+    // Blocks (`a` for `a[0]`, `a[1]`, …) and their changes.
+    let mut block_ids: HashMap<ResourceAddr, usize> = HashMap::new();
+    let mut block_changes: Vec<Vec<usize>> = Vec::new();
+    let mut block_of = Vec::with_capacity(changes.len());
+    for (i, c) in changes.iter().enumerate() {
+        let next = block_changes.len();
+        let b = *block_ids.entry(c.addr.resource()).or_insert(next);
+        if b == next {
+            block_changes.push(Vec::new());
+        }
+        block_changes[b].push(i);
+        block_of.push(b);
+    }
+    // Dependencies name blocks; plans and states written before that named
+    // instances: both are reduced to blocks here.
+    let blocks = |i: usize, deps: &mut dyn Iterator<Item = &ResourceAddr>| -> Vec<usize> {
+        let mut out: Vec<usize> =
+            deps.filter_map(|d| block_ids.get(&d.resource()).copied()).filter(|&b| b != block_of[i]).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    };
+    let new_deps: Vec<Vec<usize>> = changes.iter().enumerate().map(|(i, c)| blocks(i, &mut c.depends_on.iter())).collect();
     // Old dependencies of each change: what it depended on when last applied.
     let old_deps: Vec<Vec<usize>> = changes
         .iter()
-        .map(|c| {
-            let mut deps: Vec<usize> = c.depends_on.iter().filter_map(lookup).collect();
-            if let Some(rs) = prior.resources.get(&c.addr) {
-                deps.extend(rs.dependencies.iter().filter_map(lookup));
-            }
-            deps.sort_unstable();
-            deps.dedup();
-            deps
-        })
-        .collect();
-    let new_deps: Vec<Vec<usize>> = changes
-        .iter()
-        .map(|c| {
-            let mut deps: Vec<usize> = c.depends_on.iter().filter_map(lookup).collect();
-            deps.sort_unstable();
-            deps.dedup();
-            deps
+        .enumerate()
+        .map(|(i, c)| {
+            let recorded = prior.resources.get(&c.addr).map(|rs| rs.dependencies.as_slice()).unwrap_or_default();
+            blocks(i, &mut c.depends_on.iter().chain(recorded))
         })
         .collect();
 
     // create_before_destroy propagates to replaced dependencies.
     let mut cbd: Vec<bool> = changes.iter().map(|c| c.action == Action::Replace && c.create_before_destroy).collect();
+    let mut block_seen = vec![false; block_changes.len()];
     let mut work: Vec<usize> = (0..changes.len()).filter(|&i| cbd[i]).collect();
     while let Some(i) = work.pop() {
-        for &d in new_deps[i].iter().chain(&old_deps[i]) {
-            if changes[d].action == Action::Replace && !cbd[d] {
-                cbd[d] = true;
-                work.push(d);
+        for &b in new_deps[i].iter().chain(&old_deps[i]) {
+            if std::mem::replace(&mut block_seen[b], true) {
+                continue;
+            }
+            for &d in &block_changes[b] {
+                if changes[d].action == Action::Replace && !cbd[d] {
+                    cbd[d] = true;
+                    work.push(d);
+                }
             }
         }
     }
@@ -112,6 +147,41 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
         change_nodes[i] = (if fwd { new_node(NodeKind::Forward) } else { None }, if destroy { new_node(NodeKind::Destroy) } else { None });
     }
 
+    // The nodes of block `b` a gate joins: its fan-in for `ForwardDone`,
+    // its fan-out for the others. Empty: no gate needed.
+    let members = |b: usize, gate: Gate| -> Vec<usize> {
+        block_changes[b]
+            .iter()
+            .filter_map(|&d| match gate {
+                Gate::ForwardDone => change_nodes[d].0,
+                Gate::CbdDestroy => change_nodes[d].1.filter(|_| cbd[d]),
+                Gate::Destroy => change_nodes[d].1,
+                Gate::Delete => change_nodes[d].1.filter(|_| changes[d].action == Action::Delete),
+            })
+            .collect()
+    };
+    let mut gates: HashMap<(usize, Gate), Option<usize>> = HashMap::new();
+    // The gate node (created on first use with its block-side edges), or
+    // `None` when the block has no node it would join.
+    let mut gate = |nodes: &mut Vec<Node>, b: usize, kind: Gate| -> Option<usize> {
+        *gates.entry((b, kind)).or_insert_with(|| {
+            let m = members(b, kind);
+            if m.is_empty() {
+                return None;
+            }
+            nodes.push(Node { change: block_changes[b][0], kind: NodeKind::Gate, succ: Vec::new(), preds: 0 });
+            let g = nodes.len() - 1;
+            for n in m {
+                if kind == Gate::ForwardDone {
+                    nodes[n].succ.push(g);
+                } else {
+                    nodes[g].succ.push(n);
+                }
+            }
+            Some(g)
+        })
+    };
+
     let edge = |nodes: &mut Vec<Node>, from: usize, to: usize| {
         if from != to {
             nodes[from].succ.push(to);
@@ -120,36 +190,32 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
     for i in 0..changes.len() {
         let (fwd, destroy) = change_nodes[i];
         if let Some(f) = fwd {
-            for &d in &new_deps[i] {
+            for &b in &new_deps[i] {
                 // Rule 1.
-                if let Some(fd) = change_nodes[d].0 {
-                    edge(&mut nodes, fd, f);
+                if let Some(g) = gate(&mut nodes, b, Gate::ForwardDone) {
+                    edge(&mut nodes, g, f);
                 }
                 // Rule 4.
-                if cbd[d] {
-                    if let Some(dd) = change_nodes[d].1 {
-                        edge(&mut nodes, f, dd);
-                    }
+                if let Some(g) = gate(&mut nodes, b, Gate::CbdDestroy) {
+                    edge(&mut nodes, f, g);
                 }
             }
         }
         match destroy {
             Some(x) => {
                 // Rule 2.
-                for &d in &old_deps[i] {
-                    if let Some(dd) = change_nodes[d].1 {
-                        edge(&mut nodes, x, dd);
+                for &b in &old_deps[i] {
+                    if let Some(g) = gate(&mut nodes, b, Gate::Destroy) {
+                        edge(&mut nodes, x, g);
                     }
                 }
             }
             None => {
                 // Rule 3.
                 if let Some(f) = fwd {
-                    for &d in &old_deps[i] {
-                        if changes[d].action == Action::Delete {
-                            if let Some(dd) = change_nodes[d].1 {
-                                edge(&mut nodes, f, dd);
-                            }
+                    for &b in &old_deps[i] {
+                        if let Some(g) = gate(&mut nodes, b, Gate::Delete) {
+                            edge(&mut nodes, f, g);
                         }
                     }
                 }

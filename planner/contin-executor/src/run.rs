@@ -137,6 +137,12 @@ impl<'p> Run<'p> {
         cancel: CancellationToken,
         journal: Option<Arc<dyn Journal>>,
     ) -> Self {
+        let mut prior = prior;
+        // States written before dependencies were kept per block list every
+        // instance; store them per block from now on.
+        for rs in prior.resources.values_mut() {
+            rs.dependencies = contin_planner::block_dependencies(&rs.dependencies);
+        }
         let graph = graph::build(plan, &prior);
         let mut values: BTreeMap<ResourceAddr, Value> = prior
             .resources
@@ -206,6 +212,11 @@ impl<'p> Run<'p> {
                 let Some(&n) = self.ready.front() else { break };
                 if self.status[n] != NodeStatus::Pending {
                     self.ready.pop_front();
+                    continue;
+                }
+                if self.graph.nodes[n].kind == NodeKind::Gate {
+                    self.ready.pop_front();
+                    self.pass_gate(n);
                     continue;
                 }
                 let Ok(permit) = self.semaphore.clone().try_acquire_owned() else { break };
@@ -448,6 +459,8 @@ impl<'p> Run<'p> {
         let change = &self.plan.changes[ci];
         let addr = &change.addr;
         match self.graph.nodes[n].kind {
+            // Gates never run a task, so nothing is recorded for them.
+            NodeKind::Gate => {}
             NodeKind::Destroy => {
                 // A create_before_destroy replace deletes the old object after
                 // the new one is recorded: the state entry is the new one.
@@ -475,7 +488,7 @@ impl<'p> Run<'p> {
                     schema_version: self.prior.resources.get(addr).map_or(0, |r| r.schema_version),
                     attributes: value.to_json_lossy(),
                     sensitive_paths: paths.clone(),
-                    dependencies: change.depends_on.clone(),
+                    dependencies: contin_planner::block_dependencies(&change.depends_on),
                     status: ResourceStatus::Ready,
                     create_before_destroy: change.create_before_destroy,
                     generation,
@@ -523,6 +536,9 @@ impl<'p> Run<'p> {
 
     fn skip_node(&mut self, n: usize, reason: &str) {
         self.status[n] = NodeStatus::Skipped;
+        if self.graph.nodes[n].kind == NodeKind::Gate {
+            return;
+        }
         let ci = self.graph.nodes[n].change;
         let p = &mut self.progress[ci];
         if p.failed || p.skipped {
@@ -582,7 +598,8 @@ impl<'p> Run<'p> {
         // Whatever did not run: skipped when work was stopped on purpose;
         // otherwise only a dependency cycle can leave nodes waiting.
         for n in 0..self.status.len() {
-            if self.status[n] != NodeStatus::Pending {
+            if self.status[n] != NodeStatus::Pending || self.graph.nodes[n].kind == NodeKind::Gate {
+                // A gate left waiting is skipped with the nodes before it.
                 continue;
             }
             match self.stop_reason.clone() {
@@ -644,6 +661,20 @@ impl<'p> Run<'p> {
             cancelled: self.cancelled,
             persist_error,
             outputs_error,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// A gate has no work: it is done once reached, releasing its successors.
+    fn pass_gate(&mut self, n: usize) {
+        self.status[n] = NodeStatus::Done;
+        for i in 0..self.graph.nodes[n].succ.len() {
+            let s = self.graph.nodes[n].succ[i];
+            self.waiting_on[s] -= 1;
+            if self.waiting_on[s] == 0 && self.status[s] == NodeStatus::Pending {
+                self.ready.push_back(s);
+            }
         }
     }
 }

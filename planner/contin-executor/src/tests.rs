@@ -222,11 +222,14 @@ impl ApplyEvaluator for TestEvaluator {
         m.remove("id");
         let mut ids = Vec::new();
         for dep in &change.depends_on {
+            // A block dependency on a counted block reads the instance with
+            // this instance's key (`a[count.index]`).
             let inst = values.instances(&dep.resource());
             let v = inst
-                .into_iter()
+                .iter()
                 .find(|(k, _)| *k == dep.key)
-                .map(|(_, v)| v)
+                .or_else(|| inst.iter().find(|(k, _)| *k == addr.key))
+                .map(|(_, v)| v.clone())
                 .ok_or_else(|| Diagnostic::error(format!("{dep} has no value")))?;
             match v.get_path(&[PathStep::Key("id".into())]).map(Value::unmarked) {
                 Some(Value::String(id)) => ids.push(Value::string(id.clone())),
@@ -416,7 +419,9 @@ async fn creates_run_in_dependency_order_and_are_recorded() {
 
 #[tokio::test]
 async fn deletes_run_in_reverse_dependency_order() {
-    let h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
+    let mut h = Harness::new(TestProvider { latency: Duration::from_millis(5), ..Default::default() });
+    // No checkpoint in between, however slow the machine: one final write.
+    h.opts.checkpoint_interval = Duration::from_secs(60);
     // Recorded: a ← b ← c. The delete changes carry no depends_on: the order
     // comes from the prior state's dependencies.
     let prior = prior_with(vec![recorded("a", &[]), recorded("b", &["a"]), recorded("c", &["b"]), recorded("keep", &[])], &h.backend);
@@ -708,5 +713,109 @@ fn create_before_destroy_propagates_to_replaced_dependencies() {
             }
         }
     }
-    assert_eq!(seen, 4);
+    assert_eq!(seen, g.nodes.len());
+}
+
+// ------------------------------------------------- per-block dependencies
+
+fn inst(name: &str, i: i64) -> ResourceAddr {
+    addr(name).with_key(contin_types::InstanceKey::Int(i))
+}
+
+/// `a[0..k]` and `b[0..k]`, each `b[i]` depending on block `a`.
+fn count_to_count(k: i64) -> Plan {
+    let mut changes = Vec::new();
+    for i in 0..k {
+        let mut a = change("a", Action::Create, &[]);
+        a.addr = inst("a", i);
+        let mut b = change("b", Action::Create, &["a"]);
+        b.addr = inst("b", i);
+        changes.push(a);
+        changes.push(b);
+    }
+    plan_of(changes)
+}
+
+fn edges(g: &crate::graph::ApplyGraph) -> usize {
+    g.nodes.iter().map(|n| n.succ.len()).sum()
+}
+
+#[test]
+fn count_to_count_graph_is_linear() {
+    // K × K edges when b[i] waited on each a[j]; now each a[j] → gate → b[i].
+    for k in [10, 1000] {
+        let g = crate::graph::build(&count_to_count(k), &State::new());
+        assert_eq!(g.nodes.len(), 2 * k as usize + 1, "one gate for block a");
+        assert_eq!(edges(&g), 2 * k as usize);
+    }
+}
+
+#[tokio::test]
+async fn count_to_count_apply_waits_for_the_whole_dependency_block() {
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(2), ..Default::default() });
+    let out = h.apply(&count_to_count(5), State::new()).await;
+    assert!(out.is_success(), "{out:?}");
+    let p = &h.provider;
+    let last_a = (0..5).map(|i| p.position(Log::Finish(inst("a", i).to_string(), "create"))).max();
+    let first_b = (0..5).map(|i| p.position(Log::Start(inst("b", i).to_string(), "create"))).min();
+    assert!(last_a < first_b, "{:?}", p.log());
+    let stored = h.stored();
+    let b3 = &stored.resources[&inst("b", 3)];
+    assert_eq!(b3.dependencies, vec![addr("a")], "recorded per block");
+    assert_eq!(b3.attributes["deps"], serde_json::json!(["a-g1"]));
+}
+
+#[tokio::test]
+async fn instance_level_dependencies_of_old_states_still_order_deletes() {
+    let h = Harness::new(TestProvider { latency: Duration::from_millis(2), ..Default::default() });
+    // An old state: each b[i] lists every a[j]. Deleting everything must
+    // still delete all of b before any of a, and the graph stays linear.
+    let all_a: Vec<String> = (0..3).map(|j| inst("a", j).to_string()).collect();
+    let mut resources = Vec::new();
+    let mut changes = Vec::new();
+    for i in 0..3 {
+        let mut a = recorded("a", &[]);
+        a.addr = inst("a", i);
+        let mut b = recorded("b", &[]);
+        b.addr = inst("b", i);
+        b.dependencies = all_a.iter().map(|s| s.parse().unwrap()).collect();
+        for r in [a, b] {
+            let mut c = change("x", Action::Delete, &[]);
+            c.addr = r.addr.clone();
+            changes.push(c);
+            resources.push(r);
+        }
+    }
+    let plan = plan_of(changes);
+    let prior = prior_with(resources, &h.backend);
+    let g = crate::graph::build(&plan, &prior);
+    assert_eq!(edges(&g), 6, "b[i] → gate(a) → a[j]: 3 + 3 edges");
+    let out = h.apply(&plan, prior).await;
+    assert!(out.is_success(), "{out:?}");
+    let p = &h.provider;
+    let last_b = (0..3).map(|i| p.position(Log::Finish(inst("b", i).to_string(), "delete"))).max();
+    let first_a = (0..3).map(|i| p.position(Log::Start(inst("a", i).to_string(), "delete"))).min();
+    assert!(last_b < first_a, "{:?}", p.log());
+    assert!(h.stored().resources.is_empty());
+}
+
+#[tokio::test]
+async fn instance_level_dependencies_are_stored_per_block() {
+    let h = Harness::new(TestProvider::default());
+    // An untouched resource from an old state and a plan file written with
+    // instance-level dependencies: both end up stored as block addresses.
+    let mut old = recorded("keep", &[]);
+    old.dependencies = vec![inst("a", 0), inst("a", 1), addr("c")];
+    let prior = prior_with(vec![old], &h.backend);
+    let mut a0 = change("a", Action::Create, &[]);
+    a0.addr = inst("a", 0);
+    let mut a1 = change("a", Action::Create, &[]);
+    a1.addr = inst("a", 1);
+    let mut b = change("b", Action::Create, &[]);
+    b.depends_on = vec![inst("a", 0), inst("a", 1)];
+    let out = h.apply(&plan_of(vec![a0, a1, b, change("keep", Action::NoOp, &[])]), prior).await;
+    assert!(out.is_success(), "{out:?}");
+    let stored = h.stored();
+    assert_eq!(stored.resources[&addr("b")].dependencies, vec![addr("a")]);
+    assert_eq!(stored.resources[&addr("keep")].dependencies, vec![addr("a"), addr("c")]);
 }

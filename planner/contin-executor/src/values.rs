@@ -19,6 +19,9 @@ impl InstanceValues for WorkingValues<'_> {
             .map(|(a, v)| (a.key.clone(), v.clone()))
             .collect()
     }
+    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
+        self.0.get(addr).cloned()
+    }
 }
 
 /// The recorded attributes with their sensitive marks re-applied.

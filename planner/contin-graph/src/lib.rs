@@ -124,7 +124,7 @@ pub fn build(config: &Config) -> Result<DepGraph, Diagnostics> {
     }
 
     let mut diags = Diagnostics::new();
-    let resolver = Resolver { config, blocks: &blocks };
+    let resolver = Resolver { config, blocks: &blocks, suggestions_left: std::cell::Cell::new(MAX_SUGGESTIONS) };
     let mut edges: Vec<(Node, Node, SourceLoc)> = Vec::new();
 
     for v in config.variables.values() {
@@ -214,22 +214,40 @@ enum Context {
 struct Resolver<'a> {
     config: &'a Config,
     blocks: &'a HashMap<BlockKey, usize>,
+    /// "Did you mean" searches left: each scans every declared name, so
+    /// they are bounded to keep many undeclared references linear.
+    suggestions_left: std::cell::Cell<usize>,
 }
 
+/// Undeclared references that get a "Did you mean" suggestion; the rest are
+/// reported without one.
+const MAX_SUGGESTIONS: usize = 20;
+
 impl Resolver<'_> {
+    /// True while suggestions may still be searched for (and uses one).
+    fn suggest(&self) -> bool {
+        let left = self.suggestions_left.get();
+        self.suggestions_left.set(left.saturating_sub(1));
+        left > 0
+    }
+
     fn edge(&self, me: &Node, site: RefSite, ctx: Context, edges: &mut Vec<(Node, Node, SourceLoc)>, diags: &mut Diagnostics) {
         let RefSite { reference, loc } = site;
         let target = match &reference {
             Reference::Var(name) => {
                 if !self.config.variables.contains_key(name) {
-                    diags.push(undeclared("input variable", &format!("var.{name}"), name, self.config.variables.keys(), loc, |n| format!("var.{n}")));
+                    let ok = self.suggest();
+                    let candidates = self.config.variables.keys().filter(|_| ok);
+                    diags.push(undeclared("input variable", &format!("var.{name}"), name, candidates, loc, |n| format!("var.{n}")));
                     return;
                 }
                 Node::Variable(name.clone())
             }
             Reference::Local(name) => {
                 if !self.config.locals.contains_key(name) {
-                    diags.push(undeclared("local value", &format!("local.{name}"), name, self.config.locals.keys(), loc, |n| format!("local.{n}")));
+                    let ok = self.suggest();
+                    let candidates = self.config.locals.keys().filter(|_| ok);
+                    diags.push(undeclared("local value", &format!("local.{name}"), name, candidates, loc, |n| format!("local.{n}")));
                     return;
                 }
                 Node::Local(name.clone())
@@ -241,13 +259,11 @@ impl Resolver<'_> {
                     None => {
                         let what = if *mode == ResourceMode::Data { "data resource" } else { "managed resource" };
                         let written = if *mode == ResourceMode::Data { format!("data.{ty}.{name}") } else { format!("{ty}.{name}") };
-                        let candidates: Vec<String> = self
-                            .config
-                            .resources
-                            .iter()
-                            .filter(|r| r.mode == *mode)
-                            .map(block_name)
-                            .collect();
+                        let candidates: Vec<String> = if self.suggest() {
+                            self.config.resources.iter().filter(|r| r.mode == *mode).map(block_name).collect()
+                        } else {
+                            Vec::new()
+                        };
                         diags.push(undeclared(what, &written, &written, candidates.iter(), loc, |n| n.to_string()));
                         return;
                     }
@@ -409,4 +425,30 @@ fn find_cycle(g: &DepGraph, start: NodeIndex, members: &BTreeSet<NodeIndex>) -> 
         }
     }
     vec![(start, None)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(hcl: &str) -> Config {
+        let (c, d) = contin_config::parse_files(&[("main.hcl".to_string(), hcl.to_string())]);
+        assert!(!d.has_errors(), "{d}");
+        c
+    }
+
+    #[test]
+    fn undeclared_references_are_suggested_a_bounded_number_of_times() {
+        // Each suggestion scans every declared resource: bounded, so many
+        // bad references stay linear.
+        let mut hcl = String::new();
+        for i in 0..200 {
+            hcl.push_str(&format!("resource \"fake_resource\" \"r{i}\" {{\n  value = fake_resource.rr{i}.id\n}}\n"));
+        }
+        let Err(d) = build(&config(&hcl)) else { panic!("undeclared references must fail") };
+        assert_eq!(d.0.len(), 200);
+        let suggested = d.0.iter().filter(|x| x.detail.contains("Did you mean")).count();
+        assert_eq!(suggested, MAX_SUGGESTIONS, "{:?}", d.0[0]);
+        assert!(d.0[0].detail.contains("Did you mean fake_resource.r"), "{}", d.0[0].detail);
+    }
 }

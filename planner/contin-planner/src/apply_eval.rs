@@ -2,13 +2,20 @@
 //! values unknown at plan time ("known after apply") are evaluated again once
 //! the resources they reference have been applied.
 
+use crate::scope::{EvalScope, Repetition};
 use contin_types::{Diagnostics, InstanceKey, ResourceAddr, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Current values of resource instances during apply (with sensitive marks).
 pub trait InstanceValues: Send + Sync {
     /// All instances of one resource (`addr` has `InstanceKey::None`), sorted by key.
     fn instances(&self, resource: &ResourceAddr) -> Vec<(InstanceKey, Value)>;
+    /// One instance (`addr` with its key), `None` when it has no value.
+    /// Override it: the default lists the whole resource.
+    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
+        self.instances(&addr.resource()).into_iter().find(|(k, _)| *k == addr.key).map(|(_, v)| v)
+    }
 }
 
 /// Re-evaluates configuration with applied values. Implemented by the planner
@@ -30,7 +37,16 @@ pub struct ConfigEvaluator {
     io: std::sync::Arc<dyn crate::io::PlanIo>,
     /// Destroy plans leave no outputs behind.
     destroy: bool,
+    /// Expansion (`count`/`for_each`) of each block, evaluated for its first
+    /// instance and reused by the others. Sound because an instance starts
+    /// only after every instance of every block its block depends on is done
+    /// (dependencies are per block), and `count`/`for_each` are known at
+    /// plan time anyway.
+    expansions: Mutex<HashMap<usize, Arc<Expansion>>>,
 }
+
+/// The instances of one block with their repetition context.
+type Expansion = HashMap<InstanceKey, Repetition>;
 
 impl ConfigEvaluator {
     /// For a destroy plan: outputs evaluate to nothing (everything they refer to is gone).
@@ -46,7 +62,18 @@ impl ConfigEvaluator {
         io: std::sync::Arc<dyn crate::io::PlanIo>,
     ) -> Result<Self, Diagnostics> {
         let prepared = crate::walk::prepare(&config, &schemas)?;
-        Ok(ConfigEvaluator { config, prepared, variables, schemas, io, destroy: false })
+        Ok(ConfigEvaluator { config, prepared, variables, schemas, io, destroy: false, expansions: Mutex::default() })
+    }
+
+    /// The expansion of block `i`, evaluated once (see `expansions`).
+    fn expansion(&self, i: usize, scope: &EvalScope<'_>) -> Result<Arc<Expansion>, Diagnostics> {
+        if let Some(e) = self.expansions.lock().unwrap_or_else(PoisonError::into_inner).get(&i) {
+            return Ok(e.clone());
+        }
+        let r = &self.config.resources[i];
+        let e: Arc<Expansion> = Arc::new(crate::instance::expand(r, scope)?.into_iter().collect());
+        self.expansions.lock().unwrap_or_else(PoisonError::into_inner).insert(i, e.clone());
+        Ok(e)
     }
 
     fn scope<'a>(&'a self, values: &'a ApplyValues<'a>) -> crate::scope::EvalScope<'a> {
@@ -73,6 +100,10 @@ impl crate::scope::ResourceValues for ApplyValues<'_> {
         let addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
         Some(crate::scope::shape_resource(r, self.values.instances(&addr)))
     }
+    fn resource_instance(&self, index: usize, key: &InstanceKey) -> Option<Value> {
+        let r = &self.config.resources[index];
+        self.values.instance(&ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() })
+    }
     fn local_value(&self, name: &str, scope: &crate::scope::EvalScope<'_>) -> Result<Value, contin_types::Diagnostic> {
         let local = self.config.locals.get(name).ok_or_else(|| {
             contin_types::Diagnostic::error(format!("Reference to undeclared local value local.{name}"))
@@ -92,18 +123,14 @@ impl ApplyEvaluator for ConfigEvaluator {
         let r = &self.config.resources[i];
         let av = ApplyValues { config: &self.config, values };
         let scope = self.scope(&av);
-        let expanded = crate::instance::expand(r, &scope)?;
-        let Some((_, rep)) = expanded.into_iter().find(|(k, _)| *k == addr.key) else {
+        let expansion = self.expansion(i, &scope)?;
+        let Some(rep) = expansion.get(&addr.key).cloned() else {
             return Err(contin_types::Diagnostic::error(format!("{addr} is no longer an instance of its resource block")).at(r.loc.clone()).into());
         };
         let Some(block) = crate::walk::block_schema(r, &self.prepared.block_provider[i], &self.schemas) else {
             return Err(contin_types::Diagnostic::error(format!("no schema for {addr}")).into());
         };
-        let prior = values
-            .instances(&addr.resource())
-            .into_iter()
-            .find(|(k, _)| *k == addr.key)
-            .map(|(_, v)| v.unmark_deep().0);
+        let prior = values.instance(addr).map(|v| v.unmark_deep().0);
         crate::instance::desired_config(r, block, &scope.with_repetition(rep), prior.as_ref())
     }
 

@@ -11,8 +11,10 @@ pub mod plan;
 pub mod render;
 pub mod json;
 pub mod codec;
+#[cfg(test)]
+mod plan_tests;
 
 pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues};
 pub use io::{NoIo, PlanIo};
-pub use walk::{plan, PlanningInput};
+pub use walk::{block_dependencies, plan, PlanningInput};
 pub use plan::*;

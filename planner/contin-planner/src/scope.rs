@@ -14,6 +14,11 @@ pub trait ResourceValues {
     /// The whole value of resource block `index` shaped by its expansion
     /// (object, list for `count`, map for `for_each`); `None` when unknown.
     fn resource_value(&self, index: usize) -> Option<Value>;
+    /// One instance of resource block `index`, when it exists and can be had
+    /// without building the whole block value; `None` = use `resource_value`.
+    fn resource_instance(&self, _index: usize, _key: &InstanceKey) -> Option<Value> {
+        None
+    }
     /// A local's value.
     fn local_value(&self, name: &str, scope: &EvalScope<'_>) -> Result<Value, Diagnostic>;
 }
@@ -73,8 +78,35 @@ impl Scope for EvalScope<'_> {
             Reference::TerraformWorkspace => Ok(Value::string("default")),
         }
     }
+    fn lookup_instance(&self, r: &Reference, key: &Value) -> Option<Value> {
+        let Reference::Resource { mode, ty, name } = r else { return None };
+        let ix = *self.blocks.get(&(*mode, ty.clone(), name.clone()))?;
+        let resource = self.config.resources.get(ix)?;
+        let key = instance_key(resource, key)?;
+        self.values.resource_instance(ix, &key)
+    }
     fn read_file(&self, path: &str) -> Result<String, String> {
         self.io.read_file(path)
+    }
+}
+
+/// The instance a plain index names in a resource block's shaped value:
+/// a whole number for `count`, a string for `for_each`. Anything else
+/// (marked, unknown, other types, other blocks) is left to ordinary indexing.
+pub fn instance_key(resource: &Resource, key: &Value) -> Option<InstanceKey> {
+    match key {
+        Value::Number(n) if resource.count.is_some() => n.as_i64().filter(|i| *i >= 0).map(InstanceKey::Int),
+        Value::String(s) if resource.for_each.is_some() => Some(InstanceKey::Str(s.clone())),
+        _ => None,
+    }
+}
+
+/// The element of a shaped block value (`shape_resource`) that `key` names.
+pub fn shaped_instance(shaped: &Value, key: &InstanceKey) -> Option<Value> {
+    match (shaped, key) {
+        (Value::List(items), InstanceKey::Int(i)) => items.get(usize::try_from(*i).ok()?).cloned(),
+        (Value::Map(m), InstanceKey::Str(k)) => m.get(k).cloned(),
+        _ => None,
     }
 }
 

@@ -134,6 +134,9 @@ impl ResourceValues for WalkValues {
     fn resource_value(&self, index: usize) -> Option<Value> {
         self.resources.get(&index).cloned()
     }
+    fn resource_instance(&self, index: usize, key: &InstanceKey) -> Option<Value> {
+        crate::scope::shaped_instance(self.resources.get(&index)?, key)
+    }
     fn local_value(&self, name: &str, _scope: &EvalScope<'_>) -> Result<Value, Diagnostic> {
         // Locals are evaluated before their dependants; a missing one had an error already.
         Ok(self.locals.get(name).cloned().unwrap_or(Value::Unknown))
@@ -158,7 +161,6 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         }
     } else {
         let mut values = WalkValues::default();
-        let mut block_instances: HashMap<usize, Vec<ResourceAddr>> = HashMap::new();
         for &ix in &prepared.graph.order {
             match prepared.graph.graph[ix].clone() {
                 Node::Variable(_) => {}
@@ -172,14 +174,16 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                     values.locals.insert(name, v);
                 }
                 Node::Resource(i) => {
-                    let deps: Vec<ResourceAddr> = prepared
+                    // Per block, like Terraform: `b[i]` depends on `a`, not on
+                    // each `a[j]` (K×K addresses for count → count).
+                    let mut deps: Vec<ResourceAddr> = prepared
                         .graph
                         .resource_dependencies(ix)
                         .into_iter()
-                        .flat_map(|j| block_instances.get(&j).cloned().unwrap_or_default())
+                        .map(|j| block_addr(&input.config.resources[j]))
                         .collect();
-                    let (instances, value) = plan_block(input, &prepared, &values, i, deps, &mut changes, &mut diags);
-                    block_instances.insert(i, instances);
+                    deps.sort();
+                    let value = plan_block(input, &prepared, &values, i, deps, &mut changes, &mut diags);
                     values.resources.insert(i, value);
                 }
                 Node::Output(name) => {
@@ -190,7 +194,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                 }
             }
         }
-        plan_orphans(input, &prepared, &mut changes, &mut diags);
+        plan_orphans(input, &prepared, &mut changes);
         if let Some(state) = input.state {
             for (name, o) in &state.outputs {
                 if !input.config.outputs.contains_key(name) {
@@ -201,11 +205,12 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
             }
         }
     }
-    if diags.has_errors() {
-        return Err(diags);
-    }
     if !input.targets.is_empty() {
         apply_targets(input, &mut changes);
+    }
+    check_prevent_destroy(input, &prepared, &changes, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
     }
     let drift = if input.mode == PlanMode::Destroy { Vec::new() } else { drift(input) };
     Ok(Plan {
@@ -222,6 +227,40 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         unreachable: Vec::new(),
         outputs,
     })
+}
+
+/// `a.to_json_lossy() == b.to_json_lossy()` without building either JSON
+/// value (planning compares every instance's planned and prior values).
+pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
+    match (a.unmarked(), b.unmarked()) {
+        (Value::Null | Value::Unknown, Value::Null | Value::Unknown) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        // Equal numbers are equal JSON; unequal ones may still meet in f64.
+        (x @ Value::Number(n), y @ Value::Number(m)) => n == m || x.to_json_lossy() == y.to_json_lossy(),
+        (Value::List(x) | Value::Set(x), Value::List(y) | Value::Set(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((k, p), (l, q))| k == l && same_json(p, q))
+        }
+        _ => false,
+    }
+}
+
+/// The address of a whole resource block (`aws_instance.a`).
+fn block_addr(r: &Resource) -> ResourceAddr {
+    ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None }
+}
+
+/// Recorded dependencies as block addresses, sorted and de-duplicated:
+/// states written before dependencies were kept per block list every
+/// instance (`a[0]`, `a[1]`, …).
+pub fn block_dependencies(deps: &[ResourceAddr]) -> Vec<ResourceAddr> {
+    let mut out: Vec<ResourceAddr> = deps.iter().map(ResourceAddr::resource).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn walk_scope<'a>(input: &'a PlanningInput<'_>, prepared: &'a Prepared, values: &'a WalkValues) -> EvalScope<'a> {
@@ -284,23 +323,22 @@ fn plan_block(
     deps: Vec<ResourceAddr>,
     changes: &mut BTreeMap<ResourceAddr, ResourceChange>,
     diags: &mut Diagnostics,
-) -> (Vec<ResourceAddr>, Value) {
+) -> Value {
     let r = &input.config.resources[i];
     let provider_name = &prepared.block_provider[i];
-    let base_addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
+    let base_addr = block_addr(r);
     let scope = walk_scope(input, prepared, values);
     let expanded = match expand(r, &scope) {
         Ok(e) => e,
         Err(d) => {
             diags.extend(for_addr(d, &base_addr));
-            return (Vec::new(), Value::Unknown);
+            return Value::Unknown;
         }
     };
     let Some(block) = block_schema(r, provider_name, input.schemas) else {
-        return (Vec::new(), Value::Unknown);
+        return Value::Unknown;
     };
     let provider = input.providers.get(provider_name);
-    let mut addrs = Vec::with_capacity(expanded.len());
     let mut inst_values = Vec::with_capacity(expanded.len());
     for (key, rep) in expanded {
         let addr = base_addr.clone().with_key(key.clone());
@@ -310,13 +348,12 @@ fn plan_block(
         let (prior_plain, gone) = match input.refreshed.get(&addr) {
             Some(Some(v)) => (Some(v.clone()), false),
             Some(None) => (None, state_rs.is_some()),
-            None => (state_rs.map(|rs| rs.value().unmark_deep().0), false),
+            None => (state_rs.map(|rs| Value::from_json(&rs.attributes)), false),
         };
         let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
             Ok(d) => d,
             Err(d) => {
                 diags.extend(for_addr(d, &addr));
-                addrs.push(addr);
                 inst_values.push((key, Value::Unknown));
                 continue;
             }
@@ -329,7 +366,7 @@ fn plan_block(
             }
         }
         let change = match r.mode {
-            ResourceMode::Data => plan_data(input, r, provider_name, block, &addr, desired_plain, &config_marks, state_rs.map(|rs| rs.value()), diags),
+            ResourceMode::Data => plan_data(input, r, provider_name, block, &addr, desired_plain, &config_marks, state_rs.map(|rs| rs.value()), &deps, diags),
             ResourceMode::Managed => {
                 let Some(p) = provider else { continue };
                 let pc = p.plan_change(&r.ty, prior_plain.as_ref(), &desired_plain);
@@ -342,12 +379,9 @@ fn plan_block(
                     None => (Action::Create, None),
                     Some(_) if tainted => (Action::Replace, Some(ChangeReason::Tainted)),
                     Some(_) if !pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::CannotUpdate)),
-                    Some(prior) if pc.planned.is_wholly_known() && pc.planned.to_json_lossy() == prior.to_json_lossy() => (Action::NoOp, None),
+                    Some(prior) if pc.planned.is_wholly_known() && same_json(&pc.planned, prior) => (Action::NoOp, None),
                     Some(_) => (Action::Update, None),
                 };
-                if matches!(action, Action::Replace) && r.lifecycle.prevent_destroy {
-                    diags.push(prevent_destroy_error(r, &addr));
-                }
                 let before = prior_plain.map(|v| {
                     let recorded_marks = state_rs.map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
                     mark(v, Some(block), &recorded_marks)
@@ -367,10 +401,9 @@ fn plan_block(
             }
         };
         inst_values.push((key, change.after.clone().unwrap_or(Value::Unknown)));
-        addrs.push(addr.clone());
         changes.insert(addr, change);
     }
-    (addrs, shape_resource(r, inst_values))
+    shape_resource(r, inst_values)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -383,6 +416,7 @@ fn plan_data(
     cfg: Value,
     config_marks: &[ValuePath],
     recorded: Option<Value>,
+    deps: &[ResourceAddr],
     diags: &mut Diagnostics,
 ) -> ResourceChange {
     let after = if cfg.is_wholly_known() {
@@ -402,7 +436,7 @@ fn plan_data(
         // Read during apply, once the values it depends on are known.
         mark(cfg, Some(block), config_marks)
     };
-    let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && rec.to_json_lossy() == after.to_json_lossy());
+    let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && same_json(rec, &after));
     ResourceChange {
         addr: addr.clone(),
         provider: provider_name.to_string(),
@@ -411,9 +445,26 @@ fn plan_data(
         after: Some(after),
         replace_paths: Vec::new(),
         reason: None,
-        depends_on: Vec::new(),
+        // A read during apply waits for what its configuration refers to.
+        depends_on: deps.to_vec(),
         create_before_destroy: false,
         prevent_destroy: false,
+    }
+}
+
+/// `lifecycle.prevent_destroy`: an error for every planned destroy (replace,
+/// delete, `plan -destroy`) of an instance whose block sets it. Checked
+/// after `-target` narrowed the plan, so targeting around it works.
+fn check_prevent_destroy(input: &PlanningInput<'_>, prepared: &Prepared, changes: &BTreeMap<ResourceAddr, ResourceChange>, diags: &mut Diagnostics) {
+    for c in changes.values() {
+        if !matches!(c.action, Action::Replace | Action::Delete) || c.addr.mode != ResourceMode::Managed {
+            continue;
+        }
+        let Some(&i) = prepared.blocks.get(&(c.addr.mode, c.addr.ty.clone(), c.addr.name.clone())) else { continue };
+        let r = &input.config.resources[i];
+        if r.lifecycle.prevent_destroy {
+            diags.push(prevent_destroy_error(r, &c.addr));
+        }
     }
 }
 
@@ -456,14 +507,14 @@ fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, dia
     });
     let action = match &before {
         None => Action::Create,
-        Some(b) if after.is_wholly_known() && b.to_json_lossy() == after.to_json_lossy() => Action::NoOp,
+        Some(b) if after.is_wholly_known() && same_json(b, &after) => Action::NoOp,
         Some(_) => Action::Update,
     };
     Some(OutputChange { action, before, after: Some(after), sensitive: o.sensitive })
 }
 
 /// Deletes for state instances that the configuration no longer has.
-fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BTreeMap<ResourceAddr, ResourceChange>, diags: &mut Diagnostics) {
+fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
     let Some(state) = input.state else { return };
     for (addr, rs) in &state.resources {
         if changes.contains_key(addr) {
@@ -475,11 +526,6 @@ fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BT
             (Some(r), InstanceKey::Str(_)) if r.for_each.is_some() => ChangeReason::EachKey,
             _ => ChangeReason::NoResourceConfig,
         };
-        if let Some(r) = block {
-            if r.lifecycle.prevent_destroy {
-                diags.push(prevent_destroy_error(r, addr));
-            }
-        }
         let before = match input.refreshed.get(addr) {
             Some(None) => None,
             Some(Some(v)) => Some(v.clone().mark_paths(&rs.sensitive_paths)),
@@ -499,7 +545,7 @@ fn delete_change(addr: &ResourceAddr, rs: &contin_state::ResourceState, before: 
         after: None,
         replace_paths: Vec::new(),
         reason: Some(reason),
-        depends_on: rs.dependencies.clone(),
+        depends_on: block_dependencies(&rs.dependencies),
         create_before_destroy: rs.create_before_destroy,
         prevent_destroy: false,
     }
@@ -526,34 +572,56 @@ fn target_matches(t: &ResourceAddr, addr: &ResourceAddr) -> bool {
 
 /// Keeps targeted changes and what they need: dependencies for
 /// create/update, dependants for destroy. Everything else becomes a no-op.
+/// Dependencies name blocks, so a dependency keeps every instance of its
+/// block (Terraform alike); linear in changes + dependencies.
 fn apply_targets(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
     let mut keep: BTreeSet<ResourceAddr> =
         changes.keys().filter(|a| input.targets.iter().any(|t| target_matches(t, a))).cloned().collect();
+    let mut by_block: HashMap<ResourceAddr, Vec<&ResourceAddr>> = HashMap::new();
+    for a in changes.keys() {
+        by_block.entry(a.resource()).or_default().push(a);
+    }
+    let mut seen_blocks: BTreeSet<ResourceAddr> = BTreeSet::new();
+    let mut more: Vec<ResourceAddr> = Vec::new();
     if input.mode == PlanMode::Destroy {
         // Dependants of a destroyed resource must go first: keep them too.
-        loop {
-            let more: Vec<ResourceAddr> = changes
-                .values()
-                .filter(|c| !keep.contains(&c.addr) && c.depends_on.iter().any(|d| keep.contains(d)))
-                .map(|c| c.addr.clone())
-                .collect();
-            if more.is_empty() {
-                break;
+        let mut dependants: HashMap<ResourceAddr, Vec<&ResourceAddr>> = HashMap::new();
+        for c in changes.values() {
+            for d in &c.depends_on {
+                dependants.entry(d.resource()).or_default().push(&c.addr);
             }
-            keep.extend(more);
+        }
+        let mut stack: Vec<ResourceAddr> = keep.iter().map(ResourceAddr::resource).collect();
+        while let Some(b) = stack.pop() {
+            if !seen_blocks.insert(b.clone()) {
+                continue;
+            }
+            for a in dependants.get(&b).into_iter().flatten() {
+                if !keep.contains(*a) {
+                    more.push((*a).clone());
+                    stack.push(a.resource());
+                }
+            }
         }
     } else {
         let mut stack: Vec<ResourceAddr> = keep.iter().cloned().collect();
         while let Some(a) = stack.pop() {
-            if let Some(c) = changes.get(&a) {
-                for d in &c.depends_on {
-                    if keep.insert(d.clone()) {
-                        stack.push(d.clone());
+            let Some(c) = changes.get(&a) else { continue };
+            for d in &c.depends_on {
+                let block = d.resource();
+                if !seen_blocks.insert(block.clone()) {
+                    continue;
+                }
+                for inst in by_block.get(&block).into_iter().flatten() {
+                    if !keep.contains(*inst) {
+                        more.push((*inst).clone());
+                        stack.push((*inst).clone());
                     }
                 }
             }
         }
     }
+    keep.extend(more);
     for (addr, c) in changes.iter_mut() {
         if !keep.contains(addr) && c.action != Action::NoOp {
             if c.before.is_none() {
@@ -576,7 +644,7 @@ fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
         let Some(recorded) = recorded_value(input, addr) else { continue };
         match current {
             None => out.push(ResourceDrift { addr: addr.clone(), recorded, current: None }),
-            Some(cur) if cur.to_json_lossy() != recorded.to_json_lossy() => {
+            Some(cur) if !same_json(cur, &recorded) => {
                 let marks = input.state.and_then(|s| s.resources.get(addr)).map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
                 out.push(ResourceDrift { addr: addr.clone(), recorded, current: Some(cur.clone().mark_paths(&marks)) })
             }
