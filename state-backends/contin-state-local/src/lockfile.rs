@@ -5,12 +5,12 @@
 //! The kernel lock is the truth; the record only describes it. The kernel
 //! drops the lock when the holding process dies (even by `kill -9`), so a
 //! record left behind by a dead holder is ignored: the next `lock` simply
-//! succeeds. The lock file is never deleted by a normal unlock (deleting a
-//! file someone else may be locking would let two processes hold "the" lock
-//! on two inodes); only `force_unlock` of a live holder unlinks it, which
-//! orphans that holder's lock: after taking the kernel lock, `acquire`
-//! checks that the file it locked is still the one at the path and retries
-//! otherwise.
+//! succeeds. A file is only ever unlinked by a process holding its kernel
+//! lock (`unlock`, clearing a dead holder's record) or by `force_unlock` of
+//! a live holder (which orphans that holder's lock). So that nobody ends up
+//! holding a lock on an unlinked inode, `acquire` checks after taking the
+//! kernel lock that the file it locked is still the one at the path, and
+//! retries otherwise.
 //!
 //! The kernel lock lives as long as the `File` that took it: `Held` keeps
 //! it; `unlock` (or dropping the backend) closes it. `flock` locks belong to
@@ -120,12 +120,10 @@ pub(crate) fn release(lock: &Path, id: &str, held: &mut Option<Held>) -> Result<
             if !still_at_path(&h.file, lock) {
                 return Err(StateError::LockNotHeld(id.to_string()));
             }
-            h.file
-                .set_len(0)
-                .map_err(io_err(format!("clearing lock file {}", lock.display())))?;
-            h.file
-                .unlock()
-                .map_err(io_err(format!("unlocking {}", lock.display())))?;
+            // Unlinked while we still hold it: whoever opened the old inode
+            // meanwhile notices (still_at_path) and retries on a new file.
+            remove_lock_file(lock)?;
+            drop(h);
             Ok(())
         }
         other => {
@@ -222,7 +220,15 @@ fn read_record(lock: &Path) -> Result<Option<Vec<u8>>, StateError> {
     }
 }
 
-/// Empties a record nobody holds (taking the kernel lock to be sure).
+fn remove_lock_file(lock: &Path) -> Result<(), StateError> {
+    match fs::remove_file(lock) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(format!("removing lock file {}", lock.display()))(e)),
+    }
+}
+
+/// Removes a record nobody holds (taking the kernel lock to be sure).
 fn clear_record_if_free(lock: &Path) -> Result<(), StateError> {
     let file = private_options()
         .write(true)
@@ -230,9 +236,10 @@ fn clear_record_if_free(lock: &Path) -> Result<(), StateError> {
         .map_err(io_err(format!("opening lock file {}", lock.display())))?;
     match file.try_lock() {
         Ok(()) => {
-            file.set_len(0)
-                .map_err(io_err(format!("clearing lock file {}", lock.display())))?;
-            let _ = file.unlock();
+            if still_at_path(&file, lock) {
+                remove_lock_file(lock)?;
+            }
+            drop(file);
             Ok(())
         }
         Err(TryLockError::WouldBlock) => Err(StateError::Other(format!(
