@@ -4,6 +4,7 @@
 //! Architecture invariant: no IO. File access (`file()`, `templatefile()`)
 //! goes through `Scope::read_file`, which the CLI implements.
 
+mod cycles;
 mod eval;
 pub mod limits;
 pub mod funcs;
@@ -16,6 +17,7 @@ pub mod vars;
 use contin_config::{Body, Expr};
 use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc, Value};
 
+pub use cycles::check_cycles;
 pub use refs::{body_references, references};
 
 /// A root reference an expression makes to something outside itself.

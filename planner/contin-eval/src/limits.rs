@@ -13,6 +13,7 @@
 //! | [`MAX_NUMBER_DIGITS`] | 512 | significant digits kept; longer results are rounded (Terraform keeps 512 bits) |
 //! | [`MAX_TEMPLATEFILE_DEPTH`] | 8 | `templatefile` calls nested inside templates |
 //! | [`MAX_EXPRESSION_DEPTH`] | 256 | evaluator recursion (the parser already stops at 64 nested levels and 128 chained operators) |
+//! | [`MAX_LOCAL_CHAIN_DEPTH`] | 1,000 | locals depending on each other in one chain (`check_cycles`) |
 //! | [`MAX_FILE_BYTES`] | 16 MiB | a file read by `file()` / `templatefile()`; enforced by the `Scope::read_file` implementation |
 
 /// Instances one `count` or `for_each` may expand to.
@@ -31,6 +32,9 @@ pub const MAX_NUMBER_DIGITS: u64 = 512;
 pub const MAX_TEMPLATEFILE_DEPTH: usize = 8;
 /// Nesting depth of evaluation (sub-expressions, nested templates).
 pub const MAX_EXPRESSION_DEPTH: usize = 256;
+/// Longest chain of locals depending on each other (checked by `check_cycles`,
+/// so evaluators that resolve locals recursively cannot overflow the stack).
+pub const MAX_LOCAL_CHAIN_DEPTH: usize = 1_000;
 /// Largest file `file()` and `templatefile()` may read. The planner has no
 /// IO: the `Scope::read_file` implementation (the engine) enforces it,
 /// ideally before reading (metadata length) and while reading (take).
