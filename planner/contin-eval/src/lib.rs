@@ -133,3 +133,9 @@ pub fn parse_expr(text: &str, file: &str) -> Result<Expr, Diagnostic> {
         .map(|expr| Expr { expr, file: file.into() })
         .map_err(|e| Diagnostic::error("Invalid expression").with_detail(e.to_string()).at(SourceLoc::new(file, 0..0)))
 }
+#[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod fuzz_tests;

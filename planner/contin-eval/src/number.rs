@@ -136,7 +136,15 @@ pub(crate) fn fixed(a: &Number, prec: usize) -> String {
 /// `%e` / `%E` with a precision (default 6), like Go.
 pub(crate) fn exp(a: &Number, prec: Option<usize>, upper: bool) -> String {
     let f = a.as_f64();
-    let s = match prec.map(|p| p.min(RUST_PREC_MAX)) {
+    let s = match prec {
+        Some(p) if p > RUST_PREC_MAX => {
+            // Beyond float64's exact digits Go prints zeros; std cannot format this precision.
+            let s = format!("{f:.RUST_PREC_MAX$e}");
+            match s.split_once('e') {
+                Some((m, e)) => format!("{m}{}e{e}", "0".repeat(p - RUST_PREC_MAX)),
+                None => s,
+            }
+        }
         Some(p) => format!("{f:.p$e}"),
         None => format!("{f:.6e}"),
     };
@@ -181,8 +189,10 @@ pub(crate) fn general(a: &Number, prec: Option<usize>, upper: bool) -> String {
     }
 }
 
-/// Largest precision std's float formatting accepts (larger ones panic).
-const RUST_PREC_MAX: usize = u16::MAX as usize;
+/// Largest precision given to std's float formatting (it panics on very
+/// large ones; a float64 has at most 767 significant decimal digits, so
+/// beyond this only zeros follow).
+const RUST_PREC_MAX: usize = 1_000;
 
 fn go_exponent(s: &str, upper: bool) -> String {
     let Some((m, e)) = s.split_once('e') else { return s.to_string() };
