@@ -499,7 +499,7 @@ impl<'a> Evaluator<'a> {
                 ))
                 .at(call_loc.at()));
         }
-        let text = self.scope.read_file(&path).map_err(|e| bad(0, redact_if(e, pm)))?;
+        let text = self.scope.read_file(&path).map_err(|e| bad(0, redact_if(e.trim_end_matches('.').to_string(), pm)))?;
         let shown = if pm { REDACTED.to_string() } else { path.clone() };
         let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
             Diagnostic::error("Error in function call")

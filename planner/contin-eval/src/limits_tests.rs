@@ -24,7 +24,8 @@ impl Scope for S {
     fn read_file(&self, path: &str) -> Result<String, String> {
         match path {
             "self.tpl" => Ok("a${templatefile(\"self.tpl\", {})}".into()),
-            _ => Err(format!("cannot read {path}: no such file")),
+            "huge" => Err(crate::limits::file_too_large("huge", 5 << 30)),
+            _ => Err(format!("cannot read {path}: no such file.")),
         }
     }
 }
@@ -128,6 +129,21 @@ fn collection_results_are_bounded() {
     assert_eq!(
         err("range(2000)").0,
         "Error in function call: Call to function \"range\" failed: more than 1024 values were generated; either decrease the difference between start and end or use a smaller step."
+    );
+}
+
+#[test]
+fn file_errors_from_the_scope_are_rendered_once() {
+    assert_eq!(
+        err(r#"file("huge")"#),
+        (
+            "Invalid function argument: Invalid value for \"path\" parameter: huge is 5368709120 bytes, more than the limit of 16 MiB (MAX_FILE_BYTES).".to_string(),
+            "\"huge\"".to_string()
+        )
+    );
+    assert_eq!(
+        err(r#"templatefile("nope", {})"#).0,
+        "Invalid function argument: Invalid value for \"path\" parameter: cannot read nope: no such file."
     );
 }
 

@@ -309,3 +309,46 @@ fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str, sensitive
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKER: &str = "hunter2-MARKER";
+
+    fn resolve(src: &str, cli: &[&str]) -> Result<BTreeMap<String, Value>, Diagnostics> {
+        let (config, diags) = contin_config::parse_files(&[("main.hcl".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let inputs = VarInputs { cli: cli.iter().map(|s| s.to_string()).collect(), ..VarInputs::default() };
+        resolve_variables(&config.variables, &inputs, &EmptyScope)
+    }
+
+    fn texts(d: &Diagnostics) -> String {
+        d.iter().map(|d| format!("{}: {}", d.summary, d.detail)).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_validation_message_interpolating_a_sensitive_variable_is_not_shown() {
+        let src = "variable \"x\" {\n  sensitive = true\n  validation {\n    condition     = length(var.x) < 3\n    error_message = \"bad ${var.x}\"\n  }\n}\n";
+        let d = resolve(src, &[&format!("x={MARKER}")]).unwrap_err();
+        assert_eq!(
+            texts(&d),
+            "Invalid value for variable: The error message included a sensitive value, so it will not be displayed.\n\nThis was checked by the validation rule for var.x."
+        );
+        // Not sensitive: the message is shown as written.
+        let plain = src.replace("  sensitive = true\n", "");
+        let d = resolve(&plain, &["x=toolong"]).unwrap_err();
+        assert!(texts(&d).starts_with("Invalid value for variable: bad toolong"), "{}", texts(&d));
+    }
+
+    #[test]
+    fn conversion_errors_of_sensitive_variables_hide_the_value() {
+        let src = "variable \"x\" {\n  type      = list(number)\n  sensitive = true\n}\n";
+        let d = resolve(src, &[&format!("x=[\"{MARKER}\"]")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+        let d = resolve(src, &[&format!("x=[{MARKER}")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+        let d = resolve(src, &[&format!("x={{a = \"{MARKER}\"}}")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+    }
+}

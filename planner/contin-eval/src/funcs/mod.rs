@@ -252,7 +252,8 @@ fn call_inner(spec: &FuncSpec, args: Vec<Value>, scope: &dyn Scope) -> FnResult 
 
 fn file(args: Vec<Value>, scope: &dyn Scope) -> FnResult {
     let path = string_arg(&args[0], 0)?;
-    scope.read_file(&path).map(Value::String).map_err(|e| FuncError::Arg(0, e))
+    // The message goes into "Invalid value for "path" parameter: {e}.": no double period.
+    scope.read_file(&path).map(Value::String).map_err(|e| FuncError::Arg(0, e.trim_end_matches('.').to_string()))
 }
 
 fn unreachable_templatefile(_args: Vec<Value>, _scope: &dyn Scope) -> FnResult {
