@@ -361,3 +361,16 @@ fn deeply_nested_input_is_a_syntax_error() {
     let (_, diags) = parse(&[("ops.hcl", &chain)]);
     assert_eq!(diags.0.len(), 1);
 }
+
+/// Fuzz crashers (contin-eval `fuzz_parser_*`): hcl-edit reported an error
+/// offset inside a multi-byte character and slicing the text there panicked.
+#[test]
+fn fuzz_regression_error_offset_inside_a_multibyte_character() {
+    for text in ["bogus {é", "E\"-- :]a37[(>283  \n5 .0<48\\\u{fffd}"] {
+        let (config, diags) = parse(&[("f.hcl", text)]);
+        assert_eq!(diags.0.len(), 1, "{text:?}");
+        let loc = diags.0[0].loc.clone().expect("located");
+        assert!(text.is_char_boundary(loc.span.start) && text.is_char_boundary(loc.span.end), "{text:?}: {loc:?}");
+        assert!(config.sources.describe(&loc).starts_with("f.hcl:"));
+    }
+}

@@ -5,7 +5,8 @@
 //! Normal test runs try `CONTIN_FUZZ_CASES` inputs per target (default 256).
 //! `CONTIN_FUZZ_SECS=600` runs each target until the time is up;
 //! `CONTIN_FUZZ_SEED` picks the seed (printed on failure, so a crash can be
-//! replayed and turned into a named regression test).
+//! replayed and turned into a named regression test); `CONTIN_FUZZ_DUMP=1`
+//! prints every input.
 
 /// A small xorshift generator (deterministic per seed).
 pub(crate) struct Rng(u64);
