@@ -40,11 +40,21 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) depth: usize,
     /// `templatefile` calls currently being evaluated (bounded by `limits::MAX_TEMPLATEFILE_DEPTH`).
     pub(crate) template_depth: usize,
+    /// Address of a local of the outermost evaluation: the stack used since
+    /// is bounded by `limits::MAX_EVAL_STACK_BYTES` (frames are large in debug builds).
+    pub(crate) stack_base: usize,
+}
+
+/// An address on the current stack (no unsafe: the address is only compared).
+#[inline(never)]
+pub(crate) fn stack_addr() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
 }
 
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(scope: &'a dyn Scope, file: &Arc<str>) -> Self {
-        Evaluator { scope, file: file.clone(), locals: Vec::new(), depth: 0, template_depth: 0 }
+        Evaluator { scope, file: file.clone(), locals: Vec::new(), depth: 0, template_depth: 0, stack_base: stack_addr() }
     }
 
     pub(crate) fn eval_root(&mut self, e: &Expression) -> R {
@@ -74,6 +84,15 @@ impl<'a> Evaluator<'a> {
                 ))
                 .at(self.loc(e.span())));
         }
+        // The stack grows down on every platform Rust supports here; be safe either way.
+        if self.stack_base.abs_diff(stack_addr()) > limits::MAX_EVAL_STACK_BYTES {
+            return Err(Diagnostic::error("Expression too deeply nested")
+                .with_detail(format!(
+                    "Evaluation is nested so deeply that it uses more than {} KiB of stack (MAX_EVAL_STACK_BYTES).",
+                    limits::MAX_EVAL_STACK_BYTES >> 10
+                ))
+                .at(self.loc(e.span())));
+        }
         self.depth += 1;
         let r = self.eval_inner(e);
         self.depth -= 1;
@@ -84,49 +103,10 @@ impl<'a> Evaluator<'a> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => number::from_literal(n).map(Value::Number).map_err(|msg| {
-                Diagnostic::error("Invalid number literal")
-                    .with_detail(format!("Failed to recognize the value of this number literal: {msg}."))
-                    .at(self.loc(n.span()))
-            }),
+            Expression::Number(n) => self.eval_number(n),
             Expression::String(s) => Ok(Value::String(nfc(s.value()))),
-            Expression::Array(a) => {
-                let mut items = Vec::with_capacity(a.len());
-                for item in a.iter() {
-                    items.push(self.eval(item)?);
-                }
-                Ok(Value::List(items))
-            }
-            Expression::Object(o) => {
-                let mut map = BTreeMap::new();
-                let mut unknown = false;
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(id) => id.value().as_str().to_string(),
-                        // HCL: a bare identifier as a key is a literal name.
-                        ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
-                        ObjectKey::Expression(ke) => {
-                            let kv = self.eval(ke)?;
-                            let key_marked = kv.contains_sensitive();
-                            match key_string(kv).map_err(|m| redact_if(m, key_marked)) {
-                                Ok(Some(s)) => s,
-                                Ok(None) => {
-                                    unknown = true;
-                                    continue;
-                                }
-                                Err(msg) => {
-                                    return Err(Diagnostic::error("Incorrect key type")
-                                        .with_detail(format!("Can't use this value as a key: {msg}."))
-                                        .at(self.loc(ke.span())))
-                                }
-                            }
-                        }
-                    };
-                    let val = self.eval(v.expr())?;
-                    map.insert(key, val);
-                }
-                Ok(if unknown { Value::Unknown } else { Value::Map(map) })
-            }
+            Expression::Array(a) => self.eval_array(a),
+            Expression::Object(o) => self.eval_object(o),
             Expression::StringTemplate(t) => crate::template::eval_template(self, t),
             Expression::HeredocTemplate(h) => crate::template::eval_template(self, &h.template),
             Expression::Parenthesis(p) => self.eval(p.inner()),
@@ -134,32 +114,99 @@ impl<'a> Evaluator<'a> {
             Expression::Conditional(c) => self.eval_conditional(c),
             Expression::FuncCall(f) => self.eval_call(f),
             Expression::Traversal(t) => self.eval_traversal(t),
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr)?;
-                let loc = self.lz(u.span());
-                let (v, marked) = unmark(v);
-                let r = match u.operator.value() {
-                    UnaryOperator::Neg => match to_number(v) {
-                        Ok(Some(n)) => Value::Number(number::neg(&n)),
-                        Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
-                    },
-                    UnaryOperator::Not => match to_bool(v) {
-                        Ok(Some(b)) => Value::Bool(!b),
-                        Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
-                    },
-                };
-                Ok(remark(r, marked))
-            }
-            Expression::BinaryOp(b) => {
-                let lhs = self.eval(&b.lhs_expr)?;
-                let rhs = self.eval(&b.rhs_expr)?;
-                binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
-            }
+            Expression::UnaryOp(u) => self.eval_unary(u),
+            Expression::BinaryOp(b) => self.eval_binary(b),
             Expression::ForExpr(f) => self.eval_for(f),
         }
     }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_number(&mut self, n: &hcl_edit::Formatted<hcl_edit::Number>) -> R {
+        number::from_literal(n).map(Value::Number).map_err(|msg| {
+                Diagnostic::error("Invalid number literal")
+                    .with_detail(format!("Failed to recognize the value of this number literal: {msg}."))
+                    .at(self.loc(n.span()))
+            })
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_array(&mut self, a: &hcl_edit::expr::Array) -> R {
+        let mut items = Vec::with_capacity(a.len());
+        for item in a.iter() {
+            items.push(self.eval(item)?);
+        }
+        Ok(Value::List(items))
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_object(&mut self, o: &hcl_edit::expr::Object) -> R {
+        let mut map = BTreeMap::new();
+        let mut unknown = false;
+        for (k, v) in o.iter() {
+            let key = match k {
+                ObjectKey::Ident(id) => id.value().as_str().to_string(),
+                // HCL: a bare identifier as a key is a literal name.
+                ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
+                ObjectKey::Expression(ke) => {
+                    let kv = self.eval(ke)?;
+                    let key_marked = kv.contains_sensitive();
+                    match key_string(kv).map_err(|m| redact_if(m, key_marked)) {
+                        Ok(Some(s)) => s,
+                        Ok(None) => {
+                            unknown = true;
+                            continue;
+                        }
+                        Err(msg) => {
+                            return Err(Diagnostic::error("Incorrect key type")
+                                .with_detail(format!("Can't use this value as a key: {msg}."))
+                                .at(self.loc(ke.span())))
+                        }
+                    }
+                }
+            };
+            let val = self.eval(v.expr())?;
+            map.insert(key, val);
+        }
+        Ok(if unknown { Value::Unknown } else { Value::Map(map) })
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_unary(&mut self, u: &hcl_edit::expr::UnaryOp) -> R {
+        let v = self.eval(&u.expr)?;
+        let loc = self.lz(u.span());
+        let (v, marked) = unmark(v);
+        let r = match u.operator.value() {
+            UnaryOperator::Neg => match to_number(v) {
+                Ok(Some(n)) => Value::Number(number::neg(&n)),
+                Ok(None) => Value::Unknown,
+                Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
+            },
+            UnaryOperator::Not => match to_bool(v) {
+                Ok(Some(b)) => Value::Bool(!b),
+                Ok(None) => Value::Unknown,
+                Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
+            },
+        };
+        Ok(remark(r, marked))
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_binary(&mut self, b: &hcl_edit::expr::BinaryOp) -> R {
+        let lhs = self.eval(&b.lhs_expr)?;
+        let rhs = self.eval(&b.rhs_expr)?;
+        binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
+    }
+
 
     fn eval_variable(&mut self, id: &Decorated<hcl_edit::Ident>) -> R {
         if let Some(v) = self.local(id.as_str()) {
@@ -514,6 +561,7 @@ impl<'a> Evaluator<'a> {
             locals: vars.into_iter().collect(),
             depth: self.depth,
             template_depth: self.template_depth + 1,
+            stack_base: self.stack_base,
         };
         let r = crate::template::eval_template(&mut ev, &tpl)?;
         Ok(remark(r, pm || vm))

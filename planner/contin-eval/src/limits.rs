@@ -12,7 +12,8 @@
 //! | [`MAX_NUMBER_EXPONENT`] | 10,000 | decimal exponent of any number (literal, `tonumber`, arithmetic) |
 //! | [`MAX_NUMBER_DIGITS`] | 512 | significant digits kept; longer results are rounded (Terraform keeps 512 bits) |
 //! | [`MAX_TEMPLATEFILE_DEPTH`] | 8 | `templatefile` calls nested inside templates |
-//! | [`MAX_EXPRESSION_DEPTH`] | 256 | evaluator recursion (the parser already stops at 64 nested levels and 128 chained operators) |
+//! | [`MAX_EXPRESSION_DEPTH`] | 128 | evaluator recursion (the parser already stops at 64 nested levels and 128 chained operators) |
+//! | [`MAX_EVAL_STACK_BYTES`] | 768 KiB | stack one evaluation may use (frames are much larger in debug builds; threads often have 2 MiB) |
 //! | [`MAX_LOCAL_CHAIN_DEPTH`] | 1,000 | locals depending on each other in one chain (`check_cycles`) |
 //! | [`MAX_FILE_BYTES`] | 16 MiB | a file read by `file()` / `templatefile()`; enforced by the `Scope::read_file` implementation |
 
@@ -31,7 +32,9 @@ pub const MAX_NUMBER_DIGITS: u64 = 512;
 /// `templatefile` calls nested inside templates.
 pub const MAX_TEMPLATEFILE_DEPTH: usize = 8;
 /// Nesting depth of evaluation (sub-expressions, nested templates).
-pub const MAX_EXPRESSION_DEPTH: usize = 256;
+pub const MAX_EXPRESSION_DEPTH: usize = 128;
+/// Stack one evaluation may use below its entry point, whatever the depth.
+pub const MAX_EVAL_STACK_BYTES: usize = 768 << 10;
 /// Longest chain of locals depending on each other (checked by `check_cycles`,
 /// so evaluators that resolve locals recursively cannot overflow the stack).
 pub const MAX_LOCAL_CHAIN_DEPTH: usize = 1_000;

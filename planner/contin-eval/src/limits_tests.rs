@@ -24,6 +24,14 @@ impl Scope for S {
     fn read_file(&self, path: &str) -> Result<String, String> {
         match path {
             "self.tpl" => Ok("a${templatefile(\"self.tpl\", {})}".into()),
+            "deep.tpl" => Ok(format!("${{{}templatefile(\"deep.tpl\", {{}}){}}}", "(".repeat(60), ")".repeat(60))),
+            p if p.starts_with("deep-") => {
+                // deep-K: 60 levels of construct K around a call to the same template.
+                let k: usize = p[5..].parse().unwrap_or(0);
+                let (open, close) = DEEP_KINDS[k % DEEP_KINDS.len()];
+                let call = format!("templatefile(\"{p}\", {{}})");
+                Ok(format!("${{{}{call}{}}}", open.repeat(60), close.repeat(60)))
+            }
             "huge" => Err(crate::limits::file_too_large("huge", 5 << 30)),
             _ => Err(format!("cannot read {path}: no such file.")),
         }
@@ -145,6 +153,50 @@ fn file_errors_from_the_scope_are_rendered_once() {
         err(r#"templatefile("nope", {})"#).0,
         "Invalid function argument: Invalid value for \"path\" parameter: cannot read nope: no such file."
     );
+}
+
+const DEEP_KINDS: &[(&str, &str)] = &[
+    ("(", ")"),
+    ("[", "]"),
+    ("{a = ", "}"),
+    ("tostring(", ")"),
+    ("true ? ", " : 1"),
+    ("[for x in [1] : ", "]"),
+    ("\"${", "}\""),
+    ("try(", ")"),
+    ("1 + ", ""),
+    ("-", ""),
+    ("format(\"%s\", ", ")"),
+];
+
+/// Every kind of nesting, as deep as the parser allows, repeated through
+/// templatefile: an error, never a stack overflow, on a 2 MiB thread (the
+/// default for spawned and tokio worker threads).
+#[test]
+fn no_nesting_overflows_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            for k in 0..DEEP_KINDS.len() {
+                let src = format!("templatefile(\"deep-{k}\", {{}})");
+                let e = parse_expr(&src, "main.hcl").expect("parses");
+                let d = eval(&e, &S).expect_err("too deep");
+                let text = format!("{:?}", d.0);
+                assert!(
+                    ["MAX_EXPRESSION_DEPTH", "MAX_EVAL_STACK_BYTES", "MAX_TEMPLATEFILE_DEPTH"].iter().any(|l| text.contains(l)),
+                    "{k}: {text}"
+                );
+            }
+        })
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+#[test]
+fn evaluation_depth_is_bounded() {
+    let (msg, _) = err(r#"templatefile("deep.tpl", {})"#);
+    assert_eq!(msg, "Expression too deeply nested: Evaluation is nested more than 128 levels deep (MAX_EXPRESSION_DEPTH).");
 }
 
 #[test]
