@@ -60,7 +60,11 @@ pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
 
 /// A parse error of `hcl_edit`, located on the offending character.
 pub(crate) fn syntax_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
-    let start = e.location().offset().min(text.len());
+    let mut start = e.location().offset().min(text.len());
+    // hcl-edit may report an offset inside a multi-byte character.
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
     let end = text[start..]
         .chars()
         .next()

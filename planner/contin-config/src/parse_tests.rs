@@ -329,3 +329,48 @@ fn ten_thousand_resources_parse_in_linear_time() {
     assert!(elapsed.as_secs_f64() < 5.0, "parsing took {elapsed:?}");
     eprintln!("parsed {} bytes in {elapsed:?}", text.len());
 }
+
+/// 100,000 unknown blocks in one file: 100,000 located diagnostics, each
+/// described as `file:line:col`. Timings are printed, not asserted.
+#[test]
+fn a_hundred_thousand_diagnostics_are_linear() {
+    let text = "bogus {\n}\n".repeat(100_000);
+    let started = std::time::Instant::now();
+    let (config, diags) = parse(&[("bad.hcl", &text)]);
+    let parsed = started.elapsed();
+    assert_eq!(diags.0.len(), 100_000);
+    let described: Vec<String> = diags.iter().map(|d| config.sources.describe(d.loc.as_ref().expect("located"))).collect();
+    let total = started.elapsed();
+    assert_eq!(described[0], "bad.hcl:1:1");
+    assert_eq!(described[99_999], "bad.hcl:199999:1");
+    assert!(diags.iter().all(|d| d.summary == diags.0[0].summary));
+    eprintln!("100,000 diagnostics: parse {parsed:?}, parse + describe {total:?}");
+}
+
+/// The parser bounds nesting itself (hcl-edit: 64 levels, 128 chained
+/// operators): 100,000-deep input is a located syntax error, not a stack overflow.
+#[test]
+fn deeply_nested_input_is_a_syntax_error() {
+    for (open, close) in [("[", "]"), ("(", ")"), ("{a=", "}"), ("f(", ")"), ("\"${", "}\""), ("-", ""), ("!", "")] {
+        let text = format!("x = {}1{}\n", open.repeat(100_000), close.repeat(100_000));
+        let (_, diags) = parse(&[("deep.hcl", &text)]);
+        assert_eq!(diags.0.len(), 1, "{open}");
+        assert!(diags.0[0].loc.is_some(), "{open}");
+    }
+    let chain = format!("x = 1{}\n", " + 1".repeat(100_000));
+    let (_, diags) = parse(&[("ops.hcl", &chain)]);
+    assert_eq!(diags.0.len(), 1);
+}
+
+/// Fuzz crashers (contin-eval `fuzz_parser_*`): hcl-edit reported an error
+/// offset inside a multi-byte character and slicing the text there panicked.
+#[test]
+fn fuzz_regression_error_offset_inside_a_multibyte_character() {
+    for text in ["bogus {é", "E\"-- :]a37[(>283  \n5 .0<48\\\u{fffd}"] {
+        let (config, diags) = parse(&[("f.hcl", text)]);
+        assert_eq!(diags.0.len(), 1, "{text:?}");
+        let loc = diags.0[0].loc.clone().expect("located");
+        assert!(text.is_char_boundary(loc.span.start) && text.is_char_boundary(loc.span.end), "{text:?}: {loc:?}");
+        assert!(config.sources.describe(&loc).starts_with("f.hcl:"));
+    }
+}

@@ -3,7 +3,7 @@
 //! `template.rs`, functions in `funcs/`.
 
 use crate::funcs::{self, FuncError};
-use crate::number;
+use crate::{limits, number};
 use crate::refs::{self, RootRef};
 use crate::{Reference, Scope};
 use contin_types::{Diagnostic, SourceLoc, Value};
@@ -36,11 +36,25 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) scope: &'a dyn Scope,
     pub(crate) file: Arc<str>,
     pub(crate) locals: Vec<(String, Value)>,
+    /// Current evaluation depth (bounded by `limits::MAX_EXPRESSION_DEPTH`).
+    pub(crate) depth: usize,
+    /// `templatefile` calls currently being evaluated (bounded by `limits::MAX_TEMPLATEFILE_DEPTH`).
+    pub(crate) template_depth: usize,
+    /// Address of a local of the outermost evaluation: the stack used since
+    /// is bounded by `limits::MAX_EVAL_STACK_BYTES` (frames are large in debug builds).
+    pub(crate) stack_base: usize,
+}
+
+/// An address on the current stack (no unsafe: the address is only compared).
+#[inline(never)]
+pub(crate) fn stack_addr() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
 }
 
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(scope: &'a dyn Scope, file: &Arc<str>) -> Self {
-        Evaluator { scope, file: file.clone(), locals: Vec::new() }
+        Evaluator { scope, file: file.clone(), locals: Vec::new(), depth: 0, template_depth: 0, stack_base: stack_addr() }
     }
 
     pub(crate) fn eval_root(&mut self, e: &Expression) -> R {
@@ -60,48 +74,39 @@ impl<'a> Evaluator<'a> {
         self.locals.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
+    /// Evaluates a sub-expression, bounding the recursion depth.
     pub(crate) fn eval(&mut self, e: &Expression) -> R {
+        if self.depth >= limits::MAX_EXPRESSION_DEPTH {
+            return Err(Diagnostic::error("Expression too deeply nested")
+                .with_detail(format!(
+                    "Evaluation is nested more than {} levels deep (MAX_EXPRESSION_DEPTH).",
+                    limits::MAX_EXPRESSION_DEPTH
+                ))
+                .at(self.loc(e.span())));
+        }
+        // The stack grows down on every platform Rust supports here; be safe either way.
+        if self.stack_base.abs_diff(stack_addr()) > limits::MAX_EVAL_STACK_BYTES {
+            return Err(Diagnostic::error("Expression too deeply nested")
+                .with_detail(format!(
+                    "Evaluation is nested so deeply that it uses more than {} KiB of stack (MAX_EVAL_STACK_BYTES).",
+                    limits::MAX_EVAL_STACK_BYTES >> 10
+                ))
+                .at(self.loc(e.span())));
+        }
+        self.depth += 1;
+        let r = self.eval_inner(e);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, e: &Expression) -> R {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(number::from_literal(n))),
+            Expression::Number(n) => self.eval_number(n),
             Expression::String(s) => Ok(Value::String(nfc(s.value()))),
-            Expression::Array(a) => {
-                let mut items = Vec::with_capacity(a.len());
-                for item in a.iter() {
-                    items.push(self.eval(item)?);
-                }
-                Ok(Value::List(items))
-            }
-            Expression::Object(o) => {
-                let mut map = BTreeMap::new();
-                let mut unknown = false;
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(id) => id.value().as_str().to_string(),
-                        // HCL: a bare identifier as a key is a literal name.
-                        ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
-                        ObjectKey::Expression(ke) => {
-                            let kv = self.eval(ke)?;
-                            match key_string(kv) {
-                                Ok(Some(s)) => s,
-                                Ok(None) => {
-                                    unknown = true;
-                                    continue;
-                                }
-                                Err(msg) => {
-                                    return Err(Diagnostic::error("Incorrect key type")
-                                        .with_detail(format!("Can't use this value as a key: {msg}."))
-                                        .at(self.loc(ke.span())))
-                                }
-                            }
-                        }
-                    };
-                    let val = self.eval(v.expr())?;
-                    map.insert(key, val);
-                }
-                Ok(if unknown { Value::Unknown } else { Value::Map(map) })
-            }
+            Expression::Array(a) => self.eval_array(a),
+            Expression::Object(o) => self.eval_object(o),
             Expression::StringTemplate(t) => crate::template::eval_template(self, t),
             Expression::HeredocTemplate(h) => crate::template::eval_template(self, &h.template),
             Expression::Parenthesis(p) => self.eval(p.inner()),
@@ -109,32 +114,99 @@ impl<'a> Evaluator<'a> {
             Expression::Conditional(c) => self.eval_conditional(c),
             Expression::FuncCall(f) => self.eval_call(f),
             Expression::Traversal(t) => self.eval_traversal(t),
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr)?;
-                let loc = self.lz(u.span());
-                let (v, marked) = unmark(v);
-                let r = match u.operator.value() {
-                    UnaryOperator::Neg => match to_number(v) {
-                        Ok(Some(n)) => Value::Number(number::neg(&n)),
-                        Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &msg, &loc)),
-                    },
-                    UnaryOperator::Not => match to_bool(v) {
-                        Ok(Some(b)) => Value::Bool(!b),
-                        Ok(None) => Value::Unknown,
-                        Err(msg) => return Err(operand_error("operand", &msg, &loc)),
-                    },
-                };
-                Ok(remark(r, marked))
-            }
-            Expression::BinaryOp(b) => {
-                let lhs = self.eval(&b.lhs_expr)?;
-                let rhs = self.eval(&b.rhs_expr)?;
-                binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
-            }
+            Expression::UnaryOp(u) => self.eval_unary(u),
+            Expression::BinaryOp(b) => self.eval_binary(b),
             Expression::ForExpr(f) => self.eval_for(f),
         }
     }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_number(&mut self, n: &hcl_edit::Formatted<hcl_edit::Number>) -> R {
+        number::from_literal(n).map(Value::Number).map_err(|msg| {
+                Diagnostic::error("Invalid number literal")
+                    .with_detail(format!("Failed to recognize the value of this number literal: {msg}."))
+                    .at(self.loc(n.span()))
+            })
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_array(&mut self, a: &hcl_edit::expr::Array) -> R {
+        let mut items = Vec::with_capacity(a.len());
+        for item in a.iter() {
+            items.push(self.eval(item)?);
+        }
+        Ok(Value::List(items))
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_object(&mut self, o: &hcl_edit::expr::Object) -> R {
+        let mut map = BTreeMap::new();
+        let mut unknown = false;
+        for (k, v) in o.iter() {
+            let key = match k {
+                ObjectKey::Ident(id) => id.value().as_str().to_string(),
+                // HCL: a bare identifier as a key is a literal name.
+                ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
+                ObjectKey::Expression(ke) => {
+                    let kv = self.eval(ke)?;
+                    let key_marked = kv.contains_sensitive();
+                    match key_string(kv).map_err(|m| redact_if(m, key_marked)) {
+                        Ok(Some(s)) => s,
+                        Ok(None) => {
+                            unknown = true;
+                            continue;
+                        }
+                        Err(msg) => {
+                            return Err(Diagnostic::error("Incorrect key type")
+                                .with_detail(format!("Can't use this value as a key: {msg}."))
+                                .at(self.loc(ke.span())))
+                        }
+                    }
+                }
+            };
+            let val = self.eval(v.expr())?;
+            map.insert(key, val);
+        }
+        Ok(if unknown { Value::Unknown } else { Value::Map(map) })
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_unary(&mut self, u: &hcl_edit::expr::UnaryOp) -> R {
+        let v = self.eval(&u.expr)?;
+        let loc = self.lz(u.span());
+        let (v, marked) = unmark(v);
+        let r = match u.operator.value() {
+            UnaryOperator::Neg => match to_number(v) {
+                Ok(Some(n)) => Value::Number(number::neg(&n)),
+                Ok(None) => Value::Unknown,
+                Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
+            },
+            UnaryOperator::Not => match to_bool(v) {
+                Ok(Some(b)) => Value::Bool(!b),
+                Ok(None) => Value::Unknown,
+                Err(msg) => return Err(operand_error("operand", &redact_if(msg, marked), &loc)),
+            },
+        };
+        Ok(remark(r, marked))
+    }
+
+    // A separate (never inlined) function keeps eval_inner's stack frame small:
+    // it is on the stack once per nesting level.
+    #[inline(never)]
+    fn eval_binary(&mut self, b: &hcl_edit::expr::BinaryOp) -> R {
+        let lhs = self.eval(&b.lhs_expr)?;
+        let rhs = self.eval(&b.rhs_expr)?;
+        binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
+    }
+
 
     fn eval_variable(&mut self, id: &Decorated<hcl_edit::Ident>) -> R {
         if let Some(v) = self.local(id.as_str()) {
@@ -324,7 +396,8 @@ impl<'a> Evaluator<'a> {
                 None => list.push(self.eval(&f.value_expr)?),
                 Some(ke) => {
                     let kv = self.eval(ke)?;
-                    let key = match key_string(kv) {
+                    let key_marked = kv.contains_sensitive();
+                    let key = match key_string(kv).map_err(|m| redact_if(m, key_marked)) {
                         Ok(Some(s)) => s,
                         Ok(None) => return Ok(Value::Unknown),
                         Err(msg) => {
@@ -339,10 +412,10 @@ impl<'a> Evaluator<'a> {
                     } else {
                         match obj.entry(key) {
                             std::collections::btree_map::Entry::Occupied(e) => {
+                                let shown = if key_marked { REDACTED.to_string() } else { format!("\"{}\"", e.key()) };
                                 return Err(Diagnostic::error("Duplicate object key")
                                     .with_detail(format!(
-                                        "Two different items produced the key \"{}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
-                                        e.key()
+                                        "Two different items produced the key {shown} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
                                     ))
                                     .at(self.loc(ke.span())));
                             }
@@ -485,15 +558,31 @@ impl<'a> Evaluator<'a> {
             Value::Unknown => return Ok(Value::Unknown),
             other => return Err(bad(1, format!("object or map required, but have {}", other.type_name()))),
         };
-        let text = self.scope.read_file(&path).map_err(|e| bad(0, e))?;
+        if self.template_depth >= limits::MAX_TEMPLATEFILE_DEPTH {
+            return Err(Diagnostic::error("Error in function call")
+                .with_detail(format!(
+                    "Call to function \"templatefile\" failed: templates are nested more than {} levels deep (MAX_TEMPLATEFILE_DEPTH); does a template call templatefile on itself?",
+                    limits::MAX_TEMPLATEFILE_DEPTH
+                ))
+                .at(call_loc.at()));
+        }
+        let text = self.scope.read_file(&path).map_err(|e| bad(0, redact_if(e.trim_end_matches('.').to_string(), pm)))?;
+        let shown = if pm { REDACTED.to_string() } else { path.clone() };
         let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
             Diagnostic::error("Error in function call")
-                .with_detail(format!("Call to function \"templatefile\" failed: {path}: {e}."))
+                .with_detail(format!("Call to function \"templatefile\" failed: {shown}: {}.", redact_if(e.to_string(), pm)))
                 .at(call_loc.at())
         })?;
         let inner_scope = TemplateScope(self.scope);
-        let file: Arc<str> = Arc::from(path.as_str());
-        let mut ev = Evaluator { scope: &inner_scope, file, locals: vars.into_iter().collect() };
+        let file: Arc<str> = Arc::from(shown.as_str());
+        let mut ev = Evaluator {
+            scope: &inner_scope,
+            file,
+            locals: vars.into_iter().collect(),
+            depth: self.depth,
+            template_depth: self.template_depth + 1,
+            stack_base: self.stack_base,
+        };
         let r = crate::template::eval_template(&mut ev, &tpl)?;
         Ok(remark(r, pm || vm))
     }
@@ -609,6 +698,18 @@ pub(crate) fn to_bool(v: Value) -> Result<Option<bool>, String> {
     }
 }
 
+/// The text shown instead of a sensitive value.
+pub(crate) const REDACTED: &str = "(sensitive value)";
+
+/// A message about a value, replaced when the value is sensitive.
+pub(crate) fn redact_if(msg: String, sensitive: bool) -> String {
+    if sensitive {
+        format!("the given value is sensitive, so the reason is not shown {REDACTED}")
+    } else {
+        msg
+    }
+}
+
 fn operand_error(which: &str, msg: &str, loc: &Lz) -> Diagnostic {
     Diagnostic::error("Invalid operand").with_detail(format!("Unsuitable value for {which}: {msg}.")).at(loc.at())
 }
@@ -628,26 +729,33 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value, lloc: Lz, rloc: Lz, loc: L
             }
         }
         B::And | B::Or => {
-            let a = to_bool(lhs).map_err(|m| operand_error("left operand", &m, &lloc))?;
-            let b = to_bool(rhs).map_err(|m| operand_error("right operand", &m, &rloc))?;
+            let a = to_bool(lhs).map_err(|m| operand_error("left operand", &redact_if(m, lm), &lloc))?;
+            let b = to_bool(rhs).map_err(|m| operand_error("right operand", &redact_if(m, rm), &rloc))?;
             match (a, b) {
                 (Some(a), Some(b)) => Value::Bool(if op == B::And { a && b } else { a || b }),
                 _ => Value::Unknown,
             }
         }
         _ => {
-            let a = to_number(lhs).map_err(|m| operand_error("left operand", &m, &lloc))?;
-            let b = to_number(rhs).map_err(|m| operand_error("right operand", &m, &rloc))?;
+            let a = to_number(lhs).map_err(|m| operand_error("left operand", &redact_if(m, lm), &lloc))?;
+            let b = to_number(rhs).map_err(|m| operand_error("right operand", &redact_if(m, rm), &rloc))?;
             let (Some(a), Some(b)) = (a, b) else { return Ok(remark(Value::Unknown, marked)) };
+            let range = |r: Result<contin_types::Number, String>| {
+                r.map(Value::Number).map_err(|msg| {
+                    Diagnostic::error("Number out of range")
+                        .with_detail(format!("The result of this arithmetic operation is out of range: {msg}."))
+                        .at(loc.at())
+                })
+            };
             match op {
-                B::Plus => Value::Number(number::add(&a, &b)),
-                B::Minus => Value::Number(number::sub(&a, &b)),
-                B::Mul => Value::Number(number::mul(&a, &b)),
-                B::Div => Value::Number(number::div(&a, &b).ok_or_else(|| {
+                B::Plus => range(number::add(&a, &b))?,
+                B::Minus => range(number::sub(&a, &b))?,
+                B::Mul => range(number::mul(&a, &b))?,
+                B::Div => range(number::div(&a, &b).ok_or_else(|| {
                     Diagnostic::error("Division by zero")
                         .with_detail("The right operand of a division must not be zero.")
                         .at(loc.at())
-                })?),
+                })?)?,
                 B::Mod => Value::Number(number::rem(&a, &b).ok_or_else(|| {
                     Diagnostic::error("Division by zero")
                         .with_detail("The right operand of a modulo operation must not be zero.")

@@ -4,7 +4,9 @@
 //! Architecture invariant: no IO. File access (`file()`, `templatefile()`)
 //! goes through `Scope::read_file`, which the CLI implements.
 
+mod cycles;
 mod eval;
+pub mod limits;
 pub mod funcs;
 mod number;
 mod refs;
@@ -15,6 +17,7 @@ pub mod vars;
 use contin_config::{Body, Expr};
 use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc, Value};
 
+pub use cycles::check_cycles;
 pub use refs::{body_references, references};
 
 /// A root reference an expression makes to something outside itself.
@@ -137,3 +140,9 @@ pub fn parse_expr(text: &str, file: &str) -> Result<Expr, Diagnostic> {
         .map(|expr| Expr { expr, file: file.into() })
         .map_err(|e| Diagnostic::error("Invalid expression").with_detail(e.to_string()).at(SourceLoc::new(file, 0..0)))
 }
+#[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod fuzz_tests;

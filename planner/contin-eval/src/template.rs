@@ -24,6 +24,17 @@ struct Out {
     marked: bool,
 }
 
+impl Out {
+    /// The rendered text stays within `limits::MAX_STRING_BYTES`.
+    fn check(&self, ev: &Evaluator<'_>, t: &Template) -> Result<(), Diagnostic> {
+        crate::limits::check_string(self.text.len()).map_err(|msg| {
+            Diagnostic::error("Template result too long")
+                .with_detail(format!("The template cannot be rendered: {msg}."))
+                .at(ev.loc(t.span()))
+        })
+    }
+}
+
 fn strips_before(el: &Element) -> bool {
     match el {
         Element::Literal(_) => false,
@@ -60,6 +71,7 @@ fn render(ev: &mut Evaluator<'_>, t: &Template, trim_first: bool, trim_last: boo
                     s = s.trim_end();
                 }
                 out.text.push_str(&crate::eval::nfc(s));
+                out.check(ev, t)?;
             }
             Element::Interpolation(interp) => {
                 let v = ev.eval(&interp.expr)?;
@@ -67,8 +79,14 @@ fn render(ev: &mut Evaluator<'_>, t: &Template, trim_first: bool, trim_last: boo
                 out.marked |= m;
                 match v {
                     Value::Unknown => out.unknown = true,
-                    Value::String(s) => out.text.push_str(&s),
-                    Value::Number(n) => out.text.push_str(&n.to_string()),
+                    Value::String(s) => {
+                        out.text.push_str(&s);
+                        out.check(ev, t)?;
+                    }
+                    Value::Number(n) => {
+                        out.text.push_str(&n.to_string());
+                        out.check(ev, t)?;
+                    }
                     Value::Bool(b) => out.text.push_str(if b { "true" } else { "false" }),
                     Value::Null => {
                         return Err(Diagnostic::error("Invalid template interpolation value")

@@ -189,9 +189,11 @@ fn resolve_one(
             }
         },
         Some(Source::File { value, loc, at }) => (value, format!("in {at}"), Some(loc)),
-        Some(Source::Cli { raw }) => (raw_value(name, &raw, ty, "-var")?, format!("with -var \"{name}=…\""), None),
+        Some(Source::Cli { raw }) => {
+            (raw_value(name, &raw, ty, "-var", decl.sensitive)?, format!("with -var \"{name}=…\""), None)
+        }
         Some(Source::Env { var, raw }) => {
-            (raw_value(name, &raw, ty, &var)?, format!("in environment variable {var}"), None)
+            (raw_value(name, &raw, ty, &var, decl.sensitive)?, format!("in environment variable {var}"), None)
         }
     };
     let value = if value.is_null() && !decl.nullable {
@@ -208,6 +210,7 @@ fn resolve_one(
         value
     };
     convert(value, ty).map_err(|msg| {
+        let msg = if decl.sensitive { "the value is sensitive, so the reason is not shown (sensitive value)".to_string() } else { msg };
         Diagnostic::error("Invalid value for input variable")
             .with_detail(format!(
                 "The value given for var.{name} {where_} is not suitable: the variable's type is {ty}, and {msg}."
@@ -241,8 +244,11 @@ impl Scope for ValidationScope<'_> {
 /// Runs the variable's `validation` blocks; unknown conditions pass.
 fn validate(name: &str, decl: &Variable, value: Value) -> Result<Value, Diagnostics> {
     let mut diags = Diagnostics::new();
+    // The rules see the value as the configuration will (marked when the
+    // variable is sensitive), so a message interpolating it is sensitive too.
+    let seen = if decl.sensitive { value.clone().mark_sensitive() } else { value.clone() };
     for rule in &decl.validations {
-        let scope = ValidationScope { name, value: &value };
+        let scope = ValidationScope { name, value: &seen };
         let ok = match eval(&rule.condition, &scope)?.unmark_deep().0 {
             Value::Bool(b) => b,
             Value::Unknown => true,
@@ -256,7 +262,10 @@ fn validate(name: &str, decl: &Variable, value: Value) -> Result<Value, Diagnost
             }
         };
         if !ok {
-            let message = match eval(&rule.error_message, &scope).map(|v| v.unmark_deep().0) {
+            let message = match eval(&rule.error_message, &scope) {
+                Ok(v) if v.contains_sensitive() => {
+                    "The error message included a sensitive value, so it will not be displayed.".to_string()
+                }
                 Ok(Value::String(m)) => m,
                 _ => format!("The value of var.{name} failed its validation rule."),
             };
@@ -277,7 +286,8 @@ fn validate(name: &str, decl: &Variable, value: Value) -> Result<Value, Diagnost
 
 /// `-var` and environment values: raw strings for primitive (and untyped)
 /// variables, HCL expressions for complex types — like Terraform.
-fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str) -> Result<Value, Diagnostics> {
+fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str, sensitive: bool) -> Result<Value, Diagnostics> {
+    let hide = |detail: String| if sensitive { "the value is sensitive, so the reason is not shown (sensitive value)".to_string() } else { detail };
     if ty.is_primitive() || *ty == TypeConstraint::Any {
         return Ok(Value::String(raw.to_string()));
     }
@@ -286,7 +296,7 @@ fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str) -> Result
             Diagnostic::error("Invalid value for input variable")
                 .with_detail(format!(
                     "The value given for var.{name} ({origin}) is not a valid expression for type {ty}: {}",
-                    d.detail.trim()
+                    hide(d.detail.trim().to_string())
                 ))
                 .at_opt(None),
         )
@@ -294,8 +304,51 @@ fn raw_value(name: &str, raw: &str, ty: &TypeConstraint, origin: &str) -> Result
     eval(&expr, &EmptyScope).map_err(|ds| {
         Diagnostics(
             ds.0.into_iter()
-                .map(|d| Diagnostic { detail: format!("var.{name} ({origin}): {}", d.detail), loc: None, ..d })
+                .map(|d| Diagnostic { detail: format!("var.{name} ({origin}): {}", hide(d.detail)), loc: None, ..d })
                 .collect(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKER: &str = "hunter2-MARKER";
+
+    fn resolve(src: &str, cli: &[&str]) -> Result<BTreeMap<String, Value>, Diagnostics> {
+        let (config, diags) = contin_config::parse_files(&[("main.hcl".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let inputs = VarInputs { cli: cli.iter().map(|s| s.to_string()).collect(), ..VarInputs::default() };
+        resolve_variables(&config.variables, &inputs, &EmptyScope)
+    }
+
+    fn texts(d: &Diagnostics) -> String {
+        d.iter().map(|d| format!("{}: {}", d.summary, d.detail)).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_validation_message_interpolating_a_sensitive_variable_is_not_shown() {
+        let src = "variable \"x\" {\n  sensitive = true\n  validation {\n    condition     = length(var.x) < 3\n    error_message = \"bad ${var.x}\"\n  }\n}\n";
+        let d = resolve(src, &[&format!("x={MARKER}")]).unwrap_err();
+        assert_eq!(
+            texts(&d),
+            "Invalid value for variable: The error message included a sensitive value, so it will not be displayed.\n\nThis was checked by the validation rule for var.x."
+        );
+        // Not sensitive: the message is shown as written.
+        let plain = src.replace("  sensitive = true\n", "");
+        let d = resolve(&plain, &["x=toolong"]).unwrap_err();
+        assert!(texts(&d).starts_with("Invalid value for variable: bad toolong"), "{}", texts(&d));
+    }
+
+    #[test]
+    fn conversion_errors_of_sensitive_variables_hide_the_value() {
+        let src = "variable \"x\" {\n  type      = list(number)\n  sensitive = true\n}\n";
+        let d = resolve(src, &[&format!("x=[\"{MARKER}\"]")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+        let d = resolve(src, &[&format!("x=[{MARKER}")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+        let d = resolve(src, &[&format!("x={{a = \"{MARKER}\"}}")]).unwrap_err();
+        assert!(!texts(&d).contains("hunter2"), "{}", texts(&d));
+    }
 }

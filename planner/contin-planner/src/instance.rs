@@ -5,6 +5,7 @@
 
 use crate::scope::{EvalScope, Repetition};
 use contin_config::{IgnoreChanges, Resource};
+use contin_eval::limits::MAX_INSTANCES_PER_BLOCK;
 use contin_eval::Scope;
 use contin_provider::BlockSchema;
 use contin_types::{Diagnostic, Diagnostics, InstanceKey, SourceLoc, Value};
@@ -16,6 +17,9 @@ pub fn expand(r: &Resource, scope: &EvalScope<'_>) -> Result<Vec<(InstanceKey, R
         let v = contin_eval::eval(count, scope)?;
         let loc = count.loc();
         let n = count_value(&v, &loc)?;
+        if n > MAX_INSTANCES_PER_BLOCK as i64 {
+            return Err(invalid("Invalid count argument", too_many_instances("count", &n.to_string()), &loc));
+        }
         return Ok((0..n)
             .map(|i| (InstanceKey::Int(i), Repetition { count_index: Some(i), ..Repetition::default() }))
             .collect());
@@ -23,6 +27,14 @@ pub fn expand(r: &Resource, scope: &EvalScope<'_>) -> Result<Vec<(InstanceKey, R
     if let Some(for_each) = &r.for_each {
         let v = contin_eval::eval(for_each, scope)?;
         let loc = for_each.loc();
+        let n = match &v {
+            Value::Map(m) => m.len(),
+            Value::Set(items) => items.len(),
+            _ => 0,
+        };
+        if n > MAX_INSTANCES_PER_BLOCK {
+            return Err(invalid("Invalid for_each argument", too_many_instances("for_each", &n.to_string()), &loc));
+        }
         return Ok(for_each_value(&v, &loc)?
             .into_iter()
             .map(|(k, val)| {
@@ -32,6 +44,13 @@ pub fn expand(r: &Resource, scope: &EvalScope<'_>) -> Result<Vec<(InstanceKey, R
             .collect());
     }
     Ok(vec![(InstanceKey::None, Repetition::default())])
+}
+
+/// The detail of a `count` / `for_each` over `MAX_INSTANCES_PER_BLOCK`.
+fn too_many_instances(arg: &str, n: &str) -> String {
+    format!(
+        "The \"{arg}\" argument gives {n} instances; one block may have at most {MAX_INSTANCES_PER_BLOCK} (MAX_INSTANCES_PER_BLOCK)."
+    )
 }
 
 fn invalid(summary: &str, detail: String, loc: &SourceLoc) -> Diagnostics {
@@ -148,4 +167,57 @@ fn located(r: &Resource, problems: Vec<contin_provider::validate::SchemaProblem>
         diags.push(p.to_diagnostic().at(loc));
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::NoIo;
+    use crate::scope::ResourceValues;
+    use std::collections::HashMap;
+
+    struct NoValues;
+    impl ResourceValues for NoValues {
+        fn resource_value(&self, _: usize) -> Option<Value> {
+            None
+        }
+        fn local_value(&self, name: &str, _: &EvalScope<'_>) -> Result<Value, Diagnostic> {
+            Err(Diagnostic::error(format!("no local {name}")))
+        }
+    }
+
+    /// The first resource of `src` expanded, or the expansion's error detail and location.
+    fn expand_first(src: &str) -> Result<usize, (String, SourceLoc)> {
+        let (config, diags) = contin_config::parse_files(&[("main.hcl".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let r = config.resources.first().expect("one resource");
+        let blocks = HashMap::new();
+        let variables = BTreeMap::new();
+        let scope =
+            EvalScope { config: &config, blocks: &blocks, variables: &variables, values: &NoValues, repetition: Repetition::default(), io: &NoIo };
+        expand(r, &scope).map(|v| v.len()).map_err(|d| (d.0[0].detail.clone(), d.0[0].loc.clone().expect("located")))
+    }
+
+    #[test]
+    fn count_over_the_instance_limit_is_a_located_error() {
+        let src = "resource \"fake_thing\" \"a\" {\n  count = 1e9\n}\n";
+        let (detail, loc) = expand_first(src).unwrap_err();
+        assert_eq!(
+            detail,
+            "The \"count\" argument gives 1000000000 instances; one block may have at most 100000 (MAX_INSTANCES_PER_BLOCK)."
+        );
+        assert_eq!(&src[loc.span], "1e9");
+        assert_eq!(expand_first("resource \"fake_thing\" \"a\" {\n  count = 100000\n}\n"), Ok(100_000));
+    }
+
+    #[test]
+    fn for_each_over_the_instance_limit_is_a_located_error() {
+        // setunion of 1000 lists of 101 strings: 101,000 keys.
+        let src = "resource \"fake_thing\" \"a\" {\n  for_each = setunion([for i in range(1000) : [for j in range(101) : \"${i}-${j}\"]]...)\n}\n";
+        let (detail, _) = expand_first(src).unwrap_err();
+        assert_eq!(
+            detail,
+            "The \"for_each\" argument gives 101000 instances; one block may have at most 100000 (MAX_INSTANCES_PER_BLOCK)."
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::{int_arg, list_arg, map_arg, not_null, number_arg, string_arg, FnResult, FuncError};
 use crate::eval::values_equal;
+use crate::limits::{too_many_elements, MAX_COLLECTION_ELEMENTS};
 use crate::number;
 use crate::types::{convert, TypeConstraint};
 use crate::Scope;
@@ -51,6 +52,13 @@ pub(super) fn merge(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 pub(super) fn concat(args: Vec<Value>, _: &dyn Scope) -> FnResult {
+    let total = args.iter().fold(0usize, |n, a| n.saturating_add(match a {
+        Value::List(l) | Value::Set(l) => l.len(),
+        _ => 0,
+    }));
+    if total > MAX_COLLECTION_ELEMENTS {
+        return Err(FuncError::Call(too_many_elements(total)));
+    }
     let mut out = Vec::new();
     for (i, a) in args.into_iter().enumerate() {
         out.extend(list_arg(a, i).map_err(|_| FuncError::Arg(i, "all arguments must be lists or tuples".into()))?);
@@ -58,19 +66,25 @@ pub(super) fn concat(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     Ok(Value::List(out))
 }
 
-fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>) {
+fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>) -> Result<(), FuncError> {
     for v in items {
         match v {
-            Value::List(inner) | Value::Set(inner) => flatten_into(inner, out),
-            other => out.push(other),
+            Value::List(inner) | Value::Set(inner) => flatten_into(inner, out)?,
+            other => {
+                if out.len() >= MAX_COLLECTION_ELEMENTS {
+                    return Err(FuncError::Call(too_many_elements(out.len() + 1)));
+                }
+                out.push(other)
+            }
         }
     }
+    Ok(())
 }
 
 pub(super) fn flatten(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let items = list_arg(first(args), 0)?;
     let mut out = Vec::new();
-    flatten_into(items, &mut out);
+    flatten_into(items, &mut out)?;
     Ok(Value::List(out))
 }
 
@@ -144,7 +158,7 @@ pub(super) fn range(args: Vec<Value>, _: &dyn Scope) -> FnResult {
             ));
         }
         out.push(Value::Number(Number(i.0.normalized())));
-        i = number::add(&i, &step);
+        i = number::add(&i, &step).map_err(FuncError::Call)?;
     }
     Ok(Value::List(out))
 }
@@ -295,7 +309,7 @@ pub(super) fn sum(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     }
     let mut acc = Number::from_i64(0);
     for v in &items {
-        acc = number::add(&acc, &number_arg(v, 0)?);
+        acc = number::add(&acc, &number_arg(v, 0)?).map_err(FuncError::Call)?;
     }
     Ok(Value::Number(acc))
 }
@@ -380,6 +394,12 @@ pub(super) fn parseint(args: Vec<Value>, _: &dyn Scope) -> FnResult {
             return Err(FuncError::Arg(0, format!("cannot parse \"{text}\" as a base {base} integer")));
         }
         acc = acc * BigDecimal::from(base) + BigDecimal::from(d);
+        if acc.digits() > crate::limits::MAX_NUMBER_DIGITS {
+            return Err(FuncError::Arg(0, format!(
+                "cannot parse \"{text}\" as a base {base} integer: more than {} digits (MAX_NUMBER_DIGITS)",
+                crate::limits::MAX_NUMBER_DIGITS
+            )));
+        }
     }
     Ok(Value::Number(Number(if neg { -acc } else { acc })))
 }
@@ -396,9 +416,12 @@ pub(super) fn tonumber(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     match first(args) {
         Value::Null => Ok(Value::Null),
         Value::Number(n) => Ok(Value::Number(n)),
-        Value::String(s) => number::parse(&s)
-            .map(Value::Number)
-            .ok_or_else(|| FuncError::Arg(0, format!("cannot convert \"{s}\" to number"))),
+        Value::String(s) => number::parse(&s).map(Value::Number).ok_or_else(|| {
+            FuncError::Arg(0, match number::parse_error(&s) {
+                Some(range) => format!("cannot convert \"{s}\" to number: {range}"),
+                None => format!("cannot convert \"{s}\" to number"),
+            })
+        }),
         other => Err(FuncError::Arg(0, format!("cannot convert {} to number", other.type_name()))),
     }
 }

@@ -6,6 +6,7 @@ use super::{FnResult, FuncError};
 use super::collection::to_i128;
 use super::encoding::json_text;
 use crate::number;
+use crate::limits::{check_string, MAX_FORMAT_WIDTH};
 use crate::Scope;
 use contin_types::Value;
 
@@ -43,6 +44,7 @@ pub(super) fn formatlist(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     }
     let count = n.unwrap_or(1);
     let mut out = Vec::with_capacity(count);
+    let mut total = 0usize;
     for k in 0..count {
         let row: Vec<Value> = rest
             .iter()
@@ -51,7 +53,10 @@ pub(super) fn formatlist(args: Vec<Value>, _: &dyn Scope) -> FnResult {
                 other => other.clone(),
             })
             .collect();
-        out.push(Value::String(format_str(&fmt, &row)?));
+        let s = format_str(&fmt, &row)?;
+        total = total.saturating_add(s.len());
+        check_string(total).map_err(|msg| FuncError::Call(format!("all elements together: {msg}")))?;
+        out.push(Value::String(s));
     }
     Ok(Value::List(out))
 }
@@ -116,7 +121,7 @@ fn format_str(fmt: &str, args: &[Value]) -> Result<String, FuncError> {
             i += 1;
         }
         if !digits.is_empty() {
-            spec.width = digits.parse().ok();
+            spec.width = Some(bounded_width(&digits, "width", verb_start)?);
         }
         if chars.get(i) == Some(&'.') {
             i += 1;
@@ -125,7 +130,7 @@ fn format_str(fmt: &str, args: &[Value]) -> Result<String, FuncError> {
                 p.push(d);
                 i += 1;
             }
-            spec.prec = Some(p.parse().unwrap_or(0));
+            spec.prec = Some(if p.is_empty() { 0 } else { bounded_width(&p, "precision", verb_start)? });
         }
         let Some(&verb) = chars.get(i) else {
             return Err(FuncError::Call("format string ends with an incomplete verb".into()));
@@ -145,11 +150,22 @@ fn format_str(fmt: &str, args: &[Value]) -> Result<String, FuncError> {
             FuncError::Call(format!("unsupported value for \"{verb_text}\" at {verb_start}: {e}"))
         })?;
         out.push_str(&pad(body, &spec, matches!(verb, 'd' | 'f' | 'e' | 'E' | 'g' | 'G' | 'b' | 'o' | 'x' | 'X')));
+        check_string(out.len()).map_err(FuncError::Call)?;
     }
     if max_used < args.len() {
         return Err(FuncError::Call(format!("too many arguments; only {max_used} used by format string")));
     }
     Ok(out)
+}
+
+/// A width or precision within `MAX_FORMAT_WIDTH`.
+fn bounded_width(digits: &str, what: &str, at: usize) -> Result<usize, FuncError> {
+    match digits.parse::<usize>() {
+        Ok(n) if n <= MAX_FORMAT_WIDTH => Ok(n),
+        _ => Err(FuncError::Call(format!(
+            "the {what} {digits} of the verb at {at} is more than the limit of {MAX_FORMAT_WIDTH} (MAX_FORMAT_WIDTH)"
+        ))),
+    }
 }
 
 fn pad(body: String, spec: &Spec, numeric: bool) -> String {

@@ -184,8 +184,34 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
     best.map(|(_, c)| c)
 }
 
-/// Calls a function with evaluated arguments.
+/// Calls a function with evaluated arguments. The result is checked against
+/// the size limits ([`crate::limits`]); when an argument is sensitive, an
+/// error never repeats argument text (it may contain the secret).
 pub(crate) fn call(spec: &FuncSpec, args: Vec<Value>, scope: &dyn Scope) -> FnResult {
+    let sensitive = args.iter().any(Value::contains_sensitive);
+    let r = call_inner(spec, args, scope).and_then(|v| match crate::limits::check_value(&v) {
+        Ok(()) => Ok(v),
+        Err(msg) => Err(FuncError::Call(msg)),
+    });
+    match r {
+        Err(e) if sensitive => Err(redact(spec.name, e)),
+        other => other,
+    }
+}
+
+/// An error of a call with a sensitive argument, without any argument text.
+fn redact(name: &str, e: FuncError) -> FuncError {
+    use crate::eval::REDACTED;
+    match e {
+        FuncError::Arg(i, _) if name == "tonumber" => FuncError::Arg(i, "cannot convert this sensitive string to number".into()),
+        FuncError::Arg(i, _) => FuncError::Arg(i, format!("the given value is sensitive, so the reason is not shown {REDACTED}")),
+        FuncError::Call(msg) if msg.contains("(MAX_") => FuncError::Call(msg),
+        FuncError::Call(_) => FuncError::Call(format!("an argument is sensitive, so the reason is not shown {REDACTED}")),
+        other => other,
+    }
+}
+
+fn call_inner(spec: &FuncSpec, args: Vec<Value>, scope: &dyn Scope) -> FnResult {
     let n = spec.params.len();
     if args.len() < n {
         return Err(FuncError::NotEnough { expected: n, missing: spec.params[args.len()].to_string() });
@@ -226,7 +252,8 @@ pub(crate) fn call(spec: &FuncSpec, args: Vec<Value>, scope: &dyn Scope) -> FnRe
 
 fn file(args: Vec<Value>, scope: &dyn Scope) -> FnResult {
     let path = string_arg(&args[0], 0)?;
-    scope.read_file(&path).map(Value::String).map_err(|e| FuncError::Arg(0, e))
+    // The message goes into "Invalid value for "path" parameter: {e}.": no double period.
+    scope.read_file(&path).map(Value::String).map_err(|e| FuncError::Arg(0, e.trim_end_matches('.').to_string()))
 }
 
 fn unreachable_templatefile(_args: Vec<Value>, _scope: &dyn Scope) -> FnResult {

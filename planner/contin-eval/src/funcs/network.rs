@@ -35,7 +35,7 @@ pub(super) fn cidrsubnet(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     if newbits < 0 {
         return Err(FuncError::Arg(1, "must not be negative".into()));
     }
-    let new_len = i64::from(plen) + newbits;
+    let new_len = i64::from(plen).saturating_add(newbits);
     if new_len > i64::from(width) {
         return Err(FuncError::Call(format!("insufficient address space to extend prefix of {plen} by {newbits}")));
     }

@@ -2,6 +2,7 @@
 //! Terraform; regular expressions are compiled once per pattern text.
 
 use super::{int_arg, list_arg, string_arg, FnResult, FuncError};
+use crate::limits::{check_string, too_many_elements, MAX_COLLECTION_ELEMENTS};
 use crate::Scope;
 use contin_types::Value;
 use regex::Regex;
@@ -39,12 +40,16 @@ pub(super) fn join(args: Vec<Value>, _: &dyn Scope) -> FnResult {
         return Err(FuncError::Call("at least one list is required".into()));
     }
     let mut parts = Vec::new();
+    let mut total = 0usize;
     for (i, list) in args.into_iter().enumerate().skip(1) {
         for (j, item) in list_arg(list, i)?.into_iter().enumerate() {
             if item.is_null() {
                 return Err(FuncError::Arg(i, format!("element {j} is null; cannot concatenate null values")));
             }
-            parts.push(string_arg(&item, i)?);
+            let part = string_arg(&item, i)?;
+            total = total.saturating_add(part.len()).saturating_add(sep.len());
+            check_string(total).map_err(FuncError::Call)?;
+            parts.push(part);
         }
     }
     Ok(Value::String(parts.join(&sep)))
@@ -53,6 +58,10 @@ pub(super) fn join(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 pub(super) fn split(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let sep = s(&args, 0)?;
     let text = s(&args, 1)?;
+    let n = if sep.is_empty() { text.chars().count() } else { text.matches(sep.as_str()).count() + 1 };
+    if n > MAX_COLLECTION_ELEMENTS {
+        return Err(FuncError::Call(too_many_elements(n)));
+    }
     let parts: Vec<Value> = if sep.is_empty() {
         text.chars().map(|c| Value::String(c.to_string())).collect()
     } else {
@@ -67,7 +76,26 @@ pub(super) fn replace(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let rep = s(&args, 2)?;
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let re = regex(&sub[1..sub.len() - 1]).map_err(|e| FuncError::Arg(1, e))?;
-        return Ok(Value::String(re.replace_all(&text, rep.as_str()).into_owned()));
+        // replace_all by hand, so the result is bounded while it is built.
+        let mut out = String::new();
+        let mut last = 0;
+        for caps in re.captures_iter(&text) {
+            let Some(m) = caps.get(0) else { continue };
+            out.push_str(&text[last..m.start()]);
+            caps.expand(&rep, &mut out);
+            last = m.end();
+            check_string(out.len()).map_err(FuncError::Call)?;
+        }
+        out.push_str(&text[last..]);
+        check_string(out.len()).map_err(FuncError::Call)?;
+        return Ok(Value::String(out));
+    }
+    if !sub.is_empty() && rep.len() > sub.len() {
+        let n = text.matches(sub.as_str()).count();
+        check_string(text.len().saturating_add(n.saturating_mul(rep.len() - sub.len()))).map_err(FuncError::Call)?;
+    } else if sub.is_empty() {
+        let n = text.chars().count() + 1;
+        check_string(text.len().saturating_add(n.saturating_mul(rep.len()))).map_err(FuncError::Call)?;
     }
     Ok(Value::String(text.replace(&sub, &rep)))
 }
@@ -149,7 +177,10 @@ pub(super) fn chomp(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 pub(super) fn indent(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let n = int_arg(&args[0], 0)?;
     let text = s(&args, 1)?;
-    let pad = " ".repeat(usize::try_from(n).unwrap_or(0));
+    let n = usize::try_from(n).unwrap_or(0);
+    let lines = text.matches('\n').count();
+    check_string(text.len().saturating_add(lines.saturating_mul(n)).max(n)).map_err(|msg| FuncError::Arg(0, msg))?;
+    let pad = " ".repeat(n);
     Ok(Value::String(text.replace('\n', &format!("\n{pad}"))))
 }
 
@@ -212,5 +243,12 @@ pub(super) fn regex_fn(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 pub(super) fn regexall(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let re = regex(&s(&args, 0)?).map_err(|e| FuncError::Arg(0, e))?;
     let text = s(&args, 1)?;
-    Ok(Value::List(re.captures_iter(&text).map(|c| capture_value(&re, &c)).collect()))
+    let mut out = Vec::new();
+    for c in re.captures_iter(&text) {
+        if out.len() >= MAX_COLLECTION_ELEMENTS {
+            return Err(FuncError::Call(too_many_elements(out.len() + 1)));
+        }
+        out.push(capture_value(&re, &c));
+    }
+    Ok(Value::List(out))
 }
