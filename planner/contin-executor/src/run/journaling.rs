@@ -171,6 +171,8 @@ impl Run<'_> {
                 }
             }
             NodeKind::Destroy => vec![JournalRecord::Remove { addr: addr.clone() }],
+            // Gates join blocks; they change nothing and are never run as operations.
+            NodeKind::Gate => Vec::new(),
         }
     }
 
