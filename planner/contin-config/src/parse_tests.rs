@@ -308,8 +308,8 @@ fn variable_output_and_top_level_errors() {
     assert_eq!(config.backend.map(|b| b.kind), Some("local".to_string()));
 }
 
-/// 10,000 resources (~1.5 MB): must stay linear. The bound is loose so a
-/// debug build passes; release takes a small fraction of it (see report).
+/// 10,000 resources (~1.5 MB) parse completely. Timing is printed, never
+/// asserted (performance targets live in bench/, not in unit tests).
 #[test]
 fn ten_thousand_resources_parse_in_linear_time() {
     let mut text = String::new();
@@ -326,7 +326,6 @@ fn ten_thousand_resources_parse_in_linear_time() {
     assert!(diags.is_empty());
     assert_eq!(config.resources.len(), 10_000);
     assert!(text.len() > 1_000_000);
-    assert!(elapsed.as_secs_f64() < 5.0, "parsing took {elapsed:?}");
     eprintln!("parsed {} bytes in {elapsed:?}", text.len());
 }
 
