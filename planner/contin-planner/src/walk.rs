@@ -88,7 +88,32 @@ pub fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) ->
         ResourceMode::Data => s.data_sources.contains_key(&r.ty),
     };
     if let Some(p) = &r.provider {
+        // `provider = aws.west` names an aliased configuration: the caller
+        // registers one schema entry per configuration ("aws", "aws.west").
         let name = p.split('.').next().unwrap_or(p);
+        if p.contains('.') {
+            return match (schemas.get(p.as_str()), schemas.contains_key(name)) {
+                (Some(s), _) if has(s) => Ok(p.clone()),
+                (Some(_), _) => Err(Diagnostic::error(format!("Invalid {kind} type"))
+                    .with_detail(format!("The provider \"{name}\" does not support {kind} type \"{}\".", r.ty))
+                    .at(r.loc.clone())),
+                (None, true) => {
+                    let alias = &p[name.len() + 1..];
+                    Err(Diagnostic::error("Provider configuration not present")
+                        .with_detail(format!(
+                            "{kind} \"{}.{}\" refers to provider configuration \"{p}\", which is not declared: add provider \"{name}\" {{ alias = \"{alias}\" }}.",
+                            r.ty, r.name
+                        ))
+                        .at(r.loc.clone()))
+                }
+                (None, false) => Err(Diagnostic::error("Unknown provider")
+                    .with_detail(format!(
+                        "No provider named \"{name}\" is built into contin. Available providers: {}.",
+                        schemas.keys().filter(|k| !k.contains('.')).cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                    .at(r.loc.clone())),
+            };
+        }
         return match schemas.get(name) {
             Some(s) if has(s) => Ok(name.to_string()),
             Some(_) => Err(Diagnostic::error(format!("Invalid {kind} type"))
@@ -102,7 +127,8 @@ pub fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) ->
                 .at(r.loc.clone())),
         };
     }
-    if let Some((name, _)) = schemas.iter().find(|(_, s)| has(s)) {
+    // Implied provider: the default (unaliased) configuration of the type's provider.
+    if let Some((name, _)) = schemas.iter().find(|(n, s)| !n.contains('.') && has(s)) {
         return Ok(name.clone());
     }
     let all: Vec<&String> = schemas
@@ -118,6 +144,7 @@ pub fn provider_for(r: &Resource, schemas: &BTreeMap<String, ProviderSchema>) ->
     } else {
         let mut names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
         names.sort_unstable();
+        names.dedup();
         detail.push_str(&format!(" Supported {kind} types: {}.", names.join(", ")));
     }
     Err(Diagnostic::error(format!("Invalid {kind} type")).with_detail(detail).at(r.loc.clone()))
