@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | [`MAX_INSTANCES_PER_BLOCK`] | 100,000 | instances one `count` / `for_each` expands to |
 //! | [`MAX_STRING_BYTES`] | 16 MiB | any string a function or template produces |
-//! | [`MAX_COLLECTION_ELEMENTS`] | 1,000,000 | elements of a list/set/map a function or `for` expression produces |
+//! | [`MAX_COLLECTION_ELEMENTS`] | 1,000,000 | elements of a list/set/map a function produces (a `for` expression is bounded by its input) |
 //! | [`MAX_FORMAT_WIDTH`] | 65,535 | width and precision of a `format` verb |
 //! | [`MAX_NUMBER_EXPONENT`] | 10,000 | decimal exponent of any number (literal, `tonumber`, arithmetic) |
 //! | [`MAX_NUMBER_DIGITS`] | 512 | significant digits kept; longer results are rounded (Terraform keeps 512 bits) |
@@ -21,7 +21,7 @@
 pub const MAX_INSTANCES_PER_BLOCK: usize = 100_000;
 /// Bytes of any string produced by a function or a template.
 pub const MAX_STRING_BYTES: usize = 16 << 20;
-/// Elements of any collection produced by a function or a `for` expression.
+/// Elements of any collection produced by a function.
 pub const MAX_COLLECTION_ELEMENTS: usize = 1_000_000;
 /// Width and precision of one `format` verb (std formatting refuses more; Go stops at 1e6).
 pub const MAX_FORMAT_WIDTH: usize = 65_535;

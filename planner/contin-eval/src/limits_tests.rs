@@ -223,6 +223,7 @@ fn sensitive_values_stay_out_of_errors() {
         ("cidrhost(var.secret, 1)", "Invalid function argument: Invalid value for \"prefix\" parameter: the given value is sensitive, so the reason is not shown (sensitive value)."),
         ("lookup({}, var.secret)", "Error in function call: Call to function \"lookup\" failed: an argument is sensitive, so the reason is not shown (sensitive value)."),
         ("format(\"%d\", var.secret)", "Error in function call: Call to function \"format\" failed: an argument is sensitive, so the reason is not shown (sensitive value)."),
+        ("format(\"%999999999d${var.secret}\", 1)", "Error in function call: Call to function \"format\" failed: an argument is sensitive, so the reason is not shown (sensitive value)."),
         ("regex(var.secret, \"x\")", "Error in function call: Call to function \"regex\" failed: an argument is sensitive, so the reason is not shown (sensitive value)."),
         ("{for k in [var.secret, var.secret] : k => 1}", "Duplicate object key: Two different items produced the key (sensitive value) in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
         ("jsondecode(var.secret)", "Invalid function argument: Invalid value for \"str\" parameter: the given value is sensitive, so the reason is not shown (sensitive value)."),

@@ -189,14 +189,13 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
 /// error never repeats argument text (it may contain the secret).
 pub(crate) fn call(spec: &FuncSpec, args: Vec<Value>, scope: &dyn Scope) -> FnResult {
     let sensitive = args.iter().any(Value::contains_sensitive);
-    let r = call_inner(spec, args, scope).and_then(|v| match crate::limits::check_value(&v) {
-        Ok(()) => Ok(v),
-        Err(msg) => Err(FuncError::Call(msg)),
-    });
-    match r {
-        Err(e) if sensitive => Err(redact(spec.name, e)),
-        other => other,
-    }
+    let v = match call_inner(spec, args, scope) {
+        Err(e) if sensitive => return Err(redact(spec.name, e)),
+        other => other?,
+    };
+    // The size check names only sizes and the limit: safe to show either way.
+    crate::limits::check_value(&v).map_err(FuncError::Call)?;
+    Ok(v)
 }
 
 /// An error of a call with a sensitive argument, without any argument text.
@@ -205,7 +204,6 @@ fn redact(name: &str, e: FuncError) -> FuncError {
     match e {
         FuncError::Arg(i, _) if name == "tonumber" => FuncError::Arg(i, "cannot convert this sensitive string to number".into()),
         FuncError::Arg(i, _) => FuncError::Arg(i, format!("the given value is sensitive, so the reason is not shown {REDACTED}")),
-        FuncError::Call(msg) if msg.contains("(MAX_") => FuncError::Call(msg),
         FuncError::Call(_) => FuncError::Call(format!("an argument is sensitive, so the reason is not shown {REDACTED}")),
         other => other,
     }
