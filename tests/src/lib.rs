@@ -3,6 +3,7 @@
 //! timeout and no terminal, and provides insta filters for paths, timings
 //! and generated ids.
 
+pub mod corpus;
 pub mod moto;
 pub mod netns;
 

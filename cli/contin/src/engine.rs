@@ -87,7 +87,7 @@ pub struct ApplyRun {
 /// The providers compiled into this binary.
 fn builtin_providers() -> BTreeMap<String, Arc<dyn Provider>> {
     let list: Vec<Arc<dyn Provider>> = vec![
-        Arc::new(contin_provider_local::LocalProvider::new()),
+        Arc::new(contin_provider_local::LocalProvider::default()),
         Arc::new(contin_provider_fake::FakeProvider::new()),
         Arc::new(contin_provider_edge::EdgeProvider::new()),
         #[cfg(feature = "aws")]

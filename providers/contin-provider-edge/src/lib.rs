@@ -18,7 +18,7 @@
 use async_trait::async_trait;
 use contin_provider::schema::plan_change_from_schema;
 use contin_provider::{AttrSchema, AttrType, BlockSchema, Nesting, NestedBlockSchema, OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
-use contin_types::value::Number;
+use contin_types::value::{Number, PathStep};
 use contin_types::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
 
@@ -141,7 +141,8 @@ impl Provider for EdgeProvider {
         }
         if let Some(Value::String(k)) = cfg.attr("kind") {
             if !KINDS.contains(&k.as_str()) {
-                d.push(Diagnostic::error(format!("kind: \"{k}\" is not a site kind")).with_detail("valid kinds are \"region\", \"site\", \"subsite\"."));
+                let shown = shown(cfg.get_path(&[PathStep::Key("kind".into())]), k);
+                d.push(Diagnostic::error(format!("kind: {shown} is not a site kind")).with_detail("valid kinds are \"region\", \"site\", \"subsite\"."));
             }
         }
         for key in ["latency_ms", "cost_per_hour"] {
@@ -152,8 +153,9 @@ impl Provider for EdgeProvider {
         if let Some(cap) = cfg.attr("capacity") {
             if let Some(Value::String(m)) = cap.attr("memory") {
                 if parse_quantity(m).is_none() {
+                    let shown = shown(cap.unmarked().get_path(&[PathStep::Key("memory".into())]), m);
                     d.push(
-                        Diagnostic::error(format!("capacity.memory: \"{m}\" is not a quantity"))
+                        Diagnostic::error(format!("capacity.memory: {shown} is not a quantity"))
                             .with_detail("write a quantity such as \"512Mi\", \"64Gi\" or \"1T\"."),
                     );
                 }
@@ -220,6 +222,16 @@ pub fn parse_quantity(s: &str) -> Option<u64> {
     (n >= 0.0).then_some((n * mult) as u64)
 }
 
+/// A configured string for an error message: quoted, or `(sensitive value)`
+/// when the value carries a sensitive mark (the whole value or inside it).
+fn shown(raw: Option<&Value>, s: &str) -> String {
+    if raw.is_some_and(Value::contains_sensitive) {
+        "(sensitive value)".to_string()
+    } else {
+        format!("{s:?}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +277,19 @@ mod tests {
         assert!(msgs[0].contains("valid kinds are"), "{msgs:?}");
         assert!(msgs[1].contains("\"64GB\" is not a quantity"), "{msgs:?}");
         assert!(msgs[2].contains("watts_idle (300) is above watts_max (60)"), "{msgs:?}");
+    }
+
+    #[test]
+    fn validation_never_quotes_a_sensitive_value() {
+        let p = EdgeProvider::new();
+        let cfg = Value::map(vec![
+            ("name", Value::string("x")),
+            ("kind", Value::string("MARKER-S3CR3T").mark_sensitive()),
+            ("capacity", Value::map(vec![("memory", Value::string("MARKER-S3CR3T").mark_sensitive())])),
+        ]);
+        let msgs: Vec<String> = p.validate(EDGE_SITE, &cfg).0.iter().map(|d| format!("{} {} {d:?}", d.summary, d.detail)).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs.iter().all(|m| !m.contains("MARKER") && m.contains("(sensitive value)")), "{msgs:?}");
     }
 
     #[test]

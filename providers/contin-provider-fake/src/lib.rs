@@ -3,6 +3,7 @@
 //! ```hcl
 //! provider "fake" {
 //!   latency_ms = 200                  # added to every create/update/delete (default 0)
+//!   latency_after_ms = 0              # test hook: sleep after the store changed, before returning
 //!   store      = "fake-cloud.json"    # optional: the fake "cloud", shared between processes
 //! }
 //! resource "fake_resource" "a" {
@@ -18,9 +19,19 @@
 //! Without a `store` nothing is kept: `read` returns the state unchanged (the
 //! object is assumed to exist) except for objects deleted by this process,
 //! so a 10,000-resource benchmark costs next to nothing. With a `store` the
-//! JSON file is the cloud: loaded on `configure`, rewritten (temp file +
-//! rename) after every mutation before the call returns, and tests may edit
-//! or delete objects in it between runs to simulate drift.
+//! JSON file is the cloud: every mutation re-reads it under an OS lock and
+//! durably replaces it (temp file, fsync, rename) before the call returns,
+//! so provider instances and processes sharing it never lose each other's
+//! objects; tests may edit or delete objects in it between runs to simulate
+//! drift, and count them with `list_store`.
+//!
+//! Adoption: with a store, each object records which create made it
+//! (lineage, address, generation of the `OpContext`). A create finding an
+//! object made by the same lineage, address and generation (the process
+//! died after the object existed and before state recorded it) adopts that
+//! object, updated to the planned values, instead of making a second one.
+//! `latency_after_ms` sleeps after the store changed, so a test's kill can
+//! land exactly in that window.
 //! Architecture invariant: no lock is held across an await.
 
 mod store;
@@ -37,7 +48,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use store::Store;
+use store::{Data, Outcome, Owner, Store};
+pub use store::{list_store, Owner as StoreOwner, StoreObject};
 
 pub const RESOURCE: &str = "fake_resource";
 pub const DATA: &str = "fake_data";
@@ -45,10 +57,9 @@ pub const DATA: &str = "fake_data";
 /// The fake provider; cheap to create, safe to share (`Arc`) between tasks.
 pub struct FakeProvider {
     latency_ms: AtomicU64,
+    latency_after_ms: AtomicU64,
     /// The persisted cloud, when `store` is configured.
     store: Mutex<Option<Store>>,
-    /// Highest store version written to disk; held while writing.
-    writer: tokio::sync::Mutex<u64>,
     /// Without a store: ids deleted by this process (read → gone).
     tombstones: Mutex<HashSet<String>>,
     any_tombstone: AtomicBool,
@@ -68,8 +79,8 @@ impl FakeProvider {
         let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
         FakeProvider {
             latency_ms: AtomicU64::new(0),
+            latency_after_ms: AtomicU64::new(0),
             store: Mutex::new(None),
-            writer: tokio::sync::Mutex::new(0),
             tombstones: Mutex::new(HashSet::new()),
             any_tombstone: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
@@ -77,12 +88,26 @@ impl FakeProvider {
         }
     }
 
-    fn lock_store(&self) -> Result<std::sync::MutexGuard<'_, Option<Store>>, ProviderError> {
-        self.store.lock().map_err(|_| ProviderError::Failed("fake provider: store lock poisoned".into()))
+    /// The configured store, if any.
+    fn store(&self) -> Result<Option<Store>, ProviderError> {
+        Ok(self.store.lock().map_err(|_| ProviderError::Failed("fake provider: store lock poisoned".into()))?.clone())
     }
 
-    fn has_store(&self) -> Result<bool, ProviderError> {
-        Ok(self.lock_store()?.is_some())
+    /// One store transaction (see `store`), off the async threads.
+    async fn transact<T: Send + 'static>(
+        &self,
+        store: Store,
+        f: impl FnOnce(&mut Data) -> Result<Outcome<T>, String> + Send + 'static,
+    ) -> Result<T, ProviderError> {
+        let out = tokio::task::spawn_blocking(move || store.transact(f))
+            .await
+            .map_err(|e| ProviderError::Failed(format!("fake provider: store task failed: {e}")))?
+            .map_err(ProviderError::Failed)?;
+        let ms = self.latency_after_ms.load(Ordering::Relaxed);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Ok(out)
     }
 
     /// Sleeps for the resource's `latency_ms`, else the provider's.
@@ -99,32 +124,6 @@ impl FakeProvider {
     /// An id unique across processes when there is no store to count in.
     fn new_local_id(&self) -> String {
         format!("fake-{}-{}", self.id_prefix, self.next_id.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// Applies a mutation to the store (if any) and persists it before
-    /// returning. Concurrent mutations share one file write: whoever holds
-    /// the writer serializes the newest version, the others find it written.
-    async fn mutate<T>(&self, f: impl FnOnce(Option<&mut Store>) -> Result<T, ProviderError>) -> Result<T, ProviderError> {
-        let (out, version) = {
-            let mut guard = self.lock_store()?;
-            let out = f(guard.as_mut())?;
-            (out, guard.as_mut().map(Store::bump))
-        };
-        let Some(version) = version else { return Ok(out) };
-        let mut written = self.writer.lock().await;
-        if *written >= version {
-            return Ok(out);
-        }
-        let snapshot = {
-            let guard = self.lock_store()?;
-            match guard.as_ref() {
-                Some(s) => s.snapshot()?,
-                None => return Ok(out),
-            }
-        };
-        snapshot.write().await?;
-        *written = snapshot.version;
-        Ok(out)
     }
 
     fn is_tombstoned(&self, id: &str) -> Result<bool, ProviderError> {
@@ -232,6 +231,11 @@ impl Provider for FakeProvider {
         let mut s = ProviderSchema {
             config: BlockSchema::default()
                 .attr("latency_ms", AttrSchema::optional(AttrType::Number).describe("added to every create/update/delete"))
+                .attr(
+                    "latency_after_ms",
+                    AttrSchema::optional(AttrType::Number)
+                        .describe("test hook: sleep after a create/update/delete changed the store, before returning"),
+                )
                 .attr("store", AttrSchema::optional(AttrType::String).describe("JSON file persisting the fake cloud")),
             ..ProviderSchema::default()
         };
@@ -241,33 +245,33 @@ impl Provider for FakeProvider {
     }
 
     async fn configure(&self, cfg: Value) -> Result<(), Diagnostics> {
-        let latency = match attr(&cfg, "latency_ms").map(Value::unmarked) {
-            None | Some(Value::Null) => 0,
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) if i >= 0 => i as u64,
-                _ => return Err(Diagnostic::error("fake provider: latency_ms must be a non-negative integer").into()),
-            },
-            Some(other) => {
-                return Err(Diagnostic::error(format!("fake provider: latency_ms must be a number, got {}", other.type_name())).into())
+        let millis = |name: &str| -> Result<u64, Diagnostics> {
+            match attr(&cfg, name).map(Value::unmarked) {
+                None | Some(Value::Null) => Ok(0),
+                Some(Value::Number(n)) => match n.as_i64() {
+                    Some(i) if i >= 0 => Ok(i as u64),
+                    _ => Err(Diagnostic::error(format!("fake provider: {name} must be a non-negative integer")).into()),
+                },
+                Some(other) => Err(Diagnostic::error(format!("fake provider: {name} must be a number, got {}", other.type_name())).into()),
             }
         };
+        let latency = millis("latency_ms")?;
+        let latency_after = millis("latency_after_ms")?;
         let store = match attr(&cfg, "store").map(Value::unmarked) {
             None | Some(Value::Null) => None,
             Some(Value::String(p)) => {
                 let path = PathBuf::from(p);
-                match tokio::fs::read(&path).await {
-                    Ok(bytes) => Some(Store::parse(path, &bytes).map_err(|e| Diagnostics::from(Diagnostic::error(e)))?),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Store::empty(path)),
-                    Err(e) => {
-                        return Err(Diagnostic::error(format!("fake provider: cannot read store {}: {e}", path.display())).into())
-                    }
-                }
+                let opened = tokio::task::spawn_blocking(move || Store::open(path))
+                    .await
+                    .map_err(|e| Diagnostics::from(Diagnostic::error(format!("fake provider: {e}"))))?;
+                Some(opened.map_err(|e| Diagnostics::from(Diagnostic::error(e)))?)
             }
             Some(other) => {
                 return Err(Diagnostic::error(format!("fake provider: store must be a file path, got {}", other.type_name())).into())
             }
         };
         self.latency_ms.store(latency, Ordering::Relaxed);
+        self.latency_after_ms.store(latency_after, Ordering::Relaxed);
         let mut guard = self.store.lock().map_err(|_| Diagnostics::from(Diagnostic::error("fake provider: lock poisoned")))?;
         *guard = store;
         Ok(())
@@ -314,11 +318,12 @@ impl Provider for FakeProvider {
         check_type(ty)?;
         injected(state, "read")?;
         let id = id_of(state)?;
-        {
-            let guard = self.lock_store()?;
-            if let Some(store) = guard.as_ref() {
-                return Ok(store.get(&id).map(|stored| store::reshape_like(stored, state)));
-            }
+        if let Some(store) = self.store()? {
+            let data = tokio::task::spawn_blocking(move || store.read())
+                .await
+                .map_err(|e| ProviderError::Failed(format!("fake provider: store task failed: {e}")))?
+                .map_err(ProviderError::Failed)?;
+            return Ok(data.get(&id).map(|stored| store::reshape_like(&stored, state)));
         }
         if self.is_tombstoned(&id)? {
             return Ok(None);
@@ -326,22 +331,21 @@ impl Provider for FakeProvider {
         Ok(Some(state.clone()))
     }
 
-    async fn create(&self, ty: &str, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
+    async fn create(&self, ty: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
         check_type(ty)?;
         self.simulate_latency(planned).await;
         injected(planned, "create")?;
-        let result = result_of(planned);
-        self.mutate(|store| {
-            let with_result = with_attr(planned.clone(), "result", result);
-            match store {
-                Some(s) => {
-                    let id = s.next_id();
-                    let v = with_attr(with_result, "id", Value::String(id.clone()));
-                    s.insert(id, RESOURCE, v.clone());
-                    Ok(v)
-                }
-                None => Ok(with_attr(with_result, "id", Value::String(self.new_local_id()))),
-            }
+        let with_result = with_attr(planned.clone(), "result", result_of(planned));
+        let Some(store) = self.store()? else {
+            return Ok(with_attr(with_result, "id", Value::String(self.new_local_id())));
+        };
+        let owner = Owner { lineage: ctx.lineage.clone(), address: ctx.address.to_string(), generation: ctx.generation };
+        self.transact(store, move |s| {
+            // Made by this very create before a crash: adopt it, converged to the plan.
+            let id = s.owned_by(RESOURCE, &owner).unwrap_or_else(|| s.next_id());
+            let v = with_attr(with_result, "id", Value::String(id.clone()));
+            s.insert(id, RESOURCE, &v, Some(owner));
+            Ok(Outcome::Changed(v))
         })
         .await
     }
@@ -353,19 +357,18 @@ impl Provider for FakeProvider {
         let id = id_of(prior)?;
         let not_found = || ProviderError::Api { code: "NotFound".into(), message: format!("fake_resource {id} does not exist") };
         let v = with_attr(with_attr(planned.clone(), "id", Value::String(id.clone())), "result", result_of(planned));
-        if !self.has_store()? && self.is_tombstoned(&id)? {
-            return Err(not_found());
-        }
-        self.mutate(|store| {
-            if let Some(s) = store {
-                if s.get(&id).is_none() {
-                    return Err(not_found());
-                }
-                s.insert(id.clone(), RESOURCE, v.clone());
+        let Some(store) = self.store()? else {
+            return if self.is_tombstoned(&id)? { Err(not_found()) } else { Ok(v) };
+        };
+        let missing = not_found();
+        self.transact(store, move |s| {
+            if s.get(&id).is_none() {
+                return Ok(Outcome::Unchanged(Err(missing)));
             }
-            Ok(v)
+            s.insert(id.clone(), RESOURCE, &v, None);
+            Ok(Outcome::Changed(Ok(v)))
         })
-        .await
+        .await?
     }
 
     async fn delete(&self, ty: &str, prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
@@ -373,15 +376,10 @@ impl Provider for FakeProvider {
         self.simulate_latency(prior).await;
         injected(prior, "delete")?;
         let id = id_of(prior)?;
-        let has_store = self.mutate(|store| match store {
-            Some(s) => {
-                s.remove(&id);
-                Ok(true)
-            }
-            None => Ok(false),
-        })
-        .await?;
-        if !has_store {
+        if let Some(store) = self.store()? {
+            let gone = id.clone();
+            self.transact(store, move |s| Ok(if s.remove(&gone) { Outcome::Changed(()) } else { Outcome::Unchanged(()) })).await?;
+        } else {
             let mut t = self.tombstones.lock().map_err(|_| ProviderError::Failed("fake provider: lock poisoned".into()))?;
             t.insert(id);
             self.any_tombstone.store(true, Ordering::Release);
@@ -391,13 +389,14 @@ impl Provider for FakeProvider {
 
     async fn import(&self, ty: &str, id: &str) -> Result<Value, ProviderError> {
         check_type(ty)?;
-        let guard = self.lock_store()?;
-        let Some(store) = guard.as_ref() else {
+        let Some(store) = self.store()? else {
             return Err(ProviderError::Invalid("the fake provider can only import with a `store` configured".into()));
         };
-        store
-            .get(id)
-            .cloned()
+        let data = tokio::task::spawn_blocking(move || store.read())
+            .await
+            .map_err(|e| ProviderError::Failed(format!("fake provider: store task failed: {e}")))?
+            .map_err(ProviderError::Failed)?;
+        data.get(id)
             .ok_or_else(|| ProviderError::Api { code: "NotFound".into(), message: format!("fake_resource {id} does not exist") })
     }
 

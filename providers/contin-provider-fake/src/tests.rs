@@ -9,6 +9,10 @@ fn ctx() -> OpContext {
     OpContext { address: ResourceAddr::managed(RESOURCE, "t"), lineage: "l".into(), generation: 1 }
 }
 
+fn ctx_of(name: &str, generation: u64) -> OpContext {
+    OpContext { address: ResourceAddr::managed(RESOURCE, name), lineage: "l".into(), generation }
+}
+
 fn cfg(items: &[(&str, Value)]) -> Value {
     Value::map(items.iter().cloned())
 }
@@ -20,8 +24,13 @@ async fn configured(cfg: Value) -> FakeProvider {
 }
 
 async fn plan_and_create(p: &FakeProvider, c: &Value) -> Result<Value, ProviderError> {
+    create_as(p, c, "t").await
+}
+
+/// Plans and creates `c` as `fake_resource.NAME` (generation 1).
+async fn create_as(p: &FakeProvider, c: &Value, name: &str) -> Result<Value, ProviderError> {
     let change = p.plan_change(RESOURCE, None, c);
-    p.create(RESOURCE, &change.planned, &ctx()).await
+    p.create(RESOURCE, &change.planned, &ctx_of(name, 1)).await
 }
 
 fn base() -> Value {
@@ -67,7 +76,7 @@ async fn store_persists_between_processes_and_shows_out_of_band_edits() {
     let store_cfg = cfg(&[("store", Value::string(store.to_string_lossy()))]);
     let first = configured(store_cfg.clone()).await;
     let a = plan_and_create(&first, &base()).await.unwrap();
-    let b = plan_and_create(&first, &changed("name", Value::string("b"))).await.unwrap();
+    let b = create_as(&first, &changed("name", Value::string("b")), "b").await.unwrap();
     assert_eq!(attr(&a, "id"), Some(&Value::string("fake-1")));
     assert_eq!(attr(&b, "id"), Some(&Value::string("fake-2")));
 
@@ -89,7 +98,7 @@ async fn store_persists_between_processes_and_shows_out_of_band_edits() {
     let err = third.update(RESOURCE, &b, &b, &ctx()).await.unwrap_err();
     assert!(matches!(err, ProviderError::Api { ref code, .. } if code == "NotFound"), "{err}");
     // Ids keep counting from the store, never reusing fake-2.
-    let c = plan_and_create(&third, &base()).await.unwrap();
+    let c = create_as(&third, &base(), "c").await.unwrap();
     assert_eq!(attr(&c, "id"), Some(&Value::string("fake-3")));
 }
 
@@ -202,7 +211,11 @@ async fn concurrent_mutations_all_reach_the_store() {
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let p = p.clone();
-            tokio::spawn(async move { plan_and_create(&p, &changed("name", Value::String(format!("n{i}")))).await })
+            tokio::spawn(async move {
+                let c = changed("name", Value::String(format!("n{i}")));
+                let planned = p.plan_change(RESOURCE, None, &c).planned;
+                p.create(RESOURCE, &planned, &ctx_of(&format!("n{i}"), 1)).await
+            })
         })
         .collect();
     let mut created = Vec::new();
@@ -219,4 +232,79 @@ async fn concurrent_mutations_all_reach_the_store() {
     }
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
     assert_eq!(doc["objects"].as_object().map(|o| o.len()), Some(40));
+}
+
+#[tokio::test]
+async fn a_create_repeated_after_a_crash_adopts_its_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cloud.json");
+    let store_cfg = cfg(&[("store", Value::string(store.to_string_lossy()))]);
+    let first = configured(store_cfg.clone()).await;
+    let planned = first.plan_change(RESOURCE, None, &base()).planned;
+    let made = first.create(RESOURCE, &planned, &ctx_of("a", 1)).await.unwrap();
+    // The process dies before state records `made`; the next run plans the
+    // same create (same lineage, address, generation), with a changed tag.
+    let second = configured(store_cfg.clone()).await;
+    let retag = second.plan_change(RESOURCE, None, &changed("tags", Value::map([("env", Value::string("prod"))]))).planned;
+    let adopted = second.create(RESOURCE, &retag, &ctx_of("a", 1)).await.unwrap();
+    assert_eq!(attr(&adopted, "id"), attr(&made, "id"));
+    let objects = list_store(&store).unwrap();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(objects[0].attributes["tags"]["env"], "prod", "adopted object converged to the plan");
+    assert_eq!(
+        objects[0].owner,
+        Some(StoreOwner { lineage: "l".into(), address: "fake_resource.a".into(), generation: 1 })
+    );
+    // A replacement (next generation), another address or another lineage is a new object.
+    second.create(RESOURCE, &planned, &ctx_of("a", 2)).await.unwrap();
+    second.create(RESOURCE, &planned, &ctx_of("b", 1)).await.unwrap();
+    let other = OpContext { lineage: "other".into(), ..ctx_of("a", 1) };
+    second.create(RESOURCE, &planned, &other).await.unwrap();
+    assert_eq!(list_store(&store).unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_instances_sharing_a_store_keep_each_others_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cloud.json");
+    let store_cfg = cfg(&[("store", Value::string(store.to_string_lossy()))]);
+    let (a, b) = (std::sync::Arc::new(configured(store_cfg.clone()).await), std::sync::Arc::new(configured(store_cfg).await));
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let p = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                let planned = p.plan_change(RESOURCE, None, &base()).planned;
+                p.create(RESOURCE, &planned, &ctx_of(&format!("r{i}"), 1)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        ids.insert(id_of(&t.await.unwrap()).unwrap());
+    }
+    assert_eq!(ids.len(), 40, "ids are unique across instances");
+    let listed: std::collections::BTreeSet<String> = list_store(&store).unwrap().into_iter().map(|o| o.id).collect();
+    assert_eq!(listed, ids);
+    assert!(list_store(&dir.path().join("absent.json")).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_after_holds_the_call_after_the_object_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cloud.json");
+    let p = std::sync::Arc::new(
+        configured(cfg(&[("store", Value::string(store.to_string_lossy())), ("latency_after_ms", Value::int(400))])).await,
+    );
+    let started = std::time::Instant::now();
+    let task = {
+        let p = p.clone();
+        tokio::spawn(async move { plan_and_create(&p, &base()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!task.is_finished(), "create still sleeping");
+    assert_eq!(list_store(&store).unwrap().len(), 1, "the object exists before create returns");
+    task.await.unwrap().unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let bad = FakeProvider::new().configure(cfg(&[("latency_after_ms", Value::int(-1))])).await.unwrap_err();
+    assert!(bad.to_string().contains("latency_after_ms must be a non-negative integer"), "{bad}");
 }

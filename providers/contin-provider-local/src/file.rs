@@ -8,7 +8,7 @@ use contin_types::{Diagnostic, Diagnostics, Value};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const DEFAULT_PERMISSION: &str = "0777";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -20,7 +20,7 @@ const DIGESTS: [&str; 6] =
 pub(crate) fn resource_schema() -> BlockSchema {
     use AttrType as T;
     let mut b = BlockSchema::default()
-        .attr("filename", AttrSchema::required(T::String).force_new().describe("path of the file; relative to the working directory"))
+        .attr("filename", AttrSchema::required(T::String).force_new().describe("path of the file; relative to the configuration directory"))
         .attr("content", AttrSchema::optional(T::String).force_new().describe("UTF-8 content; exactly one of content, content_base64"))
         .attr("content_base64", AttrSchema::optional(T::String).force_new().describe("base64-encoded binary content"))
         .attr("file_permission", AttrSchema::optional_computed(T::String).force_new().describe("octal mode, default \"0777\" (umask applies)"))
@@ -91,9 +91,10 @@ pub(crate) fn validate(cfg: &Value) -> Diagnostics {
     for a in ["file_permission", "directory_permission"] {
         if let Some(s) = attr_str(cfg, a) {
             if parse_mode(s).is_none() {
+                let shown = if attr(cfg, a).is_some_and(Value::contains_sensitive) { "(sensitive value)".to_string() } else { format!("{s:?}") };
                 d.push(
                     Diagnostic::error(format!("Invalid {a}"))
-                        .with_detail(format!("local_file: {a} = {s:?} must be a 3 or 4 digit octal mode such as \"0644\".")),
+                        .with_detail(format!("local_file: {a} = {shown} must be a 3 or 4 digit octal mode such as \"0644\".")),
                 );
             }
         }
@@ -124,8 +125,25 @@ fn with_digests(mut v: Value, bytes: &[u8]) -> Value {
     v
 }
 
-fn filename(v: &Value) -> Result<&str, ProviderError> {
-    attr_str(v, "filename").ok_or_else(|| ProviderError::Invalid("local_file: filename is required".into()))
+/// The file a value names, resolved against the provider's base directory;
+/// `sensitive` when the name is marked sensitive, so errors never show it.
+pub(crate) struct Target {
+    path: PathBuf,
+    /// The name as configured, for messages (relative names stay relative).
+    name: String,
+    sensitive: bool,
+}
+
+impl Target {
+    fn shown(&self) -> String {
+        if self.sensitive { "(sensitive path)".to_string() } else { self.name.clone() }
+    }
+}
+
+fn filename(v: &Value, base: &Path) -> Result<Target, ProviderError> {
+    let name = attr_str(v, "filename").ok_or_else(|| ProviderError::Invalid("local_file: filename is required".into()))?;
+    let sensitive = v.is_sensitive() || attr(v, "filename").is_some_and(Value::contains_sensitive);
+    Ok(Target { path: base.join(name), name: name.to_string(), sensitive })
 }
 
 fn content_bytes(v: &Value) -> Result<Vec<u8>, ProviderError> {
@@ -137,24 +155,28 @@ fn content_bytes(v: &Value) -> Result<Vec<u8>, ProviderError> {
 
 fn mode_of(v: &Value, name: &str) -> Result<u32, ProviderError> {
     let s = attr_str(v, name).unwrap_or(DEFAULT_PERMISSION);
-    parse_mode(s).ok_or_else(|| ProviderError::Invalid(format!("local_file: {name} = {s:?} is not an octal mode")))
+    parse_mode(s).ok_or_else(|| ProviderError::Invalid(format!("local_file: {name} is not a 3 or 4 digit octal mode")))
 }
 
-fn io_err(what: &str, path: &str, e: std::io::Error) -> ProviderError {
-    ProviderError::Failed(format!("local_file: cannot {what} {path}: {e}"))
+/// `local_file: cannot write x.txt: Permission denied`, or with a sensitive
+/// name `local_file: cannot write (sensitive path): Permission denied`. The
+/// io error's own text never holds the path.
+fn io_err(what: &str, t: &Target, e: std::io::Error) -> ProviderError {
+    ProviderError::Failed(format!("local_file: cannot {what} {}: {e}", t.shown()))
 }
 
-pub(crate) async fn create(planned: &Value) -> Result<Value, ProviderError> {
-    let path = filename(planned)?;
+pub(crate) async fn create(planned: &Value, base: &Path) -> Result<Value, ProviderError> {
+    let t = filename(planned, base)?;
+    let path = t.path.as_path();
     let bytes = content_bytes(planned)?;
     let file_mode = mode_of(planned, "file_permission")?;
     let dir_mode = mode_of(planned, "directory_permission")?;
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let mut b = tokio::fs::DirBuilder::new();
         b.recursive(true);
         #[cfg(unix)]
         b.mode(dir_mode);
-        b.create(dir).await.map_err(|e| io_err("create the directory of", path, e))?;
+        b.create(dir).await.map_err(|e| io_err("create the directory of", &t, e))?;
     }
     #[cfg(not(unix))]
     let _ = (file_mode, dir_mode);
@@ -163,9 +185,9 @@ pub(crate) async fn create(planned: &Value) -> Result<Value, ProviderError> {
     // Like Terraform (os.WriteFile): the mode applies on creation, under the umask.
     #[cfg(unix)]
     opts.mode(file_mode);
-    let mut f = opts.open(path).await.map_err(|e| io_err("create", path, e))?;
-    tokio::io::AsyncWriteExt::write_all(&mut f, &bytes).await.map_err(|e| io_err("write", path, e))?;
-    tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(|e| io_err("write", path, e))?;
+    let mut f = opts.open(path).await.map_err(|e| io_err("create", &t, e))?;
+    tokio::io::AsyncWriteExt::write_all(&mut f, &bytes).await.map_err(|e| io_err("write", &t, e))?;
+    tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(|e| io_err("write", &t, e))?;
     let mut v = with_digests(planned.clone(), &bytes);
     // Optional+computed attributes left unknown by a plan get their defaults.
     for a in ["file_permission", "directory_permission"] {
@@ -178,12 +200,12 @@ pub(crate) async fn create(planned: &Value) -> Result<Value, ProviderError> {
 
 /// `None` when the file is gone; the current content (and digests) when it
 /// changed out of band, so the plan shows the drift and replaces the file.
-pub(crate) async fn read(state: &Value) -> Result<Option<Value>, ProviderError> {
-    let path = filename(state)?;
-    let bytes = match tokio::fs::read(path).await {
+pub(crate) async fn read(state: &Value, base: &Path) -> Result<Option<Value>, ProviderError> {
+    let t = filename(state, base)?;
+    let bytes = match read_limited(&t).await {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err("read", path, e)),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into_provider(&t)),
     };
     let sha1 = hex::encode(Sha1::digest(&bytes));
     if attr_str(state, "id") == Some(sha1.as_str()) {
@@ -197,20 +219,63 @@ pub(crate) async fn read(state: &Value) -> Result<Option<Value>, ProviderError> 
     Ok(Some(with_digests(v, &bytes)))
 }
 
-pub(crate) async fn delete(prior: &Value) -> Result<(), ProviderError> {
-    let path = filename(prior)?;
-    match tokio::fs::remove_file(path).await {
+pub(crate) async fn delete(prior: &Value, base: &Path) -> Result<(), ProviderError> {
+    let t = filename(prior, base)?;
+    match tokio::fs::remove_file(&t.path).await {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err("delete", path, e)),
+        Err(e) => Err(io_err("delete", &t, e)),
     }
 }
 
-pub(crate) async fn read_data(cfg: &Value) -> Result<Value, ProviderError> {
-    let path = filename(cfg)?;
-    let bytes = tokio::fs::read(path).await.map_err(|e| io_err("read", path, e))?;
+/// Largest file `local_file` reads back (data source, drift check).
+pub(crate) const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+
+enum ReadError {
+    Io(std::io::Error),
+    NotRegular,
+    TooLarge,
+}
+
+impl ReadError {
+    fn into_provider(self, t: &Target) -> ProviderError {
+        match self {
+            ReadError::Io(e) => io_err("read", t, e),
+            ReadError::NotRegular => ProviderError::Failed(format!("local_file: cannot read {}: not a regular file", t.shown())),
+            ReadError::TooLarge => ProviderError::Failed(format!(
+                "local_file: cannot read {}: larger than the limit of {} MiB",
+                t.shown(),
+                MAX_READ_BYTES / (1024 * 1024)
+            )),
+        }
+    }
+}
+
+/// Reads a regular file of at most `MAX_READ_BYTES` (never `/dev/zero` or a FIFO forever).
+async fn read_limited(t: &Target) -> Result<Vec<u8>, ReadError> {
+    use tokio::io::AsyncReadExt;
+    let meta = tokio::fs::metadata(&t.path).await.map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > MAX_READ_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    let f = tokio::fs::File::open(&t.path).await.map_err(ReadError::Io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    f.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes).await.map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+pub(crate) async fn read_data(cfg: &Value, base: &Path) -> Result<Value, ProviderError> {
+    let t = filename(cfg, base)?;
+    let bytes = read_limited(&t).await.map_err(|e| e.into_provider(&t))?;
+    let name = attr(cfg, "filename").cloned().unwrap_or_else(|| Value::string(&t.name));
     let v = Value::map([
-        ("filename", Value::string(path)),
+        ("filename", name),
         ("content", Value::String(String::from_utf8_lossy(&bytes).into_owned())),
         ("content_base64", Value::String(B64.encode(&bytes))),
     ]);

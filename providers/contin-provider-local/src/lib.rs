@@ -1,9 +1,15 @@
 //! local provider: `local_file`, `null_resource` and `local_exec` with real
 //! local effects, named like Terraform's `local` and `null` providers.
 //!
-//! Relative paths (`filename`, `working_dir`) are relative to the process's
-//! current directory; the `contin` CLI runs providers from the configuration
-//! directory, so they are relative to the `*.hcl` files.
+//! Relative paths (`filename`, `working_dir`) are resolved against the base
+//! directory the provider is built with (`LocalProvider::new(dir)`: the
+//! configuration directory), never the process's current directory; commands
+//! run there unless `working_dir` says otherwise.
+//!
+//! Secrets: the provider asks for sensitive marks on the values it receives
+//! (`receives_sensitive_marks`); a sensitive `filename` never appears in an
+//! error, a failing `local_exec` with a sensitive input shows neither its
+//! command nor its output, and its `output` comes back marked sensitive.
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
 mod exec;
@@ -15,19 +21,35 @@ use contin_provider::{AttrSchema, AttrType, BlockSchema, OpContext, PlannedChang
 use contin_types::value::PathStep;
 use contin_types::{Diagnostic, Diagnostics, Value};
 use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 pub const LOCAL_FILE: &str = "local_file";
 pub const NULL_RESOURCE: &str = "null_resource";
 pub const LOCAL_EXEC: &str = "local_exec";
 
-/// The `local` provider. Stateless: everything it knows is in the values it is given.
-#[derive(Debug, Default, Clone)]
-pub struct LocalProvider;
+/// The `local` provider. Stateless: everything it knows is in the values it
+/// is given, plus the directory relative paths are resolved against.
+#[derive(Debug, Clone)]
+pub struct LocalProvider {
+    base_dir: PathBuf,
+}
+
+/// Resolves against the process's current directory (tests, tools).
+impl Default for LocalProvider {
+    fn default() -> Self {
+        LocalProvider::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    }
+}
 
 impl LocalProvider {
-    pub fn new() -> Self {
-        LocalProvider
+    /// A provider resolving relative `filename`/`working_dir` against `base_dir`.
+    pub fn new(base_dir: PathBuf) -> Self {
+        LocalProvider { base_dir }
+    }
+    /// The directory relative paths are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
     }
     /// Resource types this provider serves (`null_resource` has no `local_` prefix).
     pub fn resource_types() -> &'static [&'static str] {
@@ -89,6 +111,10 @@ impl Provider for LocalProvider {
         s
     }
 
+    fn receives_sensitive_marks(&self) -> bool {
+        true
+    }
+
     async fn configure(&self, _cfg: Value) -> Result<(), Diagnostics> {
         Ok(())
     }
@@ -115,7 +141,7 @@ impl Provider for LocalProvider {
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read(state).await,
+            LOCAL_FILE => file::read(state, &self.base_dir).await,
             // State is the truth for these.
             NULL_RESOURCE | LOCAL_EXEC => Ok(Some(state.clone())),
             _ => Err(unsupported(ty)),
@@ -124,35 +150,35 @@ impl Provider for LocalProvider {
 
     async fn create(&self, ty: &str, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::create(planned).await,
+            LOCAL_FILE => file::create(planned, &self.base_dir).await,
             NULL_RESOURCE => Ok(with_attr(planned.clone(), "id", Value::String(random_id()))),
-            LOCAL_EXEC => exec::create(planned).await,
+            LOCAL_EXEC => exec::create(planned, &self.base_dir).await,
             _ => Err(unsupported(ty)),
         }
     }
 
-    async fn update(&self, ty: &str, _prior: &Value, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
+    async fn update(&self, ty: &str, prior: &Value, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
         match ty {
             // Every configurable local_file/null_resource attribute forces
-            // replacement; local_exec's in-place attributes only matter for
-            // the destroy command, so the planned value is the new state.
-            LOCAL_FILE | NULL_RESOURCE | LOCAL_EXEC => Ok(planned.clone()),
+            // replacement: the planned value is the new state.
+            LOCAL_FILE | NULL_RESOURCE => Ok(planned.clone()),
+            LOCAL_EXEC => Ok(exec::update(prior, planned)),
             _ => Err(unsupported(ty)),
         }
     }
 
     async fn delete(&self, ty: &str, prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
         match ty {
-            LOCAL_FILE => file::delete(prior).await,
+            LOCAL_FILE => file::delete(prior, &self.base_dir).await,
             NULL_RESOURCE => Ok(()),
-            LOCAL_EXEC => exec::delete(prior).await,
+            LOCAL_EXEC => exec::delete(prior, &self.base_dir).await,
             _ => Err(unsupported(ty)),
         }
     }
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read_data(cfg).await,
+            LOCAL_FILE => file::read_data(cfg, &self.base_dir).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }
     }

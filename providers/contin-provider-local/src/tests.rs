@@ -31,7 +31,7 @@ fn path_str(p: &std::path::Path) -> Value {
 async fn local_file_conformance() {
     let dir = tempfile::tempdir().unwrap();
     let f = path_str(&dir.path().join("a/b/hello.txt"));
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let replace = LifecycleCase::new(
         LOCAL_FILE,
         cfg(&[("filename", f.clone()), ("content", s("hello\n"))]),
@@ -51,7 +51,7 @@ async fn local_file_conformance() {
 
 #[tokio::test]
 async fn null_resource_conformance_and_replacement_on_triggers() {
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let t = |v: &str| cfg(&[("triggers", Value::map([("k", s(v))]))]);
     conformance::run(&p, &LifecycleCase::new(NULL_RESOURCE, t("1"), t("2")).state_only()).await.unwrap_or_else(|e| panic!("{e}"));
     let a = apply(&p, NULL_RESOURCE, &t("1")).await.unwrap();
@@ -70,7 +70,7 @@ async fn null_resource_conformance_and_replacement_on_triggers() {
 async fn local_file_hashes_like_terraform_and_defaults_permissions() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.txt");
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let c = cfg(&[("filename", path_str(&f)), ("content", s("hello"))]);
     let planned = p.plan_change(LOCAL_FILE, None, &c).planned;
     assert_eq!(attr(&planned, "file_permission"), Some(&s("0777")));
@@ -89,7 +89,7 @@ async fn local_file_sets_mode_under_umask() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("d/x.txt");
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     apply(&p, LOCAL_FILE, &cfg(&[("filename", path_str(&f)), ("content", s("x")), ("file_permission", s("0600"))])).await.unwrap();
     assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
     assert!(p.validate(LOCAL_FILE, &cfg(&[("filename", s("a")), ("content", s("")), ("file_permission", s("888"))])).has_errors());
@@ -99,7 +99,7 @@ async fn local_file_sets_mode_under_umask() {
 async fn out_of_band_edit_is_drift_that_forces_replace_and_deletion_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.txt");
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let c = cfg(&[("filename", path_str(&f)), ("content", s("v1"))]);
     let v = apply(&p, LOCAL_FILE, &c).await.unwrap();
     std::fs::write(&f, "edited").unwrap();
@@ -116,7 +116,7 @@ async fn out_of_band_edit_is_drift_that_forces_replace_and_deletion_is_gone() {
 
 #[tokio::test]
 async fn content_is_exactly_one_of() {
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     assert!(p.validate(LOCAL_FILE, &cfg(&[("filename", s("a"))])).has_errors());
     assert!(p.validate(LOCAL_FILE, &cfg(&[("filename", s("a")), ("content", s("x")), ("content_base64", s("eA=="))])).has_errors());
     assert!(p.validate(LOCAL_FILE, &cfg(&[("filename", s("a")), ("content_base64", s("%%%"))])).has_errors());
@@ -128,7 +128,7 @@ async fn data_source_reads_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("in.txt");
     std::fs::write(&f, "data!").unwrap();
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let v = conformance::check_data_source(&p, LOCAL_FILE, &cfg(&[("filename", path_str(&f))])).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(attr(&v, "content"), Some(&s("data!")));
     assert_eq!(attr(&v, "content_base64"), Some(&s("ZGF0YSE=")));
@@ -137,7 +137,7 @@ async fn data_source_reads_the_file() {
 #[tokio::test]
 async fn local_exec_runs_commands_with_env_and_dir() {
     let dir = tempfile::tempdir().unwrap();
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let c = cfg(&[
         ("command", s("echo \"$GREETING from $(basename \"$PWD\")\"; touch created")),
         ("working_dir", path_str(dir.path())),
@@ -161,7 +161,7 @@ async fn local_exec_runs_commands_with_env_and_dir() {
 
 #[tokio::test]
 async fn local_exec_failure_reports_code_and_tail() {
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     let c = cfg(&[("command", s("for i in $(seq 1 30); do echo line$i >&2; done; exit 3"))]);
     let err = apply(&p, LOCAL_EXEC, &c).await.unwrap_err().to_string();
     assert!(err.contains("exited with code 3"), "{err}");
@@ -173,7 +173,7 @@ async fn local_exec_failure_reports_code_and_tail() {
 
 #[tokio::test]
 async fn unknown_types_are_refused() {
-    let p = LocalProvider::new();
+    let p = LocalProvider::default();
     assert!(p.create("local_nope", &cfg(&[]), &ctx("local_nope")).await.is_err());
     assert!(p.plan_change("local_nope", None, &cfg(&[])).diagnostics.has_errors());
     conformance::check_schema(&p).unwrap_or_else(|e| panic!("{e}"));
@@ -182,10 +182,146 @@ async fn unknown_types_are_refused() {
 #[test]
 fn null_resource_is_served_by_local() {
     let mut providers: std::collections::BTreeMap<String, std::sync::Arc<dyn Provider>> = Default::default();
-    providers.insert("local".into(), std::sync::Arc::new(LocalProvider::new()));
+    providers.insert("local".into(), std::sync::Arc::new(LocalProvider::default()));
     let found = |ty: &str, data: bool| contin_provider::provider_for_type(&providers, ty, data).map(|p| p.name().to_string());
     assert_eq!(found(NULL_RESOURCE, false).as_deref(), Some("local"));
     assert_eq!(found(LOCAL_FILE, true).as_deref(), Some("local"));
     assert_eq!(found("local_exec", true), None);
     assert_eq!(found("aws_vpc", false), None);
+}
+
+const MARKER: &str = "MARKER-S3CR3T";
+
+fn secret(v: &str) -> Value {
+    s(v).mark_sensitive()
+}
+
+/// What the executor hands a provider that `receives_sensitive_marks`: the
+/// plan of the plain configuration, re-marked at the configuration's sensitive paths.
+fn planned_marked(p: &LocalProvider, ty: &str, c: &Value) -> Value {
+    let (plain, paths) = c.clone().unmark_deep();
+    p.plan_change(ty, None, &plain).planned.mark_paths(&paths)
+}
+
+/// The error's Display and Debug, checked to hold no marker.
+fn assert_no_marker(e: &ProviderError) -> String {
+    let (shown, debug) = (e.to_string(), format!("{e:?}"));
+    assert!(!shown.contains(MARKER) && !debug.contains(MARKER), "secret leaked: {shown} / {debug}");
+    shown
+}
+
+#[tokio::test]
+async fn failing_local_exec_with_a_sensitive_command_hides_command_and_output() {
+    let p = LocalProvider::default();
+    assert!(p.receives_sensitive_marks());
+    let c = cfg(&[("command", secret(&format!("echo {MARKER}; echo {MARKER} >&2; exit 1")))]);
+    let e = p.create(LOCAL_EXEC, &planned_marked(&p, LOCAL_EXEC, &c), &ctx(LOCAL_EXEC)).await.unwrap_err();
+    let shown = assert_no_marker(&e);
+    assert_eq!(shown, "local_exec: command exited with code 1 (command and output hidden: sensitive)");
+}
+
+#[tokio::test]
+async fn failing_local_exec_with_a_sensitive_environment_hides_output() {
+    let p = LocalProvider::default();
+    let c = cfg(&[("command", s("echo \"$TOKEN\"; exit 2")), ("environment", Value::map([("TOKEN", secret(MARKER))]))]);
+    let e = p.create(LOCAL_EXEC, &c, &ctx(LOCAL_EXEC)).await.unwrap_err();
+    assert!(assert_no_marker(&e).contains("exited with code 2 (command and output hidden: sensitive)"));
+    // The same command with a plain environment shows its output: the hiding is the marks' doing.
+    let plain = cfg(&[("command", s("echo \"$TOKEN\"; exit 2")), ("environment", Value::map([("TOKEN", s(MARKER))]))]);
+    assert!(p.create(LOCAL_EXEC, &plain, &ctx(LOCAL_EXEC)).await.unwrap_err().to_string().contains(MARKER));
+}
+
+#[tokio::test]
+async fn failing_sensitive_destroy_command_hides_it() {
+    let p = LocalProvider::default();
+    let prior = cfg(&[("command", s("true")), ("destroy_command", secret(&format!("echo {MARKER}; exit 7"))), ("id", s("1"))]);
+    let e = p.delete(LOCAL_EXEC, &prior, &ctx(LOCAL_EXEC)).await.unwrap_err();
+    assert!(assert_no_marker(&e).contains("destroy_command exited with code 7"));
+}
+
+#[tokio::test]
+async fn output_of_a_sensitive_command_is_sensitive_and_stays_so_on_update() {
+    let p = LocalProvider::default();
+    let c = cfg(&[("command", secret(&format!("echo {MARKER}")))]);
+    let v = p.create(LOCAL_EXEC, &planned_marked(&p, LOCAL_EXEC, &c), &ctx(LOCAL_EXEC)).await.unwrap();
+    let out = attr(&v, "output").unwrap();
+    assert!(out.is_sensitive(), "{out:?}");
+    assert_eq!(out.unmarked(), &s(MARKER));
+    // What the executor records: the mark becomes a sensitive path of state.
+    let paths = contin_provider::sensitive_paths(&EXEC_SCHEMA, &v);
+    assert!(paths.contains(&vec![PathStep::Key("output".into())]), "{paths:?}");
+    // A plain command's output is plain.
+    let plain = p.create(LOCAL_EXEC, &cfg(&[("command", s("echo hi"))]), &ctx(LOCAL_EXEC)).await.unwrap();
+    assert!(!attr(&plain, "output").unwrap().is_sensitive());
+    // An in-place update (environment) of a sensitive output keeps the mark,
+    // even when the values it is given are plain.
+    let (plain_prior, _) = v.clone().unmark_deep();
+    let prior = plain_prior.clone().mark_paths(&paths);
+    let planned = with_attr(plain_prior, "environment", Value::map([("A", s("b"))]));
+    let updated = p.update(LOCAL_EXEC, &prior, &planned, &ctx(LOCAL_EXEC)).await.unwrap();
+    assert!(attr(&updated, "output").unwrap().is_sensitive());
+}
+
+#[tokio::test]
+async fn local_file_errors_never_name_a_sensitive_path() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where a directory is needed: fails even for root.
+    std::fs::write(dir.path().join("blocker"), "x").unwrap();
+    let name = dir.path().join("blocker").join(MARKER).join("x.txt");
+    let p = LocalProvider::default();
+    let c = cfg(&[("filename", path_str(&name).mark_sensitive()), ("content", s("x"))]);
+    let e = p.create(LOCAL_FILE, &planned_marked(&p, LOCAL_FILE, &c), &ctx(LOCAL_FILE)).await.unwrap_err();
+    let shown = assert_no_marker(&e);
+    assert!(shown.starts_with("local_file: cannot create the directory of (sensitive path): "), "{shown}");
+    // Without the mark the path is named (the hiding is the mark's doing).
+    let plain = cfg(&[("filename", path_str(&name)), ("content", s("x"))]);
+    assert!(p.create(LOCAL_FILE, &p.plan_change(LOCAL_FILE, None, &plain).planned, &ctx(LOCAL_FILE)).await.unwrap_err().to_string().contains(MARKER));
+
+    // delete: a directory in place of the file.
+    let d = dir.path().join(MARKER);
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("inside"), "x").unwrap();
+    let prior = cfg(&[("filename", path_str(&d).mark_sensitive()), ("content", s("x")), ("id", s("1"))]);
+    let e = p.delete(LOCAL_FILE, &prior, &ctx(LOCAL_FILE)).await.unwrap_err();
+    assert!(assert_no_marker(&e).contains("cannot delete (sensitive path)"));
+    // read (refresh) and the data source: not a regular file, missing file.
+    let e = p.read(LOCAL_FILE, &prior).await.unwrap_err();
+    assert!(assert_no_marker(&e).contains("(sensitive path): not a regular file"));
+    let missing = cfg(&[("filename", path_str(&dir.path().join(format!("{MARKER}.missing"))).mark_sensitive())]);
+    let e = p.read_data(LOCAL_FILE, &missing).await.unwrap_err();
+    assert!(assert_no_marker(&e).contains("cannot read (sensitive path): "));
+}
+
+#[tokio::test]
+async fn local_file_reads_only_bounded_regular_files() {
+    let p = LocalProvider::default();
+    let e = p.read_data(LOCAL_FILE, &cfg(&[("filename", s("/dev/zero"))])).await.unwrap_err().to_string();
+    assert_eq!(e, "local_file: cannot read /dev/zero: not a regular file");
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    std::fs::File::create(&big).unwrap().set_len(file::MAX_READ_BYTES + 1).unwrap();
+    let e = p.read_data(LOCAL_FILE, &cfg(&[("filename", path_str(&big))])).await.unwrap_err().to_string();
+    assert!(e.ends_with("larger than the limit of 64 MiB"), "{e}");
+}
+
+#[tokio::test]
+async fn relative_paths_resolve_against_the_base_dir_not_the_cwd() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = LocalProvider::new(dir.path().to_path_buf());
+    assert_eq!(p.base_dir(), dir.path());
+    let c = cfg(&[("filename", s("sub/x.txt")), ("content", s("hi"))]);
+    let v = p.create(LOCAL_FILE, &planned_marked(&p, LOCAL_FILE, &c), &ctx(LOCAL_FILE)).await.unwrap();
+    assert_eq!(std::fs::read_to_string(dir.path().join("sub/x.txt")).unwrap(), "hi");
+    assert_eq!(attr(&v, "filename"), Some(&s("sub/x.txt")), "state keeps the name as configured");
+    assert!(p.read(LOCAL_FILE, &v).await.unwrap().is_some());
+    assert_eq!(attr(&p.read_data(LOCAL_FILE, &cfg(&[("filename", s("sub/x.txt"))])).await.unwrap(), "content"), Some(&s("hi")));
+    // Commands run in the base dir, and a relative working_dir is below it.
+    std::fs::create_dir(dir.path().join("w")).unwrap();
+    let here = p.create(LOCAL_EXEC, &cfg(&[("command", s("pwd -P"))]), &ctx(LOCAL_EXEC)).await.unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    assert_eq!(attr(&here, "output"), Some(&path_str(&base)));
+    let sub = p.create(LOCAL_EXEC, &cfg(&[("command", s("pwd -P")), ("working_dir", s("w"))]), &ctx(LOCAL_EXEC)).await.unwrap();
+    assert_eq!(attr(&sub, "output"), Some(&path_str(&base.join("w"))));
+    p.delete(LOCAL_FILE, &v, &ctx(LOCAL_FILE)).await.unwrap();
+    assert!(!dir.path().join("sub/x.txt").exists());
 }

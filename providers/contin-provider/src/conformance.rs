@@ -2,7 +2,7 @@
 //! tests against real (or faked) remote objects.
 //!
 //! ```ignore
-//! let p = LocalProvider::new();
+//! let p = LocalProvider::default();
 //! p.configure(Value::map::<&str>([])).await?;
 //! conformance::run(&p, &LifecycleCase::new("local_file", create_cfg, update_cfg)).await.unwrap_or_else(|e| panic!("{e}"));
 //! ```

@@ -61,13 +61,26 @@ pub enum ProviderError {
     Failed(String),
 }
 
-/// A resource plugin. Values passed in and out carry no sensitive marks;
-/// the planner marks attributes the schema calls sensitive.
+/// A resource plugin. Values passed in carry no sensitive marks unless the
+/// provider asks for them (`receives_sensitive_marks`); the planner marks
+/// attributes the schema calls sensitive. A returned value may mark a
+/// computed attribute sensitive (`Value::Sensitive`, e.g. the output of a
+/// command built from a secret): `sensitive_paths` reports such marks, so
+/// state and plans keep them.
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// Provider name as used in configs (`local`, `aws`, `fake`).
     fn name(&self) -> &str;
     fn schema(&self) -> ProviderSchema;
+    /// True when `create`, `update`, `delete`, `read` and `read_data` want the
+    /// values they receive to carry the sensitive marks of the configuration
+    /// and of state (`Value::Sensitive` at each sensitive path, as
+    /// `Value::mark_paths` applies them), so they can keep secrets out of
+    /// their errors and mark what they derive from them. Such a provider
+    /// reads attributes through `Value::attr`/`unmarked`. Default: plain values.
+    fn receives_sensitive_marks(&self) -> bool {
+        false
+    }
     /// Receives the evaluated `provider "NAME" { … }` block (an empty map when absent).
     async fn configure(&self, cfg: Value) -> Result<(), Diagnostics>;
     /// Checks a resource's evaluated configuration beyond what the schema expresses.

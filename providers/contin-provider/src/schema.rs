@@ -121,10 +121,39 @@ impl BlockSchema {
 /// attribute the schema calls sensitive, list/set block elements indexed; for
 /// marking state and plans. A null holds no secret: marking it would print
 /// "(sensitive value)" for an attribute that is simply not set.
+///
+/// Paths the value itself marks sensitive (`Value::Sensitive`, e.g. a
+/// computed attribute a provider derived from a secret) are included too, so
+/// a provider's marks survive into state.
 pub fn sensitive_paths(block: &BlockSchema, value: &Value) -> Vec<ValuePath> {
     let mut out = Vec::new();
     sensitive_rec(block, value, &mut Vec::new(), &mut out);
+    if value.contains_sensitive() {
+        marked_rec(value, &mut Vec::new(), &mut out);
+    }
     out
+}
+
+/// Paths of the non-null values marked `Value::Sensitive` (outermost marks only).
+fn marked_rec(value: &Value, path: &mut ValuePath, out: &mut Vec<ValuePath>) {
+    match value {
+        Value::Sensitive(inner) if !inner.unmarked().is_null() && !out.contains(path) => out.push(path.clone()),
+        Value::List(items) | Value::Set(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(PathStep::Index(i));
+                marked_rec(item, path, out);
+                path.pop();
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m {
+                path.push(PathStep::Key(k.clone()));
+                marked_rec(v, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 fn sensitive_rec(block: &BlockSchema, value: &Value, path: &mut ValuePath, out: &mut Vec<ValuePath>) {
@@ -534,5 +563,17 @@ mod tests {
                 ])
             )])
         );
+    }
+
+    #[test]
+    fn sensitive_paths_include_the_values_own_marks() {
+        let v = Value::map([
+            ("secret", Value::string("s")),
+            ("id", Value::string("x").mark_sensitive()),
+            ("tags", Value::map([("k", Value::string("t").mark_sensitive()), ("n", Value::Null.mark_sensitive())])),
+        ]);
+        let mut got = sensitive_paths(&schema(), &v);
+        got.sort();
+        assert_eq!(got, vec![vec![k("id")], vec![k("secret")], vec![k("tags"), k("k")]]);
     }
 }

@@ -1,0 +1,3 @@
+output "x" {
+  value = format("%.999999999f", 1.5)
+}

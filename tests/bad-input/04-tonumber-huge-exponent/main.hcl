@@ -1,0 +1,3 @@
+output "x" {
+  value = tonumber("1e99999999999")
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = format("%999999999999d", 1)
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = indent(1e9, "x\ny")
+}

@@ -1,0 +1,2 @@
+# café ÿþ
+resource "null_resource" "a" {}

@@ -1,0 +1,3 @@
+output "x" {
+  value = range(1e6)[1e6]
+}

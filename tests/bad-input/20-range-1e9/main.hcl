@@ -1,0 +1,3 @@
+output "x" {
+  value = length(range(1e9))
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = length(setproduct(range(1000), range(1000), range(1000), range(1000)))
+}

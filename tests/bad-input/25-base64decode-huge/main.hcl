@@ -1,0 +1,3 @@
+output "x" {
+  value = length(base64decode(file("big.b64")))
+}

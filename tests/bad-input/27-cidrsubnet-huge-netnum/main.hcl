@@ -1,0 +1,3 @@
+output "x" {
+  value = cidrsubnet("10.0.0.0/8", 1e9, 1e18)
+}

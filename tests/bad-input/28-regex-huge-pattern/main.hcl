@@ -1,0 +1,3 @@
+output "x" {
+  value = regex(join("", [for i in range(100000) : "(a|b)*"]), "aaaa")
+}

@@ -1,0 +1,7 @@
+variable "v" {
+  default = var.v
+}
+
+output "x" {
+  value = var.v
+}

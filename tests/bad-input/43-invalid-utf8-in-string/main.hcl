@@ -1,0 +1,4 @@
+locals {
+  a = "ok"
+  b = "bad Ã( byte"
+}

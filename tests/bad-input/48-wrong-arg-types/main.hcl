@@ -1,0 +1,6 @@
+output "x" {
+  value = upper([1, 2])
+}
+output "y" {
+  value = length(5)
+}

@@ -1,0 +1,6 @@
+output "x" {
+  value = 1 / 0
+}
+output "y" {
+  value = 5 % 0
+}

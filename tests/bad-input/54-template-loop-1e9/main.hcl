@@ -1,0 +1,3 @@
+output "x" {
+  value = "%{ for i in range(1e9) }x%{ endfor }"
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = jsondecode("1e99999999")
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = pow(10, 1e9)
+}

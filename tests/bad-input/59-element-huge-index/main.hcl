@@ -1,0 +1,3 @@
+output "x" {
+  value = element([1], 1e300)
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = templatefile("t.tpl", { n = 100000000 })
+}

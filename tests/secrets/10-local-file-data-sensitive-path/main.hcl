@@ -1,0 +1,8 @@
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+data "local_file" "d" {
+  filename = "missing-${var.secret}.txt"
+}

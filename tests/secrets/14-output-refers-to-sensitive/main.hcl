@@ -1,0 +1,8 @@
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+output "o" {
+  value = upper(var.secret)
+}

@@ -1,0 +1,8 @@
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+edge_site "eu" {
+  kind = var.secret
+}
