@@ -1,9 +1,9 @@
 //! local provider: `local_file`, `null_resource` and `local_exec` with real
 //! local effects, named like Terraform's `local` and `null` providers.
 //!
-//! Relative paths (`filename`, `working_dir`) are relative to the process's
-//! current directory; the `contin` CLI runs providers from the configuration
-//! directory, so they are relative to the `*.hcl` files.
+//! Relative paths (`filename`, `working_dir`) are relative to the provider's
+//! base directory (`LocalProvider::with_base_dir`; the engine passes the
+//! configuration directory), never to wherever the process happens to run.
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
 mod exec;
@@ -21,13 +21,51 @@ pub const LOCAL_FILE: &str = "local_file";
 pub const NULL_RESOURCE: &str = "null_resource";
 pub const LOCAL_EXEC: &str = "local_exec";
 
-/// The `local` provider. Stateless: everything it knows is in the values it is given.
+/// The `local` provider. Stateless: everything it knows is in the values it
+/// is given, and the directory relative paths are resolved against.
 #[derive(Debug, Default, Clone)]
-pub struct LocalProvider;
+pub struct LocalProvider {
+    base_dir: std::path::PathBuf,
+}
 
 impl LocalProvider {
+    /// Relative paths resolve against the process's current directory.
     pub fn new() -> Self {
-        LocalProvider
+        LocalProvider::default()
+    }
+    /// Relative `filename` / `working_dir` values resolve against `dir`.
+    pub fn with_base_dir(dir: impl Into<std::path::PathBuf>) -> Self {
+        LocalProvider { base_dir: dir.into() }
+    }
+    /// `v` with its path attribute `name` resolved against the base dir
+    /// (`None`: nothing to change). Values recorded in state keep the path
+    /// as configured; only the IO uses the resolved one.
+    fn resolved(&self, v: &Value, name: &str) -> Option<Value> {
+        let base = &self.base_dir;
+        if base.as_os_str().is_empty() || base == std::path::Path::new(".") {
+            return None;
+        }
+        match attr_str(v, name) {
+            Some(p) if std::path::Path::new(p).is_absolute() => None,
+            Some(p) => Some(with_attr(v.clone(), name, Value::string(base.join(p).display().to_string()))),
+            // local_exec without working_dir runs in the base dir.
+            None if name == "working_dir" => Some(with_attr(v.clone(), name, Value::string(base.display().to_string()))),
+            None => None,
+        }
+    }
+    /// Runs `op` on `v` with `name` resolved, then puts the configured value back.
+    async fn at_base<F, Fut>(&self, v: &Value, name: &str, op: F) -> Result<Value, ProviderError>
+    where
+        F: FnOnce(Value) -> Fut,
+        Fut: std::future::Future<Output = Result<Value, ProviderError>>,
+    {
+        match self.resolved(v, name) {
+            None => op(v.clone()).await,
+            Some(r) => {
+                let original = attr(v, name).cloned().unwrap_or(Value::Null);
+                op(r).await.map(|out| with_attr(out, name, original))
+            }
+        }
     }
     /// Resource types this provider serves (`null_resource` has no `local_` prefix).
     pub fn resource_types() -> &'static [&'static str] {
@@ -115,7 +153,13 @@ impl Provider for LocalProvider {
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read(state).await,
+            LOCAL_FILE => match self.resolved(state, "filename") {
+                None => file::read(state).await,
+                Some(r) => {
+                    let original = attr(state, "filename").cloned().unwrap_or(Value::Null);
+                    file::read(&r).await.map(|o| o.map(|v| with_attr(v, "filename", original)))
+                }
+            },
             // State is the truth for these.
             NULL_RESOURCE | LOCAL_EXEC => Ok(Some(state.clone())),
             _ => Err(unsupported(ty)),
@@ -124,9 +168,9 @@ impl Provider for LocalProvider {
 
     async fn create(&self, ty: &str, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::create(planned).await,
+            LOCAL_FILE => self.at_base(planned, "filename", |v| async move { file::create(&v).await }).await,
             NULL_RESOURCE => Ok(with_attr(planned.clone(), "id", Value::String(random_id()))),
-            LOCAL_EXEC => exec::create(planned).await,
+            LOCAL_EXEC => self.at_base(planned, "working_dir", |v| async move { exec::create(&v).await }).await,
             _ => Err(unsupported(ty)),
         }
     }
@@ -143,16 +187,16 @@ impl Provider for LocalProvider {
 
     async fn delete(&self, ty: &str, prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
         match ty {
-            LOCAL_FILE => file::delete(prior).await,
+            LOCAL_FILE => file::delete(&self.resolved(prior, "filename").unwrap_or_else(|| prior.clone())).await,
             NULL_RESOURCE => Ok(()),
-            LOCAL_EXEC => exec::delete(prior).await,
+            LOCAL_EXEC => exec::delete(&self.resolved(prior, "working_dir").unwrap_or_else(|| prior.clone())).await,
             _ => Err(unsupported(ty)),
         }
     }
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read_data(cfg).await,
+            LOCAL_FILE => self.at_base(cfg, "filename", |v| async move { file::read_data(&v).await }).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }
     }

@@ -189,3 +189,19 @@ fn null_resource_is_served_by_local() {
     assert_eq!(found("local_exec", true), None);
     assert_eq!(found("aws_vpc", false), None);
 }
+
+#[tokio::test]
+async fn relative_paths_resolve_against_the_base_dir_and_state_keeps_them_relative() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = LocalProvider::with_base_dir(dir.path());
+    let v = apply(&p, LOCAL_FILE, &cfg(&[("filename", s("out/x.txt")), ("content", s("hi"))])).await.unwrap();
+    assert_eq!(attr_str(&v, "filename"), Some("out/x.txt"), "state keeps the configured path");
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/x.txt")).unwrap(), "hi");
+    let read = p.read(LOCAL_FILE, &v).await.unwrap().expect("still there");
+    assert_eq!(attr_str(&read, "filename"), Some("out/x.txt"));
+    p.delete(LOCAL_FILE, &v, &ctx(LOCAL_FILE)).await.unwrap();
+    assert!(!dir.path().join("out/x.txt").exists());
+    let e = apply(&p, LOCAL_EXEC, &cfg(&[("command", s("pwd"))])).await.unwrap();
+    let here = std::fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(attr_str(&e, "output").map(std::path::PathBuf::from), Some(here), "commands run in the base dir");
+}
