@@ -31,12 +31,14 @@ impl Default for ApplyOptions {
 }
 
 /// The front end's answer after seeing the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
     Yes,
     No,
     /// Interrupted while asking.
     Interrupted,
+    /// Approval cannot be asked (e.g. no terminal): the operation fails with this message.
+    Refused(String),
 }
 
 /// What an apply did.
@@ -72,10 +74,7 @@ pub enum ApplyResult {
     Applied(ApplyOutcome),
 }
 
-/// Output values recorded in a state: name → (value, sensitive).
-pub fn outputs_of(state: Option<&State>) -> BTreeMap<String, (Value, bool)> {
-    state.map(|s| s.outputs.iter().map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive))).collect()).unwrap_or_default()
-}
+use crate::state_ops::outputs_of;
 
 impl Workspace {
     /// `contin apply` / `contin destroy` (`plan.destroy`): under the lock,
@@ -102,6 +101,7 @@ impl Workspace {
                 Approval::Yes => {}
                 Approval::No => return Ok(ApplyResult::Declined),
                 Approval::Interrupted => return Ok(ApplyResult::Interrupted),
+                Approval::Refused(why) => return Err(EngineError::Invalid(why)),
             }
             if cancel.is_cancelled() {
                 return Ok(ApplyResult::Interrupted);

@@ -19,6 +19,8 @@ pub mod lock;
 mod migrate;
 mod plan;
 pub mod state_ops;
+#[cfg(test)]
+mod tests;
 
 pub use apply::{check_fresh, hcl_literal, Approval, ApplyOptions, ApplyOutcome, ApplyResult, ERRORED_STATE};
 pub use error::{EngineError, Result};
@@ -53,6 +55,9 @@ pub struct WorkspaceOptions {
     pub state_only: bool,
     /// Where progress goes.
     pub events: Arc<dyn EventSink>,
+    /// Use this backend instead of the one the configuration declares
+    /// (embedders and tests, e.g. a backend that fails on purpose).
+    pub backend: Option<Arc<dyn Backend>>,
 }
 
 impl Default for WorkspaceOptions {
@@ -64,6 +69,7 @@ impl Default for WorkspaceOptions {
             plan_variables: BTreeMap::new(),
             state_only: false,
             events: Arc::new(NoEvents),
+            backend: None,
         }
     }
 }

@@ -287,7 +287,10 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
     };
-    let backend = build_backend(root, &config, &variables).await?;
+    let backend = match &opts.backend {
+        Some(b) => b.clone(),
+        None => build_backend(root, &config, &variables).await?,
+    };
     let providers = builtin_providers(root);
     let schemas = schemas_of(&providers);
     if !opts.state_only {

@@ -14,6 +14,11 @@ pub fn addr_matches(addr: &ResourceAddr, pattern: &str) -> bool {
     s == pattern || s.strip_prefix(pattern).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
 }
 
+/// Output values recorded in a state: name → (value, sensitive).
+pub fn outputs_of(state: Option<&State>) -> BTreeMap<String, (Value, bool)> {
+    state.map(|s| s.outputs.iter().map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive))).collect()).unwrap_or_default()
+}
+
 /// Attributes with their sensitive marks restored.
 pub fn marked_attributes(r: &ResourceState) -> Value {
     Value::from_json(&r.attributes).mark_paths(&r.sensitive_paths)
