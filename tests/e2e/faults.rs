@@ -37,7 +37,7 @@ fn a_held_lock_names_its_holder() {
     let out = p.run(&["apply", "-auto-approve"]);
     out.expect_code(1);
     assert!(out.stderr.contains("alice@build-7 (pid 4242)"), "{}", out.stderr);
-    assert!(out.stderr.contains("force-unlock held-by-test"), "{}", out.stderr);
+    assert!(out.stderr.contains("force-unlock -force held-by-test"), "the hint is the exact command: {}", out.stderr);
     assert_eq!(p.read("contin.state.json.lock"), lock_text, "someone else's lock must not be touched");
     assert!(!p.exists("out/README.txt"));
 

@@ -122,6 +122,9 @@ pub struct PlanArgs {
     /// Plan to destroy every resource.
     #[arg(long)]
     pub destroy: bool,
+    /// Concurrent provider reads while refreshing.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: u32,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +194,15 @@ pub enum StateCommand {
         src: String,
         #[arg(value_name = "DST")]
         dst: String,
+    },
+    /// Replace the stored state with FILE (e.g. contin.errored.state after a
+    /// failed final write). Refuses another lineage or an older serial unless -force.
+    Push {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace even a state of another lineage or a newer serial.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -1,8 +1,10 @@
-//! Renders executor events as Terraform-like progress lines (or JSON lines)
-//! and counts what was done for the final summary.
+//! Renders engine events: executor events as Terraform-like progress lines
+//! (or JSON lines), load warnings, lock problems; counts what was done for
+//! the final summary.
 
 use crate::ui::{elapsed, Ui};
-use contin_executor::{ApplyEvent, Reporter};
+use contin_engine::{EngineEvent, EventSink};
+use contin_executor::ApplyEvent;
 use contin_planner::Action;
 use contin_types::ResourceAddr;
 use std::collections::BTreeMap;
@@ -31,12 +33,19 @@ struct Inner {
 pub struct LineReporter {
     ui: Ui,
     json: bool,
+    warnings: bool,
     inner: Mutex<Inner>,
 }
 
 impl LineReporter {
     pub fn new(ui: Ui, json: bool) -> Self {
-        LineReporter { ui, json, inner: Mutex::new(Inner::default()) }
+        LineReporter { ui, json, warnings: true, inner: Mutex::new(Inner::default()) }
+    }
+
+    /// Does not print load warnings (commands that only read state).
+    pub fn without_warnings(mut self) -> Self {
+        self.warnings = false;
+        self
     }
 
     pub fn tally(&self) -> Tally {
@@ -136,8 +145,26 @@ fn event_json(event: &ApplyEvent) -> serde_json::Value {
     }
 }
 
-impl Reporter for LineReporter {
-    fn event(&self, event: ApplyEvent) {
+impl EventSink for LineReporter {
+    fn event(&self, event: EngineEvent) {
+        match event {
+            EngineEvent::Apply(e) => self.apply_event(e),
+            EngineEvent::Warnings { diags, sources } if self.warnings => {
+                eprint!("{}", crate::seams::render_diagnostics(&diags, &sources, self.ui.color));
+            }
+            EngineEvent::UnlockFailed { id, error } => {
+                self.ui.error(&format!("releasing the state lock failed: {error}\nRemove it with: contin force-unlock -force {id}"));
+            }
+            EngineEvent::Importing { addr, id } => println!("{addr}: Importing from ID {id:?}..."),
+            EngineEvent::Warning(w) => self.ui.warn(&w),
+            // Phases are not shown as lines (Terraform prints none for them either).
+            _ => {}
+        }
+    }
+}
+
+impl LineReporter {
+    fn apply_event(&self, event: ApplyEvent) {
         let mut inner = self.lock();
         match &event {
             ApplyEvent::Started { addr, action } => {
@@ -205,11 +232,11 @@ mod tests {
         let r = LineReporter::new(Ui { color: false }, true);
         let a: ResourceAddr = "local_file.a".parse().unwrap_or_else(|e| panic!("{e}"));
         for action in [Action::Create, Action::Replace, Action::Update, Action::Delete] {
-            r.event(ApplyEvent::Started { addr: a.clone(), action });
-            r.event(ApplyEvent::Finished { addr: a.clone(), action, took: Duration::ZERO });
+            r.apply_event(ApplyEvent::Started { addr: a.clone(), action });
+            r.apply_event(ApplyEvent::Finished { addr: a.clone(), action, took: Duration::ZERO });
         }
-        r.event(ApplyEvent::Failed { addr: a.clone(), action: Action::Create, error: "boom".into() });
-        r.event(ApplyEvent::Skipped { addr: a, action: Action::Create, reason: "dependency failed".into() });
+        r.apply_event(ApplyEvent::Failed { addr: a.clone(), action: Action::Create, error: "boom".into() });
+        r.event(EngineEvent::Apply(ApplyEvent::Skipped { addr: a, action: Action::Create, reason: "dependency failed".into() }));
         assert_eq!(r.tally(), Tally { added: 2, changed: 1, destroyed: 2, failed: 1, skipped: 1 });
     }
 

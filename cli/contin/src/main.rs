@@ -4,7 +4,6 @@
 mod args;
 mod commands;
 mod diagnostics;
-mod engine;
 mod events;
 mod prompt;
 mod seams;
@@ -34,11 +33,9 @@ fn run() -> i32 {
     for w in &warnings {
         ui.warn(w);
     }
-    if cli.dir.as_os_str() != "." {
-        if let Err(e) = std::env::set_current_dir(&cli.dir) {
-            ui.error(&format!("cannot use {} as the configuration directory: {e}", cli.dir.display()));
-            return 1;
-        }
+    if let Err(e) = std::fs::metadata(&cli.dir).and_then(|m| if m.is_dir() { Ok(()) } else { Err(std::io::Error::other("not a directory")) }) {
+        ui.error(&format!("cannot use {} as the configuration directory: {e}", cli.dir.display()));
+        return 1;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -47,7 +44,9 @@ fn run() -> i32 {
             return 1;
         }
     };
-    let ctx = Ctx { ui, dir: PathBuf::from(".") };
+    // The engine resolves every relative path against this root; the
+    // process's working directory is never changed.
+    let ctx = Ctx { ui, dir: if cli.dir.as_os_str().is_empty() { PathBuf::from(".") } else { cli.dir.clone() } };
     let result = runtime.block_on(commands::run(&ctx, cli.command));
     // Do not wait for blocked stdin readers (an abandoned approval prompt).
     runtime.shutdown_background();

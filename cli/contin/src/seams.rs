@@ -1,9 +1,8 @@
 //! The calls into crates written in parallel (plan rendering, plan codec,
-//! lock info, diagnostics rendering), kept in one place so the
+//! diagnostics rendering), kept in one place so the
 //! commands do not depend on their exact shapes.
 
 use contin_planner::Plan;
-use contin_state::{Backend, LockInfo};
 use contin_types::{Diagnostics, SourceMap};
 
 /// The human plan (`terraform plan` style).
@@ -24,11 +23,6 @@ pub fn encode_plan(plan: &Plan) -> Vec<u8> {
 /// Reads a plan file's bytes.
 pub fn decode_plan(bytes: &[u8]) -> anyhow::Result<Plan> {
     Ok(contin_planner::codec::decode_plan(bytes)?)
-}
-
-/// Lock holder info for this process.
-pub fn lock_info(operation: &str, backend: &dyn Backend) -> LockInfo {
-    LockInfo::new(operation, &backend.describe())
 }
 
 /// Diagnostics with file:line:col and snippets.

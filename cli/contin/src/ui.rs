@@ -104,23 +104,6 @@ pub fn quote(s: &str) -> String {
     q
 }
 
-/// A value as an HCL expression that evaluates back to it (marks dropped,
-/// unknowns as null): used to hand a saved plan's variables back to the engine.
-pub fn hcl_literal(v: &Value) -> String {
-    match v {
-        Value::Null | Value::Unknown => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::List(items) => format!("[{}]", items.iter().map(hcl_literal).collect::<Vec<_>>().join(", ")),
-        Value::Set(items) => format!("toset([{}])", items.iter().map(hcl_literal).collect::<Vec<_>>().join(", ")),
-        Value::Map(m) => {
-            format!("{{{}}}", m.iter().map(|(k, v)| format!("{} = {}", quote(k), hcl_literal(v))).collect::<Vec<_>>().join(", "))
-        }
-        Value::Sensitive(inner) => hcl_literal(inner),
-    }
-}
-
 /// `0s`, `12s`, `2m3s`: Terraform's elapsed-time style.
 pub fn elapsed(d: std::time::Duration) -> String {
     let secs = d.as_secs();
@@ -147,20 +130,6 @@ mod tests {
         assert_eq!(format_value(&v), expected);
         assert_eq!(format_value(&Value::Unknown), "(known after apply)");
         assert_eq!(format_value(&Value::string("a\"b${x}")), "\"a\\\"b$${x}\"");
-    }
-
-    #[test]
-    fn hcl_literals_round_trip_shapes() {
-        let v = Value::map([
-            ("s", Value::string("a${b}%{c}\"\n")),
-            ("l", Value::List(vec![Value::int(1), Value::Bool(true), Value::Null])),
-            ("set", Value::set(vec![Value::string("x")])),
-            ("secret", Value::string("pw").mark_sensitive()),
-        ]);
-        assert_eq!(
-            hcl_literal(&v),
-            r#"{"l" = [1, true, null], "s" = "a$${b}%%{c}\"\n", "secret" = "pw", "set" = toset(["x"])}"#
-        );
     }
 
     #[test]

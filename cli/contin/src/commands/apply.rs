@@ -1,21 +1,17 @@
-//! `contin apply [PLANFILE]` and `contin destroy`: lock, plan (or read the
-//! saved plan and check it is fresh), approve, apply with progress lines,
-//! summarize, unlock — on every path.
+//! `contin apply [PLANFILE]` and `contin destroy`: the engine locks, plans
+//! (or checks the saved plan is fresh) and applies; this renders the plan,
+//! asks for approval, prints progress and the summary.
 
-use super::plan::{plan_locked, read_plan_file};
-use super::{engine_err, load_workspace, Ctx, StateLock};
+use super::{engine_err, open_workspace, Ctx};
 use crate::args::{ApplyArgs, DestroyArgs, ExecArgs, PlanningArgs, VarArgs};
-use crate::engine::{self, ApplyRun, PlanOptions, Workspace};
 use crate::events::{LineReporter, Tally};
-use crate::prompt::{self, Answer, EXIT_INTERRUPTED};
+use crate::prompt::{self, interrupted_code, Answer};
 use crate::seams;
 use crate::ui::{format_value, Ui};
-use contin_executor::ApplyOptions;
+use contin_engine::{ApplyOptions, ApplyOutcome, ApplyResult, Approval, PlanOptions, Workspace};
 use contin_planner::{Plan, PlanMode};
-use contin_state::State;
 use contin_types::Value;
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -40,159 +36,143 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
              --var, --var-file, --target and --destroy cannot be used with a plan file"
         );
     }
-    let plan = read_plan_file(file)?;
-    // The plan records the variables it was made with: hand them back to the
-    // engine as a variables file (it wins over defaults, env and auto files).
-    let vars_file = plan_variables_file(&plan)?;
-    let vars = VarArgs { vars: Vec::new(), var_files: vars_file.iter().map(|f| f.path().to_path_buf()).collect() };
-    let ws = load_workspace(ctx, &vars).await?;
-    drop(vars_file);
+    let plan = super::plan::read_plan_file(ctx, file)?;
+    let reporter = Arc::new(LineReporter::new(ctx.ui, args.exec.json));
+    // The plan records the variables it was made with; they win over every other source.
+    let opts = contin_engine::WorkspaceOptions {
+        env_vars: super::env_vars(),
+        plan_variables: plan.variables.clone(),
+        events: reporter.clone(),
+        ..contin_engine::WorkspaceOptions::default()
+    };
+    let ws = Workspace::open(&ctx.dir, opts).await.map_err(engine_err)?;
     let token = CancellationToken::new();
     prompt::install_signal_handler(token.clone());
     let destroy = plan.mode == PlanMode::Destroy;
-    let lock = StateLock::acquire(&ws.backend, if destroy { "destroy" } else { "apply" }).await?;
-    let result = async {
-        let state = engine::load_state(&ws).await.map_err(engine_err)?;
-        engine::check_fresh(&plan, state.as_ref()).map_err(engine_err)?;
-        run_apply(ctx, &ws, &plan, state, &args.exec, destroy, &token).await
+    if !args.exec.json {
+        println!();
     }
-    .await;
-    lock.release(ctx.ui).await;
-    result
+    let ticker = start_ticker(&reporter);
+    let run = ws.apply_saved(plan, apply_options(&args.exec), token).await;
+    ticker.abort();
+    finish(ctx, &ws, &reporter, run.map_err(engine_err)?, &args.exec, destroy)
 }
 
-/// A temporary variables file with the plan's variables (`None` when it has none).
-fn plan_variables_file(plan: &Plan) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
-    if plan.variables.is_empty() {
-        return Ok(None);
-    }
-    let mut f = tempfile::Builder::new().prefix("contin-plan-vars-").suffix(".tfvars").tempfile()?;
-    for (name, value) in &plan.variables {
-        writeln!(f, "{name} = {}", crate::ui::hcl_literal(value))?;
-    }
-    f.flush()?;
-    Ok(Some(f))
+fn apply_options(exec: &ExecArgs) -> ApplyOptions {
+    ApplyOptions { parallelism: exec.parallelism as usize }
+}
+
+/// Prints "Still creating..." lines every 10 s for long changes.
+fn start_ticker(reporter: &Arc<LineReporter>) -> tokio::task::JoinHandle<()> {
+    let reporter = reporter.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            reporter.tick(Duration::from_secs(10));
+        }
+    })
 }
 
 async fn plan_and_apply(ctx: &Ctx, planning: &PlanningArgs, exec: &ExecArgs, destroy: bool) -> anyhow::Result<i32> {
-    let ws = load_workspace(ctx, &planning.vars).await?;
-    let token = CancellationToken::new();
-    prompt::install_signal_handler(token.clone());
-    let lock = StateLock::acquire(&ws.backend, if destroy { "destroy" } else { "apply" }).await?;
-    let result = plan_and_apply_locked(ctx, &ws, planning, exec, destroy, &token).await;
-    lock.release(ctx.ui).await;
-    result
-}
-
-async fn plan_and_apply_locked(
-    ctx: &Ctx,
-    ws: &Workspace,
-    planning: &PlanningArgs,
-    exec: &ExecArgs,
-    destroy: bool,
-    token: &CancellationToken,
-) -> anyhow::Result<i32> {
+    let reporter = Arc::new(LineReporter::new(ctx.ui, exec.json));
+    let ws = open_workspace(ctx, &planning.vars, reporter.clone()).await?;
     if exec.json && !exec.auto_approve {
         anyhow::bail!("--json prints no plan to approve: use it with --auto-approve (or apply a saved plan file)");
     }
-    let opts = PlanOptions { destroy, targets: planning.targets.clone(), refresh: planning.refresh };
-    let Some((plan, state)) = plan_locked(ws, &opts, token).await? else {
-        eprintln!("Apply cancelled.");
-        return Ok(EXIT_INTERRUPTED);
+    let token = CancellationToken::new();
+    prompt::install_signal_handler(token.clone());
+    let plan_opts = PlanOptions { destroy, targets: planning.targets.clone(), refresh: planning.refresh, parallelism: exec.parallelism as usize };
+    let review = {
+        let (ui, json, auto_approve, token) = (ctx.ui, exec.json, exec.auto_approve, token.clone());
+        move |plan: Arc<Plan>| async move { review(ui, &plan, json, auto_approve, destroy, &token).await }
     };
-    if !exec.json {
-        print!("{}", seams::render_plan(&plan, ctx.ui.color));
+    let ticker = start_ticker(&reporter);
+    let result = ws.apply(plan_opts, apply_options(exec), token, review).await;
+    ticker.abort();
+    match result.map_err(engine_err)? {
+        ApplyResult::NoChanges { state, .. } => {
+            let outputs = contin_engine::state_ops::outputs_of(state.as_ref());
+            if exec.json {
+                print_json_summary(&ApplyProblems::default(), Tally::default(), state.as_ref().map(|s| s.serial), &outputs);
+            } else {
+                println!("\n{}", ctx.ui.bold_green(&complete_line(destroy, Tally::default())));
+                if !destroy {
+                    print_outputs(&outputs);
+                }
+            }
+            Ok(0)
+        }
+        ApplyResult::Declined => {
+            eprintln!("{}", if destroy { "Destroy cancelled." } else { "Apply cancelled." });
+            Ok(1)
+        }
+        ApplyResult::Interrupted => {
+            eprintln!("Apply cancelled.");
+            Ok(interrupted_code())
+        }
+        ApplyResult::Applied(run) => finish(ctx, &ws, &reporter, run, exec, destroy),
+    }
+}
+
+/// Shows the plan and asks for approval (unless there is nothing to do or `-auto-approve`).
+async fn review(ui: Ui, plan: &Plan, json: bool, auto_approve: bool, destroy: bool, token: &CancellationToken) -> Approval {
+    if !json {
+        print!("{}", seams::render_plan(plan, ui.color));
     }
     if !plan.has_changes() {
-        let outputs = outputs_of(state.as_ref());
-        if exec.json {
-            print_json_summary(&Default::default(), Tally::default(), state.as_ref().map(|s| s.serial), &outputs);
-        } else {
-            println!("\n{}", ctx.ui.bold_green(&complete_line(destroy, Tally::default())));
-            if !destroy {
-                print_outputs(&outputs);
-            }
-        }
-        return Ok(0);
+        return Approval::Yes;
     }
-    if !exec.auto_approve {
+    if !auto_approve {
         if !prompt::stdin_is_tty() {
-            anyhow::bail!(
+            return Approval::Refused(format!(
                 "refusing to {} without approval: standard input is not a terminal.\n\
                  Review the plan above and pass --auto-approve (or -auto-approve) to apply it non-interactively.",
                 if destroy { "destroy" } else { "apply" }
-            );
+            ));
         }
         let question = if destroy {
             "Do you really want to destroy all resources?\n  contin will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm."
         } else {
             "Do you want to perform these actions?\n  contin will perform the actions described above.\n  Only 'yes' will be accepted to approve."
         };
-        match prompt::confirm(question, token).await? {
-            Answer::Yes => {}
-            Answer::No => {
-                eprintln!("{}", if destroy { "Destroy cancelled." } else { "Apply cancelled." });
-                return Ok(1);
-            }
-            Answer::Interrupted => {
-                eprintln!("Apply cancelled.");
-                return Ok(EXIT_INTERRUPTED);
-            }
+        match prompt::confirm(question, token).await {
+            Ok(Answer::Yes) => {}
+            Ok(Answer::No) => return Approval::No,
+            Ok(Answer::Interrupted) => return Approval::Interrupted,
+            Err(e) => return Approval::Refused(format!("reading the answer: {e}")),
         }
     }
-    run_apply(ctx, ws, &plan, state, exec, destroy, token).await
-}
-
-/// Applies with progress lines and prints the summary; the result is the exit code.
-async fn run_apply(
-    ctx: &Ctx,
-    ws: &Workspace,
-    plan: &Plan,
-    state: Option<State>,
-    exec: &ExecArgs,
-    destroy: bool,
-    token: &CancellationToken,
-) -> anyhow::Result<i32> {
-    let ui = ctx.ui;
-    let reporter = Arc::new(LineReporter::new(ui, exec.json));
-    let ticker = {
-        let reporter = reporter.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                interval.tick().await;
-                reporter.tick(Duration::from_secs(10));
-            }
-        })
-    };
-    let opts = ApplyOptions { parallelism: exec.parallelism as usize, ..ApplyOptions::default() };
-    if !exec.json {
+    if !json {
         println!();
     }
-    let run = engine::apply(ws, plan, state, reporter.clone(), &opts, token.clone()).await;
-    ticker.abort();
-    let run = run.map_err(engine_err)?;
+    Approval::Yes
+}
+
+/// Prints the summary; the result is the exit code.
+fn finish(ctx: &Ctx, ws: &Workspace, reporter: &LineReporter, run: ApplyOutcome, exec: &ExecArgs, destroy: bool) -> anyhow::Result<i32> {
     let tally = reporter.tally();
     if exec.json {
-        let problems = Problems {
+        let problems = ApplyProblems {
             failed: run.failed.clone(),
             skipped: run.skipped.clone(),
             cancelled: run.cancelled,
             persist_error: run.persist_error.clone(),
             outputs_error: run.outputs_error.clone(),
+            errored_state: run.errored_state.as_ref().map(|p| p.display().to_string()),
         };
         print_json_summary(&problems, tally, Some(run.state.serial), &run.outputs);
     } else {
-        print_summary(ui, &run, tally, destroy, &|addr| resource_location(ws, addr));
+        print_summary(ctx.ui, &run, tally, destroy, &|addr| ws.resource_location(addr));
     }
     Ok(exit_code(&run, destroy))
 }
 
-/// 130 interrupted, 1 when anything failed, else 0. After a destroy the
+/// 130/143 interrupted, 1 when anything failed, else 0. After a destroy the
 /// outputs have nothing left to evaluate, so an output error does not count.
-fn exit_code(run: &ApplyRun, destroy: bool) -> i32 {
+fn exit_code(run: &ApplyOutcome, destroy: bool) -> i32 {
     if run.cancelled {
-        EXIT_INTERRUPTED
+        interrupted_code()
     } else if !run.failed.is_empty() || run.persist_error.is_some() || (run.outputs_error.is_some() && !destroy) {
         1
     } else {
@@ -208,17 +188,17 @@ fn complete_line(destroy: bool, t: Tally) -> String {
     }
 }
 
-/// `file:line:col` of the block declaring the resource at `addr` (an instance
-/// address such as `aws_instance.web[0]`), when it is still in the configuration.
-fn resource_location(ws: &Workspace, addr: &str) -> Option<String> {
-    let a: contin_types::ResourceAddr = addr.parse().ok()?;
-    let r = ws.config.resources.iter().find(|r| r.mode == a.mode && r.ty == a.ty && r.name == a.name)?;
-    Some(ws.config.sources.describe(&r.loc))
-}
-
-fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool, locate: &dyn Fn(&str) -> Option<String>) {
+fn print_summary(ui: Ui, run: &ApplyOutcome, tally: Tally, destroy: bool, locate: &dyn Fn(&str) -> Option<String>) {
     if let Some(msg) = &run.persist_error {
         ui.error(&format!("saving the state failed: {msg}"));
+    }
+    if let Some(path) = &run.errored_state {
+        ui.error(&format!(
+            "the final state could not be saved to the backend; it was written to {} instead.\n\
+             Fix the backend, then run:\n    contin state push {}",
+            path.display(),
+            contin_engine::ERRORED_STATE
+        ));
     }
     if run.cancelled {
         eprintln!(
@@ -261,16 +241,17 @@ fn print_summary(ui: Ui, run: &ApplyRun, tally: Tally, destroy: bool, locate: &d
 
 /// What went wrong in an apply, for the JSON summary.
 #[derive(Default)]
-struct Problems {
+struct ApplyProblems {
     failed: Vec<(String, String)>,
     skipped: Vec<String>,
     cancelled: bool,
     persist_error: Option<String>,
     outputs_error: Option<String>,
+    errored_state: Option<String>,
 }
 
-fn print_json_summary(p: &Problems, t: Tally, serial: Option<u64>, outputs: &BTreeMap<String, (Value, bool)>) {
-    let summary = serde_json::json!({
+fn print_json_summary(p: &ApplyProblems, t: Tally, serial: Option<u64>, outputs: &BTreeMap<String, (Value, bool)>) {
+    let mut summary = serde_json::json!({
         "type": "apply_summary",
         "added": t.added, "changed": t.changed, "destroyed": t.destroyed,
         "failed": p.failed.iter().map(|(a, e)| serde_json::json!({"address": a, "error": e})).collect::<Vec<_>>(),
@@ -280,27 +261,18 @@ fn print_json_summary(p: &Problems, t: Tally, serial: Option<u64>, outputs: &BTr
         "outputs_error": p.outputs_error,
         "state_serial": serial,
     });
+    if let (Some(path), Some(obj)) = (&p.errored_state, summary.as_object_mut()) {
+        obj.insert("errored_state".into(), serde_json::json!(path));
+    }
     println!("{summary}");
     let outputs: serde_json::Map<String, serde_json::Value> = outputs
         .iter()
         .map(|(k, (v, sensitive))| {
-            let value = if *sensitive { serde_json::Value::Null } else { v.to_json_lossy() };
+            let value = if *sensitive { serde_json::Value::Null } else { contin_engine::state_ops::redact(v).0 };
             (k.clone(), serde_json::json!({"sensitive": sensitive, "value": value}))
         })
         .collect();
     println!("{}", serde_json::json!({"type": "outputs", "outputs": outputs}));
-}
-
-/// Output values recorded in a state: name → (value, sensitive).
-pub fn outputs_of(state: Option<&State>) -> BTreeMap<String, (Value, bool)> {
-    state
-        .map(|s| {
-            s.outputs
-                .iter()
-                .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// "Outputs:" then `name = value` lines; sensitive ones as `<sensitive>`.

@@ -13,7 +13,12 @@ use std::path::{Path, PathBuf};
 pub const EXIT_UNFORMATTED: i32 = 3;
 
 pub fn fmt(ctx: &Ctx, args: &FmtArgs) -> anyhow::Result<i32> {
-    let paths = if args.paths.is_empty() { vec![ctx.dir.clone()] } else { args.paths.clone() };
+    // Paths are relative to the configuration directory (`-C DIR`), like every other path.
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![ctx.dir.clone()]
+    } else {
+        args.paths.iter().map(|p| if p.as_os_str() == "-" { p.clone() } else { ctx.dir.join(p) }).collect()
+    };
     if paths.iter().any(|p| p.as_os_str() == "-") {
         return fmt_stdin(ctx, args);
     }
@@ -29,7 +34,7 @@ pub fn fmt(ctx: &Ctx, args: &FmtArgs) -> anyhow::Result<i32> {
     let mut diags = Diagnostics::new();
     let mut sources = SourceMap::default();
     for file in &files {
-        let name = display_name(file);
+        let name = display_name(file.strip_prefix(&ctx.dir).unwrap_or(file));
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
         let formatted = match contin_config::format_source(&text) {
             Ok(f) => f,

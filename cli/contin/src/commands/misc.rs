@@ -1,35 +1,17 @@
-//! `contin init`, `validate`, `graph` and `force-unlock`.
+//! `contin validate`, `graph` and `force-unlock`.
 
 use super::{engine_err, Ctx, DiagnosticsError};
 use crate::args::{ForceUnlockArgs, VarArgs};
-use crate::engine::{self, EngineError};
 use crate::prompt::{self, Answer, EXIT_INTERRUPTED};
 use crate::seams;
+use contin_engine::{EngineError, Workspace};
 use tokio_util::sync::CancellationToken;
 
-pub async fn init(ctx: &Ctx) -> anyhow::Result<i32> {
-    let ws = super::load_state_workspace(ctx).await?;
-    println!("Initializing the backend...");
-    let state = engine::load_state(&ws).await.map_err(engine_err)?;
-    match &state {
-        Some(s) => println!("  {} (serial {}, {} resource instances)", ws.backend.describe(), s.serial, s.resources.len()),
-        None => println!("  {} (no state yet)", ws.backend.describe()),
-    }
-    println!("\nInitializing providers (compiled in)...");
-    for name in ws.providers.keys() {
-        println!("  - {name}");
-    }
-    println!("\n{}", ctx.ui.bold_green("contin has been successfully initialized!"));
-    println!("Configuration directory: {}", ws.dir.display());
-    Ok(0)
-}
-
 pub fn validate(ctx: &Ctx) -> anyhow::Result<i32> {
-    let opts = ctx.load_options(&VarArgs::default());
-    let diags = match engine::validate(&opts) {
+    let diags = match Workspace::validate(&ctx.dir) {
         Ok(d) => d,
-        Err(EngineError::Diagnostics(diags, sources)) => return Err(DiagnosticsError { diags, sources }.into()),
-        Err(EngineError::Other(e)) => return Err(e),
+        Err(EngineError::Diagnostics { diags, sources }) => return Err(DiagnosticsError { diags, sources }.into()),
+        Err(e) => return Err(engine_err(e)),
     };
     if diags.has_errors() {
         // The engine returns the sources only with `Err`; render without snippets.
@@ -42,8 +24,8 @@ pub fn validate(ctx: &Ctx) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub fn graph(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<i32> {
-    let dot = engine::graph_dot(&ctx.load_options(vars)).map_err(engine_err)?;
+pub fn graph(ctx: &Ctx, _vars: &VarArgs) -> anyhow::Result<i32> {
+    let dot = Workspace::graph_dot(&ctx.dir).map_err(engine_err)?;
     print!("{dot}");
     if !dot.ends_with('\n') {
         println!();
@@ -52,8 +34,8 @@ pub fn graph(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn force_unlock(ctx: &Ctx, args: &ForceUnlockArgs) -> anyhow::Result<i32> {
-    let ws = super::load_state_workspace(ctx).await?;
-    if let Ok(Some(holder)) = ws.backend.lock_holder().await {
+    let ws = super::open_state_workspace(ctx).await?;
+    if let Ok(Some(holder)) = ws.lock_holder().await {
         println!(
             "The state lock is held by {} (operation {}, since {}, lock ID {}).",
             holder.who, holder.operation, holder.created, holder.id
@@ -77,7 +59,7 @@ pub async fn force_unlock(ctx: &Ctx, args: &ForceUnlockArgs) -> anyhow::Result<i
             Answer::Interrupted => return Ok(EXIT_INTERRUPTED),
         }
     }
-    ws.backend.force_unlock(&args.id).await?;
+    ws.force_unlock(&args.id).await.map_err(engine_err)?;
     println!("{}", ctx.ui.bold_green("contin state has been successfully unlocked!"));
     println!("The state has been unlocked, and contin commands should now be able to obtain a new lock on it.");
     Ok(0)

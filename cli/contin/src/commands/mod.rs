@@ -1,5 +1,7 @@
-//! Command implementations and what they share: the context, loading a
-//! workspace, holding the state lock, and turning engine errors into CLI errors.
+//! Command implementations and what they share: the context, opening a
+//! workspace through the engine, and turning engine errors into CLI errors.
+//! Every rule (locking, first-state write, stale-plan check, import,
+//! migration) lives in `contin-engine`; commands parse flags and render.
 
 mod apply;
 mod fmt;
@@ -11,9 +13,9 @@ mod plan;
 mod state;
 
 use crate::args::{Command, StateCommand, VarArgs};
-use crate::engine::{self, EngineError, LoadOptions, Workspace};
+use crate::events::LineReporter;
 use crate::ui::Ui;
-use contin_state::{Backend, LockInfo};
+use contin_engine::{EngineError, Workspace, WorkspaceOptions};
 use contin_types::{Diagnostics, SourceMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,14 +23,8 @@ use std::sync::Arc;
 /// What every command gets.
 pub struct Ctx {
     pub ui: Ui,
-    /// The configuration directory as the engine sees it (we already changed into it).
+    /// The configuration directory (`-C DIR`): the engine's root.
     pub dir: PathBuf,
-}
-
-impl Ctx {
-    pub fn load_options(&self, vars: &VarArgs) -> LoadOptions {
-        LoadOptions { dir: self.dir.clone(), var_files: vars.var_files.clone(), vars: vars.vars.clone(), state_only: false }
-    }
 }
 
 /// Configuration diagnostics carried through `anyhow` to `main`, which renders them.
@@ -48,57 +44,39 @@ impl std::error::Error for DiagnosticsError {}
 
 pub fn engine_err(e: EngineError) -> anyhow::Error {
     match e {
-        EngineError::Diagnostics(diags, sources) => DiagnosticsError { diags, sources }.into(),
-        EngineError::Other(e) => e,
+        EngineError::Diagnostics { diags, sources } => DiagnosticsError { diags, sources }.into(),
+        other => anyhow::Error::msg(other.to_string()),
     }
 }
 
-/// Loads the configuration directory and prints its warnings.
-pub async fn load_workspace(ctx: &Ctx, vars: &VarArgs) -> anyhow::Result<Workspace> {
-    let ws = engine::load(&ctx.load_options(vars)).await.map_err(engine_err)?;
-    if !ws.warnings.is_empty() {
-        eprint!("{}", crate::seams::render_diagnostics(&ws.warnings, &ws.config.sources, ctx.ui.color));
-    }
-    Ok(ws)
+/// `CONTIN_VAR_name` values from the environment (read here, at the edge).
+fn env_vars() -> std::collections::BTreeMap<String, String> {
+    std::env::vars().filter_map(|(k, v)| k.strip_prefix("CONTIN_VAR_").map(|n| (n.to_string(), v))).collect()
 }
 
-/// Loads only what reading or editing state needs: no variables required,
-/// providers left unconfigured.
-pub async fn load_state_workspace(ctx: &Ctx) -> anyhow::Result<Workspace> {
-    let opts = LoadOptions { state_only: true, ..ctx.load_options(&VarArgs::default()) };
-    engine::load(&opts).await.map_err(engine_err)
+/// Opens the configuration directory with variables; events go to `reporter`
+/// (load warnings are printed).
+pub async fn open_workspace(ctx: &Ctx, vars: &VarArgs, reporter: Arc<LineReporter>) -> anyhow::Result<Workspace> {
+    let opts = WorkspaceOptions {
+        var_files: vars.var_files.clone(),
+        vars: vars.vars.clone(),
+        env_vars: env_vars(),
+        events: reporter,
+        ..WorkspaceOptions::default()
+    };
+    Workspace::open(&ctx.dir, opts).await.map_err(engine_err)
 }
 
-/// A held state lock; call `release` on every path (errors included).
-pub struct StateLock {
-    backend: Arc<dyn Backend>,
-    info: LockInfo,
-}
-
-impl StateLock {
-    /// Takes the lock or fails naming the holder (`StateError::Locked`).
-    pub async fn acquire(backend: &Arc<dyn Backend>, operation: &str) -> anyhow::Result<StateLock> {
-        let info = crate::seams::lock_info(operation, backend.as_ref());
-        backend.lock(&info).await.map_err(|e| match e {
-            contin_state::StateError::Locked(holder) => anyhow::anyhow!(
-                "{}\n\ncontin acquires a state lock to protect the state from being written by \
-                 several processes at once. If the holder crashed, remove the lock with:\n    contin force-unlock {}",
-                contin_state::StateError::Locked(holder.clone()),
-                holder.id
-            ),
-            other => anyhow::Error::from(other).context("acquiring the state lock"),
-        })?;
-        Ok(StateLock { backend: backend.clone(), info })
-    }
-
-    pub async fn release(self, ui: Ui) {
-        if let Err(e) = self.backend.unlock(&self.info.id).await {
-            ui.error(&format!(
-                "releasing the state lock failed: {e}\nRemove it with: contin force-unlock {}",
-                self.info.id
-            ));
-        }
-    }
+/// Opens only what reading or editing state needs: no variables required,
+/// providers left unconfigured, load warnings not repeated.
+pub async fn open_state_workspace(ctx: &Ctx) -> anyhow::Result<Workspace> {
+    let opts = WorkspaceOptions {
+        env_vars: env_vars(),
+        state_only: true,
+        events: Arc::new(LineReporter::new(ctx.ui, false).without_warnings()),
+        ..WorkspaceOptions::default()
+    };
+    Workspace::open(&ctx.dir, opts).await.map_err(engine_err)
 }
 
 /// Runs one command; the result is the process exit code.
@@ -116,6 +94,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
             StateCommand::Show { addr } => state::show(ctx, &addr).await,
             StateCommand::Rm { addrs } => state::rm(ctx, &addrs).await,
             StateCommand::Mv { src, dst } => state::mv(ctx, &src, &dst).await,
+            StateCommand::Push { file, force } => state::push(ctx, file, force).await,
         },
         Command::Output(args) => output::output(ctx, &args).await,
         Command::Graph(vars) => misc::graph(ctx, &vars),

@@ -1,19 +1,16 @@
 //! `contin output [NAME] [--json] [--raw]`: output values from the state.
 //! Sensitive outputs are hidden everywhere except `output NAME --raw`.
 
-use super::apply::outputs_of;
 use super::{engine_err, Ctx};
 use crate::args::OutputArgs;
-use crate::engine;
 use crate::ui::format_value;
 use anyhow::bail;
 use contin_types::Value;
 use std::collections::BTreeMap;
 
 pub async fn output(ctx: &Ctx, args: &OutputArgs) -> anyhow::Result<i32> {
-    let ws = super::load_state_workspace(ctx).await?;
-    let state = engine::load_state(&ws).await.map_err(engine_err)?;
-    let outputs = outputs_of(state.as_ref());
+    let ws = super::open_state_workspace(ctx).await?;
+    let outputs = ws.outputs().await.map_err(engine_err)?;
     let text = render(&outputs, args)?;
     if text.is_empty() && args.name.is_none() {
         ctx.ui.warn("no outputs found: the state has no output values (has the configuration been applied?)");
@@ -32,7 +29,7 @@ pub fn render(outputs: &BTreeMap<String, (Value, bool)>, args: &OutputArgs) -> a
             let all: serde_json::Map<String, serde_json::Value> = outputs
                 .iter()
                 .map(|(k, (v, sensitive))| {
-                    let value = if *sensitive { serde_json::Value::Null } else { v.to_json_lossy() };
+                    let value = if *sensitive { serde_json::Value::Null } else { contin_engine::state_ops::redact(v).0 };
                     (k.clone(), serde_json::json!({"sensitive": sensitive, "value": value}))
                 })
                 .collect();

@@ -1,0 +1,400 @@
+//! Loading a workspace: the configuration files (every `*.hcl` in the root,
+//! none skipped), variables, the backend and the configured providers.
+
+use crate::error::{EngineError, Result};
+use crate::events::EngineEvent;
+use crate::files::{self, MAX_FILE_BYTES};
+use crate::{Workspace, WorkspaceOptions};
+use contin_config::Config;
+use contin_provider::{Provider, ProviderSchema};
+use contin_state::Backend;
+use contin_types::value::PathStep;
+use contin_types::{Diagnostic, Diagnostics, SourceLoc, SourceMap, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The default local state file, relative to the root.
+pub const DEFAULT_STATE_FILE: &str = "contin.state.json";
+
+/// The providers compiled into this build; path-taking ones resolve against `root`.
+pub(crate) fn builtin_providers(root: &Path) -> BTreeMap<String, Arc<dyn Provider>> {
+    let list: Vec<Arc<dyn Provider>> = vec![
+        Arc::new(contin_provider_local::LocalProvider::with_base_dir(root)),
+        Arc::new(contin_provider_fake::FakeProvider::new()),
+        Arc::new(contin_provider_edge::EdgeProvider::new()),
+        #[cfg(feature = "aws")]
+        Arc::new(contin_provider_aws::AwsProvider::new()),
+        #[cfg(feature = "onprem")]
+        Arc::new(contin_provider_onprem::OnpremProvider::new()),
+    ];
+    list.into_iter().map(|p| (p.name().to_string(), p)).collect()
+}
+
+fn schemas_of(providers: &BTreeMap<String, Arc<dyn Provider>>) -> BTreeMap<String, ProviderSchema> {
+    providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect()
+}
+
+/// Every `*.hcl` in `root`, sorted by name. A file that cannot be read (a
+/// dangling symlink, a symlink loop, a directory, no permission, not UTF-8,
+/// too large) is an error naming it: skipping it would make `apply` destroy
+/// what it declares.
+pub(crate) fn config_files(root: &Path) -> Result<Vec<(String, String)>> {
+    let entries = std::fs::read_dir(root).map_err(|e| EngineError::io(format!("cannot read configuration directory {}", root.display()), e))?;
+    let mut files = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| EngineError::io(format!("cannot read configuration directory {}", root.display()), e))?;
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "hcl") {
+            continue;
+        }
+        let text = files::read_text(&path, MAX_FILE_BYTES).map_err(|err| match err {
+            EngineError::Io { source, .. } => EngineError::io(format!("cannot read configuration file {}", path.display()), source),
+            EngineError::File { path, reason } => EngineError::File { path, reason: format!("{reason} (configuration files must be readable)") },
+            other => other,
+        })?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        files.push((name, text));
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(EngineError::Invalid(format!("no configuration files (*.hcl) in {}", root.display())));
+    }
+    Ok(files)
+}
+
+fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
+    let files = config_files(root)?;
+    let (config, diags) = contin_config::parse_files(&files);
+    if diags.has_errors() {
+        return Err(EngineError::diags(diags, &config.sources));
+    }
+    Ok((config, diags))
+}
+
+/// Variables and locals only: for provider and backend blocks.
+struct StaticScope<'a> {
+    config: &'a Config,
+    variables: &'a BTreeMap<String, Value>,
+    root: &'a Path,
+}
+
+impl contin_eval::Scope for StaticScope<'_> {
+    fn lookup(&self, r: &contin_eval::Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        use contin_eval::Reference as R;
+        match r {
+            R::Var(n) => self.variables.get(n).cloned().ok_or_else(|| Diagnostic::error(format!("Reference to undeclared input variable var.{n}")).at(loc.clone())),
+            R::Local(n) => match self.config.locals.get(n) {
+                Some(l) => contin_eval::eval(&l.expr, self).map_err(|d| d.0.into_iter().next().unwrap_or_else(|| Diagnostic::error("invalid local"))),
+                None => Err(Diagnostic::error(format!("Reference to undeclared local value local.{n}")).at(loc.clone())),
+            },
+            // Paths are resolved against the root, so "." names it.
+            R::Path(_) => Ok(Value::string(".")),
+            R::TerraformWorkspace => Ok(Value::string("default")),
+            other => Err(Diagnostic::error("Invalid reference in provider or backend configuration")
+                .with_detail(format!("{other} is not available here: provider and backend blocks may only use variables and locals."))
+                .at(loc.clone())),
+        }
+    }
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        read_config_file(self.root, path)
+    }
+}
+
+/// `file()` / `templatefile()`: relative to the root, regular files only,
+/// at most [`MAX_FILE_BYTES`]. The message does not repeat the path's
+/// content beyond the name the configuration gave.
+pub(crate) fn read_config_file(root: &Path, path: &str) -> Result<String, String> {
+    let full = files::resolve(root, path);
+    files::read_text(&full, MAX_FILE_BYTES).map_err(|e| match e {
+        EngineError::Io { source, .. } => format!("cannot read {path}: {source}"),
+        EngineError::File { reason, .. } => format!("cannot read {path}: it {reason}"),
+        other => other.to_string(),
+    })
+}
+
+fn var_inputs(root: &Path, opts: &WorkspaceOptions) -> Result<contin_eval::vars::VarInputs> {
+    let mut files = Vec::new();
+    // Auto-loaded like Terraform's terraform.tfvars / *.auto.tfvars.
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(root).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    auto.retain(|p| {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        n == "contin.tfvars" || n.ends_with(".auto.tfvars")
+    });
+    auto.sort();
+    let given: Vec<PathBuf> = opts.var_files.iter().map(|f| root.join(f)).collect();
+    for (f, shown) in auto.iter().map(|f| (f.clone(), f.clone())).chain(given.into_iter().zip(opts.var_files.iter().cloned())) {
+        let text = files::read_text(&f, MAX_FILE_BYTES).map_err(|e| match e {
+            EngineError::Io { source, .. } => EngineError::io(format!("cannot read variables file {}", shown.display()), source),
+            other => other,
+        })?;
+        files.push((shown.display().to_string(), text));
+    }
+    if !opts.plan_variables.is_empty() {
+        let text: String = opts.plan_variables.iter().map(|(k, v)| format!("{k} = {}\n", crate::apply::hcl_literal(v))).collect();
+        files.push(("(saved plan variables)".to_string(), text));
+    }
+    let env = opts.env_vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Ok(contin_eval::vars::VarInputs { files, cli: opts.vars.clone(), env })
+}
+
+fn invalid_backend(detail: String, loc: &SourceLoc, sources: &SourceMap) -> EngineError {
+    EngineError::diags(Diagnostic::error("Invalid backend configuration").with_detail(detail).at(loc.clone()).into(), sources)
+}
+
+async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String, Value>) -> Result<Arc<dyn Backend>> {
+    let Some(b) = &config.backend else {
+        return Ok(Arc::new(contin_state_local::LocalBackend::new(root.join(DEFAULT_STATE_FILE))));
+    };
+    let scope = StaticScope { config, variables, root };
+    match b.kind.as_str() {
+        "local" => {
+            let v = contin_eval::eval_body(&b.body, &scope).map_err(|d| EngineError::diags(d, &config.sources))?;
+            let path = match v.get_path(&[PathStep::Key("path".into())]).map(Value::unmarked) {
+                Some(Value::String(s)) => s.clone(),
+                None | Some(Value::Null) => DEFAULT_STATE_FILE.to_string(),
+                Some(other) => {
+                    return Err(invalid_backend(format!("backend \"local\" path must be a string, got {}", other.type_name()), &b.loc, &config.sources));
+                }
+            };
+            Ok(Arc::new(contin_state_local::LocalBackend::new(root.join(path))))
+        }
+        #[cfg(feature = "aws")]
+        "s3" => {
+            // Every problem is located: at the attribute when it has the
+            // wrong type, at the backend block when something is missing or
+            // the backend cannot be set up.
+            let invalid = |detail: String, loc: &SourceLoc| invalid_backend(detail, loc, &config.sources);
+            const S3_ARGS: [&str; 7] = ["bucket", "key", "region", "endpoint", "encrypt", "kms_key_id", "profile"];
+            if let Some((name, attr)) = b.body.attributes.iter().find(|(n, _)| !S3_ARGS.contains(&n.as_str())) {
+                return Err(invalid(format!("backend \"s3\" has no argument \"{name}\"; valid: {}", S3_ARGS.join(", ")), &attr.loc));
+            }
+            let v = contin_eval::eval_body(&b.body, &scope).map_err(|d| EngineError::diags(d, &config.sources))?;
+            let v = v.unmark_deep().0;
+            let loc_of = |name: &str| b.body.attributes.get(name).map_or(&b.loc, |a| &a.loc);
+            let string = |name: &str| -> Result<Option<String>> {
+                match v.get_path(&[PathStep::Key(name.into())]) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s.clone())),
+                    Some(other) => Err(invalid(format!("backend \"s3\" {name} must be a string, got {}", other.type_name()), loc_of(name))),
+                }
+            };
+            let required = |name: &str| -> Result<String> {
+                match string(name)? {
+                    Some(s) if !s.trim().is_empty() => Ok(s),
+                    _ => Err(invalid(format!("backend \"s3\" requires a non-empty \"{name}\" argument"), &b.loc)),
+                }
+            };
+            let encrypt = match v.get_path(&[PathStep::Key("encrypt".into())]) {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(x)) => *x,
+                Some(other) => return Err(invalid(format!("backend \"s3\" encrypt must be a bool, got {}", other.type_name()), loc_of("encrypt"))),
+            };
+            let cfg = contin_state_s3::S3Config {
+                bucket: required("bucket")?,
+                key: required("key")?,
+                region: string("region")?,
+                endpoint: string("endpoint")?,
+                profile: string("profile")?,
+                encrypt,
+                kms_key_id: string("kms_key_id")?,
+            };
+            match contin_state_s3::S3Backend::connect(cfg).await {
+                Ok(backend) => Ok(Arc::new(backend)),
+                Err(e) => Err(invalid(e.to_string(), &b.loc)),
+            }
+        }
+        other => {
+            let d = Diagnostic::error("Unsupported backend")
+                .with_detail(format!("backend \"{other}\" is not available in this build; supported: {}.", if cfg!(feature = "aws") { "local, s3" } else { "local" }))
+                .at(b.loc.clone());
+            Err(EngineError::diags(d.into(), &config.sources))
+        }
+    }
+}
+
+// WIRING (eval cycle check): contin-eval's check for cycles among locals and
+// variables must run before this function and `build_backend` evaluate any
+// provider/backend body; call it at the top of `open` right after parsing.
+async fn configure_providers(
+    root: &Path,
+    config: &Config,
+    variables: &BTreeMap<String, Value>,
+    providers: &BTreeMap<String, Arc<dyn Provider>>,
+    schemas: &BTreeMap<String, ProviderSchema>,
+) -> Result<()> {
+    let mut diags = Diagnostics::new();
+    for (name, block) in &config.providers {
+        if !providers.contains_key(name) {
+            diags.push(
+                Diagnostic::error("Unknown provider")
+                    .with_detail(format!(
+                        "No provider named \"{name}\" is built into contin. Available providers: {}.",
+                        providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                    .at(block.loc.clone()),
+            );
+        }
+    }
+    // Like Terraform, only providers the configuration uses are configured:
+    // those with a provider block and those serving a declared resource type
+    // (an unused cloud provider must not demand credentials or a region).
+    let mut used: BTreeSet<String> = config.providers.keys().cloned().collect();
+    used.extend(config.resources.iter().filter_map(|r| contin_planner::walk::provider_for(r, schemas).ok()));
+    for (name, p) in providers.iter().filter(|(n, _)| used.contains(*n)) {
+        let cfg = match config.providers.get(name) {
+            Some(block) => {
+                let scope = StaticScope { config, variables, root };
+                match contin_eval::eval_body(&block.body, &scope) {
+                    Ok(v) => v.unmark_deep().0,
+                    Err(d) => {
+                        diags.extend(d);
+                        continue;
+                    }
+                }
+            }
+            None => Value::Map(BTreeMap::new()),
+        };
+        if let Err(d) = p.configure(cfg).await {
+            let loc = config.providers.get(name).map(|b| b.loc.clone());
+            for x in d.0 {
+                let x = if x.loc.is_none() { x.at_opt(loc.clone()) } else { x };
+                diags.push(x);
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(EngineError::diags(diags, &config.sources));
+    }
+    Ok(())
+}
+
+pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspace> {
+    let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(EngineError::Invalid(format!("cannot use {} as the configuration directory: not a directory", root.display()))),
+        Err(e) => return Err(EngineError::io(format!("cannot use {} as the configuration directory", root.display()), e)),
+    }
+    opts.events.event(EngineEvent::Loading { root: root.to_path_buf() });
+    let (config, warnings) = parse_dir(root)?;
+    if !warnings.is_empty() {
+        opts.events.event(EngineEvent::Warnings { diags: warnings.clone(), sources: config.sources.clone() });
+    }
+    let inputs = var_inputs(root, &opts)?;
+    let variables = match contin_eval::vars::resolve_variables(&config.variables, &inputs, &contin_eval::EmptyScope) {
+        Ok(v) => v,
+        Err(_) if opts.state_only => BTreeMap::new(),
+        Err(d) => return Err(EngineError::diags(d, &config.sources)),
+    };
+    let backend = match &opts.backend {
+        Some(b) => b.clone(),
+        None => build_backend(root, &config, &variables).await?,
+    };
+    let providers = builtin_providers(root);
+    let schemas = schemas_of(&providers);
+    if !opts.state_only {
+        configure_providers(root, &config, &variables, &providers, &schemas).await?;
+    }
+    Ok(Workspace {
+        root: root.to_path_buf(),
+        config: Arc::new(config),
+        variables: Arc::new(variables),
+        backend,
+        providers,
+        schemas: Arc::new(schemas),
+        warnings,
+        events: opts.events,
+    })
+}
+
+pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
+    let (config, mut diags) = parse_dir(root)?;
+    let schemas = schemas_of(&builtin_providers(root));
+    let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
+    for (i, r) in config.resources.iter().enumerate() {
+        let Some(block) = contin_planner::walk::block_schema(r, &prepared.block_provider[i], &schemas) else { continue };
+        for (name, attr) in &r.body.attributes {
+            if !block.attributes.contains_key(name) {
+                let valid = block.names().join(", ");
+                diags.push(
+                    Diagnostic::error("Unsupported argument")
+                        .with_detail(format!("An argument named \"{name}\" is not expected here. Valid arguments of {}: {valid}.", r.ty))
+                        .at(attr.loc.clone()),
+                );
+            } else if block.attributes[name].is_computed_only() {
+                diags.push(
+                    Diagnostic::error("Invalid argument")
+                        .with_detail(format!("\"{name}\" is set by the provider (computed) and cannot be configured."))
+                        .at(attr.loc.clone()),
+                );
+            }
+        }
+        for (name, a) in &block.attributes {
+            if a.required && !r.body.attributes.contains_key(name) {
+                diags.push(
+                    Diagnostic::error("Missing required argument")
+                        .with_detail(format!("The argument \"{name}\" is required, but no definition was found."))
+                        .at(r.loc.clone()),
+                );
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(EngineError::diags(diags, &config.sources));
+    }
+    Ok(diags)
+}
+
+pub(crate) fn graph_dot(root: &Path) -> Result<String> {
+    let (config, _) = parse_dir(root)?;
+    let schemas = schemas_of(&builtin_providers(root));
+    let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
+    Ok(prepared.graph.to_dot())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_of(root: &Path) -> String {
+        config_files(root).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_config_files_are_errors_naming_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::write(root.join("main.hcl"), "locals { a = 1 }\n").expect("write");
+        assert_eq!(config_files(root).map(|f| f.len()).ok(), Some(1));
+
+        std::os::unix::fs::symlink(root.join("missing.hcl"), root.join("dangling.hcl")).expect("symlink");
+        assert!(err_of(root).contains("dangling.hcl"), "{}", err_of(root));
+        std::fs::remove_file(root.join("dangling.hcl")).expect("rm");
+
+        std::os::unix::fs::symlink(root.join("loop.hcl"), root.join("loop.hcl")).expect("symlink loop");
+        assert!(err_of(root).contains("loop.hcl"), "{}", err_of(root));
+        std::fs::remove_file(root.join("loop.hcl")).expect("rm");
+
+        std::fs::create_dir(root.join("x.hcl")).expect("mkdir");
+        let e = err_of(root);
+        assert!(e.contains("x.hcl") && e.contains("directory"), "{e}");
+        std::fs::remove_dir(root.join("x.hcl")).expect("rmdir");
+
+        std::fs::write(root.join("bin.hcl"), [b'a', 0xff, 0xfe]).expect("write");
+        let e = err_of(root);
+        assert!(e.contains("bin.hcl") && e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn file_function_reads_relative_to_root_and_refuses_devices() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.txt"), "hi").expect("write");
+        assert_eq!(read_config_file(dir.path(), "a.txt").ok().as_deref(), Some("hi"));
+        let e = read_config_file(dir.path(), "/dev/zero").err().unwrap_or_default();
+        assert!(e.contains("not a regular file"), "{e}");
+        let e = read_config_file(dir.path(), ".").err().unwrap_or_default();
+        assert!(e.contains("directory"), "{e}");
+    }
+}

@@ -1,0 +1,228 @@
+//! Refresh and plan: read recorded objects back through their providers
+//! (bounded parallelism, only targeted resources and their dependencies),
+//! then run the planner on the prepared input.
+
+use crate::error::{EngineError, Result};
+use crate::events::EngineEvent;
+use crate::Workspace;
+use contin_planner::{Plan, PlanIo, PlanMode, PlanningInput, Unreachable};
+use contin_provider::{Provider, ProviderError};
+use contin_state::State;
+use contin_types::{Diagnostic, Diagnostics, ResourceAddr, ResourceMode, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    pub destroy: bool,
+    /// `-target ADDR` (resource or instance addresses).
+    pub targets: Vec<String>,
+    /// `-refresh=false` sets this to false.
+    pub refresh: bool,
+    /// Concurrent provider reads while refreshing (`-parallelism`).
+    pub parallelism: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { destroy: false, targets: Vec::new(), refresh: true, parallelism: 10 }
+    }
+}
+
+/// A plan and the state it was made against.
+pub struct PlanOutcome {
+    pub plan: Plan,
+    pub state: Option<State>,
+}
+
+/// IO the planner may do: files relative to the root, data sources.
+pub(crate) struct EngineIo {
+    pub providers: BTreeMap<String, Arc<dyn Provider>>,
+    pub handle: tokio::runtime::Handle,
+    pub root: PathBuf,
+}
+
+impl PlanIo for EngineIo {
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        crate::load::read_config_file(&self.root, path)
+    }
+    fn read_data(&self, provider: &str, ty: &str, cfg: &Value) -> Result<Value, String> {
+        let p = self.providers.get(provider).ok_or_else(|| format!("no provider {provider}"))?.clone();
+        let (ty, cfg) = (ty.to_string(), cfg.clone());
+        // Called from inside block_in_place on a worker thread.
+        self.handle.block_on(async move { p.read_data(&ty, &cfg).await }).map_err(|e| e.to_string())
+    }
+    fn cwd(&self) -> String {
+        std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()).display().to_string()
+    }
+}
+
+impl Workspace {
+    pub(crate) fn io(&self) -> EngineIo {
+        EngineIo { providers: self.providers.clone(), handle: tokio::runtime::Handle::current(), root: self.root.clone() }
+    }
+
+    /// The stored state (`None` when there is none yet). Not locked.
+    pub async fn load_state(&self) -> Result<Option<State>> {
+        self.backend.load().await.map_err(|e| EngineError::state(format!("reading the state from {}", self.backend.describe()), e))
+    }
+
+    /// `contin plan`: under the lock, loads state, refreshes and plans.
+    /// `None` when `cancel` fired (planning writes nothing, so nothing is lost).
+    pub async fn plan(&self, opts: PlanOptions, cancel: CancellationToken) -> Result<Option<PlanOutcome>> {
+        let ws = self.clone();
+        crate::lock::run_locked(&self.backend, "plan", &self.events, async move { ws.plan_locked(&opts, &cancel).await }).await
+    }
+
+    /// Loads state and plans; the caller holds the lock.
+    pub(crate) async fn plan_locked(&self, opts: &PlanOptions, cancel: &CancellationToken) -> Result<Option<PlanOutcome>> {
+        // WIRING (journal): replay the state journal into the snapshot here,
+        // right after the lock is taken and before anything reads the state.
+        let state = self.load_state().await?;
+        tokio::select! {
+            plan = self.plan_against(state.as_ref(), opts) => Ok(Some(PlanOutcome { plan: plan?, state })),
+            _ = cancel.cancelled() => Ok(None),
+        }
+    }
+
+    /// Refreshes (unless disabled) and plans against `state`.
+    pub async fn plan_against(&self, state: Option<&State>, opts: &PlanOptions) -> Result<Plan> {
+        let targets = parse_targets(&opts.targets)?;
+        let Refreshed { values: refreshed, unreachable } = match (state, opts.refresh) {
+            (Some(s), true) => self.refresh_state(s, &targets, opts.parallelism).await?,
+            _ => Refreshed::default(),
+        };
+        self.events.event(EngineEvent::Planning);
+        let io = self.io();
+        let input = PlanningInput {
+            config: &self.config,
+            variables: &self.variables,
+            state,
+            refreshed: &refreshed,
+            providers: &self.providers,
+            schemas: &self.schemas,
+            io: &io,
+            mode: if opts.destroy { PlanMode::Destroy } else { PlanMode::Normal },
+            targets: &targets,
+        };
+        let mut plan = tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| EngineError::diags(d, &self.config.sources))?;
+        plan.unreachable = unreachable;
+        Ok(plan)
+    }
+
+    /// Reads the managed objects in `state` (those `targets` select and what
+    /// they depend on; all when `targets` is empty), `parallelism` at a time.
+    async fn refresh_state(&self, state: &State, targets: &[ResourceAddr], parallelism: usize) -> Result<Refreshed> {
+        use futures::stream::{self, StreamExt};
+        let selected = refresh_set(state, targets);
+        // Owned jobs: the stream must not borrow the state across awaits.
+        let chosen: Vec<(ResourceAddr, Value, String, Option<Arc<dyn Provider>>)> = state
+            .resources
+            .values()
+            .filter(|rs| rs.addr.mode == ResourceMode::Managed && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
+            .map(|rs| (rs.addr.clone(), rs.value().unmark_deep().0, rs.provider.clone(), self.providers.get(&rs.provider).cloned()))
+            .collect();
+        self.events.event(EngineEvent::RefreshStarted { total: chosen.len() });
+        let events = self.events.clone();
+        type Job = std::pin::Pin<Box<dyn std::future::Future<Output = (ResourceAddr, Value, Result<Option<Value>, ProviderError>)> + Send>>;
+        let jobs: Vec<Job> = chosen.into_iter().map(|(addr, value, provider_name, provider)| {
+            let events = events.clone();
+            Box::pin(async move {
+                let Some(p) = provider else {
+                    return (addr, value, Err(ProviderError::NotConfigured(format!("provider \"{provider_name}\" is not available in this build"))));
+                };
+                let r = p.read(&addr.ty, &value).await;
+                events.event(EngineEvent::Refreshed { addr: addr.clone() });
+                (addr, value, r)
+            }) as Job
+        }).collect();
+        let results: Vec<_> = stream::iter(jobs).buffer_unordered(parallelism.max(1)).collect().await;
+        let mut out = Refreshed::default();
+        let mut diags = Diagnostics::new();
+        for (addr, recorded, r) in results {
+            match r {
+                Ok(v) => {
+                    out.values.insert(addr, v);
+                }
+                Err(ProviderError::Unreachable(reason)) => {
+                    out.values.insert(addr.clone(), Some(recorded));
+                    out.unreachable.push(Unreachable { addr, reason });
+                }
+                Err(e) => diags.push(Diagnostic::error(format!("Failed to refresh {addr}")).with_detail(format!("{addr}: {e}")).for_address(&addr)),
+            }
+        }
+        if diags.has_errors() {
+            return Err(EngineError::diags(diags, &self.config.sources));
+        }
+        out.unreachable.sort_by(|a, b| a.addr.cmp(&b.addr));
+        Ok(out)
+    }
+}
+
+/// What refreshing state found: current values, and objects that could not
+/// be reached (kept as recorded, reported as warnings).
+#[derive(Default)]
+struct Refreshed {
+    values: BTreeMap<ResourceAddr, Option<Value>>,
+    unreachable: Vec<Unreachable>,
+}
+
+pub(crate) fn parse_targets(targets: &[String]) -> Result<Vec<ResourceAddr>> {
+    targets.iter().map(|t| t.parse::<ResourceAddr>().map_err(|e| EngineError::Invalid(format!("invalid -target: {e}")))).collect()
+}
+
+/// True when `target` names `addr` (the same instance, or its resource).
+fn selects(target: &ResourceAddr, addr: &ResourceAddr) -> bool {
+    target == addr || (target.key == contin_types::InstanceKey::None && addr.resource() == *target)
+}
+
+/// The instances to refresh for `targets`: the targeted ones and,
+/// transitively, what they depend on in the state. `None`: all of them.
+fn refresh_set(state: &State, targets: &[ResourceAddr]) -> Option<BTreeSet<ResourceAddr>> {
+    if targets.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    let mut todo: Vec<ResourceAddr> = state.resources.keys().filter(|a| targets.iter().any(|t| selects(t, a))).cloned().collect();
+    while let Some(a) = todo.pop() {
+        if !out.insert(a.clone()) {
+            continue;
+        }
+        let Some(rs) = state.resources.get(&a) else { continue };
+        for dep in &rs.dependencies {
+            // A dependency may name an instance or (per block) a whole resource.
+            todo.extend(state.resources.keys().filter(|k| selects(dep, k) && !out.contains(*k)).cloned());
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_refresh_reads_targets_and_their_dependencies_only() {
+        let doc = serde_json::json!({
+            "version": 1, "lineage": "l", "serial": 1,
+            "resources": [
+                {"addr": "fake_resource.base", "provider": "fake", "attributes": {}},
+                {"addr": "fake_resource.mid[0]", "provider": "fake", "attributes": {}, "dependencies": ["fake_resource.base"]},
+                {"addr": "fake_resource.mid[1]", "provider": "fake", "attributes": {}, "dependencies": ["fake_resource.base"]},
+                {"addr": "fake_resource.top", "provider": "fake", "attributes": {}, "dependencies": ["fake_resource.mid"]},
+                {"addr": "fake_resource.other", "provider": "fake", "attributes": {}},
+            ],
+        });
+        let state: State = serde_json::from_value(doc).unwrap_or_else(|e| panic!("{e}"));
+        let names = |t: &[&str]| -> Vec<String> {
+            let targets: Vec<ResourceAddr> = t.iter().map(|x| x.parse().unwrap_or_else(|e| panic!("{e}"))).collect();
+            refresh_set(&state, &targets).map(|s| s.iter().map(ToString::to_string).collect()).unwrap_or_default()
+        };
+        assert_eq!(names(&["fake_resource.top"]), ["fake_resource.base", "fake_resource.mid[0]", "fake_resource.mid[1]", "fake_resource.top"]);
+        assert_eq!(names(&["fake_resource.mid[1]"]), ["fake_resource.base", "fake_resource.mid[1]"]);
+        assert_eq!(names(&["fake_resource.other"]), ["fake_resource.other"]);
+        assert!(refresh_set(&state, &[]).is_none());
+    }
+}
