@@ -71,6 +71,7 @@ impl Workspace {
                     status: ResourceStatus::Ready,
                     create_before_destroy: false,
                     generation: 1,
+                    deposed: Vec::new(),
                 },
             );
             let expected = prior.as_ref().map(|s| s.serial).filter(|s| *s > 0);

@@ -20,7 +20,7 @@ pub const DEFAULT_STATE_FILE: &str = "contin.state.json";
 /// The providers compiled into this build; path-taking ones resolve against `root`.
 pub(crate) fn builtin_providers(root: &Path) -> BTreeMap<String, Arc<dyn Provider>> {
     let list: Vec<Arc<dyn Provider>> = vec![
-        Arc::new(contin_provider_local::LocalProvider::with_base_dir(root)),
+        Arc::new(contin_provider_local::LocalProvider::new(root.to_path_buf())),
         Arc::new(contin_provider_fake::FakeProvider::new()),
         Arc::new(contin_provider_edge::EdgeProvider::new()),
         #[cfg(feature = "aws")]
