@@ -116,8 +116,7 @@ impl Workspace {
         let ws = self.clone();
         let operation = if plan.mode == PlanMode::Destroy { "destroy" } else { "apply" };
         crate::lock::run_locked(&self.backend, operation, &self.events, async move {
-            // WIRING (journal): replay the journal here too, before load_state.
-            let state = ws.load_state().await?;
+            let state = ws.recovered_state(true).await?;
             check_fresh(&plan, state.as_ref())?;
             ws.apply_locked(&plan, state, &opts, cancel).await
         })
@@ -148,8 +147,25 @@ impl Workspace {
         };
         let exec_opts = contin_executor::ApplyOptions { parallelism: opts.parallelism.max(1), ..contin_executor::ApplyOptions::default() };
         let reporter = Arc::new(ApplyEvents(self.events.clone()));
-        // WIRING (journal): pass the journal opened after the lock to the executor here.
-        let outcome = contin_executor::apply(plan, prior, &self.providers, self.backend.clone(), Arc::new(evaluator), reporter, &exec_opts, cancel).await;
+        // Every finished change is journaled (fsynced) before its dependants
+        // start; the backend gets the final snapshot. The journal stays when
+        // that write fails: the next run folds it into the state.
+        let journal = self.start_journal(&prior)?;
+        let outcome = contin_executor::apply_with_journal(
+            plan,
+            prior,
+            &self.providers,
+            self.backend.clone(),
+            Arc::new(journal.clone()),
+            Arc::new(evaluator),
+            reporter,
+            &exec_opts,
+            cancel,
+        )
+        .await;
+        if outcome.persist_error.is_none() {
+            self.finish_journal(journal)?;
+        }
         let errored_state = match &outcome.persist_error {
             Some(_) => self.save_if_unsaved(&outcome.state).await?,
             None => None,

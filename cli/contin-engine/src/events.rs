@@ -33,6 +33,11 @@ pub enum EngineEvent {
     FirstStateWritten { lineage: String },
     /// An executor event (per change, checkpoints, cancelling).
     Apply(ApplyEvent),
+    /// A journal left by an interrupted apply was folded into the state:
+    /// `changes` finished changes recovered; `unresolved_creates` were started
+    /// but not confirmed (recorded tainted: the next apply replaces them and
+    /// the provider adopts the object if it exists).
+    JournalRecovered { path: PathBuf, changes: usize, unresolved_creates: Vec<String>, damaged_lines: usize },
     /// The final state write failed; the state was saved to `path` instead.
     ErroredStateWritten { path: PathBuf },
     /// Something the user should know that is not an error.

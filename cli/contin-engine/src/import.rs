@@ -43,7 +43,7 @@ impl Workspace {
         let provider = self.providers.get(&provider_name).cloned().ok_or_else(|| EngineError::Provider(format!("provider {provider_name} is not available")))?;
         let (ws, addr, id) = (self.clone(), addr.to_string(), id.to_string());
         crate::lock::run_locked(&self.backend, "import", &self.events, async move {
-            let prior = ws.load_state().await?;
+            let prior = ws.recovered_state(true).await?;
             let mut state = prior.clone().unwrap_or_else(State::new);
             if state.resources.contains_key(&target) {
                 return Err(EngineError::Invalid(format!(

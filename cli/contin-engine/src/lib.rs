@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 mod import;
+mod journal;
 mod load;
 pub mod lock;
 mod migrate;

@@ -19,16 +19,47 @@ pub const DEFAULT_STATE_FILE: &str = "contin.state.json";
 
 /// The providers compiled into this build; path-taking ones resolve against `root`.
 pub(crate) fn builtin_providers(root: &Path) -> BTreeMap<String, Arc<dyn Provider>> {
-    let list: Vec<Arc<dyn Provider>> = vec![
-        Arc::new(contin_provider_local::LocalProvider::new(root.to_path_buf())),
-        Arc::new(contin_provider_fake::FakeProvider::new()),
-        Arc::new(contin_provider_edge::EdgeProvider::new()),
+    BUILTIN.iter().filter_map(|name| new_provider(name, root).map(|p| (name.to_string(), p))).collect()
+}
+
+/// Names of the compiled-in providers.
+const BUILTIN: &[&str] = &[
+    "local",
+    "fake",
+    "edge",
+    #[cfg(feature = "aws")]
+    "aws",
+    #[cfg(feature = "onprem")]
+    "onprem",
+];
+
+/// A fresh, unconfigured instance of provider `name` (one per provider
+/// configuration: `provider "aws" { alias = "west" }` gets its own).
+fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
+    Some(match name {
+        "local" => Arc::new(contin_provider_local::LocalProvider::new(root.to_path_buf())),
+        "fake" => Arc::new(contin_provider_fake::FakeProvider::new()),
+        "edge" => Arc::new(contin_provider_edge::EdgeProvider::new()),
         #[cfg(feature = "aws")]
-        Arc::new(contin_provider_aws::AwsProvider::new()),
+        "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]
-        Arc::new(contin_provider_onprem::OnpremProvider::new()),
-    ];
-    list.into_iter().map(|p| (p.name().to_string(), p)).collect()
+        "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::new()),
+        _ => return None,
+    })
+}
+
+/// The compiled-in providers plus one instance per aliased configuration,
+/// keyed `TYPE.ALIAS` (the planner resolves `provider = TYPE.ALIAS` to that key).
+fn providers_for(root: &Path, config: &Config) -> BTreeMap<String, Arc<dyn Provider>> {
+    let mut providers = builtin_providers(root);
+    for (key, block) in &config.providers {
+        if block.alias.is_some() {
+            if let Some(p) = new_provider(&block.name, root) {
+                providers.insert(key.clone(), p);
+            }
+        }
+    }
+    providers
 }
 
 fn schemas_of(providers: &BTreeMap<String, Arc<dyn Provider>>) -> BTreeMap<String, ProviderSchema> {
@@ -65,7 +96,13 @@ pub(crate) fn config_files(root: &Path) -> Result<Vec<(String, String)>> {
 
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
-    let (config, diags) = contin_config::parse_files(&files);
+    let (config, mut diags) = contin_config::parse_files(&files);
+    if diags.has_errors() {
+        return Err(EngineError::diags(diags, &config.sources));
+    }
+    // Cycles among locals are found before anything evaluates one (a
+    // provider or backend block would otherwise recurse without end).
+    diags.extend(contin_eval::check_cycles(&config));
     if diags.has_errors() {
         return Err(EngineError::diags(diags, &config.sources));
     }
@@ -213,9 +250,6 @@ async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String
     }
 }
 
-// WIRING (eval cycle check): contin-eval's check for cycles among locals and
-// variables must run before this function and `build_backend` evaluate any
-// provider/backend body; call it at the top of `open` right after parsing.
 async fn configure_providers(
     root: &Path,
     config: &Config,
@@ -224,13 +258,14 @@ async fn configure_providers(
     schemas: &BTreeMap<String, ProviderSchema>,
 ) -> Result<()> {
     let mut diags = Diagnostics::new();
-    for (name, block) in &config.providers {
+    for block in config.providers.values() {
+        let name = &block.name;
         if !providers.contains_key(name) {
             diags.push(
                 Diagnostic::error("Unknown provider")
                     .with_detail(format!(
                         "No provider named \"{name}\" is built into contin. Available providers: {}.",
-                        providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                        BUILTIN.join(", ")
                     ))
                     .at(block.loc.clone()),
             );
@@ -291,7 +326,7 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Some(b) => b.clone(),
         None => build_backend(root, &config, &variables).await?,
     };
-    let providers = builtin_providers(root);
+    let providers = providers_for(root, &config);
     let schemas = schemas_of(&providers);
     if !opts.state_only {
         configure_providers(root, &config, &variables, &providers, &schemas).await?;
@@ -310,7 +345,7 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
 
 pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
     let (config, mut diags) = parse_dir(root)?;
-    let schemas = schemas_of(&builtin_providers(root));
+    let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     for (i, r) in config.resources.iter().enumerate() {
         let Some(block) = contin_planner::walk::block_schema(r, &prepared.block_provider[i], &schemas) else { continue };
@@ -348,7 +383,7 @@ pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
 
 pub(crate) fn graph_dot(root: &Path) -> Result<String> {
     let (config, _) = parse_dir(root)?;
-    let schemas = schemas_of(&builtin_providers(root));
+    let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     Ok(prepared.graph.to_dot())
 }

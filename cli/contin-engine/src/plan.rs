@@ -64,8 +64,14 @@ impl Workspace {
         EngineIo { providers: self.providers.clone(), handle: tokio::runtime::Handle::current(), root: self.root.clone() }
     }
 
-    /// The stored state (`None` when there is none yet). Not locked.
+    /// The stored state (`None` when there is none yet) with the journal of
+    /// an interrupted apply folded in, without writing anything. Not locked.
     pub async fn load_state(&self) -> Result<Option<State>> {
+        self.recovered_state(false).await
+    }
+
+    /// The snapshot as the backend holds it (no journal).
+    pub(crate) async fn load_snapshot(&self) -> Result<Option<State>> {
         self.backend.load().await.map_err(|e| EngineError::state(format!("reading the state from {}", self.backend.describe()), e))
     }
 
@@ -78,9 +84,7 @@ impl Workspace {
 
     /// Loads state and plans; the caller holds the lock.
     pub(crate) async fn plan_locked(&self, opts: &PlanOptions, cancel: &CancellationToken) -> Result<Option<PlanOutcome>> {
-        // WIRING (journal): replay the state journal into the snapshot here,
-        // right after the lock is taken and before anything reads the state.
-        let state = self.load_state().await?;
+        let state = self.recovered_state(true).await?;
         tokio::select! {
             plan = self.plan_against(state.as_ref(), opts) => Ok(Some(PlanOutcome { plan: plan?, state })),
             _ = cancel.cancelled() => Ok(None),
@@ -121,7 +125,7 @@ impl Workspace {
         let chosen: Vec<(ResourceAddr, Value, String, Option<Arc<dyn Provider>>)> = state
             .resources
             .values()
-            .filter(|rs| rs.addr.mode == ResourceMode::Managed && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
+            .filter(|rs| rs.addr.mode == ResourceMode::Managed && !rs.attributes.is_null() && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
             .map(|rs| (rs.addr.clone(), rs.value().unmark_deep().0, rs.provider.clone(), self.providers.get(&rs.provider).cloned()))
             .collect();
         self.events.event(EngineEvent::RefreshStarted { total: chosen.len() });

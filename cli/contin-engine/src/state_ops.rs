@@ -261,7 +261,7 @@ impl Workspace {
     {
         let ws = self.clone();
         crate::lock::run_locked(&self.backend, operation, &self.events, async move {
-            let Some(mut state) = ws.load_state().await? else {
+            let Some(mut state) = ws.recovered_state(true).await? else {
                 return Err(EngineError::Invalid(format!("there is no state yet ({})", ws.backend.describe())));
             };
             let expected = state.serial;
@@ -294,7 +294,7 @@ impl Workspace {
             .map_err(|e| EngineError::state(format!("reading {}", file.display()), e))?;
         let ws = self.clone();
         crate::lock::run_locked(&self.backend, "state push", &self.events, async move {
-            let stored = ws.load_state().await?;
+            let stored = ws.recovered_state(true).await?;
             let serial = push_serial(&pushed, stored.as_ref(), opts.force)?;
             let expected = stored.as_ref().map(|s| s.serial);
             if let Some(s) = stored.as_ref().filter(|s| s.lineage != pushed.lineage) {

@@ -157,6 +157,20 @@ impl EventSink for LineReporter {
             }
             EngineEvent::Importing { addr, id } => println!("{addr}: Importing from ID {id:?}..."),
             EngineEvent::Warning(w) => self.ui.warn(&w),
+            EngineEvent::JournalRecovered { path, changes, unresolved_creates, damaged_lines } => {
+                let mut msg = format!("an interrupted apply left {changes} recorded change(s) in {}; they are now in the state", path.display());
+                if !unresolved_creates.is_empty() {
+                    msg.push_str(&format!(
+                        "\n{} create(s) had started without confirmation and are marked tainted (the next apply creates or adopts them): {}",
+                        unresolved_creates.len(),
+                        unresolved_creates.join(", ")
+                    ));
+                }
+                if damaged_lines > 0 {
+                    msg.push_str(&format!("\n{damaged_lines} torn journal line(s) from the interruption were ignored"));
+                }
+                self.ui.warn(&msg);
+            }
             // Phases are not shown as lines (Terraform prints none for them either).
             _ => {}
         }

@@ -209,6 +209,7 @@ impl Renderer {
     fn resource_change(&mut self, c: &ResourceChange) {
         let addr = &c.addr;
         let headline = match (c.action, &c.reason) {
+            (Action::Create, Some(ChangeReason::Tainted)) => "will be created (an interrupted create is adopted if it went through)".to_string(),
             (Action::Create, _) => "will be created".to_string(),
             (Action::Update, _) => "will be updated in-place".to_string(),
             (Action::Replace, Some(ChangeReason::Tainted)) => "is tainted, so must be replaced".to_string(),

@@ -375,7 +375,9 @@ fn plan_block(
         let (prior_plain, gone) = match input.refreshed.get(&addr) {
             Some(Some(v)) => (Some(v.clone()), false),
             Some(None) => (None, state_rs.is_some()),
-            None => (state_rs.map(|rs| Value::from_json(&rs.attributes)), false),
+            // A placeholder with null attributes is a create whose outcome a
+            // crash left unknown (journal recovery): nothing to compare with.
+            None => (state_rs.filter(|rs| !rs.attributes.is_null()).map(|rs| Value::from_json(&rs.attributes)), false),
         };
         let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
             Ok(d) => d,
@@ -403,6 +405,7 @@ fn plan_block(
                 let tainted = state_rs.is_some_and(|rs| rs.status == ResourceStatus::Tainted);
                 let (action, reason) = match &prior_plain {
                     None if gone => (Action::Create, Some(ChangeReason::DeletedOutOfBand)),
+                    None if tainted => (Action::Create, Some(ChangeReason::Tainted)),
                     None => (Action::Create, None),
                     Some(_) if tainted => (Action::Replace, Some(ChangeReason::Tainted)),
                     Some(_) if !pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::CannotUpdate)),

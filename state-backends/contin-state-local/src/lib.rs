@@ -106,6 +106,10 @@ impl Backend for LocalBackend {
         format!("local file {}", self.path.display())
     }
 
+    fn local_journal_path(&self) -> Option<PathBuf> {
+        Some(with_suffix(&self.path, ".journal"))
+    }
+
     async fn load(&self) -> Result<Option<State>, StateError> {
         let path = self.path.clone();
         blocking(move || files::load(&path)).await

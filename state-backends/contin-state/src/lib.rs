@@ -196,6 +196,12 @@ pub trait Backend: Send + Sync {
     async fn force_unlock(&self, id: &str) -> Result<(), StateError>;
     /// The current lock holder, if any.
     async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
+    /// Where a backend stored on this machine keeps its apply journal
+    /// (beside the state file). `None` for remote backends: the engine then
+    /// keeps the journal in the workspace (`.contin/`).
+    fn local_journal_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 // ---- Helpers added for issue 3 (each module documents its own job). ----
