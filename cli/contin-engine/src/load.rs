@@ -290,6 +290,18 @@ async fn configure_providers(
             }
             None => Value::Map(BTreeMap::new()),
         };
+        // The fake provider's `store` file is a path like any other: relative
+        // to the root (until the provider takes a base dir itself).
+        let cfg = match (name.as_str(), cfg.get_path(&[PathStep::Key("store".into())])) {
+            ("fake", Some(Value::String(s))) if !Path::new(s).is_absolute() => {
+                let mut cfg = cfg.clone();
+                if let Value::Map(m) = &mut cfg {
+                    m.insert("store".into(), Value::string(root.join(s).display().to_string()));
+                }
+                cfg
+            }
+            _ => cfg,
+        };
         if let Err(d) = p.configure(cfg).await {
             let loc = config.providers.get(name).map(|b| b.loc.clone());
             for x in d.0 {

@@ -122,7 +122,7 @@ impl Workspace {
         use futures::stream::{self, StreamExt};
         let selected = refresh_set(state, targets);
         // Owned jobs: the stream must not borrow the state across awaits.
-        let chosen: Vec<(ResourceAddr, Value, String, Option<Arc<dyn Provider>>)> = state
+        let chosen: Vec<RefreshItem> = state
             .resources
             .values()
             .filter(|rs| rs.addr.mode == ResourceMode::Managed && !rs.attributes.is_null() && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
@@ -164,6 +164,9 @@ impl Workspace {
         Ok(out)
     }
 }
+
+/// One object to read: address, recorded value, provider name, provider.
+type RefreshItem = (ResourceAddr, Value, String, Option<Arc<dyn Provider>>);
 
 /// What refreshing state found: current values, and objects that could not
 /// be reached (kept as recorded, reported as warnings).

@@ -129,7 +129,7 @@ async fn a_held_lock_is_reported_with_the_exact_force_unlock_command() {
     let dir = root();
     let ws = Workspace::open(dir.path(), WorkspaceOptions { state_only: true, ..WorkspaceOptions::default() }).await.unwrap_or_else(|e| panic!("{e}"));
     let guard = lock::LockGuard::acquire(&ws.backend, "apply", ws.events()).await.expect("lock");
-    let err = ws.state_rm(vec!["local_file.a".into()]).await.err().expect("locked");
+    let err = ws.state_rm(vec!["local_file.a".into()]).await.expect_err("locked");
     assert!(matches!(err, EngineError::Locked { .. }), "{err}");
     assert!(err.to_string().contains(&format!("contin force-unlock -force {}", guard.id())), "{err}");
     guard.release().await;

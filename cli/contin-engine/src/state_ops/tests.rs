@@ -69,7 +69,6 @@ fn mv_renames_instances_and_dependencies() {
     let moved = move_addr(&mut s, "local_file.a", "local_file.b").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(moved.len(), 2);
     let v = StateView { state: Some(s.clone()) };
-    assert_eq!(v.list(&["local_file".into()]), Vec::<String>::new());
     assert_eq!(v.list(&["local_file.b".into()]), ["local_file.b[0]", "local_file.b[1]"]);
     let dep = &s.resources[&"fake_resource.s".parse::<ResourceAddr>().unwrap_or_else(|e| panic!("{e}"))].dependencies;
     assert_eq!(dep[0].to_string(), "local_file.b[0]");

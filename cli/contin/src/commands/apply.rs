@@ -3,7 +3,7 @@
 //! asks for approval, prints progress and the summary.
 
 use super::{engine_err, open_workspace, Ctx};
-use crate::args::{ApplyArgs, DestroyArgs, ExecArgs, PlanningArgs, VarArgs};
+use crate::args::{ApplyArgs, DestroyArgs, ExecArgs, PlanningArgs};
 use crate::events::{LineReporter, Tally};
 use crate::prompt::{self, interrupted_code, Answer};
 use crate::seams;
