@@ -26,12 +26,34 @@ pub fn render_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool)
         .with_context_lines(1);
     let mut out = String::new();
     for (i, diag) in diags.iter().enumerate() {
+        if i == FULL_RENDERS {
+            out.push_str(&format!("\n{} more diagnostic(s), one per line:\n", diags.0.len() - FULL_RENDERS));
+        }
+        if i >= FULL_RENDERS {
+            out.push_str(&render_line(diag, sources));
+            continue;
+        }
         if i > 0 {
             out.push('\n');
         }
         out.push_str(&render_one(&handler, diag, sources));
     }
     out
+}
+
+/// Diagnostics rendered with a snippet; the rest get one line each (a
+/// 100,000-error file stays readable and fast, and every error is still listed).
+const FULL_RENDERS: usize = 100;
+
+/// `file:line:col: Error: summary (address)`.
+fn render_line(diag: &Diagnostic, sources: &SourceMap) -> String {
+    let level = match diag.severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    let at = diag.loc.as_ref().map(|l| format!("{}: ", sources.describe(l))).unwrap_or_default();
+    let addr = diag.address.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
+    format!("{at}{level}: {}{addr}\n", diag.summary)
 }
 
 fn render_one(handler: &GraphicalReportHandler, diag: &Diagnostic, sources: &SourceMap) -> String {
@@ -81,6 +103,9 @@ fn clamp(text: &str, loc: &SourceLoc) -> SourceSpan {
 struct NamedText<'a> {
     name: String,
     text: &'a str,
+    /// The file's name in `sources` (its line index gives line numbers).
+    file: String,
+    sources: &'a SourceMap,
 }
 
 impl SourceCode for NamedText<'_> {
@@ -90,12 +115,39 @@ impl SourceCode for NamedText<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
+        // miette finds line numbers by scanning from the start of the text:
+        // hand it only the lines around the span (with the line number from
+        // the source map's index) so N diagnostics cost O(N), not O(N × file).
+        let text = self.text;
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let mut from = line_start(start);
+        for _ in 0..before {
+            if from == 0 {
+                break;
+            }
+            from = line_start(from - 1);
+        }
+        let mut to = end;
+        for _ in 0..=after {
+            match text[to..].find('\n') {
+                Some(i) => to += i + 1,
+                None => {
+                    to = text.len();
+                    break;
+                }
+            }
+        }
+        let window = &text[from..to];
+        let inner = window.read_span(&SourceSpan::from((start - from)..(end - from)), before, after)?;
+        let first_line = self.sources.line_col(&self.file, from).map_or(0, |(line, _)| line.saturating_sub(1));
+        let abs_span = SourceSpan::from((inner.span().offset() + from)..(inner.span().offset() + from + inner.span().len()));
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            abs_span,
+            inner.line() + first_line,
             inner.column(),
             inner.line_count(),
         )))
@@ -139,6 +191,8 @@ impl<'a> Report<'a> {
                     source = Some(NamedText {
                         name: sources.describe(loc),
                         text,
+                        file: loc.file.clone(),
+                        sources,
                     });
                 }
                 // No text to show: at least say where.
