@@ -111,7 +111,6 @@ fn run(marks: bool, hcl: &str, state: Option<State>) -> (crate::Plan, Arc<Marky>
         targets: &[],
     };
     let plan = plan(&input).unwrap_or_else(|d| panic!("{d}"));
-    drop(input);
     (plan, p, io)
 }
 
