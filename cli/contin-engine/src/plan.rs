@@ -119,7 +119,7 @@ impl Workspace {
         let selected = refresh_set(state, targets);
         // Owned jobs: the stream must not borrow the state across awaits.
         // A provider that asks for them reads with the state's sensitive marks.
-        let chosen: Vec<(ResourceAddr, Value, String, Option<Arc<dyn Provider>>)> = state
+        let chosen: Vec<RefreshJob> = state
             .resources
             .values()
             .filter(|rs| rs.addr.mode == ResourceMode::Managed && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
@@ -167,6 +167,9 @@ impl Workspace {
         Ok(out)
     }
 }
+
+/// One object to refresh: address, recorded value, provider name, provider.
+type RefreshJob = (ResourceAddr, Value, String, Option<Arc<dyn Provider>>);
 
 /// What refreshing state found: current values, and objects that could not
 /// be reached (kept as recorded, reported as warnings).

@@ -129,7 +129,7 @@ async fn a_held_lock_is_reported_with_the_exact_force_unlock_command() {
     let dir = root();
     let ws = Workspace::open(dir.path(), WorkspaceOptions { state_only: true, ..WorkspaceOptions::default() }).await.unwrap_or_else(|e| panic!("{e}"));
     let guard = lock::LockGuard::acquire(&ws.backend, "apply", ws.events()).await.expect("lock");
-    let err = ws.state_rm(vec!["local_file.a".into()]).await.err().expect("locked");
+    let err = ws.state_rm(vec!["local_file.a".into()]).await.expect_err("locked");
     assert!(matches!(err, EngineError::Locked { .. }), "{err}");
     assert!(err.to_string().contains(&format!("contin force-unlock -force {}", guard.id())), "{err}");
     guard.release().await;
@@ -151,7 +151,7 @@ async fn refresh_errors_never_name_a_sensitive_path() {
     let path = dir.path().join(format!("out/{MARKER}.txt"));
     std::fs::remove_file(&path).expect("remove");
     std::fs::create_dir(&path).expect("dir");
-    let err = ws.plan(PlanOptions::default(), CancellationToken::new()).await.err().expect("refresh fails");
+    let Err(err) = ws.plan(PlanOptions::default(), CancellationToken::new()).await else { panic!("refresh must fail") };
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("Failed to refresh local_file.a") && shown.contains("(sensitive path)"), "{shown}");
     assert!(!shown.contains(MARKER), "{shown}");
