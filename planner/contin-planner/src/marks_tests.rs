@@ -162,3 +162,52 @@ fn a_recorded_sensitive_attribute_the_plan_keeps_stays_marked() {
     assert!(out(c.before.as_ref()).is_some_and(|v| v.is_sensitive()));
     assert!(!c.after.as_ref().is_some_and(name_marked), "a changed, non-sensitive attribute is not marked");
 }
+
+/// Applied values for the apply-time evaluator.
+struct Applied(BTreeMap<ResourceAddr, Value>);
+
+impl crate::InstanceValues for Applied {
+    fn instances(&self, resource: &ResourceAddr) -> Vec<(contin_types::InstanceKey, Value)> {
+        self.0.iter().filter(|(a, _)| a.resource() == *resource).map(|(a, v)| (a.key.clone(), v.clone())).collect()
+    }
+    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
+        self.0.get(addr).cloned()
+    }
+}
+
+#[test]
+fn an_output_sensitive_only_after_apply_is_refused_without_its_value() {
+    use crate::ApplyEvaluator;
+    let hcl = r#"
+resource "m_res" "a" {
+  name = "n"
+}
+output "shown" {
+  value = m_res.a.out
+}
+output "hidden" {
+  value     = m_res.a.out
+  sensitive = true
+}
+"#;
+    let (config, diags) = contin_config::parse_files(&[("main.hcl".to_string(), hcl.to_string())]);
+    assert!(!diags.has_errors(), "test config: {diags}");
+    let p: Arc<dyn Provider> = Arc::new(Marky { marks: true, validated: Mutex::new(Vec::new()) });
+    let schemas = BTreeMap::from([("m".to_string(), p.schema())]);
+    let ev = crate::ConfigEvaluator::new(Arc::new(config.clone()), BTreeMap::new(), schemas.clone(), Arc::new(Io::default()))
+        .unwrap_or_else(|d| panic!("{d}"));
+    // The provider marked the output of the applied object sensitive.
+    let applied = Applied(BTreeMap::from([(
+        ResourceAddr::managed("m_res", "a"),
+        Value::map([("name", Value::string("n")), ("out", Value::string(MARKER).mark_sensitive())]),
+    )]));
+    let d = ev.outputs(&applied).expect_err("an unmarked output of a sensitive value is refused");
+    let shown = format!("{d} {d:?}");
+    assert!(d.0.len() == 1 && d.0[0].detail.starts_with("Output \"shown\" refers to sensitive values"), "{shown}");
+    assert!(!shown.contains(MARKER), "{shown}");
+    // Declared sensitive, it is accepted.
+    let (config, _) = contin_config::parse_files(&[("main.hcl".to_string(), hcl.replace("output \"shown\" {\n  value = m_res.a.out\n}\n", ""))]);
+    let ev = crate::ConfigEvaluator::new(Arc::new(config), BTreeMap::new(), schemas, Arc::new(Io::default())).unwrap_or_else(|d| panic!("{d}"));
+    let outs = ev.outputs(&applied).unwrap_or_else(|d| panic!("{d}"));
+    assert!(outs["hidden"].1 && outs["hidden"].0.contains_sensitive());
+}

@@ -534,6 +534,16 @@ fn for_addr(d: Diagnostics, addr: &ResourceAddr) -> Diagnostics {
     Diagnostics(d.0.into_iter().map(|x| if x.address.is_some() { x } else { x.for_address(addr) }).collect())
 }
 
+/// Terraform's refusal of an output holding a sensitive value without
+/// `sensitive = true` (at plan, and at apply for values known only then).
+pub(crate) fn sensitive_output(name: &str, o: &contin_config::Output) -> Diagnostic {
+    Diagnostic::error("Output refers to sensitive values")
+        .with_detail(format!(
+            "Output \"{name}\" refers to sensitive values; contin requires that any root module output containing sensitive data be explicitly marked as sensitive. Add `sensitive = true` to the output block."
+        ))
+        .at(o.value.loc())
+}
+
 fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, diags: &mut Diagnostics) -> Option<OutputChange> {
     let o = &input.config.outputs[name];
     let v = match contin_eval::eval(&o.value, scope) {
@@ -544,13 +554,7 @@ fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, dia
         }
     };
     if v.contains_sensitive() && !o.sensitive {
-        diags.push(
-            Diagnostic::error("Output refers to sensitive values")
-                .with_detail(format!(
-                    "Output \"{name}\" refers to sensitive values; contin requires that any root module output containing sensitive data be explicitly marked as sensitive. Add `sensitive = true` to the output block."
-                ))
-                .at(o.value.loc()),
-        );
+        diags.push(sensitive_output(name, o));
         return None;
     }
     let after = if o.sensitive { v.mark_sensitive() } else { v };
