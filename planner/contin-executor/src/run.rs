@@ -639,7 +639,7 @@ impl<'p> Run<'p> {
                 self.ckpt.dirty_version += 1;
                 None
             }
-            Err(d) => Some(format!("evaluating outputs failed: {d}")),
+            Err(d) => Some(format!("evaluating outputs failed: {}", diag_text(&d))),
         };
 
         // The final save: always, also after failures, cancellation and a failed checkpoint.
@@ -687,6 +687,17 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Each diagnostic as `summary: detail` (the detail says which output and
+/// what to do; evaluation diagnostics never hold sensitive values).
+pub(crate) fn diag_text(d: &contin_types::Diagnostics) -> String {
+    let parts: Vec<String> = d
+        .0
+        .iter()
+        .map(|x| if x.detail.is_empty() { x.summary.clone() } else { format!("{}: {}", x.summary, x.detail) })
+        .collect();
+    parts.join("; ")
 }
 
 /// Dropping a data source from state (destroy, or removed from config) is

@@ -894,3 +894,14 @@ async fn instance_level_dependencies_are_stored_per_block() {
     assert_eq!(stored.resources[&addr("b")].dependencies, vec![addr("a")]);
     assert_eq!(stored.resources[&addr("keep")].dependencies, vec![addr("a"), addr("c")]);
 }
+
+#[test]
+fn output_errors_keep_their_detail() {
+    let mut d = Diagnostics::new();
+    d.push(Diagnostic::error("Output refers to sensitive values").with_detail("Output \"o\" refers to sensitive values; add `sensitive = true`."));
+    d.push(Diagnostic::error("Bare"));
+    assert_eq!(
+        crate::run::diag_text(&d),
+        "Output refers to sensitive values: Output \"o\" refers to sensitive values; add `sensitive = true`.; Bare"
+    );
+}
