@@ -122,11 +122,16 @@ impl Workspace {
         use futures::stream::{self, StreamExt};
         let selected = refresh_set(state, targets);
         // Owned jobs: the stream must not borrow the state across awaits.
-        let chosen: Vec<RefreshItem> = state
+        // A provider that asks for them reads with the state's sensitive marks.
+        let chosen: Vec<RefreshJob> = state
             .resources
             .values()
             .filter(|rs| rs.addr.mode == ResourceMode::Managed && !rs.attributes.is_null() && selected.as_ref().is_none_or(|s| s.contains(&rs.addr)))
-            .map(|rs| (rs.addr.clone(), rs.value().unmark_deep().0, rs.provider.clone(), self.providers.get(&rs.provider).cloned()))
+            .map(|rs| {
+                let p = self.providers.get(&rs.provider).cloned();
+                let value = if p.as_ref().is_some_and(|p| p.receives_sensitive_marks()) { rs.value() } else { rs.value().unmark_deep().0 };
+                (rs.addr.clone(), value, rs.provider.clone(), p)
+            })
             .collect();
         self.events.event(EngineEvent::RefreshStarted { total: chosen.len() });
         let events = self.events.clone();
@@ -146,12 +151,14 @@ impl Workspace {
         let mut out = Refreshed::default();
         let mut diags = Diagnostics::new();
         for (addr, recorded, r) in results {
+            // The planner takes plain refreshed values and re-applies the
+            // state's marks itself.
             match r {
                 Ok(v) => {
-                    out.values.insert(addr, v);
+                    out.values.insert(addr, v.map(|v| v.unmark_deep().0));
                 }
                 Err(ProviderError::Unreachable(reason)) => {
-                    out.values.insert(addr.clone(), Some(recorded));
+                    out.values.insert(addr.clone(), Some(recorded.unmark_deep().0));
                     out.unreachable.push(Unreachable { addr, reason });
                 }
                 Err(e) => diags.push(Diagnostic::error(format!("Failed to refresh {addr}")).with_detail(format!("{addr}: {e}")).for_address(&addr)),
@@ -165,8 +172,8 @@ impl Workspace {
     }
 }
 
-/// One object to read: address, recorded value, provider name, provider.
-type RefreshItem = (ResourceAddr, Value, String, Option<Arc<dyn Provider>>);
+/// One object to refresh: address, recorded value, provider name, provider.
+type RefreshJob = (ResourceAddr, Value, String, Option<Arc<dyn Provider>>);
 
 /// What refreshing state found: current values, and objects that could not
 /// be reached (kept as recorded, reported as warnings).

@@ -134,3 +134,25 @@ async fn a_held_lock_is_reported_with_the_exact_force_unlock_command() {
     assert!(err.to_string().contains(&format!("contin force-unlock -force {}", guard.id())), "{err}");
     guard.release().await;
 }
+
+/// Refresh hands the local provider (which `receives_sensitive_marks`) the
+/// state's marks: a read error never names a path built from a secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_errors_never_name_a_sensitive_path() {
+    const MARKER: &str = "MARKER-S3CR3T";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = "variable \"secret\" {\n  type      = string\n  sensitive = true\n}\n\nresource \"local_file\" \"a\" {\n  filename = \"out/${var.secret}.txt\"\n  content  = \"x\"\n}\n";
+    std::fs::write(dir.path().join("main.hcl"), config).expect("config");
+    let opts = || WorkspaceOptions { env_vars: BTreeMap::from([("secret".to_string(), MARKER.to_string())]), ..WorkspaceOptions::default() };
+    let ws = Workspace::open(dir.path(), opts()).await.unwrap_or_else(|e| panic!("{e}"));
+    let ApplyResult::Applied(out) = apply_all(&ws).await else { panic!("expected an apply") };
+    assert!(out.failed.is_empty(), "{out:?}");
+    // The file becomes a directory: reading it back fails.
+    let path = dir.path().join(format!("out/{MARKER}.txt"));
+    std::fs::remove_file(&path).expect("remove");
+    std::fs::create_dir(&path).expect("dir");
+    let Err(err) = ws.plan(PlanOptions::default(), CancellationToken::new()).await else { panic!("refresh must fail") };
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("Failed to refresh local_file.a") && shown.contains("(sensitive path)"), "{shown}");
+    assert!(!shown.contains(MARKER), "{shown}");
+}

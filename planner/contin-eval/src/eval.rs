@@ -547,7 +547,9 @@ impl<'a> Evaluator<'a> {
             _ => return Err(Diagnostic::error("Invalid function argument").at(call_loc.at())),
         };
         let (path, pm) = unmark(path);
-        let (vars, vm) = unmark(vars);
+        // Only a mark on the whole map is peeled: a sensitive variable keeps
+        // its mark inside the template, so its errors and result hide it.
+        let (vars, vm) = unmark_shallow(vars);
         let path = match path {
             Value::String(s) => s,
             Value::Unknown => return Ok(Value::Unknown),

@@ -341,11 +341,18 @@ impl<'p> Run<'p> {
         let addr = &change.addr;
         let prior_rs = self.prior.resources.get(addr);
         let prior_gen = prior_rs.map_or(0, |r| r.generation);
+        // A provider that asks for them gets the sensitive marks of the
+        // configuration and of state, so it can keep secrets out of its
+        // errors and mark what it derives from them; others get plain values.
+        let marks = self.providers.get(&change.provider).is_some_and(|p| p.receives_sensitive_marks());
+        // The recorded value (the plan's `before`, or the state's), marked
+        // at the state's sensitive paths.
         let recorded = || -> Option<Value> {
-            match &change.before {
-                Some(b) => Some(b.unmark_deep().0),
-                None => prior_rs.map(|r| Value::from_json(&r.attributes)),
-            }
+            let marked = match &change.before {
+                Some(b) => Some(prior_rs.map_or_else(|| b.clone(), |r| b.clone().mark_paths(&r.sensitive_paths))),
+                None => prior_rs.map(|r| marked_from_state(&r.attributes, &r.sensitive_paths)),
+            };
+            marked.map(|v| if marks { v } else { v.unmark_deep().0 })
         };
         let lineage = self.state.lineage.clone();
         let ctx = |generation| OpContext { address: addr.clone(), lineage: lineage.clone(), generation };
@@ -358,7 +365,8 @@ impl<'p> Run<'p> {
             return Ok(match recorded() {
                 // A create whose outcome was unknown (journal replay) left a
                 // null placeholder: there is nothing known to delete.
-                Some(Value::Null) | None => Op::Forget,
+                None => Op::Forget,
+                Some(prior) if prior.is_null() => Op::Forget,
                 Some(prior) => Op::Delete { prior, ctx: ctx(prior_gen) },
             });
         }
@@ -372,11 +380,12 @@ impl<'p> Run<'p> {
 
         if change.action == Action::Read {
             self.running.insert(n, Pending { sensitive_paths: final_paths, generation: prior_gen + 1 });
-            return Ok(Op::Read { cfg: final_plain });
+            return Ok(Op::Read { cfg: if marks { final_cfg } else { final_plain } });
         }
 
         let prior_value = if change.action == Action::Update { recorded() } else { None };
-        let pc = provider.plan_change(&addr.ty, prior_value.as_ref(), &final_plain);
+        let prior_plain = prior_value.as_ref().map(|v| v.unmark_deep().0);
+        let pc = provider.plan_change(&addr.ty, prior_plain.as_ref(), &final_plain);
         if pc.diagnostics.has_errors() {
             return Err(format!("planning the final change failed: {}", pc.diagnostics));
         }
@@ -391,12 +400,13 @@ impl<'p> Run<'p> {
         if let Some(after) = &change.after {
             check_consistent(after, &pc.planned.clone().mark_paths(&final_paths))?;
         }
+        let planned = if marks { pc.planned.mark_paths(&final_paths) } else { pc.planned };
         let (op, generation) = match change.action {
             Action::Update => {
                 let prior = prior_value.unwrap_or(Value::Null);
-                (Op::Update { prior, planned: pc.planned, ctx: ctx(prior_gen) }, prior_gen)
+                (Op::Update { prior, planned, ctx: ctx(prior_gen) }, prior_gen)
             }
-            _ => (Op::Create { planned: pc.planned, ctx: ctx(prior_gen + 1) }, prior_gen + 1),
+            _ => (Op::Create { planned, ctx: ctx(prior_gen + 1) }, prior_gen + 1),
         };
         self.running.insert(n, Pending { sensitive_paths: final_paths, generation });
         Ok(op)
@@ -629,7 +639,7 @@ impl<'p> Run<'p> {
                 self.ckpt.dirty_version += 1;
                 None
             }
-            Err(d) => Some(format!("evaluating outputs failed: {d}")),
+            Err(d) => Some(format!("evaluating outputs failed: {}", diag_text(&d))),
         };
 
         // The final save: always, also after failures, cancellation and a failed checkpoint.
@@ -677,6 +687,17 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Each diagnostic as `summary: detail` (the detail says which output and
+/// what to do; evaluation diagnostics never hold sensitive values).
+pub(crate) fn diag_text(d: &contin_types::Diagnostics) -> String {
+    let parts: Vec<String> = d
+        .0
+        .iter()
+        .map(|x| if x.detail.is_empty() { x.summary.clone() } else { format!("{}: {}", x.summary, x.detail) })
+        .collect();
+    parts.join("; ")
 }
 
 /// Dropping a data source from state (destroy, or removed from config) is

@@ -96,6 +96,11 @@ struct TestProvider {
     cancel_at: Option<(usize, CancellationToken)>,
     /// The final plan sets `name` to this (to provoke an inconsistent plan).
     override_name: Option<String>,
+    /// `receives_sensitive_marks`.
+    marks: bool,
+    /// (verb, value received) of every create/update/delete/read_data call;
+    /// update records its prior then its planned value.
+    seen: Mutex<Vec<(&'static str, Value)>>,
 }
 
 impl TestProvider {
@@ -128,6 +133,12 @@ impl TestProvider {
     fn log(&self) -> Vec<Log> {
         self.log.lock().unwrap().clone()
     }
+    fn saw(&self, verb: &'static str, v: &Value) {
+        if !self.marks {
+            assert!(!v.contains_sensitive(), "a provider that does not ask for marks gets plain values: {verb} {v:?}");
+        }
+        self.seen.lock().unwrap().push((verb, v.clone()));
+    }
     fn position(&self, entry: Log) -> usize {
         let log = self.log();
         log.iter().position(|l| *l == entry).unwrap_or_else(|| panic!("{entry:?} not in {log:?}"))
@@ -159,10 +170,14 @@ impl Provider for TestProvider {
         s.data_sources.insert("test_data".into(), block);
         s
     }
+    fn receives_sensitive_marks(&self) -> bool {
+        self.marks
+    }
     async fn configure(&self, _: Value) -> Result<(), Diagnostics> {
         Ok(())
     }
     fn plan_change(&self, _ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
+        assert!(!desired.contains_sensitive() && !prior.is_some_and(Value::contains_sensitive), "plan_change gets plain values");
         let mut m = match desired {
             Value::Map(m) => m.clone(),
             _ => BTreeMap::new(),
@@ -178,7 +193,7 @@ impl Provider for TestProvider {
         Ok(Some(state.clone()))
     }
     async fn create(&self, _: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
-        assert!(!planned.contains_sensitive(), "providers get unmarked values");
+        self.saw("create", planned);
         self.op(&ctx.address, "create").await?;
         if self.partial.contains(&ctx.address.name) {
             let value = with_id(planned, "half-done".into());
@@ -188,13 +203,17 @@ impl Provider for TestProvider {
     }
     async fn update(&self, _: &str, prior: &Value, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
         assert!(prior.get_path(&[PathStep::Key("id".into())]).is_some());
+        self.saw("update prior", prior);
+        self.saw("update", planned);
         self.op(&ctx.address, "update").await?;
         Ok(planned.clone())
     }
-    async fn delete(&self, _: &str, _prior: &Value, ctx: &OpContext) -> Result<(), ProviderError> {
+    async fn delete(&self, _: &str, prior: &Value, ctx: &OpContext) -> Result<(), ProviderError> {
+        self.saw("delete", prior);
         self.op(&ctx.address, "delete").await
     }
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
+        self.saw("read", cfg);
         let name = match cfg.get_path(&[PathStep::Key("name".into())]) {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
@@ -664,6 +683,62 @@ async fn sensitive_paths_from_config_and_schema_are_recorded() {
     assert_eq!(rs.attributes["name"], serde_json::json!("a"));
 }
 
+/// A plan touching every operation with sensitive values: `a` created with
+/// a sensitive name, `b` updated (its recorded `secret` is sensitive in
+/// state), `c` deleted (its recorded name is sensitive), data `x` read with
+/// a sensitive name.
+fn sensitive_plan(h: &Harness) -> (Plan, State) {
+    let sens = |v: &str| Value::string(v).mark_sensitive();
+    let mut a = change("a", Action::Create, &[]);
+    a.after = Some(Value::map([("name", sens("a")), ("id", Value::Unknown), ("deps", Value::Unknown)]));
+    let mut b = change("b", Action::Update, &[]);
+    b.after = Some(Value::map([("name", sens("b")), ("id", Value::string("b-g1")), ("deps", Value::Unknown)]));
+    let mut rb = recorded("b", &[]);
+    rb.attributes["secret"] = serde_json::json!("old-secret");
+    rb.sensitive_paths = vec![vec![PathStep::Key("secret".into())]];
+    let mut rc = recorded("c", &[]);
+    rc.sensitive_paths = vec![vec![PathStep::Key("name".into())]];
+    let mut x = change("x", Action::Read, &[]);
+    x.addr = ResourceAddr::data("test_data", "x");
+    x.after = Some(Value::map([("name", sens("x")), ("id", Value::Unknown), ("deps", Value::Unknown)]));
+    let plan = plan_of(vec![a, b, change("c", Action::Delete, &[]), x]);
+    (plan, prior_with(vec![rb, rc], &h.backend))
+}
+
+#[tokio::test]
+async fn providers_asking_for_marks_get_config_and_state_marks() {
+    let h = Harness::new(TestProvider { marks: true, ..Default::default() });
+    let (plan, prior) = sensitive_plan(&h);
+    let out = h.apply(&plan, prior).await;
+    assert!(out.is_success(), "{out:?}");
+    let seen = h.provider.seen.lock().unwrap().clone();
+    let at = |verb: &str, key: &str| -> bool {
+        let (_, v) = seen.iter().find(|(s, _)| *s == verb).unwrap_or_else(|| panic!("no {verb} in {seen:?}"));
+        v.get_path(&[PathStep::Key(key.into())]).is_some_and(Value::is_sensitive)
+    };
+    assert!(at("create", "name"), "create gets the configuration's marks: {seen:?}");
+    assert!(at("update", "name"), "update gets the configuration's marks: {seen:?}");
+    assert!(at("update prior", "secret"), "update's prior carries the state's marks: {seen:?}");
+    assert!(!at("update prior", "name"), "only the recorded paths are marked: {seen:?}");
+    assert!(at("delete", "name"), "delete's prior carries the state's marks: {seen:?}");
+    assert!(at("read", "name"), "read_data gets the configuration's marks: {seen:?}");
+    // The state records the marks, the values stay plain JSON.
+    let rs = &h.stored().resources[&addr("a")];
+    assert_eq!(rs.sensitive_paths, vec![vec![PathStep::Key("name".into())]]);
+    assert_eq!(rs.attributes["name"], serde_json::json!("a"));
+}
+
+#[tokio::test]
+async fn providers_not_asking_for_marks_get_plain_values() {
+    // `saw` asserts every value is plain.
+    let h = Harness::new(TestProvider::default());
+    let (plan, prior) = sensitive_plan(&h);
+    let out = h.apply(&plan, prior).await;
+    assert!(out.is_success(), "{out:?}");
+    assert_eq!(h.provider.seen.lock().unwrap().len(), 5, "create, update (prior + planned), delete, read");
+    assert_eq!(h.stored().resources[&addr("b")].sensitive_paths, vec![vec![PathStep::Key("name".into())]]);
+}
+
 #[tokio::test]
 async fn data_source_read_and_conflict_on_moved_state() {
     let h = Harness::new(TestProvider::default());
@@ -818,4 +893,15 @@ async fn instance_level_dependencies_are_stored_per_block() {
     let stored = h.stored();
     assert_eq!(stored.resources[&addr("b")].dependencies, vec![addr("a")]);
     assert_eq!(stored.resources[&addr("keep")].dependencies, vec![addr("a"), addr("c")]);
+}
+
+#[test]
+fn output_errors_keep_their_detail() {
+    let mut d = Diagnostics::new();
+    d.push(Diagnostic::error("Output refers to sensitive values").with_detail("Output \"o\" refers to sensitive values; add `sensitive = true`."));
+    d.push(Diagnostic::error("Bare"));
+    assert_eq!(
+        crate::run::diag_text(&d),
+        "Output refers to sensitive values: Output \"o\" refers to sensitive values; add `sensitive = true`.; Bare"
+    );
 }

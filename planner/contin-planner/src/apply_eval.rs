@@ -144,6 +144,9 @@ impl ApplyEvaluator for ConfigEvaluator {
         let mut diags = Diagnostics::new();
         for (name, o) in &self.config.outputs {
             match contin_eval::eval(&o.value, &scope) {
+                // A value that turned out sensitive only at apply (e.g. a
+                // command's output built from a secret) is refused as at plan.
+                Ok(v) if v.contains_sensitive() && !o.sensitive => diags.push(crate::walk::sensitive_output(name, o)),
                 Ok(v) => {
                     out.insert(name.clone(), (v, o.sensitive));
                 }

@@ -7,7 +7,8 @@ use contin_types::Value;
 pub trait PlanIo: Send + Sync {
     /// Contents of a file named in `file()`/`templatefile()` (relative to the config dir).
     fn read_file(&self, path: &str) -> Result<String, String>;
-    /// Reads data source `ty` of `provider` with a fully known configuration.
+    /// Reads data source `ty` of `provider` with a fully known configuration
+    /// (carrying its sensitive marks when the provider `receives_sensitive_marks`).
     fn read_data(&self, provider: &str, ty: &str, cfg: &Value) -> Result<Value, String>;
     /// `path.cwd`.
     fn cwd(&self) -> String {

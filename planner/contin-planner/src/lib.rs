@@ -13,6 +13,8 @@ pub mod json;
 pub mod codec;
 #[cfg(test)]
 mod plan_tests;
+#[cfg(test)]
+mod marks_tests;
 
 pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues};
 pub use io::{NoIo, PlanIo};

@@ -332,6 +332,21 @@ fn argument_loc(r: &Resource, summary: &str) -> contin_types::SourceLoc {
     r.loc.clone()
 }
 
+/// The recorded sensitive paths of `prior` whose value the plan keeps
+/// (known and equal in `planned`): a value that was sensitive stays so in
+/// the plan's `after` (e.g. a `local_exec.output` from a secret command,
+/// which no configuration mark covers).
+fn kept_marks(recorded: &[ValuePath], prior: &Value, planned: &Value) -> Vec<ValuePath> {
+    recorded
+        .iter()
+        .filter(|p| match (prior.get_path(p), planned.get_path(p)) {
+            (Some(was), Some(now)) => !now.is_null() && now.is_wholly_known() && same_json(was, now),
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
 /// Adds schema-sensitive marks and the given paths to a plain value.
 fn mark(value: Value, block: Option<&BlockSchema>, extra: &[ValuePath]) -> Value {
     let mut paths: Vec<ValuePath> = extra.to_vec();
@@ -388,14 +403,22 @@ fn plan_block(
             }
         };
         let (desired_plain, config_marks) = desired.unmark_deep();
-        if let Some(p) = provider {
-            for d in p.validate(&r.ty, &desired_plain).0 {
+        // A provider that asks for them sees the configuration's sensitive
+        // marks, so its messages can leave secrets out.
+        let marks = provider.is_some_and(|p| p.receives_sensitive_marks());
+        if let Some(p) = provider.filter(|_| r.mode == ResourceMode::Managed) {
+            // `validate` checks resources: a data source of the same type
+            // name (data local_file) has other arguments.
+            for d in p.validate(&r.ty, if marks { &desired } else { &desired_plain }).0 {
                 let d = if d.loc.is_none() { let loc = argument_loc(r, &d.summary); d.at(loc) } else { d };
                 diags.push(d.for_address(&addr));
             }
         }
         let change = match r.mode {
-            ResourceMode::Data => plan_data(input, r, provider_name, block, &addr, desired_plain, &config_marks, state_rs.map(|rs| rs.value()), &deps, diags),
+            ResourceMode::Data => {
+                let cfg = if marks { desired.clone() } else { desired_plain };
+                plan_data(input, r, provider_name, block, &addr, cfg, &config_marks, state_rs.map(|rs| rs.value()), &deps, diags)
+            }
             ResourceMode::Managed => {
                 let Some(p) = provider else { continue };
                 let pc = p.plan_change(&r.ty, prior_plain.as_ref(), &desired_plain);
@@ -412,16 +435,18 @@ fn plan_block(
                     Some(prior) if pc.planned.is_wholly_known() && same_json(&pc.planned, prior) => (Action::NoOp, None),
                     Some(_) => (Action::Update, None),
                 };
-                let before = prior_plain.map(|v| {
-                    let recorded_marks = state_rs.map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
-                    mark(v, Some(block), &recorded_marks)
-                });
+                let recorded_marks = state_rs.map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
+                let mut after_marks = config_marks.clone();
+                if let Some(prior) = &prior_plain {
+                    after_marks.extend(kept_marks(&recorded_marks, prior, &pc.planned));
+                }
+                let before = prior_plain.map(|v| mark(v, Some(block), &recorded_marks));
                 ResourceChange {
                     addr: addr.clone(),
                     provider: provider_name.clone(),
                     action,
                     before,
-                    after: Some(mark(pc.planned, Some(block), &config_marks)),
+                    after: Some(mark(pc.planned, Some(block), &after_marks)),
                     replace_paths: if action == Action::Replace { pc.requires_replace } else { Vec::new() },
                     reason,
                     depends_on: deps.clone(),
@@ -449,6 +474,7 @@ fn plan_data(
     deps: &[ResourceAddr],
     diags: &mut Diagnostics,
 ) -> ResourceChange {
+    // `cfg` carries the configuration's marks when the provider asks for them.
     let after = if cfg.is_wholly_known() {
         match input.io.read_data(provider_name, &r.ty, &cfg) {
             Ok(v) => mark(v, Some(block), config_marks),
@@ -511,6 +537,16 @@ fn for_addr(d: Diagnostics, addr: &ResourceAddr) -> Diagnostics {
     Diagnostics(d.0.into_iter().map(|x| if x.address.is_some() { x } else { x.for_address(addr) }).collect())
 }
 
+/// Terraform's refusal of an output holding a sensitive value without
+/// `sensitive = true` (at plan, and at apply for values known only then).
+pub(crate) fn sensitive_output(name: &str, o: &contin_config::Output) -> Diagnostic {
+    Diagnostic::error("Output refers to sensitive values")
+        .with_detail(format!(
+            "Output \"{name}\" refers to sensitive values; contin requires that any root module output containing sensitive data be explicitly marked as sensitive. Add `sensitive = true` to the output block."
+        ))
+        .at(o.value.loc())
+}
+
 fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, diags: &mut Diagnostics) -> Option<OutputChange> {
     let o = &input.config.outputs[name];
     let v = match contin_eval::eval(&o.value, scope) {
@@ -521,13 +557,7 @@ fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, dia
         }
     };
     if v.contains_sensitive() && !o.sensitive {
-        diags.push(
-            Diagnostic::error("Output refers to sensitive values")
-                .with_detail(format!(
-                    "Output \"{name}\" refers to sensitive values; contin requires that any root module output containing sensitive data be explicitly marked as sensitive. Add `sensitive = true` to the output block."
-                ))
-                .at(o.value.loc()),
-        );
+        diags.push(sensitive_output(name, o));
         return None;
     }
     let after = if o.sensitive { v.mark_sensitive() } else { v };

@@ -130,6 +130,13 @@ impl Provider for EdgeProvider {
         s
     }
 
+    /// Validation messages must name a configured value only when it is not
+    /// sensitive, so the planner hands over the configuration's marks;
+    /// create/update return the planned value, marks included.
+    fn receives_sensitive_marks(&self) -> bool {
+        true
+    }
+
     async fn configure(&self, _cfg: Value) -> Result<(), Diagnostics> {
         Ok(())
     }
@@ -290,6 +297,8 @@ mod tests {
         let msgs: Vec<String> = p.validate(EDGE_SITE, &cfg).0.iter().map(|d| format!("{} {} {d:?}", d.summary, d.detail)).collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
         assert!(msgs.iter().all(|m| !m.contains("MARKER") && m.contains("(sensitive value)")), "{msgs:?}");
+        // The planner passes marks to validate only to a provider that asks.
+        assert!(EdgeProvider::new().receives_sensitive_marks());
     }
 
     #[test]

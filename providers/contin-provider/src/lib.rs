@@ -72,7 +72,7 @@ pub trait Provider: Send + Sync {
     /// Provider name as used in configs (`local`, `aws`, `fake`).
     fn name(&self) -> &str;
     fn schema(&self) -> ProviderSchema;
-    /// True when `create`, `update`, `delete`, `read` and `read_data` want the
+    /// True when `validate`, `create`, `update`, `delete`, `read` and `read_data` want the
     /// values they receive to carry the sensitive marks of the configuration
     /// and of state (`Value::Sensitive` at each sensitive path, as
     /// `Value::mark_paths` applies them), so they can keep secrets out of

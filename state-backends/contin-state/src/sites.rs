@@ -3,8 +3,10 @@
 //! `edge_site`, `host` and `cluster` resources whenever state is written, so
 //! it never disagrees with them. Later issues (agents, placement) read it.
 
-use crate::State;
+use crate::{ResourceState, State};
+use contin_types::value::{PathStep, ValuePath};
 use serde_json::{json, Map, Value as Json};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Name of the site an attribute refers to: the site object (`edge_site.X`)
@@ -23,12 +25,43 @@ fn pick(attrs: &Json, keys: &[&str]) -> Map<String, Json> {
         .collect()
 }
 
-/// Builds the `sites` document from the resources in `state`.
+/// `attrs` with the value at each of `paths` replaced by null.
+fn without_paths(attrs: &Json, paths: &[ValuePath]) -> Json {
+    let mut out = attrs.clone();
+    for p in paths {
+        let mut cur = Some(&mut out);
+        for step in p {
+            cur = match (cur, step) {
+                (Some(Json::Object(m)), PathStep::Key(k)) => m.get_mut(k),
+                (Some(Json::Array(a)), PathStep::Index(i)) => a.get_mut(*i),
+                _ => None,
+            };
+        }
+        if let Some(v) = cur {
+            *v = Json::Null;
+        }
+    }
+    out
+}
+
+/// The resources' attributes with every sensitive value removed: the site
+/// index is derived from these, so it never holds a secret (nothing in it
+/// marks values sensitive).
+fn redacted(r: &ResourceState) -> Cow<'_, Json> {
+    if r.sensitive_paths.is_empty() {
+        Cow::Borrowed(&r.attributes)
+    } else {
+        Cow::Owned(without_paths(&r.attributes, &r.sensitive_paths))
+    }
+}
+
+/// Builds the `sites` document from the resources in `state`, leaving out
+/// every sensitive value (a site named by a secret is keyed by its address name).
 pub fn derive(state: &State) -> BTreeMap<String, Json> {
     let mut sites: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
     let managed = || state.resources.values().filter(|r| r.addr.mode == contin_types::ResourceMode::Managed);
     for r in managed().filter(|r| r.addr.ty == "edge_site") {
-        let a = &r.attributes;
+        let a = &*redacted(r);
         let name = a.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name).to_string();
         let mut doc = pick(a, &["kind", "labels", "latency_ms", "latency_total_ms", "cost_per_hour", "capacity", "power", "path"]);
         doc.insert("address".into(), json!(r.addr.to_string()));
@@ -48,14 +81,15 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
         }
     }
     for r in managed().filter(|r| r.addr.ty == "host") {
-        let Some(site) = site_name(r.attributes.get("site")) else { continue };
-        let name = r.attributes.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name);
+        let a = &*redacted(r);
+        let Some(site) = site_name(a.get("site")) else { continue };
+        let name = a.get("name").and_then(Json::as_str).unwrap_or(&r.addr.name);
         if let Some(Json::Array(h)) = sites.get_mut(&site).and_then(|d| d.get_mut("hosts")) {
             h.push(json!(name));
         }
     }
     for r in managed().filter(|r| r.addr.ty == "cluster") {
-        let a = &r.attributes;
+        let a = &*redacted(r);
         let Some(site) = site_name(a.get("site_name")).or_else(|| site_name(a.get("site"))) else { continue };
         let mut enrolled = pick(a, &["id", "flavor", "installed_version", "node_count", "nodes", "api_endpoint"]);
         enrolled.insert("address".into(), json!(r.addr.to_string()));
@@ -145,5 +179,30 @@ mod tests {
         assert!(sites["a"]["clusters"]["k"].get("kubeconfig").is_none(), "no secrets in the site index");
         let order: Vec<(usize, &str)> = tree_order(&sites);
         assert_eq!(order, vec![(0, "eu"), (1, "a"), (1, "b")]);
+    }
+
+    #[test]
+    fn sensitive_values_never_reach_the_site_index() {
+        const MARKER: &str = "MARKER-S3CR3T";
+        let key = |k: &str| PathStep::Key(k.into());
+        let mut s = State::new();
+        let mut eu = res("edge_site.eu", json!({"name": "eu", "kind": MARKER, "labels": {"token": MARKER, "line": "A"}}));
+        eu.sensitive_paths = vec![vec![key("kind")], vec![key("labels"), key("token")]];
+        let mut hidden = res("edge_site.x", json!({"name": MARKER, "parent_name": "eu", "path": ["eu", MARKER]}));
+        hidden.sensitive_paths = vec![vec![key("name")], vec![key("path"), PathStep::Index(1)]];
+        let mut host = res("host.h", json!({"name": MARKER, "site": {"name": "eu"}}));
+        host.sensitive_paths = vec![vec![key("name")]];
+        let mut cluster = res("cluster.k", json!({"name": "k", "site_name": "eu", "api_endpoint": MARKER}));
+        cluster.sensitive_paths = vec![vec![key("api_endpoint")]];
+        for r in [eu, hidden, host, cluster] {
+            s.resources.insert(r.addr.clone(), r);
+        }
+        let sites = derive(&s);
+        assert!(!serde_json::to_string(&sites).unwrap().contains(MARKER), "{sites:?}");
+        assert_eq!(sites["eu"]["labels"], json!({"token": null, "line": "A"}), "the rest of a value stays");
+        assert_eq!(sites["eu"]["children"], json!(["x"]), "a site named by a secret is keyed by its address name");
+        assert_eq!(sites["x"]["path"], json!(["eu", null]));
+        assert_eq!(sites["eu"]["hosts"], json!(["h"]));
+        assert!(sites["eu"]["clusters"]["k"].get("api_endpoint").is_none_or(Json::is_null));
     }
 }
