@@ -12,13 +12,36 @@ fn io_err(context: String) -> impl FnOnce(io::Error) -> StateError {
     move |source| StateError::Io { context, source }
 }
 
+/// Largest state file read (a 10,000-resource state is about 4 MB): a bigger
+/// or non-regular file is refused before anything is allocated for it.
+pub const MAX_STATE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The file's bytes, `None` when it does not exist.
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(format!("reading state file {}", path.display()))(e)),
+    use std::io::Read;
+    let context = || format!("reading state file {}", path.display());
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(context())(e)),
+    };
+    let meta = file.metadata().map_err(io_err(context()))?;
+    let corrupt = |reason: String| StateError::Corrupt { location: path.display().to_string(), reason };
+    if !meta.is_file() {
+        return Err(corrupt("it is not a regular file".into()));
     }
+    if meta.len() > MAX_STATE_BYTES {
+        return Err(corrupt(format!(
+            "it is {} bytes, more than the limit of {MAX_STATE_BYTES} bytes (MAX_STATE_BYTES)",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_STATE_BYTES + 1).read_to_end(&mut bytes).map_err(io_err(context()))?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(corrupt(format!("it grew past the limit of {MAX_STATE_BYTES} bytes (MAX_STATE_BYTES) while being read")));
+    }
+    Ok(Some(bytes))
 }
 
 pub(crate) fn load(path: &Path) -> Result<Option<State>, StateError> {
