@@ -292,7 +292,7 @@ async fn configure_providers(
         };
         // The fake provider's `store` file is a path like any other: relative
         // to the root (until the provider takes a base dir itself).
-        let cfg = match (name.as_str(), cfg.get_path(&[PathStep::Key("store".into())])) {
+        let cfg = match (name.split('.').next().unwrap_or_default(), cfg.get_path(&[PathStep::Key("store".into())])) {
             ("fake", Some(Value::String(s))) if !Path::new(s).is_absolute() => {
                 let mut cfg = cfg.clone();
                 if let Value::Map(m) = &mut cfg {
