@@ -106,3 +106,14 @@ fn keep_backup(path: &Path, backup: &Path, dir: &Path, name: &str) -> Result<(),
     }
     result
 }
+
+/// An exclusive OS lock on the state file's directory for the duration of
+/// one state write (no extra file is left behind); released when the
+/// returned handle is dropped or the process dies.
+pub(crate) fn write_guard(state_path: &Path) -> Result<File, StateError> {
+    let dir = parent_dir(state_path);
+    fs::create_dir_all(&dir).map_err(io_err(format!("creating state directory {}", dir.display())))?;
+    let f = File::open(&dir).map_err(io_err(format!("opening state directory {}", dir.display())))?;
+    f.lock().map_err(io_err(format!("locking state directory {} for a write", dir.display())))?;
+    Ok(f)
+}

@@ -118,12 +118,21 @@ impl Backend for LocalBackend {
     async fn persist(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
         let _turn = self.write_turn.lock().await;
         let location = self.location();
-        let path = self.path.clone();
-        let stored = blocking(move || files::read_header(&path)).await?;
-        check_write(&location, stored.as_ref(), state, expected_serial)?;
         let bytes = encode(state)?;
+        let state = state.clone();
         let (path, backup) = (self.path.clone(), self.backup_path());
-        blocking(move || files::replace_atomically(&path, &backup, &bytes)).await
+        // Check-then-replace under an OS lock of its own (held only for this
+        // write), so two processes that bypass the state lock (-lock=false,
+        // force-unlock) cannot both pass the serial check and lose an update.
+        blocking(move || {
+            let g = files::write_guard(&path)?;
+            let stored = files::read_header(&path)?;
+            check_write(&location, stored.as_ref(), &state, expected_serial)?;
+            let r = files::replace_atomically(&path, &backup, &bytes);
+            drop(g);
+            r
+        })
+        .await
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {

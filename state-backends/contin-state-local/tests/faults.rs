@@ -442,3 +442,40 @@ async fn lock_unlock_cycles_stay_mutually_exclusive() {
     assert_eq!(entries.load(Ordering::SeqCst), 200);
     assert!(!path.with_extension("json.lock").exists());
 }
+
+/// Writers that bypass the state lock (two processes with `-lock=false`, or a
+/// forced unlock) race on the same serial: the serial check and the replace
+/// happen under one OS lock, so exactly one write wins every round and the
+/// other gets a conflict — no update is lost. Separate backend values stand in
+/// for separate processes (each write opens its own descriptor).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_writers_without_the_state_lock_never_lose_an_update() {
+    let (_dir, path) = setup();
+    let seed = LocalBackend::new(&path);
+    let mut base = rich_state("race".into(), 1);
+    seed.persist(&base, None).await.expect("first persist");
+    for round in 0..40 {
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let b = LocalBackend::new(&path);
+                let mut s = next(&base);
+                s.outputs.insert("writer".into(), contin_state::OutputState { value: serde_json::json!(w), sensitive: false });
+                let expected = Some(base.serial);
+                tokio::spawn(async move { b.persist(&s, expected).await.map(|()| w) })
+            })
+            .collect();
+        let mut won = Vec::new();
+        for h in writers {
+            match h.await.expect("join") {
+                Ok(w) => won.push(w),
+                Err(StateError::Conflict { .. }) => {}
+                Err(e) => panic!("round {round}: unexpected error {e}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "round {round}: exactly one writer must win, got {won:?}");
+        let stored = seed.load().await.expect("load").expect("state");
+        assert_eq!(stored.serial, base.serial + 1, "round {round}");
+        assert_eq!(stored.outputs["writer"].value, serde_json::json!(won[0]), "round {round}: the stored state is the winner's");
+        base = stored;
+    }
+}
