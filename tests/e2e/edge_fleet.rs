@@ -180,7 +180,8 @@ fn edge_fleet_failures() {
     p.run(&["destroy", "-auto-approve"]).expect_code(0);
 
     // An agent whose install fails: error with the script's last lines,
-    // the rest is done and recorded; fixing it and re-applying joins it.
+    // the rest is done and recorded, tainted (a create that failed part-way,
+    // as in Terraform); fixing it and re-applying replaces the cluster.
     fleet.host("a2").exec_in("touch /var/lib/contin-test/fail-install").expect_code(0);
     let p = example();
     p.write("contin.tfvars", &fleet.tfvars(&["a1", "a2", "b1"], &[]));
@@ -193,7 +194,7 @@ fn edge_fleet_failures() {
     assert_eq!(state["sites"]["site_b"]["clusters"]["packaging"]["node_count"], 1, "the other site finished");
     fleet.host("a2").exec_in("rm /var/lib/contin-test/fail-install").expect_code(0);
     let plan = p.run(&["plan"]);
-    assert!(plan.stdout.contains("cluster.assembly will be updated in-place"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("cluster.assembly is tainted, so must be replaced"), "{}", plan.stdout);
     p.run(&["apply", "-auto-approve"]).expect_code(0);
     assert_eq!(p.state()["sites"]["site_a"]["clusters"]["assembly"]["node_count"], 2);
     p.run(&["destroy", "-auto-approve"]).expect_code(0);

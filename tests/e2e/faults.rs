@@ -21,34 +21,147 @@ fn corrupted_state_is_an_error_and_left_untouched() {
     assert!(!p.exists("out/README.txt"), "nothing applied on a corrupted state");
 }
 
-#[test]
-fn a_held_lock_names_its_holder() {
-    let p = Project::quickstart();
+const LOCK_RECORD_WHO: &str = "alice@build-7 (pid 4242)";
+
+fn lock_record(id: &str) -> String {
     let lock = serde_json::json!({
-        "id": "held-by-test",
+        "id": id,
         "operation": "apply",
-        "who": "alice@build-7 (pid 4242)",
+        "who": LOCK_RECORD_WHO,
         "created": "2026-01-01T00:00:00Z",
         "path": "contin.state.json",
     });
-    let lock_text = serde_json::to_string_pretty(&lock).expect("json");
+    serde_json::to_string_pretty(&lock).expect("json")
+}
+
+/// A live holder of the state lock: `flock(1)` holding the kernel lock on
+/// `contin.state.json.lock` until killed. `None` without `flock` (util-linux).
+#[cfg(unix)]
+struct FlockHolder(std::process::Child);
+
+#[cfg(unix)]
+impl FlockHolder {
+    fn start(p: &Project) -> Option<FlockHolder> {
+        use std::io::{BufRead, BufReader};
+        if Command::new("flock").arg("--version").output().is_err() {
+            eprintln!("skipped: `flock` (util-linux) is not installed");
+            return None;
+        }
+        // -o: the lock stays with flock itself (not the sleep), so killing it frees the lock.
+        let mut child = Command::new("flock")
+            .args(["-o", "contin.state.json.lock", "sh", "-c", "echo locked; exec sleep 120"])
+            .current_dir(p.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting flock");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout).read_line(&mut line).expect("reading flock's output");
+        assert_eq!(line.trim(), "locked", "flock did not take the lock");
+        Some(FlockHolder(child))
+    }
+}
+
+#[cfg(unix)]
+impl Drop for FlockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_held_lock_names_its_holder() {
+    let p = Project::quickstart();
+    let lock_text = lock_record("held-by-test");
     p.write("contin.state.json.lock", &lock_text);
+    let Some(holder) = FlockHolder::start(&p) else { return };
 
     let out = p.run(&["apply", "-auto-approve"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("alice@build-7 (pid 4242)"), "{}", out.stderr);
-    assert!(out.stderr.contains("force-unlock -force held-by-test"), "the hint is the exact command: {}", out.stderr);
+    assert!(out.stderr.contains(LOCK_RECORD_WHO), "{}", out.stderr);
+    assert!(out.stderr.contains("contin force-unlock -force held-by-test"), "the hint is the exact command: {}", out.stderr);
     assert_eq!(p.read("contin.state.json.lock"), lock_text, "someone else's lock must not be touched");
     assert!(!p.exists("out/README.txt"));
+    p.run(&["plan"]).expect_code(1);
 
-    // force-unlock asks first; without a terminal it needs --force.
+    // force-unlock asks first; without a terminal it needs -force.
     p.run(&["force-unlock", "held-by-test"]).expect_code(1);
     assert!(p.exists("contin.state.json.lock"));
-    p.run(&["force-unlock", "wrong-id", "-force"]).expect_code(1);
+    let wrong = p.run(&["force-unlock", "wrong-id", "-force"]);
+    wrong.expect_code(1);
+    assert!(wrong.stderr.contains("held-by-test"), "names the actual holder: {}", wrong.stderr);
     assert!(p.exists("contin.state.json.lock"));
+    // Breaking a live holder's lock: the next command locks afresh while
+    // the old holder still sits on its (now unlinked) lock file.
     p.run(&["force-unlock", "-force", "held-by-test"]).expect_code(0);
     assert!(!p.exists("contin.state.json.lock"));
     p.run(&["apply", "-auto-approve"]).expect_code(0);
+    assert!(p.exists("out/README.txt"));
+    assert!(!p.exists("contin.state.json.lock"));
+    drop(holder);
+}
+
+#[test]
+fn a_lock_record_nobody_holds_is_not_a_lock() {
+    let p = Project::quickstart();
+    p.write("contin.state.json.lock", &lock_record("left-by-a-dead-process"));
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    assert!(p.exists("out/README.txt"));
+    assert!(!p.exists("contin.state.json.lock"), "the stale record is cleared by the next holder");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_apply_leaves_no_lock_to_force() {
+    // Slow enough that the apply still runs (and holds the lock) when killed.
+    let mut hcl = String::from("provider \"fake\" {\n  latency_ms = 1500\n}\n\n");
+    for i in 0..12 {
+        hcl.push_str(&format!("resource \"fake_resource\" \"s{i}\" {{\n  name = \"s{i}\"\n}}\n\n"));
+    }
+    let p = Project::with_main(&hcl);
+    let mut child = Command::new(contin_bin())
+        .arg("-C")
+        .arg(p.path())
+        .args(["apply", "-auto-approve", "-parallelism=2"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting contin");
+    // Wait until the apply holds the lock (its record is written right after the kernel lock is taken).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut locked = false;
+    while std::time::Instant::now() < deadline {
+        if let Ok(record) = std::fs::read_to_string(p.file("contin.state.json.lock")) {
+            if record.contains("\"id\"") {
+                locked = true;
+                break;
+            }
+        }
+        if child.try_wait().expect("polling contin").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill").args(["-KILL", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("waiting for contin");
+    assert!(locked, "the apply never took the lock (exit {status:?})");
+    assert_eq!(status.code(), None, "killed by the signal, not finished: {status:?}");
+    assert!(p.exists("contin.state.json.lock"), "the dead apply's record is left behind");
+
+    // No force-unlock: the kernel dropped the dead process's lock.
+    let plan = p.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(!plan.stderr.contains("force-unlock"), "{}", plan.stderr);
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    assert_eq!(p.run(&["state", "list"]).stdout.lines().count(), 12);
+    assert!(!p.exists("contin.state.json.lock"));
 }
 
 #[test]

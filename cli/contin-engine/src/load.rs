@@ -43,7 +43,7 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         #[cfg(feature = "aws")]
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]
-        "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::new()),
+        "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::with_base_dir(root.to_path_buf())),
         _ => return None,
     })
 }

@@ -8,10 +8,16 @@ use contin_types::{InstanceKey, ResourceAddr, ResourceMode, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// True when `addr` is `pattern` or one of its instances / members.
+/// True when `addr` is `pattern` or one of its instances (Terraform's
+/// `state list|rm` matching): `local_file.a` matches `local_file.a` and
+/// `local_file.a[0]`; `local_file.a[0]` matches only itself. A pattern that
+/// is not a resource address (a bare type such as `local_file`) matches nothing.
 pub fn addr_matches(addr: &ResourceAddr, pattern: &str) -> bool {
-    let s = addr.to_string();
-    s == pattern || s.strip_prefix(pattern).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+    match pattern.parse::<ResourceAddr>() {
+        Ok(p) if p.key == InstanceKey::None => addr.resource() == p,
+        Ok(p) => *addr == p,
+        Err(_) => false,
+    }
 }
 
 /// Output values recorded in a state: name → (value, sensitive).
@@ -174,7 +180,7 @@ pub fn remove(state: &mut State, addrs: &[String]) -> Result<Vec<String>> {
 
 /// Renames one instance, or every instance of a resource (keys kept). The
 /// type and mode must stay the same; dependencies pointing at moved
-/// instances are renamed too.
+/// instances, or at the moved resource as a whole, are renamed too.
 pub fn move_addr(state: &mut State, src: &str, dst: &str) -> Result<Vec<String>> {
     let parse = |a: &str| a.parse::<ResourceAddr>().map_err(|e| EngineError::Invalid(format!("invalid resource address {a:?}: {e}")));
     let (src_addr, dst_addr) = (parse(src)?, parse(dst)?);
@@ -213,10 +219,15 @@ pub fn move_addr(state: &mut State, src: &str, dst: &str) -> Result<Vec<String>>
             state.resources.insert(to.clone(), r);
         }
     }
+    // Dependencies name instances or (recorded per block) whole resources:
+    // moving every instance of `src` also renames the block address.
+    let whole_block = src_addr.key == InstanceKey::None;
     for r in state.resources.values_mut() {
         for dep in r.dependencies.iter_mut() {
             if let Some((_, to)) = renames.iter().find(|(from, _)| from == dep) {
                 *dep = to.clone();
+            } else if whole_block && *dep == src_addr {
+                *dep = dst_addr.clone();
             }
         }
     }

@@ -525,3 +525,18 @@ fn same_json_agrees_with_comparing_json() {
         assert_eq!(same_json(&a, &b), a.to_json_lossy() == b.to_json_lossy(), "{a:?} vs {b:?}");
     }
 }
+
+#[test]
+fn a_tainted_object_is_replaced_by_a_planned_create() {
+    // A create that failed part-way left `x` tainted with its id: the
+    // replacement's computed attributes are unknown, not the tainted ones.
+    let mut x = rs("fake_resource.x", serde_json::json!({"id": "ix", "name": "x"}), &[]);
+    x["status"] = "tainted".into();
+    let p = Case::new(REFRESH).state(serde_json::json!([x, rs("fake_resource.y", serde_json::json!({"id": "iy", "name": "y"}), &[])])).run();
+    let p = p.unwrap_or_else(|d| panic!("{d}"));
+    let c = p.change(&parse_addr("fake_resource.x")).unwrap_or_else(|| panic!("no x"));
+    assert_eq!(c.action, crate::plan::Action::Replace);
+    assert_eq!(c.reason, Some(crate::plan::ChangeReason::Tainted));
+    let after = c.after.as_ref().map(show).unwrap_or_default();
+    assert!(after.contains("id = (known after apply)") && after.contains("result = (known after apply)"), "{after}");
+}

@@ -421,11 +421,14 @@ fn plan_block(
             }
             ResourceMode::Managed => {
                 let Some(p) = provider else { continue };
-                let pc = p.plan_change(&r.ty, prior_plain.as_ref(), &desired_plain);
+                let tainted = state_rs.is_some_and(|rs| rs.status == ResourceStatus::Tainted);
+                // A tainted object is replaced: its successor is planned as a
+                // create (computed attributes unknown), not as an update of it.
+                let plan_prior = if tainted { None } else { prior_plain.as_ref() };
+                let pc = p.plan_change(&r.ty, plan_prior, &desired_plain);
                 for d in pc.diagnostics.0 {
                     diags.push(d.at_opt(Some(r.loc.clone())).for_address(&addr));
                 }
-                let tainted = state_rs.is_some_and(|rs| rs.status == ResourceStatus::Tainted);
                 let (action, reason) = match &prior_plain {
                     None if gone => (Action::Create, Some(ChangeReason::DeletedOutOfBand)),
                     None if tainted => (Action::Create, Some(ChangeReason::Tainted)),
@@ -437,7 +440,7 @@ fn plan_block(
                 };
                 let recorded_marks = state_rs.map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
                 let mut after_marks = config_marks.clone();
-                if let Some(prior) = &prior_plain {
+                if let Some(prior) = prior_plain.as_ref().filter(|_| !tainted) {
                     after_marks.extend(kept_marks(&recorded_marks, prior, &pc.planned));
                 }
                 let before = prior_plain.map(|v| mark(v, Some(block), &recorded_marks));

@@ -35,6 +35,9 @@ struct Settings {
 #[derive(Debug, Default)]
 pub struct OnpremProvider {
     settings: RwLock<Settings>,
+    /// Relative `log_dir` and provider `known_hosts_file` resolve against
+    /// this (the workspace root); empty: the process's working directory.
+    base_dir: PathBuf,
 }
 
 impl OnpremProvider {
@@ -42,10 +45,17 @@ impl OnpremProvider {
         Self::default()
     }
 
+    /// A provider resolving its relative paths against `base_dir`.
+    pub fn with_base_dir(base_dir: PathBuf) -> Self {
+        OnpremProvider { base_dir, ..Self::default() }
+    }
+
     /// Step log directory for cluster operations: the provider block's
-    /// `log_dir`, else `$CONTIN_LOG_DIR`, else `.contin/logs`.
+    /// `log_dir`, else `$CONTIN_LOG_DIR`, else `.contin/logs`; a relative
+    /// one is under the base directory.
     pub fn log_dir(&self) -> PathBuf {
-        self.settings().log_dir.unwrap_or_else(|| cluster::ClusterOps::from_env().log_dir)
+        let dir = self.settings().log_dir.unwrap_or_else(|| cluster::ClusterOps::from_env().log_dir);
+        self.base_dir.join(dir)
     }
 
     /// Connection defaults from the provider block.
@@ -99,7 +109,7 @@ impl Provider for OnpremProvider {
             _ => None,
         };
         match get("known_hosts_file") {
-            Some(Value::String(p)) => settings.defaults.known_hosts_file = Some(PathBuf::from(p)),
+            Some(Value::String(p)) => settings.defaults.known_hosts_file = Some(self.base_dir.join(p)),
             Some(other) => d.push(Diagnostic::error("Invalid known_hosts_file").with_detail(format!("provider onprem: known_hosts_file must be a string, got {}", other.type_name()))),
             None => {}
         }
@@ -197,6 +207,17 @@ mod tests {
         assert!(s.resources["host"].attributes["private_key"].sensitive);
         assert!(s.resources["host"].attributes["passphrase"].sensitive);
         assert!(s.config.attributes.contains_key("log_dir"));
+    }
+
+    #[tokio::test]
+    async fn relative_paths_resolve_against_the_base_dir() {
+        let p = OnpremProvider::with_base_dir(PathBuf::from("/work/site"));
+        assert_eq!(p.log_dir(), PathBuf::from("/work/site").join(cluster::ClusterOps::from_env().log_dir));
+        p.configure(Value::map([("known_hosts_file", Value::string("keys/known_hosts")), ("log_dir", Value::string("logs"))])).await.unwrap();
+        assert_eq!(p.log_dir(), PathBuf::from("/work/site/logs"));
+        assert_eq!(p.connect_defaults().known_hosts_file, Some(PathBuf::from("/work/site/keys/known_hosts")));
+        p.configure(Value::map([("log_dir", Value::string("/var/log/contin"))])).await.unwrap();
+        assert_eq!(p.log_dir(), PathBuf::from("/var/log/contin"), "absolute paths stay");
     }
 
     #[tokio::test]

@@ -29,6 +29,9 @@ fn list_filters_by_resource_or_instance() {
     assert_eq!(v.list(&["local_file.a".into()]), ["local_file.a[0]", "local_file.a[1]"]);
     assert_eq!(v.list(&["local_file.a[1]".into()]), ["local_file.a[1]"]);
     assert!(v.list(&["local_file.ab".into()]).is_empty());
+    assert!(v.list(&["local_file".into()]).is_empty(), "a bare type is not an address");
+    assert!(v.list(&["local_file.a[0".into()]).is_empty());
+    assert!(v.list(&["data.local_file.a".into()]).is_empty(), "another mode");
     assert!(StateView { state: None }.list(&[]).is_empty());
 }
 
@@ -73,6 +76,26 @@ fn mv_renames_instances_and_dependencies() {
     assert_eq!(v.list(&["local_file.b".into()]), ["local_file.b[0]", "local_file.b[1]"]);
     let dep = &s.resources[&"fake_resource.s".parse::<ResourceAddr>().unwrap_or_else(|e| panic!("{e}"))].dependencies;
     assert_eq!(dep[0].to_string(), "local_file.b[0]");
+    assert!(v.list(&["local_file.a".into()]).is_empty());
+    assert!(v.list(&["local_file".into()]).is_empty());
+
+    // A dependency recorded per block follows a move of the whole block,
+    // but not a move of one of its instances.
+    let block_dep = || {
+        let mut s = state();
+        let key = "fake_resource.s".parse::<ResourceAddr>().unwrap_or_else(|e| panic!("{e}"));
+        if let Some(r) = s.resources.get_mut(&key) {
+            r.dependencies = vec!["local_file.a".parse().unwrap_or_else(|e| panic!("{e}"))];
+        }
+        (s, key)
+    };
+    let (mut s, key) = block_dep();
+    move_addr(&mut s, "local_file.a", "local_file.b").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.resources[&key].dependencies[0].to_string(), "local_file.b");
+    let (mut s, key) = block_dep();
+    move_addr(&mut s, "local_file.a[1]", "local_file.c").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.resources[&key].dependencies[0].to_string(), "local_file.a");
+
     let mut s = state();
     move_addr(&mut s, "local_file.a[1]", "local_file.c").unwrap_or_else(|e| panic!("{e}"));
     assert!(s.resources.contains_key(&"local_file.c".parse::<ResourceAddr>().unwrap_or_else(|e| panic!("{e}"))));
