@@ -9,10 +9,10 @@
 //! provider adopts by its `contin:*` tags), so a kill between "created" and
 //! "recorded" must end with exactly one object.
 
-use contin_e2e::{contin_bin, Project};
+use contin_e2e::Project;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const RESOURCES: usize = 200;
@@ -63,12 +63,8 @@ fn cloud(p: &Project) -> BTreeMap<String, Json> {
 /// Starts an apply and SIGKILLs it after `after`; returns whether it was
 /// still running when killed.
 fn apply_and_kill(p: &Project, after: Duration) -> bool {
-    let mut child = Command::new(contin_bin())
-        .arg("-C")
-        .arg(p.path())
-        .args(["apply", "-auto-approve", "-parallelism=10"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+    let mut child = p
+        .command(&["apply", "-auto-approve", "-parallelism=10"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

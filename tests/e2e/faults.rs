@@ -123,12 +123,8 @@ fn a_killed_apply_leaves_no_lock_to_force() {
         hcl.push_str(&format!("resource \"fake_resource\" \"s{i}\" {{\n  name = \"s{i}\"\n}}\n\n"));
     }
     let p = Project::with_main(&hcl);
-    let mut child = Command::new(contin_bin())
-        .arg("-C")
-        .arg(p.path())
-        .args(["apply", "-auto-approve", "-parallelism=2"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+    let mut child = p
+        .command(&["apply", "-auto-approve", "-parallelism=2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -259,12 +255,8 @@ fn interrupt_stops_cleanly_with_130() {
         hcl.push_str(&format!("resource \"fake_resource\" \"s{i}\" {{\n  name = \"s{i}\"\n}}\n\n"));
     }
     let p = Project::with_main(&hcl);
-    let child = Command::new(contin_bin())
-        .arg("-C")
-        .arg(p.path())
-        .args(["apply", "-auto-approve", "-parallelism=2"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+    let child = p
+        .command(&["apply", "-auto-approve", "-parallelism=2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -138,18 +138,26 @@ impl Project {
 
     /// Like `run`, feeding `stdin` and setting extra environment variables.
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run_command(cmd, stdin, Duration::from_secs(120))
+    }
+
+    /// `contin -C <dir> ARGS…` ready to start: no colour, stdin closed, the
+    /// caller's `CONTIN_VAR_*` removed; the caller chooses stdout/stderr
+    /// (for tests that signal or kill a running contin).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(contin_bin());
         cmd.arg("-C").arg(self.path()).args(args);
-        cmd.env("NO_COLOR", "1");
+        cmd.env("NO_COLOR", "1").stdin(Stdio::null());
         for (k, _) in std::env::vars() {
             if k.starts_with("CONTIN_VAR_") {
                 cmd.env_remove(k);
             }
         }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run_command(cmd, stdin, Duration::from_secs(120))
+        cmd
     }
 
     /// Regex filters for insta: this directory, timings, generated ids.
