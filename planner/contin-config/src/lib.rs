@@ -7,6 +7,7 @@ mod check;
 mod fmt;
 pub mod model;
 mod parse;
+mod split;
 pub mod sites;
 
 pub use fmt::format_source;

@@ -38,16 +38,22 @@ const VALIDATION_ARGS: &[&str] = &["condition", "error_message"];
 /// `Config`. Problems never stop the parse: all of them come back together.
 pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
     let mut p = Parser::default();
+    let parts = std::thread::available_parallelism().map_or(1, usize::from);
     for (name, text) in files {
         p.config.sources.add(name.clone(), text.clone());
         let file: Arc<str> = Arc::from(name.as_str());
-        match hcl_edit::parser::parse_body(text) {
-            Ok(body) => {
-                for structure in body {
-                    p.top_structure(structure, &file);
+        let bodies = match crate::split::parse_parallel(text, parts) {
+            Some(bodies) => bodies,
+            None => match hcl_edit::parser::parse_body(text) {
+                Ok(body) => vec![body],
+                Err(e) => {
+                    p.diags.push(syntax_error(&file, text, &e));
+                    continue;
                 }
-            }
-            Err(e) => p.diags.push(syntax_error(&file, text, &e)),
+            },
+        };
+        for structure in bodies.into_iter().flatten() {
+            p.top_structure(structure, &file);
         }
     }
     crate::sites::check(&p.config, &mut p.diags);

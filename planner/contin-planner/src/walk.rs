@@ -402,14 +402,15 @@ fn plan_block(
                 continue;
             }
         };
-        let (desired_plain, config_marks) = desired.unmark_deep();
+        let (desired_plain, config_marks, desired_marked) = desired.into_unmarked_deep();
+        let desired = desired_marked.as_ref().unwrap_or(&desired_plain);
         // A provider that asks for them sees the configuration's sensitive
         // marks, so its messages can leave secrets out.
         let marks = provider.is_some_and(|p| p.receives_sensitive_marks());
         if let Some(p) = provider.filter(|_| r.mode == ResourceMode::Managed) {
             // `validate` checks resources: a data source of the same type
             // name (data local_file) has other arguments.
-            for d in p.validate(&r.ty, if marks { &desired } else { &desired_plain }).0 {
+            for d in p.validate(&r.ty, if marks { desired } else { &desired_plain }).0 {
                 let d = if d.loc.is_none() { let loc = argument_loc(r, &d.summary); d.at(loc) } else { d };
                 diags.push(d.for_address(&addr));
             }

@@ -175,6 +175,17 @@ impl Value {
         let v = unmark_rec(self, &mut Vec::new(), &mut paths);
         (v, paths)
     }
+    /// `unmark_deep` for an owned value: without marks inside, the value is
+    /// returned as is (no copy). The second value is the marked original,
+    /// kept only when it differs from the plain one.
+    pub fn into_unmarked_deep(self) -> (Value, Vec<ValuePath>, Option<Value>) {
+        if self.contains_sensitive() {
+            let (plain, paths) = self.unmark_deep();
+            (plain, paths, Some(self))
+        } else {
+            (self, Vec::new(), None)
+        }
+    }
     /// Re-applies sensitive marks at the given paths (missing paths are ignored).
     pub fn mark_paths(mut self, paths: &[ValuePath]) -> Value {
         for p in paths {
