@@ -18,7 +18,7 @@ use run::{fix_kubeconfig, join_all, load_artifacts, Runner};
 use script::{Flavor, Role, Script};
 use spec::{attr, attr_str, host_name, list, with_attr, ClusterSpec, HostSpec};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 pub const RESOURCE_TYPE: &str = "cluster";
@@ -182,13 +182,15 @@ fn normalize_hosts(v: &Value) -> Value {
 #[derive(Clone, Debug)]
 pub struct ClusterOps {
     pub log_dir: PathBuf,
+    /// A relative `kubeconfig_path` resolves against this (the workspace root).
+    pub base_dir: PathBuf,
 }
 
 impl ClusterOps {
     /// `$CONTIN_LOG_DIR`, else `.contin/logs` (relative to the working directory).
     pub fn from_env() -> Self {
         let log_dir = std::env::var_os(LOG_DIR_ENV).filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from(DEFAULT_LOG_DIR), PathBuf::from);
-        ClusterOps { log_dir }
+        ClusterOps { log_dir, base_dir: PathBuf::new() }
     }
 
     fn runner<'a>(&self, spec: &'a ClusterSpec, conn: &'a dyn Connector) -> Runner<'a> {
@@ -198,7 +200,7 @@ impl ClusterOps {
     pub async fn create(&self, planned: &Value, conn: &dyn Connector, ctx: &OpContext) -> Result<Value, ProviderError> {
         let spec = ClusterSpec::from_value(planned).map_err(ProviderError::Invalid)?;
         if spec.flavor == Flavor::K8s {
-            return adopt(planned, &spec, ctx);
+            return adopt(planned, &spec, &self.base_dir, ctx);
         }
         let artifacts = load_artifacts(&spec)?;
         let mut runner = self.runner(&spec, conn);
@@ -256,7 +258,7 @@ impl ClusterOps {
         let spec = ClusterSpec::from_value(state).map_err(ProviderError::Invalid)?;
         if spec.flavor == Flavor::K8s {
             let mut v = state.clone();
-            if let Some(kc) = spec.kubeconfig_path.as_deref().and_then(|p| std::fs::read_to_string(p).ok()) {
+            if let Some(kc) = spec.kubeconfig_path.as_deref().and_then(|p| std::fs::read_to_string(self.base_dir.join(p)).ok()) {
                 with_attr(&mut v, "kubeconfig", Value::String(kc));
             }
             return Ok(Some(v));
@@ -468,13 +470,13 @@ fn cluster_id(spec: &ClusterSpec, ctx: &OpContext) -> String {
 }
 
 /// `flavor = "k8s"`: records an existing cluster from its kubeconfig.
-fn adopt(planned: &Value, spec: &ClusterSpec, ctx: &OpContext) -> Result<Value, ProviderError> {
+fn adopt(planned: &Value, spec: &ClusterSpec, base_dir: &Path, ctx: &OpContext) -> Result<Value, ProviderError> {
     let name = &spec.name;
     let path = spec
         .kubeconfig_path
         .as_deref()
         .ok_or_else(|| ProviderError::Invalid(format!("cluster.{name}: flavor \"k8s\" needs kubeconfig_path")))?;
-    let kc = std::fs::read_to_string(path)
+    let kc = std::fs::read_to_string(base_dir.join(path))
         .map_err(|e| ProviderError::Invalid(format!("cluster.{name}: cannot read kubeconfig_path {path:?}: {e}")))?;
     let server = kc
         .lines()

@@ -60,7 +60,7 @@ impl OnpremProvider {
 
     /// Connection defaults from the provider block.
     pub fn connect_defaults(&self) -> ConnectDefaults {
-        self.settings().defaults
+        ConnectDefaults { base_dir: self.base_dir.clone(), ..self.settings().defaults }
     }
 
     /// The SSH connector hosts and clusters use.
@@ -73,7 +73,7 @@ impl OnpremProvider {
     }
 
     fn cluster_ops(&self) -> cluster::ClusterOps {
-        cluster::ClusterOps { log_dir: self.log_dir() }
+        cluster::ClusterOps { log_dir: self.log_dir(), base_dir: self.base_dir.clone() }
     }
 }
 
@@ -216,6 +216,10 @@ mod tests {
         p.configure(Value::map([("known_hosts_file", Value::string("keys/known_hosts")), ("log_dir", Value::string("logs"))])).await.unwrap();
         assert_eq!(p.log_dir(), PathBuf::from("/work/site/logs"));
         assert_eq!(p.connect_defaults().known_hosts_file, Some(PathBuf::from("/work/site/keys/known_hosts")));
+        // A host's own known_hosts_file too (it was read from the process's cwd).
+        let host = Value::map([("name", Value::string("h")), ("address", Value::string("10.0.0.1")), ("known_hosts_file", Value::string("hosts/kh"))]);
+        let hc = ssh::HostConfig::from_value(&host, &p.connect_defaults()).unwrap();
+        assert_eq!(hc.known_hosts_file, Some(PathBuf::from("/work/site/hosts/kh")));
         p.configure(Value::map([("log_dir", Value::string("/var/log/contin"))])).await.unwrap();
         assert_eq!(p.log_dir(), PathBuf::from("/var/log/contin"), "absolute paths stay");
     }

@@ -30,11 +30,14 @@ pub struct ConnectDefaults {
     pub known_hosts_file: Option<PathBuf>,
     /// Bound on TCP connect + handshake + authentication.
     pub connect_timeout: Duration,
+    /// A host's relative `known_hosts_file` resolves against this (the
+    /// workspace root); empty: the process's working directory.
+    pub base_dir: PathBuf,
 }
 
 impl Default for ConnectDefaults {
     fn default() -> Self {
-        ConnectDefaults { known_hosts_file: None, connect_timeout: DEFAULT_CONNECT_TIMEOUT }
+        ConnectDefaults { known_hosts_file: None, connect_timeout: DEFAULT_CONNECT_TIMEOUT, base_dir: PathBuf::new() }
     }
 }
 
@@ -108,9 +111,10 @@ impl HostConfig {
         };
         let user = attr_string(v, "user")?.filter(|u| !u.is_empty()).unwrap_or_else(|| DEFAULT_USER.to_string());
         let known_hosts_file = match attr_string(v, "known_hosts_file")? {
-            Some(p) => Some(PathBuf::from(p)),
-            None => attr_string(v, "known_hosts")?.map(PathBuf::from),
-        };
+            Some(p) => Some(p),
+            None => attr_string(v, "known_hosts")?,
+        }
+        .map(|p| defaults.base_dir.join(p));
         let insecure_accept_host_key = match attr(v, "insecure_accept_host_key") {
             None => false,
             Some(Value::Bool(b)) => *b,

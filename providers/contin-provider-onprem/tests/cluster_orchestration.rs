@@ -172,7 +172,7 @@ fn ctx() -> OpContext {
 
 fn ops() -> (ClusterOps, tempfile::TempDir) {
     let logs = tempfile::tempdir().unwrap();
-    (ClusterOps { log_dir: logs.path().to_path_buf() }, logs)
+    (ClusterOps { log_dir: logs.path().to_path_buf(), base_dir: std::path::PathBuf::new() }, logs)
 }
 
 fn get<'a>(v: &'a Value, k: &str) -> &'a Value {

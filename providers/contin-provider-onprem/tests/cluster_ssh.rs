@@ -113,7 +113,7 @@ fn node_names(v: &Value) -> Vec<String> {
 async fn k3s_over_ssh_in_network_namespaces() {
     let mut fleet = Fleet::start(&["s1", "a1", "a2", "a3"]).await;
     let logs = tempfile::tempdir().unwrap();
-    let ops = ClusterOps { log_dir: logs.path().to_path_buf() };
+    let ops = ClusterOps { log_dir: logs.path().to_path_buf(), base_dir: std::path::PathBuf::new() };
     fleet.host("a2").path("/var/lib/contin-test/fail-install").parent().map(std::fs::create_dir_all);
     std::fs::write(fleet.host("a2").path("/var/lib/contin-test/fail-install"), "").unwrap();
 
@@ -166,7 +166,7 @@ async fn k3s_over_ssh_in_network_namespaces() {
 async fn microk8s_single_node_over_ssh() {
     let fleet = Fleet::start(&["m1"]).await;
     let logs = tempfile::tempdir().unwrap();
-    let ops = ClusterOps { log_dir: logs.path().to_path_buf() };
+    let ops = ClusterOps { log_dir: logs.path().to_path_buf(), base_dir: std::path::PathBuf::new() };
     let v = ops.create(&fleet.planned("microk8s", &["m1"], &[]), &fleet.conn, &ctx()).await.expect("create");
     assert_eq!(get(&v, "node_count"), &Value::int(1));
     assert_eq!(get(&v, "api_endpoint"), &Value::string(format!("https://{}:16443", fleet.host("m1").address)));
