@@ -63,7 +63,7 @@ impl Fleet {
             .into_iter()
             .map(|(name, host)| NetnsHost { address: host.address(), name, host, key: key.clone() })
             .collect();
-        let conn = SshConnector::new(ConnectDefaults { known_hosts_file: None, connect_timeout: std::time::Duration::from_secs(10) });
+        let conn = SshConnector::new(ConnectDefaults { known_hosts_file: None, connect_timeout: std::time::Duration::from_secs(10), ..Default::default() });
         let fleet = Fleet { hosts, conn };
         for h in &fleet.hosts {
             let r = fleet.conn.connect(&h.value()).await.unwrap_or_else(|e| panic!("{}: {e}", h.name));
