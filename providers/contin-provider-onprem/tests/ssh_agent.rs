@@ -51,7 +51,7 @@ impl Drop for Agent {
 #[tokio::test]
 async fn agent_auth_when_no_private_key() {
     let h = SshHost::start("agent");
-    let conn = SshConnector::new(ConnectDefaults { known_hosts_file: Some("/dev/null".into()), connect_timeout: Duration::from_secs(5) });
+    let conn = SshConnector::new(ConnectDefaults { known_hosts_file: Some("/dev/null".into()), connect_timeout: Duration::from_secs(5), ..Default::default() });
     let v = Value::map([
         ("name", Value::string("agent")),
         ("address", Value::string(h.address())),

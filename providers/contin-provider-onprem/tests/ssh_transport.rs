@@ -40,7 +40,7 @@ fn connector(dir: &Path) -> SshConnector {
     if !kh.exists() {
         std::fs::write(&kh, "").unwrap();
     }
-    SshConnector::new(ConnectDefaults { known_hosts_file: Some(kh), connect_timeout: Duration::from_secs(3) })
+    SshConnector::new(ConnectDefaults { known_hosts_file: Some(kh), connect_timeout: Duration::from_secs(3), ..Default::default() })
 }
 
 fn keygen(dir: &Path, name: &str, passphrase: &str) -> (String, String) {
@@ -169,7 +169,7 @@ async fn unknown_host_key_needs_known_hosts_or_the_insecure_flag() {
     std::fs::write(&kh, format!("# test\n{}\n", h.known_hosts_line())).unwrap();
     conn.connect(&with(unpinned.clone(), "known_hosts_file", Value::string(kh.to_string_lossy()))).await.expect("known host");
     // Also through the provider-wide default.
-    let by_default = SshConnector::new(ConnectDefaults { known_hosts_file: Some(kh.clone()), connect_timeout: Duration::from_secs(3) });
+    let by_default = SshConnector::new(ConnectDefaults { known_hosts_file: Some(kh.clone()), connect_timeout: Duration::from_secs(3), ..Default::default() });
     by_default.connect(&unpinned).await.expect("default known_hosts");
 
     // A different key recorded for the address: the key changed, refused.
@@ -239,7 +239,7 @@ async fn unreachable_host_fails_within_the_timeout() {
 async fn a_hung_sshd_is_unreachable_after_the_connect_timeout() {
     let h = SshHost::start("hung");
     let tmp = tempfile::tempdir().unwrap();
-    let conn = SshConnector::new(ConnectDefaults { known_hosts_file: None, connect_timeout: Duration::from_secs(2) });
+    let conn = SshConnector::new(ConnectDefaults { known_hosts_file: None, connect_timeout: Duration::from_secs(2), ..Default::default() });
     h.freeze();
     let t = Instant::now();
     let err = conn.connect(&host_value(&h, "hung")).await.err().expect("timed out");
