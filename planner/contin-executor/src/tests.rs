@@ -339,6 +339,7 @@ fn plan_of(mut changes: Vec<ResourceChange>) -> Plan {
         drift: vec![],
         outputs: BTreeMap::new(),
         unreachable: vec![],
+        deposed: vec![],
     }
 }
 
