@@ -77,7 +77,9 @@ pub fn list_lines(view: &StateView, prefixes: &[String]) -> Vec<String> {
 /// then one such block per deposed object (`# addr: (deposed object KEY)`).
 pub fn render_resource(r: &ResourceState) -> String {
     let mut out = String::new();
-    if !(r.attributes.is_null() && !r.deposed.is_empty()) {
+    // A record kept only for its deposed objects has no current object to show.
+    let only_deposed = r.attributes.is_null() && !r.deposed.is_empty();
+    if !only_deposed {
         out.push_str(&render_object(r, &format!("# {}:", r.addr), &marked_attributes(r)));
     }
     for d in &r.deposed {
