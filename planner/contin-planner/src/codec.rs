@@ -23,7 +23,7 @@ const MAGIC: &[u8] = b"contin-plan\n";
 pub enum PlanFileError {
     #[error("not a contin plan file (it does not start with \"contin-plan\"); give the file written by `contin plan -out FILE`")]
     NotAPlanFile,
-    #[error("plan file format version {found} is not supported by this contin (it reads version {supported}); use the contin version that wrote it, or plan again")]
+    #[error("plan file format version {found} is not supported by this contin (it reads versions 1 to {supported}); use the contin version that wrote it, or plan again")]
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("plan file is corrupted or truncated: {reason}; run `contin plan -out FILE` again")]
     Corrupted { reason: String },
