@@ -211,3 +211,35 @@ async fn a_destroy_then_create_replace_keeps_pending_deposed_objects() {
     assert_eq!(x.attributes["id"], "x-g2", "{x:?}");
     assert_eq!(x.deposed.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), vec!["0000000a"]);
 }
+
+#[tokio::test]
+async fn a_deposed_destroy_forms_no_cycle_with_a_replaced_dependency() {
+    // x (updated) depends on b, which is replaced delete-first; x has a
+    // deposed object. Its destroy goes before b's delete; x's update after
+    // b's create: no cycle, everything applies.
+    let h = Harness::new(TestProvider { log_delete_ids: true, latency: Duration::from_millis(2), ..Default::default() });
+    let mut x = recorded("x", &["b"]);
+    x.deposed.push(contin_state::DeposedObject {
+        key: "0000000c".into(),
+        attributes: serde_json::json!({"id": "x-old", "name": "x", "deps": ["b-g1"]}),
+        sensitive_paths: vec![],
+        generation: 0,
+    });
+    let prior = prior_with(vec![recorded("b", &[]), x], &h.backend);
+    let mut b = change("b", Action::Replace, &[]);
+    b.before = Some(Value::from_json(&prior.resources[&addr("b")].attributes));
+    let mut ux = change("x", Action::Update, &["b"]);
+    ux.before = Some(Value::from_json(&prior.resources[&addr("x")].attributes));
+    let mut plan = plan_of(vec![b, ux]);
+    plan.deposed = vec![contin_planner::DeposedChange {
+        key: "0000000c".into(),
+        change: ResourceChange { before: Some(Value::from_json(&prior.resources[&addr("x")].deposed[0].attributes)), ..change("x", Action::Delete, &["b"]) },
+    }];
+    let out = h.apply(&plan, prior).await;
+    assert!(out.is_success(), "{out:?}");
+    let p = &h.provider;
+    assert!(p.position(Log::Finish("test_thing.x=x-old".into(), "delete")) < p.position(Log::Start("test_thing.b=b-g1".into(), "delete")), "{:?}", p.log());
+    let stored = h.stored();
+    assert!(stored.resources[&addr("x")].deposed.is_empty());
+    assert_eq!(stored.resources[&addr("x")].attributes["deps"], serde_json::json!(["b-g2"]));
+}
