@@ -25,11 +25,17 @@
 //! 5. Replace X: destroy(X) → forward(X) (default) or forward(X) → destroy(X)
 //!    (create_before_destroy).
 //!
+//! Deposed objects (`Plan::deposed`, old objects of an earlier
+//! create_before_destroy replace) get one destroy node each, a member of
+//! their block's `Destroy` gate (dependants' destroys go first) with rule 2
+//! edges to what the instance depended on. When the instance's own change
+//! has a destroy node too, the deposed destroys run after it.
+//!
 //! `create_before_destroy` propagates to replaced dependencies of a
 //! create_before_destroy change (Terraform does the same); without that,
 //! rule 4 and rule 2 can form a cycle.
 
-use contin_planner::{Action, Plan};
+use contin_planner::{Action, Plan, ResourceChange};
 use contin_state::State;
 use contin_types::ResourceAddr;
 use std::collections::HashMap;
@@ -60,7 +66,7 @@ enum Gate {
 
 #[derive(Debug)]
 pub(crate) struct Node {
-    /// Index into `plan.changes` (for a gate: some change of its block).
+    /// Index into `all_changes(plan)` (for a gate: some change of its block).
     pub change: usize,
     pub kind: NodeKind,
     /// Nodes waiting for this one.
@@ -78,8 +84,22 @@ pub(crate) struct ApplyGraph {
     pub cbd: Vec<bool>,
 }
 
+/// Every change an apply runs: the plan's instance changes, then a `Delete`
+/// per deposed object, paired with the deposed object's key.
+pub(crate) fn all_changes(plan: &Plan) -> (Vec<&ResourceChange>, Vec<Option<&str>>) {
+    let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
+    let mut keys: Vec<Option<&str>> = vec![None; changes.len()];
+    for d in &plan.deposed {
+        changes.push(&d.change);
+        keys.push(Some(d.key.as_str()));
+    }
+    (changes, keys)
+}
+
 pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
-    let changes = &plan.changes;
+    let (changes, deposed) = all_changes(plan);
+    // A deposed object's destroy is only a destroy, whatever its change says.
+    let is_deposed = |i: usize| deposed[i].is_some();
     // Blocks (`a` for `a[0]`, `a[1]`, …) and their changes.
     let mut block_ids: HashMap<ResourceAddr, usize> = HashMap::new();
     let mut block_changes: Vec<Vec<usize>> = Vec::new();
@@ -114,7 +134,8 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
         .collect();
 
     // create_before_destroy propagates to replaced dependencies.
-    let mut cbd: Vec<bool> = changes.iter().map(|c| c.action == Action::Replace && c.create_before_destroy).collect();
+    let mut cbd: Vec<bool> =
+        changes.iter().enumerate().map(|(i, c)| !is_deposed(i) && c.action == Action::Replace && c.create_before_destroy).collect();
     let mut block_seen = vec![false; block_changes.len()];
     let mut work: Vec<usize> = (0..changes.len()).filter(|&i| cbd[i]).collect();
     while let Some(i) = work.pop() {
@@ -123,7 +144,7 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
                 continue;
             }
             for &d in &block_changes[b] {
-                if changes[d].action == Action::Replace && !cbd[d] {
+                if changes[d].action == Action::Replace && !cbd[d] && !is_deposed(d) {
                     cbd[d] = true;
                     work.push(d);
                 }
@@ -135,6 +156,7 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
     let mut change_nodes = vec![(None, None); changes.len()];
     for (i, c) in changes.iter().enumerate() {
         let (fwd, destroy) = match c.action {
+            _ if is_deposed(i) => (false, true),
             Action::NoOp => (false, false),
             Action::Create | Action::Update | Action::Read => (true, false),
             Action::Delete => (false, true),
@@ -156,7 +178,8 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
                 Gate::ForwardDone => change_nodes[d].0,
                 Gate::CbdDestroy => change_nodes[d].1.filter(|_| cbd[d]),
                 Gate::Destroy => change_nodes[d].1,
-                Gate::Delete => change_nodes[d].1.filter(|_| changes[d].action == Action::Delete),
+                // Staying dependants moved off a deposed object when it was replaced.
+                Gate::Delete => change_nodes[d].1.filter(|_| changes[d].action == Action::Delete && !is_deposed(d)),
             })
             .collect()
     };
@@ -228,6 +251,19 @@ pub(crate) fn build(plan: &Plan, prior: &State) -> ApplyGraph {
             } else {
                 edge(&mut nodes, x, f);
             }
+        }
+    }
+
+    // Deposed objects go after the instance's own destroy (if any).
+    let own: HashMap<&ResourceAddr, usize> = if plan.deposed.is_empty() {
+        HashMap::new()
+    } else {
+        (0..changes.len()).filter(|&i| !is_deposed(i)).map(|i| (&changes[i].addr, i)).collect()
+    };
+    for i in (0..changes.len()).filter(|&i| is_deposed(i)) {
+        let own_destroy = own.get(&changes[i].addr).and_then(|&o| change_nodes[o].1);
+        if let (Some(x), Some(d)) = (own_destroy, change_nodes[i].1) {
+            edge(&mut nodes, x, d);
         }
     }
 

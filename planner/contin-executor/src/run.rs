@@ -88,6 +88,11 @@ impl Checkpoints {
 
 pub(crate) struct Run<'p> {
     plan: &'p Plan,
+    /// `graph::all_changes(plan)`: the plan's changes, then the deposed
+    /// objects' destroys; `graph` nodes index these.
+    changes: Vec<&'p ResourceChange>,
+    /// Per entry of `changes`: the deposed object's key, if it is one.
+    deposed_keys: Vec<Option<&'p str>>,
     prior: State,
     state: State,
     values: BTreeMap<ResourceAddr, Value>,
@@ -144,6 +149,7 @@ impl<'p> Run<'p> {
             rs.dependencies = contin_planner::block_dependencies(&rs.dependencies);
         }
         let graph = graph::build(plan, &prior);
+        let (changes, deposed_keys) = graph::all_changes(plan);
         let mut values: BTreeMap<ResourceAddr, Value> = prior
             .resources
             .iter()
@@ -174,7 +180,9 @@ impl<'p> Run<'p> {
             values,
             status: vec![NodeStatus::Pending; graph.nodes.len()],
             waiting_on,
-            progress: plan.changes.iter().map(|_| ChangeProgress::default()).collect(),
+            progress: changes.iter().map(|_| ChangeProgress::default()).collect(),
+            changes,
+            deposed_keys,
             graph,
             ready,
             running: HashMap::new(),
@@ -271,8 +279,8 @@ impl<'p> Run<'p> {
                 }
                 Wake::Op(Some(Err(e))) => {
                     if let Some(n) = self.task_nodes.remove(&e.id()) {
-                        let addr = &self.plan.changes[self.graph.nodes[n].change].addr;
-                        let msg = format!("{addr}: provider operation aborted: {e}");
+                        let label = self.label(self.graph.nodes[n].change);
+                        let msg = format!("{label}: provider operation aborted: {e}");
                         self.node_failed(n, msg);
                     }
                 }
@@ -297,7 +305,17 @@ impl<'p> Run<'p> {
     }
 
     fn change_of(&self, n: usize) -> &'p ResourceChange {
-        &self.plan.changes[self.graph.nodes[n].change]
+        self.changes[self.graph.nodes[n].change]
+    }
+
+    /// The address of change `ci` for messages: `ADDR (deposed object KEY)`
+    /// for a deposed object's destroy.
+    pub(crate) fn label(&self, ci: usize) -> String {
+        let addr = &self.changes[ci].addr;
+        match self.deposed_keys[ci] {
+            Some(key) => contin_planner::deposed_display(addr, key),
+            None => addr.to_string(),
+        }
     }
 
     fn start(&mut self, n: usize, permit: OwnedSemaphorePermit) {
@@ -314,12 +332,14 @@ impl<'p> Run<'p> {
             Ok(op) => op,
             Err(msg) => {
                 drop(permit);
-                self.node_failed(n, format!("{}: {msg}", change.addr));
+                let label = self.label(ci);
+                self.node_failed(n, format!("{label}: {msg}"));
                 return;
             }
         };
         let provider = self.providers.get(&change.provider).cloned();
         let addr = change.addr.clone();
+        let label = self.label(ci);
         let intent = match &op {
             Op::Create { ctx, .. } => self.intent_for(n, ctx.generation),
             _ => None,
@@ -329,7 +349,7 @@ impl<'p> Run<'p> {
             if let Err(f) = journaling::write_intent(intent, &addr).await {
                 return (n, Err(f));
             }
-            let result = run_op(provider, &addr, op).await;
+            let result = run_op(provider, &addr, &label, op).await;
             (n, result)
         });
         self.task_nodes.insert(handle.id(), n);
@@ -360,6 +380,19 @@ impl<'p> Run<'p> {
         if self.graph.nodes[n].kind == NodeKind::Destroy {
             if addr.mode == ResourceMode::Data {
                 return Ok(Op::Forget);
+            }
+            if let Some(key) = self.deposed_keys[self.graph.nodes[n].change] {
+                // A deposed object: its own recorded value (the plan's
+                // `before`, marked at its own sensitive paths) and generation.
+                self.provider(&change.provider)?;
+                let object = prior_rs.and_then(|r| r.deposed.iter().find(|d| d.key == key));
+                let Some(object) = object else { return Ok(Op::Forget) };
+                let prior = change.before.clone().unwrap_or_else(|| marked_from_state(&object.attributes, &object.sensitive_paths));
+                let prior = if marks { prior } else { prior.unmark_deep().0 };
+                if prior.is_null() {
+                    return Ok(Op::Forget);
+                }
+                return Ok(Op::Delete { prior, ctx: ctx(object.generation) });
             }
             self.provider(&change.provider)?;
             return Ok(match recorded() {
@@ -449,8 +482,8 @@ impl<'p> Run<'p> {
         let (fwd, destroy) = self.graph.change_nodes[ci];
         self.progress[ci].nodes_done += 1;
         let total = u8::from(fwd.is_some()) + u8::from(destroy.is_some());
-        if self.progress[ci].nodes_done == total && !forgets_data(&self.plan.changes[ci]) {
-            let change = &self.plan.changes[ci];
+        if self.progress[ci].nodes_done == total && !forgets_data(self.changes[ci]) {
+            let change = self.changes[ci];
             let took = self.progress[ci].started.map_or(Duration::ZERO, |s| s.elapsed());
             self.reporter.event(ApplyEvent::Finished { addr: change.addr.clone(), action: change.action, took });
         }
@@ -466,18 +499,30 @@ impl<'p> Run<'p> {
     /// Writes a finished node's effect into the working state.
     fn record(&mut self, n: usize, value: Option<Value>) {
         let ci = self.graph.nodes[n].change;
-        let change = &self.plan.changes[ci];
+        let change = self.changes[ci];
         let addr = &change.addr;
         match self.graph.nodes[n].kind {
             // Gates never run a task, so nothing is recorded for them.
             NodeKind::Gate => {}
+            NodeKind::Destroy if self.deposed_keys[ci].is_some() => self.drop_deposed(ci),
             NodeKind::Destroy => {
                 // A create_before_destroy replace deletes the old object after
                 // the new one is recorded: the state entry is the new one.
                 if !self.graph.cbd[ci] {
-                    self.state.resources.remove(addr);
                     self.values.remove(addr);
                     self.ckpt.dirty_version += 1;
+                    match self.state.resources.get_mut(addr) {
+                        // Its deposed objects are not deleted yet: the record
+                        // stays, without a current object, until they are.
+                        Some(rs) if !rs.deposed.is_empty() => {
+                            rs.attributes = serde_json::Value::Null;
+                            rs.sensitive_paths.clear();
+                            rs.status = ResourceStatus::Ready;
+                        }
+                        _ => {
+                            self.state.resources.remove(addr);
+                        }
+                    }
                 }
             }
             NodeKind::Forward => {
@@ -502,7 +547,9 @@ impl<'p> Run<'p> {
                     status: ResourceStatus::Ready,
                     create_before_destroy: change.create_before_destroy,
                     generation,
-                    deposed: Vec::new(),
+                    // Deposed objects not deleted yet stay (a create_before_destroy
+                    // replace adds the old object after this: `deposed_and_records`).
+                    deposed: self.state.resources.get(addr).map(|r| r.deposed.clone()).unwrap_or_default(),
                 };
                 self.values.insert(addr.clone(), value.mark_paths(&paths));
                 self.state.resources.insert(addr.clone(), rs);
@@ -527,13 +574,13 @@ impl<'p> Run<'p> {
     fn node_failed(&mut self, n: usize, msg: String) {
         self.status[n] = NodeStatus::Failed;
         let ci = self.graph.nodes[n].change;
-        let addr = self.plan.changes[ci].addr.clone();
+        let addr = self.changes[ci].addr.clone();
         if !self.progress[ci].failed {
             self.progress[ci].failed = true;
-            self.reporter.event(ApplyEvent::Failed { addr: addr.clone(), action: self.plan.changes[ci].action, error: msg.clone() });
+            self.reporter.event(ApplyEvent::Failed { addr: addr.clone(), action: self.changes[ci].action, error: msg.clone() });
             self.failed.push((addr.clone(), msg));
         }
-        let reason = format!("{addr} failed");
+        let reason = format!("{} failed", self.label(ci));
         let mut stack: Vec<usize> = self.graph.nodes[n].succ.clone();
         while let Some(s) = stack.pop() {
             if self.status[s] != NodeStatus::Pending {
@@ -555,7 +602,7 @@ impl<'p> Run<'p> {
             return;
         }
         p.skipped = true;
-        let change = &self.plan.changes[ci];
+        let change = self.changes[ci];
         let reason = if self.graph.nodes[n].kind == NodeKind::Destroy && self.graph.cbd[ci] && p.started.is_some() {
             format!("{reason}; the new object is in state, the replaced object was not deleted")
         } else if self.graph.nodes[n].kind == NodeKind::Forward && p.started.is_some() {
@@ -615,7 +662,7 @@ impl<'p> Run<'p> {
             match self.stop_reason.clone() {
                 Some(reason) => self.skip_node(n, &reason),
                 None => {
-                    let addr = self.change_of(n).addr.clone();
+                    let addr = self.label(self.graph.nodes[n].change);
                     self.node_failed(n, format!("{addr}: not applied: it is part of a dependency cycle among the planned changes"));
                 }
             }
@@ -719,8 +766,11 @@ impl From<String> for OpFailure {
     }
 }
 
-async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, op: Op) -> Result<Option<Value>, OpFailure> {
+/// Runs one provider operation; `label` names the object in messages (the
+/// address, or `ADDR (deposed object KEY)`).
+async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, label: &str, op: Op) -> Result<Option<Value>, OpFailure> {
     let ty = &addr.ty;
+    let addr = label;
     let Some(provider) = provider else {
         return match op {
             Op::Forget => Ok(None),

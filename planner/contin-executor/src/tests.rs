@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+mod deposed;
 mod journal;
 
 // ---------------------------------------------------------------- backend
@@ -87,8 +88,10 @@ struct TestProvider {
     fail: BTreeSet<String>,
     /// Names whose create fails part-way (`ProviderError::Partial`).
     partial: BTreeSet<String>,
-    /// Names whose delete fails.
+    /// Names (or, with `log_delete_ids`, `ADDR=ID`s) whose delete fails.
     fail_delete: BTreeSet<String>,
+    /// Log deletes as `ADDR=ID` (to tell an instance's objects apart).
+    log_delete_ids: bool,
     concurrent: AtomicUsize,
     max_concurrent: AtomicUsize,
     starts: AtomicUsize,
@@ -105,7 +108,11 @@ struct TestProvider {
 
 impl TestProvider {
     async fn op(&self, addr: &ResourceAddr, verb: &'static str) -> Result<(), ProviderError> {
-        let a = addr.to_string();
+        self.op_named(&addr.to_string(), &addr.name, verb).await
+    }
+    /// `op`, logged under `a`; failures are looked up by `name`.
+    async fn op_named(&self, a: &str, name: &str, verb: &'static str) -> Result<(), ProviderError> {
+        let a = a.to_string();
         self.log.lock().unwrap().push(Log::Start(a.clone(), verb));
         let now = self.concurrent.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_concurrent.fetch_max(now, Ordering::SeqCst);
@@ -121,11 +128,11 @@ impl TestProvider {
             tokio::task::yield_now().await;
         }
         self.concurrent.fetch_sub(1, Ordering::SeqCst);
-        self.log.lock().unwrap().push(Log::Finish(a, verb));
-        if verb != "delete" && self.fail.contains(&addr.name) {
+        self.log.lock().unwrap().push(Log::Finish(a.clone(), verb));
+        if verb != "delete" && self.fail.contains(name) {
             return Err(ProviderError::Api { code: "Boom".into(), message: "injected failure".into() });
         }
-        if verb == "delete" && self.fail_delete.contains(&addr.name) {
+        if verb == "delete" && (self.fail_delete.contains(name) || self.fail_delete.contains(&a)) {
             return Err(ProviderError::Api { code: "Boom".into(), message: "injected delete failure".into() });
         }
         Ok(())
@@ -210,6 +217,13 @@ impl Provider for TestProvider {
     }
     async fn delete(&self, _: &str, prior: &Value, ctx: &OpContext) -> Result<(), ProviderError> {
         self.saw("delete", prior);
+        if self.log_delete_ids {
+            let id = match prior.get_path(&[PathStep::Key("id".into())]).map(Value::unmarked) {
+                Some(Value::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            return self.op_named(&format!("{}={id}", ctx.address), &ctx.address.name, "delete").await;
+        }
         self.op(&ctx.address, "delete").await
     }
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
@@ -339,6 +353,7 @@ fn plan_of(mut changes: Vec<ResourceChange>) -> Plan {
         drift: vec![],
         outputs: BTreeMap::new(),
         unreachable: vec![],
+        deposed: vec![],
     }
 }
 

@@ -8,6 +8,9 @@
 //! sha256:<hex of the body>\n
 //! <body: serde JSON of Plan>
 //! ```
+//! Versions: 1 (no deposed objects) and 2 (`Plan::deposed`, written now).
+//! A version-1 file is a version-2 file without deposed changes, so both load.
+//!
 //! Plan files hold sensitive values in clear (apply needs them, as with
 //! Terraform): treat them like the state file.
 
@@ -20,7 +23,7 @@ const MAGIC: &[u8] = b"contin-plan\n";
 pub enum PlanFileError {
     #[error("not a contin plan file (it does not start with \"contin-plan\"); give the file written by `contin plan -out FILE`")]
     NotAPlanFile,
-    #[error("plan file format version {found} is not supported by this contin (it reads version {supported}); use the contin version that wrote it, or plan again")]
+    #[error("plan file format version {found} is not supported by this contin (it reads versions 1 to {supported}); use the contin version that wrote it, or plan again")]
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("plan file is corrupted or truncated: {reason}; run `contin plan -out FILE` again")]
     Corrupted { reason: String },
@@ -76,7 +79,7 @@ fn split_line(b: &[u8]) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Action, ChangeReason, OutputChange, PlanMode, ResourceChange, ResourceDrift, Unreachable};
+    use crate::plan::{Action, ChangeReason, DeposedChange, OutputChange, PlanMode, ResourceChange, ResourceDrift, Unreachable};
     use contin_types::value::PathStep;
     use contin_types::{InstanceKey, Number, ResourceAddr, SourceMap, Value};
     use std::collections::BTreeMap;
@@ -122,6 +125,21 @@ mod tests {
                 OutputChange { action: Action::Create, before: None, after: Some(Value::Unknown), sensitive: true },
             )]),
             unreachable: vec![Unreachable { addr: ResourceAddr::managed("host", "h"), reason: "timed out".into() }],
+            deposed: vec![DeposedChange {
+                key: "00c0ffee".into(),
+                change: ResourceChange {
+                    addr: ResourceAddr::managed("fake_resource", "a").with_key(InstanceKey::Str("k".into())),
+                    provider: "fake".into(),
+                    action: Action::Delete,
+                    before: Some(Value::map([("id", Value::string("0")), ("pw", Value::string("old").mark_sensitive())])),
+                    after: None,
+                    replace_paths: vec![],
+                    reason: None,
+                    depends_on: vec![ResourceAddr::managed("fake_resource", "b")],
+                    create_before_destroy: false,
+                    prevent_destroy: false,
+                },
+            }],
         }
     }
 
@@ -129,7 +147,7 @@ mod tests {
     fn round_trips_unknown_sensitive_sets_and_big_numbers() {
         let plan = sample();
         let bytes = encode_plan(&plan);
-        assert!(bytes.starts_with(b"contin-plan\n1\nsha256:"));
+        assert!(bytes.starts_with(b"contin-plan\n2\nsha256:"));
         let back = decode_plan(&bytes).expect("decodes");
         assert_eq!(back, plan);
         // Precision survives: compare the printed number, not a float.
@@ -141,6 +159,38 @@ mod tests {
             }),
             Some("123456789012345678901234567890.000000000000000000001".to_string())
         );
+    }
+
+    #[test]
+    fn version_1_files_still_load_without_deposed_changes() {
+        // A version-1 file: the body has no `deposed` field.
+        let mut plan = sample();
+        plan.deposed.clear();
+        plan.format_version = 1;
+        let body = serde_json::to_vec(&plan).unwrap();
+        assert!(!body.windows(7).any(|w| w == b"deposed"), "an empty list is omitted");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(format!("1\nsha256:{}\n", hex::encode(Sha256::digest(&body))).as_bytes());
+        bytes.extend_from_slice(&body);
+        let back = decode_plan(&bytes).expect("version 1 decodes");
+        assert_eq!(back, plan);
+        assert!(back.deposed.is_empty());
+        // And the checked-in fixtures (written by a version-1 contin).
+        for f in [&include_bytes!("../tests/fixtures/create.plan")[..], &include_bytes!("../tests/fixtures/drift.plan")[..]] {
+            let p = decode_plan(f).expect("fixture decodes");
+            assert_eq!(p.format_version, 1);
+            assert!(p.deposed.is_empty());
+        }
+    }
+
+    #[test]
+    fn deposed_changes_round_trip_with_their_marks() {
+        let plan = sample();
+        let back = decode_plan(&encode_plan(&plan)).expect("decodes");
+        assert_eq!(back.deposed, plan.deposed);
+        let before = back.deposed[0].change.before.as_ref().unwrap();
+        assert!(before.get_path(&[PathStep::Key("pw".into())]).unwrap().is_sensitive());
+        assert_eq!(back.deposed[0].display_addr(), "fake_resource.a[\"k\"] (deposed object 00c0ffee)");
     }
 
     #[test]
@@ -161,7 +211,7 @@ mod tests {
             matches!(err, PlanFileError::UnsupportedVersion { found, supported } if found == PLAN_FORMAT_VERSION + 1 && supported == PLAN_FORMAT_VERSION),
             "{err}"
         );
-        assert!(err.to_string().contains("version 2 is not supported"), "{err}");
+        assert!(err.to_string().contains(&format!("version {} is not supported", PLAN_FORMAT_VERSION + 1)), "{err}");
     }
 
     #[test]

@@ -15,9 +15,21 @@ pub const PLAN_JSON_FORMAT_VERSION: &str = "1.0";
 
 /// The plan as a JSON document (see docs/plan-json.md).
 pub fn plan_to_json(plan: &Plan) -> J {
-    let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
-    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
-    let resource_changes: Vec<J> = changes.iter().map(|c| resource_change(c)).collect();
+    // Terraform lists a deposed object's destroy as a resource change with a
+    // `deposed` key, after its instance's own change.
+    let mut changes: Vec<(&ResourceChange, Option<&str>)> = plan.changes.iter().map(|c| (c, None)).collect();
+    changes.extend(plan.deposed.iter().map(|d| (&d.change, Some(d.key.as_str()))));
+    changes.sort_by(|a, b| a.0.addr.cmp(&b.0.addr).then_with(|| a.1.cmp(&b.1)));
+    let resource_changes: Vec<J> = changes
+        .iter()
+        .map(|(c, deposed)| {
+            let mut j = resource_change(c);
+            if let (Some(key), J::Object(m)) = (deposed, &mut j) {
+                m.insert("deposed".into(), json!(key));
+            }
+            j
+        })
+        .collect();
     let mut drift: Vec<&ResourceDrift> = plan.drift.iter().collect();
     drift.sort_by(|a, b| a.addr.cmp(&b.addr));
     let resource_drift: Vec<J> = drift.iter().map(|d| drift_entry(plan, d)).collect();

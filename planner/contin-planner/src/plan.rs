@@ -6,8 +6,9 @@ use contin_types::{ResourceAddr, SourceMap, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Plan file format version written by this build.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Plan file format version written by this build (and the newest it
+/// reads). Version 2 added `Plan::deposed`; version 1 files still load.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,8 +114,35 @@ pub struct Plan {
     /// never planned for deletion because of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreachable: Vec<Unreachable>,
+    /// Deletes of deposed objects (old objects a `create_before_destroy`
+    /// replace could not delete), sorted by (address, key). Kept apart from
+    /// `changes`, which holds one entry per instance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedChange>,
 }
 
+/// The planned destroy of one deposed object of an instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeposedChange {
+    /// The object's key among its instance's deposed objects (8 hex digits).
+    pub key: String,
+    /// Always a `Delete`: `addr` is the instance, `before` the object's
+    /// recorded value (with sensitive marks), `depends_on` the instance's
+    /// recorded dependencies (its dependants' destroys go first).
+    pub change: ResourceChange,
+}
+
+impl DeposedChange {
+    /// `aws_instance.a (deposed object 1a2b3c4d)`, as Terraform writes it.
+    pub fn display_addr(&self) -> String {
+        deposed_display(&self.change.addr, &self.key)
+    }
+}
+
+/// `ADDR (deposed object KEY)`, as Terraform writes a deposed object's address.
+pub fn deposed_display(addr: &ResourceAddr, key: &str) -> String {
+    format!("{addr} (deposed object {key})")
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unreachable {
     pub addr: ResourceAddr,
@@ -125,6 +153,7 @@ impl Plan {
     /// True when applying would change anything (resources or outputs).
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+            || !self.deposed.is_empty()
             || self.outputs.values().any(|o| o.action != Action::NoOp)
     }
     pub fn change(&self, addr: &ResourceAddr) -> Option<&ResourceChange> {

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+#[path = "deposed_tests.rs"]
+mod deposed;
+
 /// One planning run: configuration text, prior state (JSON, the stored form),
 /// refreshed values (absent = not refreshed), mode and targets.
 struct Case {
@@ -133,6 +136,18 @@ fn summarize(p: &Plan) -> String {
         }
         if let Some(a) = &c.after {
             let _ = writeln!(out, "  after:  {}", show(a));
+        }
+    }
+    for d in &p.deposed {
+        let c = &d.change;
+        let _ = write!(out, "{}: {:?}", d.display_addr(), c.action);
+        if !c.depends_on.is_empty() {
+            let deps: Vec<String> = c.depends_on.iter().map(ToString::to_string).collect();
+            let _ = write!(out, " depends_on [{}]", deps.join(", "));
+        }
+        out.push('\n');
+        if let Some(b) = &c.before {
+            let _ = writeln!(out, "  before: {}", show(b));
         }
     }
     for d in &p.drift {

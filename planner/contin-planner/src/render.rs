@@ -33,6 +33,8 @@ pub fn summary_counts(plan: &Plan) -> (usize, usize, usize) {
             Action::NoOp | Action::Read => {}
         }
     }
+    // Each deposed object is one more destroy (Terraform alike).
+    destroy += plan.deposed.len();
     (add, change, destroy)
 }
 
@@ -49,8 +51,11 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     if !plan.drift.is_empty() {
         r.drift_section(plan);
     }
-    let mut changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    // An instance's own change, then its deposed objects' destroys (by key).
+    let mut changes: Vec<(&ResourceChange, Option<&str>)> =
+        plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| (c, None)).collect();
+    changes.extend(plan.deposed.iter().map(|d| (&d.change, Some(d.key.as_str()))));
+    changes.sort_by(|a, b| a.0.addr.cmp(&b.0.addr).then_with(|| a.1.cmp(&b.1)));
     let outputs: Vec<(&String, &OutputChange)> =
         plan.outputs.iter().filter(|(_, o)| o.action != Action::NoOp).collect();
 
@@ -61,10 +66,11 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         return r.out;
     }
     if !changes.is_empty() {
-        r.legend(&changes);
+        let plain: Vec<&ResourceChange> = changes.iter().map(|(c, _)| *c).collect();
+        r.legend(&plain);
         r.out.push_str("contin will perform the following actions:\n\n");
-        for c in &changes {
-            r.resource_change(c);
+        for (c, deposed) in &changes {
+            r.resource_change(c, *deposed);
             r.out.push('\n');
         }
         let (add, change, destroy) = summary_counts(plan);
@@ -206,8 +212,13 @@ impl Renderer {
         self.out.push_str("\n\n");
     }
 
-    fn resource_change(&mut self, c: &ResourceChange) {
+    /// One change; `deposed` names the deposed object it destroys.
+    fn resource_change(&mut self, c: &ResourceChange, deposed: Option<&str>) {
         let addr = &c.addr;
+        let shown = match deposed {
+            Some(key) => crate::plan::deposed_display(addr, key),
+            None => addr.to_string(),
+        };
         let headline = match (c.action, &c.reason) {
             (Action::Create, Some(ChangeReason::Tainted)) => "will be created (an interrupted create is adopted if it went through)".to_string(),
             (Action::Create, _) => "will be created".to_string(),
@@ -218,8 +229,10 @@ impl Renderer {
             (Action::Read, _) => "will be read during apply".to_string(),
             (Action::NoOp, _) => "has no changes".to_string(),
         };
-        self.out.push_str(&format!("  # {addr} {headline}\n"));
-        if let Some(reason) = reason_line(c) {
+        self.out.push_str(&format!("  # {shown} {headline}\n"));
+        if deposed.is_some() {
+            self.out.push_str("  # (left over from a partially-failed replacement of this instance)\n");
+        } else if let Some(reason) = reason_line(c) {
             self.out.push_str(&format!("  # ({reason})\n"));
         }
         let empty = Value::Map(Default::default());

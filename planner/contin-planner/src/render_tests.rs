@@ -49,6 +49,7 @@ pub(crate) fn plan(mut changes: Vec<ResourceChange>) -> Plan {
         drift: vec![],
         outputs: BTreeMap::new(),
         unreachable: vec![],
+        deposed: vec![],
     }
 }
 

@@ -232,9 +232,8 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
             }
         }
     }
-    if !input.targets.is_empty() {
-        apply_targets(input, &mut changes);
-    }
+    let kept = if input.targets.is_empty() { BTreeSet::new() } else { apply_targets(input, &mut changes) };
+    let deposed = plan_deposed(input, &kept);
     check_prevent_destroy(input, &prepared, &changes, &mut diags);
     if diags.has_errors() {
         return Err(diags);
@@ -253,6 +252,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         drift,
         unreachable: Vec::new(),
         outputs,
+        deposed,
     })
 }
 
@@ -581,7 +581,7 @@ fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, dia
 fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
     let Some(state) = input.state else { return };
     for (addr, rs) in &state.resources {
-        if changes.contains_key(addr) {
+        if changes.contains_key(addr) || only_deposed(rs) {
             continue;
         }
         let block = prepared.blocks.get(&(addr.mode, addr.ty.clone(), addr.name.clone())).map(|i| &input.config.resources[*i]);
@@ -598,6 +598,55 @@ fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BT
         // Already gone out of band: nothing to delete, drop it from state.
         changes.insert(addr.clone(), delete_change(addr, rs, before.or_else(|| Some(rs.value())), reason));
     }
+}
+
+/// A record whose current object is gone (deleted by an earlier apply)
+/// but that still holds deposed objects: only they are left to destroy.
+fn only_deposed(rs: &contin_state::ResourceState) -> bool {
+    rs.attributes.is_null() && rs.status == ResourceStatus::Ready && !rs.deposed.is_empty()
+}
+
+/// A `Delete` per deposed object of every recorded instance (Terraform
+/// alike: also when the instance has no change, is gone from the
+/// configuration, or in destroy mode). With `-target`, the deposed objects
+/// of targeted instances (and, in destroy mode, of the dependants kept with
+/// them: `kept`) are included.
+fn plan_deposed(input: &PlanningInput<'_>, kept: &BTreeSet<ResourceAddr>) -> Vec<DeposedChange> {
+    let Some(state) = input.state else { return Vec::new() };
+    let mut out = Vec::new();
+    for (addr, rs) in &state.resources {
+        if rs.deposed.is_empty() || addr.mode != ResourceMode::Managed {
+            continue;
+        }
+        let included = input.targets.is_empty()
+            || input.targets.iter().any(|t| target_matches(t, addr))
+            || (input.mode == PlanMode::Destroy && kept.contains(addr));
+        if !included {
+            continue;
+        }
+        let block = input.schemas.get(&rs.provider).and_then(|s| s.resources.get(&addr.ty));
+        let mut objects: Vec<&contin_state::DeposedObject> = rs.deposed.iter().collect();
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        for d in objects {
+            let before = mark(Value::from_json(&d.attributes), block, &d.sensitive_paths);
+            out.push(DeposedChange {
+                key: d.key.clone(),
+                change: ResourceChange {
+                    addr: addr.clone(),
+                    provider: rs.provider.clone(),
+                    action: Action::Delete,
+                    before: Some(before),
+                    after: None,
+                    replace_paths: Vec::new(),
+                    reason: None,
+                    depends_on: block_dependencies(&rs.dependencies),
+                    create_before_destroy: false,
+                    prevent_destroy: false,
+                },
+            });
+        }
+    }
+    out
 }
 
 fn delete_change(addr: &ResourceAddr, rs: &contin_state::ResourceState, before: Option<Value>, reason: ChangeReason) -> ResourceChange {
@@ -618,6 +667,9 @@ fn delete_change(addr: &ResourceAddr, rs: &contin_state::ResourceState, before: 
 fn plan_destroy(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
     let Some(state) = input.state else { return };
     for (addr, rs) in &state.resources {
+        if only_deposed(rs) {
+            continue;
+        }
         let before = match input.refreshed.get(addr) {
             Some(Some(v)) => Some(v.clone().mark_paths(&rs.sensitive_paths)),
             _ => Some(rs.value()),
@@ -638,7 +690,8 @@ fn target_matches(t: &ResourceAddr, addr: &ResourceAddr) -> bool {
 /// create/update, dependants for destroy. Everything else becomes a no-op.
 /// Dependencies name blocks, so a dependency keeps every instance of its
 /// block (Terraform alike); linear in changes + dependencies.
-fn apply_targets(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) {
+/// Returns the instances kept.
+fn apply_targets(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, ResourceChange>) -> BTreeSet<ResourceAddr> {
     let mut keep: BTreeSet<ResourceAddr> =
         changes.keys().filter(|a| input.targets.iter().any(|t| target_matches(t, a))).cloned().collect();
     let mut by_block: HashMap<ResourceAddr, Vec<&ResourceAddr>> = HashMap::new();
@@ -700,6 +753,7 @@ fn apply_targets(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr,
         }
     }
     changes.retain(|_, c| c.before.is_some() || c.after.is_some());
+    keep
 }
 
 fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {

@@ -2,8 +2,9 @@
 //! plan files never panic in `decode_plan` nor in the renderers that read a
 //! decoded plan (`contin show plan.bin`, `show -json`).
 //!
-//! Inputs are two real plan files (`tests/fixtures/*.plan`, written by
-//! `contin plan -out` on the quickstart: a create and a drift/replace plan)
+//! Inputs are three real plan files (`tests/fixtures/*.plan`, written by
+//! `contin plan -out`: on the quickstart a create and a drift/replace plan
+//! (format 1), and a plan destroying a deposed object (format 2))
 //! mutated three ways: raw bytes (checksum usually fails: the envelope path),
 //! the JSON body mutated structurally and re-wrapped with a valid checksum
 //! (the serde and render paths), and the envelope lines themselves.
@@ -17,7 +18,8 @@ use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
-const FIXTURES: [&[u8]; 2] = [include_bytes!("fixtures/create.plan"), include_bytes!("fixtures/drift.plan")];
+const FIXTURES: [&[u8]; 3] =
+    [include_bytes!("fixtures/create.plan"), include_bytes!("fixtures/drift.plan"), include_bytes!("fixtures/deposed.plan")];
 
 struct Rng(u64);
 impl Rng {
@@ -40,6 +42,12 @@ fn body(file: &[u8]) -> &[u8] {
         rest = &rest[nl + 1..];
     }
     rest
+}
+
+/// The format version line of a plan file.
+fn version(file: &[u8]) -> &str {
+    let line = file.split(|&b| b == b'\n').nth(1).expect("fixture has a version line");
+    std::str::from_utf8(line).expect("version line is text")
 }
 
 /// A plan file around `body` with a correct checksum.
@@ -138,7 +146,7 @@ fn case(seed: u64) -> Vec<u8> {
             for _ in 0..1 + rng.below(6) {
                 mutate(&mut doc, &mut rng, 0);
             }
-            wrap("1", &serde_json::to_vec(&doc).expect("json"))
+            wrap(version(file), &serde_json::to_vec(&doc).expect("json"))
         }
     }
 }
@@ -159,6 +167,9 @@ fn fixtures_decode_and_render() {
         let plan = decode_plan(f).expect("fixture decodes");
         assert!(!contin_planner::render::render_plan(&plan, false).is_empty());
     }
+    let deposed = decode_plan(FIXTURES[2]).expect("fixture decodes");
+    assert_eq!(deposed.deposed.len(), 1);
+    assert!(contin_planner::render::render_plan(&deposed, false).contains("(deposed object 73b8d484) will be destroyed"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //!   latency_ms = 200                  # added to every create/update/delete (default 0)
 //!   latency_after_ms = 0              # test hook: sleep after the store changed, before returning
 //!   store      = "fake-cloud.json"    # optional: the fake "cloud", shared between processes
+//!   fail_delete_name = "web"          # test hook: deleting an object with this name fails
 //! }
 //! resource "fake_resource" "a" {
 //!   name    = "web"
@@ -58,6 +59,10 @@ pub const DATA: &str = "fake_data";
 pub struct FakeProvider {
     latency_ms: AtomicU64,
     latency_after_ms: AtomicU64,
+    /// `fail_delete_name`: deletes of objects with this name fail (a
+    /// provider-level knob, unlike `fail_on`, which the object itself
+    /// records: a test can make a delete fail once, then succeed).
+    fail_delete_name: Mutex<Option<String>>,
     /// The persisted cloud, when `store` is configured.
     store: Mutex<Option<Store>>,
     /// Without a store: ids deleted by this process (read → gone).
@@ -80,6 +85,7 @@ impl FakeProvider {
         FakeProvider {
             latency_ms: AtomicU64::new(0),
             latency_after_ms: AtomicU64::new(0),
+            fail_delete_name: Mutex::new(None),
             store: Mutex::new(None),
             tombstones: Mutex::new(HashSet::new()),
             any_tombstone: AtomicBool::new(false),
@@ -236,7 +242,11 @@ impl Provider for FakeProvider {
                     AttrSchema::optional(AttrType::Number)
                         .describe("test hook: sleep after a create/update/delete changed the store, before returning"),
                 )
-                .attr("store", AttrSchema::optional(AttrType::String).describe("JSON file persisting the fake cloud")),
+                .attr("store", AttrSchema::optional(AttrType::String).describe("JSON file persisting the fake cloud"))
+                .attr(
+                    "fail_delete_name",
+                    AttrSchema::optional(AttrType::String).describe("test hook: deleting an object with this name fails"),
+                ),
             ..ProviderSchema::default()
         };
         s.resources.insert(RESOURCE.into(), resource_schema().clone());
@@ -270,8 +280,16 @@ impl Provider for FakeProvider {
                 return Err(Diagnostic::error(format!("fake provider: store must be a file path, got {}", other.type_name())).into())
             }
         };
+        let fail_delete_name = match attr(&cfg, "fail_delete_name").map(Value::unmarked) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(n)) => Some(n.clone()),
+            Some(other) => {
+                return Err(Diagnostic::error(format!("fake provider: fail_delete_name must be a string, got {}", other.type_name())).into())
+            }
+        };
         self.latency_ms.store(latency, Ordering::Relaxed);
         self.latency_after_ms.store(latency_after, Ordering::Relaxed);
+        *self.fail_delete_name.lock().map_err(|_| Diagnostics::from(Diagnostic::error("fake provider: lock poisoned")))? = fail_delete_name;
         let mut guard = self.store.lock().map_err(|_| Diagnostics::from(Diagnostic::error("fake provider: lock poisoned")))?;
         *guard = store;
         Ok(())
@@ -375,6 +393,15 @@ impl Provider for FakeProvider {
         check_type(ty)?;
         self.simulate_latency(prior).await;
         injected(prior, "delete")?;
+        let fail_name = self.fail_delete_name.lock().map_err(|_| ProviderError::Failed("fake provider: lock poisoned".into()))?.clone();
+        if let (Some(n), Some(Value::String(name))) = (fail_name, attr(prior, "name").map(Value::unmarked)) {
+            if n == *name {
+                return Err(ProviderError::Api {
+                    code: "InjectedFailure".into(),
+                    message: format!("fake_resource: failure injected on delete (provider fail_delete_name = {n:?})"),
+                });
+            }
+        }
         let id = id_of(prior)?;
         if let Some(store) = self.store()? {
             let gone = id.clone();

@@ -134,6 +134,22 @@ async fn injected_failures_name_the_operation() {
     assert!(!p.validate(RESOURCE, &changed("fail_on", Value::string("read"))).has_errors());
 }
 
+#[tokio::test]
+async fn fail_delete_name_fails_deletes_of_that_name_until_reconfigured() {
+    let p = configured(cfg(&[("fail_delete_name", Value::string("web"))])).await;
+    let web = plan_and_create(&p, &changed("name", Value::string("web"))).await.unwrap();
+    let other = plan_and_create(&p, &changed("name", Value::string("db"))).await.unwrap();
+    let err = p.delete(RESOURCE, &web, &ctx()).await.unwrap_err();
+    assert!(err.to_string().contains("failure injected on delete (provider fail_delete_name = \"web\")"), "{err}");
+    assert!(p.read(RESOURCE, &web).await.unwrap().is_some(), "the object was not deleted");
+    p.delete(RESOURCE, &other, &ctx()).await.unwrap();
+    // Configured without the knob (the next run), the same object goes.
+    p.configure(Value::map::<&str>([])).await.unwrap();
+    p.delete(RESOURCE, &web, &ctx()).await.unwrap();
+    assert!(p.read(RESOURCE, &web).await.unwrap().is_none());
+    assert!(FakeProvider::new().configure(cfg(&[("fail_delete_name", Value::int(1))])).await.is_err());
+}
+
 #[tokio::test(start_paused = true)]
 async fn latency_is_applied_per_provider_and_overridden_per_resource() {
     let p = configured(cfg(&[("latency_ms", Value::int(300))])).await;

@@ -219,10 +219,18 @@ fn print_summary(ui: Ui, run: &ApplyOutcome, tally: Tally, destroy: bool, locate
             tally.destroyed
         );
         for (addr, err) in &run.failed {
-            let err = err.strip_prefix(addr.as_str()).and_then(|e| e.strip_prefix(": ")).unwrap_or(err);
+            // `ADDR: …`, or `ADDR (deposed object KEY): …` for a deposed object.
+            let (object, err) = match err.strip_prefix(addr.as_str()) {
+                Some(rest) if rest.starts_with(" (deposed object ") => match rest.split_once("): ") {
+                    Some((key, rest)) => (format!("{addr}{key})"), rest),
+                    None => (addr.to_string(), err.as_str()),
+                },
+                Some(rest) => (addr.to_string(), rest.strip_prefix(": ").unwrap_or(err)),
+                None => (addr.to_string(), err.as_str()),
+            };
             match locate(addr) {
-                Some(loc) => msg.push_str(&format!("  {addr} ({loc}): {err}\n")),
-                None => msg.push_str(&format!("  {addr}: {err}\n")),
+                Some(loc) => msg.push_str(&format!("  {object} ({loc}): {err}\n")),
+                None => msg.push_str(&format!("  {object}: {err}\n")),
             }
         }
         msg.push_str("What succeeded is recorded in the state. Fix the problem and run apply again to finish the rest.");

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub async fn list(ctx: &Ctx, prefixes: &[String]) -> anyhow::Result<i32> {
     let ws = super::open_state_workspace(ctx).await?;
     let view = ws.state_view().await.map_err(engine_err)?;
-    for line in view.list(prefixes) {
+    for line in list_lines(&view, prefixes) {
         println!("{line}");
     }
     if prefixes.is_empty() && view.state.as_ref().is_some_and(|s| !s.sites.is_empty()) {
@@ -53,15 +53,49 @@ pub async fn push(ctx: &Ctx, file: PathBuf, force: bool) -> anyhow::Result<i32> 
     Ok(0)
 }
 
-/// `# addr:` then a `resource "type" "name" { … }` block, like `terraform state show`.
+/// `state list`: the engine's instance addresses, each followed by its
+/// deposed objects as `ADDR (deposed object KEY)` (an instance whose
+/// current object is gone shows only those).
+pub fn list_lines(view: &StateView, prefixes: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in view.list(prefixes) {
+        let r = line.parse().ok().and_then(|a| view.state.as_ref()?.resources.get(&a));
+        match r {
+            Some(r) if !r.deposed.is_empty() => {
+                if !r.attributes.is_null() {
+                    out.push(line.clone());
+                }
+                out.extend(r.deposed.iter().map(|d| contin_planner::deposed_display(&r.addr, &d.key)));
+            }
+            _ => out.push(line),
+        }
+    }
+    out
+}
+
+/// `# addr:` then a `resource "type" "name" { … }` block, like `terraform state show`;
+/// then one such block per deposed object (`# addr: (deposed object KEY)`).
 pub fn render_resource(r: &ResourceState) -> String {
+    let mut out = String::new();
+    // A record kept only for its deposed objects has no current object to show.
+    let only_deposed = r.attributes.is_null() && !r.deposed.is_empty();
+    if !only_deposed {
+        out.push_str(&render_object(r, &format!("# {}:", r.addr), &marked_attributes(r)));
+    }
+    for d in &r.deposed {
+        let attrs = Value::from_json(&d.attributes).mark_paths(&d.sensitive_paths);
+        out.push_str(&render_object(r, &format!("# {}: (deposed object {})", r.addr, d.key), &attrs));
+    }
+    out
+}
+
+fn render_object(r: &ResourceState, title: &str, attrs: &Value) -> String {
     let header = match (r.addr.mode, r.addr.ty.as_str()) {
         (ResourceMode::Managed, ty @ ("edge_site" | "host" | "cluster")) => format!("{ty} {}", quote(&r.addr.name)),
         (ResourceMode::Data, _) => format!("data {} {}", quote(&r.addr.ty), quote(&r.addr.name)),
         _ => format!("resource {} {}", quote(&r.addr.ty), quote(&r.addr.name)),
     };
-    let mut out = format!("# {}:\n{header} {{\n", r.addr);
-    let attrs = marked_attributes(r);
+    let mut out = format!("{title}\n{header} {{\n");
     match attrs.unmarked() {
         Value::Map(m) => {
             let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
@@ -163,5 +197,32 @@ mod tests {
         assert!(!whole.contains("hunter2") && whole.contains("pw = <sensitive>") && whole.contains("n = 2"), "{whole}");
         let json = view.json().to_string();
         assert!(!json.contains("hunter2"), "{json}");
+    }
+
+    #[test]
+    fn deposed_objects_are_listed_and_shown_without_their_secrets() {
+        let mut st = state();
+        let deposed = serde_json::json!([{"key": "0badf00d", "attributes": {"name": "old", "sensitive_value": "hunter3"},
+            "sensitive_paths": [[{"Key": "sensitive_value"}]], "generation": 1}]);
+        let mut only = serde_json::json!({"addr": "fake_resource.gone", "provider": "fake", "attributes": null});
+        only["deposed"] = serde_json::json!([{"key": "0000abcd", "attributes": {"name": "gone"}}]);
+        st.resources.get_mut(&"fake_resource.s".parse().unwrap()).unwrap().deposed = serde_json::from_value(deposed).unwrap();
+        let only: ResourceState = serde_json::from_value(only).unwrap();
+        st.resources.insert(only.addr.clone(), only);
+        let view = StateView { state: Some(st) };
+        assert_eq!(
+            list_lines(&view, &[]),
+            vec![
+                "fake_resource.gone (deposed object 0000abcd)",
+                "fake_resource.s",
+                "fake_resource.s (deposed object 0badf00d)",
+                "local_file.a[0]",
+            ]
+        );
+        let out = render_resource(view.resource("fake_resource.s").unwrap_or_else(|e| panic!("{e}")));
+        assert!(out.contains("# fake_resource.s: (deposed object 0badf00d)\nresource \"fake_resource\" \"s\" {\n    name            = \"old\"\n    sensitive_value = (sensitive value)\n}\n"), "{out}");
+        assert!(!out.contains("hunter"), "{out}");
+        let gone = render_resource(view.resource("fake_resource.gone").unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(gone, "# fake_resource.gone: (deposed object 0000abcd)\nresource \"fake_resource\" \"gone\" {\n    name = \"gone\"\n}\n");
     }
 }

@@ -16,7 +16,10 @@
 //! Deposed objects (with or without a journal): when the new object of a
 //! `create_before_destroy` replace is recorded, the old one is kept in the
 //! instance's `deposed` list under a fresh key; a successful delete drops
-//! it, a failed one leaves it recorded for the next plan.
+//! it, a failed one leaves it recorded for the next plan, which plans its
+//! destroy (`Plan::deposed`). Such a destroy deletes the object with its
+//! recorded attributes and, on success, drops its key from the instance's
+//! record (a `Put`; the record goes when nothing is left of it).
 
 use super::{NodeKind, OpFailure, Run};
 use contin_planner::Action;
@@ -104,7 +107,7 @@ impl Run<'_> {
     /// closes its intent.
     pub(super) fn failed_after_record(&mut self, n: usize, partial_recorded: bool) {
         let ci = self.graph.nodes[n].change;
-        let change = &self.plan.changes[ci];
+        let change = self.changes[ci];
         let is_create = self.graph.nodes[n].kind == NodeKind::Forward
             && matches!(change.action, Action::Create | Action::Replace);
         if partial_recorded {
@@ -129,18 +132,18 @@ impl Run<'_> {
     /// what the journal must record for node `n`.
     fn deposed_and_records(&mut self, n: usize) -> Vec<JournalRecord> {
         let ci = self.graph.nodes[n].change;
-        let change = &self.plan.changes[ci];
+        let change = self.changes[ci];
         let addr = &change.addr;
         let cbd = self.graph.cbd[ci];
         match self.graph.nodes[n].kind {
             NodeKind::Forward => {
-                let prior = self.prior.resources.get(addr);
-                let mut deposed: Vec<DeposedObject> =
-                    prior.map(|p| p.deposed.clone()).unwrap_or_default();
+                // `record` kept the deposed objects not deleted yet; the
+                // old object of a create_before_destroy replace joins them.
+                let mut added = None;
                 if cbd && change.action == Action::Replace {
-                    if let Some(old) = prior.filter(|p| !p.attributes.is_null()) {
+                    if let Some(old) = self.prior.resources.get(addr).filter(|p| !p.attributes.is_null()) {
                         let key = new_deposed_key();
-                        deposed.push(DeposedObject {
+                        added = Some(DeposedObject {
                             key: key.clone(),
                             attributes: old.attributes.clone(),
                             sensitive_paths: old.sensitive_paths.clone(),
@@ -151,7 +154,7 @@ impl Run<'_> {
                 }
                 match self.state.resources.get_mut(addr) {
                     Some(rs) => {
-                        rs.deposed = deposed;
+                        rs.deposed.extend(added);
                         vec![JournalRecord::Put(Box::new(rs.clone()))]
                     }
                     None => Vec::new(),
@@ -170,10 +173,29 @@ impl Run<'_> {
                     None => Vec::new(),
                 }
             }
-            NodeKind::Destroy => vec![JournalRecord::Remove { addr: addr.clone() }],
+            // A deposed object's destroy, or a delete: the record is gone,
+            // or kept for deposed objects not deleted yet.
+            NodeKind::Destroy => match self.state.resources.get(addr) {
+                Some(rs) => vec![JournalRecord::Put(Box::new(rs.clone()))],
+                None => vec![JournalRecord::Remove { addr: addr.clone() }],
+            },
             // Gates join blocks; they change nothing and are never run as operations.
             NodeKind::Gate => Vec::new(),
         }
+    }
+
+    /// A deposed object of change `ci`'s instance was deleted: its key
+    /// leaves the record, and a record with neither a current object nor
+    /// deposed objects left goes.
+    pub(super) fn drop_deposed(&mut self, ci: usize) {
+        let Some(key) = self.deposed_keys[ci] else { return };
+        let addr = &self.changes[ci].addr;
+        let Some(rs) = self.state.resources.get_mut(addr) else { return };
+        rs.deposed.retain(|d| d.key != key);
+        if rs.deposed.is_empty() && rs.attributes.is_null() && rs.status == ResourceStatus::Ready {
+            self.state.resources.remove(addr);
+        }
+        self.ckpt.dirty_version += 1;
     }
 
     /// Writes refreshed values of unchanged instances (`NoOp` changes, whose

@@ -8,7 +8,7 @@ use contin_state::journal::{replay, FileJournal, Journal, JournalContents, Journ
 use contin_state::ResourceStatus;
 
 /// Records every append with the provider log length when it became durable.
-struct RecJournal {
+pub(super) struct RecJournal {
     provider: Arc<TestProvider>,
     /// (provider log length when the append returned, record).
     records: Mutex<Vec<(usize, JournalRecord)>>,
@@ -19,10 +19,10 @@ struct RecJournal {
 }
 
 impl RecJournal {
-    fn new(provider: Arc<TestProvider>) -> Self {
+    pub(super) fn new(provider: Arc<TestProvider>) -> Self {
         RecJournal { provider, records: Mutex::new(Vec::new()), appends: AtomicUsize::new(0), latency: Duration::ZERO, fail_after: None }
     }
-    fn records(&self) -> Vec<(usize, JournalRecord)> {
+    pub(super) fn records(&self) -> Vec<(usize, JournalRecord)> {
         self.records.lock().unwrap().clone()
     }
     /// When the first record matching `pred` became durable (provider log length then).
@@ -60,7 +60,7 @@ fn is_intent(name: &str) -> impl Fn(&JournalRecord) -> bool + '_ {
 }
 
 impl Harness {
-    async fn apply_journaled(&self, plan: &Plan, prior: State, journal: Arc<dyn Journal>) -> ApplyOutcome {
+    pub(super) async fn apply_journaled(&self, plan: &Plan, prior: State, journal: Arc<dyn Journal>) -> ApplyOutcome {
         let providers: BTreeMap<String, Arc<dyn Provider>> =
             BTreeMap::from([("test".to_string(), self.provider.clone() as Arc<dyn Provider>)]);
         let evaluator = Arc::new(TestEvaluator { changes: plan.changes.iter().map(|c| (c.addr.clone(), c.clone())).collect() });
@@ -69,7 +69,7 @@ impl Harness {
     }
 }
 
-fn contents_of(j: &RecJournal, prior: &State) -> JournalContents {
+pub(super) fn contents_of(j: &RecJournal, prior: &State) -> JournalContents {
     JournalContents {
         header: JournalHeader { journal_format: 1, lineage: prior.lineage.clone(), base_serial: prior.serial },
         records: j.records().into_iter().map(|(_, r)| r).collect(),
