@@ -86,12 +86,19 @@ impl StateView {
         let Some(state) = &self.state else {
             return serde_json::json!({"format_version": "1", "values": null});
         };
-        let resources: Vec<serde_json::Value> = state
-            .resources
-            .values()
-            .map(|r| {
-                let (attrs, _) = redact(&marked_attributes(r));
-                serde_json::json!({
+        // Like `terraform show -json`: a deposed object (an old object a
+        // create_before_destroy replace could not delete) is an entry of
+        // its own with `deposed_key`, redacted like the current object.
+        let objects = state.resources.values().flat_map(|r| {
+            std::iter::once((r, None, marked_attributes(r), &r.sensitive_paths)).chain(
+                r.deposed.iter().map(move |d| (r, Some(d.key.as_str()), Value::from_json(&d.attributes).mark_paths(&d.sensitive_paths), &d.sensitive_paths)),
+            )
+        });
+        let resources: Vec<serde_json::Value> = objects
+            .filter(|(r, deposed, _, _)| deposed.is_some() || !r.attributes.is_null() || r.deposed.is_empty())
+            .map(|(r, deposed, value, sensitive_paths)| {
+                let (attrs, _) = redact(&value);
+                let mut entry = serde_json::json!({
                     "address": r.addr.to_string(),
                     "mode": if r.addr.mode == ResourceMode::Data { "data" } else { "managed" },
                     "type": r.addr.ty,
@@ -104,9 +111,13 @@ impl StateView {
                     "provider": r.provider,
                     "status": r.status,
                     "values": attrs,
-                    "sensitive_paths": r.sensitive_paths.iter().map(|p| contin_types::value::path_to_string(p)).collect::<Vec<_>>(),
+                    "sensitive_paths": sensitive_paths.iter().map(|p| contin_types::value::path_to_string(p)).collect::<Vec<_>>(),
                     "depends_on": r.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                })
+                });
+                if let (Some(key), serde_json::Value::Object(m)) = (deposed, &mut entry) {
+                    m.insert("deposed_key".into(), serde_json::Value::String(key.to_string()));
+                }
+                entry
             })
             .collect();
         let outputs: serde_json::Map<String, serde_json::Value> = state

@@ -57,6 +57,25 @@ fn json_redacts_every_sensitive_value_including_site_labels() {
 }
 
 #[test]
+fn json_lists_deposed_objects_with_their_key_redacted() {
+    let mut s = state();
+    let r = s.resources.values_mut().find(|r| r.addr.to_string() == "fake_resource.s").unwrap_or_else(|| panic!("fixture"));
+    r.deposed.push(contin_state::DeposedObject {
+        key: "0a1b2c3d".into(),
+        attributes: serde_json::json!({"name": "s", "sensitive_value": "hunter4"}),
+        sensitive_paths: vec![vec![contin_types::value::PathStep::Key("sensitive_value".into())]],
+        generation: 1,
+    });
+    let json = StateView { state: Some(s) }.json();
+    let text = json.to_string();
+    assert!(!text.contains("hunter4") && !text.contains("hunter2"), "{text}");
+    let entries: Vec<&serde_json::Value> = json["values"]["resources"].as_array().map(|a| a.iter().filter(|e| e["address"] == "fake_resource.s").collect()).unwrap_or_default();
+    assert_eq!(entries.len(), 2, "the current object and the deposed one: {text}");
+    assert_eq!(entries[1]["deposed_key"], "0a1b2c3d");
+    assert!(entries[0].get("deposed_key").is_none());
+}
+
+#[test]
 fn rm_removes_instances_or_nothing() {
     let mut s = state();
     let removed = remove(&mut s, &["local_file.a".into()]).unwrap_or_else(|e| panic!("{e}"));
