@@ -3,8 +3,9 @@
 //! never panic; whatever decodes re-encodes to the same state; a damaged
 //! journal never yields a record that was not written.
 //!
-//! Default: a few hundred cases per target (fast, in CI). A long run:
-//! `PROPTEST_CASES=200000 nice cargo nextest run -p contin-state --test fuzz_decoders`.
+//! Default: a few hundred cases per target (fast, in CI). A long run, each
+//! target for N seconds: `CONTIN_FUZZ_SECS=600 cargo nextest run --release
+//! -p contin-state --test fuzz_decoders timed --no-capture` (see `timed_fuzz_run`).
 
 use contin_state::codec::{decode, decode_header, encode};
 use contin_state::conformance::rich_state;
@@ -139,52 +140,134 @@ fn check_journal_bytes(bytes: &[u8], written: Option<&[JournalRecord]>) {
     }
 }
 
+fn mutated_state(muts: &[Mutation]) {
+    let mut bytes = valid_state();
+    for m in muts {
+        apply(&mut bytes, m);
+    }
+    check_state_bytes(&bytes);
+}
+
+fn mutated_journal(muts: &[Mutation]) {
+    let (mut bytes, written) = valid_journal();
+    for m in muts {
+        apply(&mut bytes, m);
+    }
+    check_journal_bytes(&bytes, Some(&written));
+}
+
+type ValueCase = (String, String, i64, f64);
+
+fn value_case() -> impl Strategy<Value = ValueCase> {
+    ("[a-z_][a-z0-9_]{0,12}", any::<String>(), any::<i64>(), any::<f64>())
+}
+
+fn value_round_trip((name, text, n, f): ValueCase) -> Result<(), TestCaseError> {
+    let v = Value::map([("t", Value::string(text)), ("n", Value::int(n)), ("s", Value::string("x").mark_sensitive())]);
+    let mut rs = ResourceState::from_value(ResourceAddr::managed("fake_thing", name), "fake", &v, vec![]).expect("known");
+    rs.attributes["f"] = serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number);
+    let records = vec![JournalRecord::Put(Box::new(rs))];
+    let (mut bytes, _) = valid_journal();
+    bytes.extend(encode_records(&records).expect("encodes"));
+    let c = journal::decode(&bytes, Path::new("fuzz")).expect("decodes");
+    prop_assert_eq!(c.records.last(), records.last());
+    Ok(())
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 0..2048)
+}
+
+fn mutations() -> impl Strategy<Value = Vec<Mutation>> {
+    proptest::collection::vec(mutation(), 1..6)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn state_decoder_survives_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        check_state_bytes(&bytes);
+    fn state_decoder_survives_arbitrary_bytes(b in bytes()) {
+        check_state_bytes(&b);
     }
 
     #[test]
-    fn state_decoder_survives_mutated_valid_states(muts in proptest::collection::vec(mutation(), 1..6)) {
-        let mut bytes = valid_state();
-        for m in &muts {
-            apply(&mut bytes, m);
+    fn state_decoder_survives_mutated_valid_states(muts in mutations()) {
+        mutated_state(&muts);
+    }
+
+    #[test]
+    fn journal_reader_survives_arbitrary_bytes(b in bytes()) {
+        check_journal_bytes(&b, None);
+    }
+
+    #[test]
+    fn journal_reader_never_misreads_a_damaged_journal(muts in mutations()) {
+        mutated_journal(&muts);
+    }
+
+    #[test]
+    fn arbitrary_resource_values_round_trip_through_the_journal(case in value_case()) {
+        value_round_trip(case)?;
+    }
+}
+
+/// Runs `test` on cases of `strategy` in batches until `secs` have passed;
+/// returns the number of cases. Panics with the (shrunk) failing input.
+fn run_for<S: Strategy>(name: &str, secs: u64, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) -> u64 {
+    use proptest::test_runner::{Config, TestRunner};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut total = 0u64;
+    while std::time::Instant::now() < deadline {
+        // A runner counts its successes: a fresh one (random seed) per batch.
+        let mut runner = TestRunner::new(Config { cases: 2_000, failure_persistence: None, ..Config::default() });
+        if let Err(e) = runner.run(&strategy, &test) {
+            panic!("{name}: {e}");
         }
-        check_state_bytes(&bytes);
+        total += 2_000;
     }
+    total
+}
 
-    #[test]
-    fn journal_reader_survives_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        check_journal_bytes(&bytes, None);
+/// The long run (issue 9: each target 10 minutes):
+/// `CONTIN_FUZZ_SECS=600 cargo nextest run --release -p contin-state --test fuzz_decoders timed --no-capture`
+/// runs every target above for that long, one after the other
+/// (`CONTIN_FUZZ_TARGET=name` picks one), and prints the case counts.
+/// Without `CONTIN_FUZZ_SECS` it does nothing (the proptest cases above run).
+#[test]
+fn timed_fuzz_run() {
+    let Some(secs) = std::env::var("CONTIN_FUZZ_SECS").ok().and_then(|v| v.parse::<u64>().ok()) else { return };
+    let only = std::env::var("CONTIN_FUZZ_TARGET").ok();
+    let pick = |n: &str| only.as_deref().is_none_or(|o| o == n);
+    let mut report = Vec::new();
+    if pick("state_decoder_survives_arbitrary_bytes") {
+        report.push(("state_decoder_survives_arbitrary_bytes", run_for("state bytes", secs, bytes(), |b| {
+            check_state_bytes(&b);
+            Ok(())
+        })));
     }
-
-    #[test]
-    fn journal_reader_never_misreads_a_damaged_journal(muts in proptest::collection::vec(mutation(), 1..6)) {
-        let (mut bytes, written) = valid_journal();
-        for m in &muts {
-            apply(&mut bytes, m);
-        }
-        check_journal_bytes(&bytes, Some(&written));
+    if pick("state_decoder_survives_mutated_valid_states") {
+        report.push(("state_decoder_survives_mutated_valid_states", run_for("state mutations", secs, mutations(), |m| {
+            mutated_state(&m);
+            Ok(())
+        })));
     }
-
-    #[test]
-    fn arbitrary_resource_values_round_trip_through_the_journal(
-        name in "[a-z_][a-z0-9_]{0,12}",
-        text in any::<String>(),
-        n in any::<i64>(),
-        f in any::<f64>(),
-    ) {
-        let v = Value::map([("t", Value::string(text)), ("n", Value::int(n)), ("s", Value::string("x").mark_sensitive())]);
-        let mut rs = ResourceState::from_value(ResourceAddr::managed("fake_thing", name), "fake", &v, vec![]).expect("known");
-        rs.attributes["f"] = serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number);
-        let records = vec![JournalRecord::Put(Box::new(rs))];
-        let (mut bytes, _) = valid_journal();
-        bytes.extend(encode_records(&records).expect("encodes"));
-        let c = journal::decode(&bytes, Path::new("fuzz")).expect("decodes");
-        prop_assert_eq!(c.records.last(), records.last());
+    if pick("journal_reader_survives_arbitrary_bytes") {
+        report.push(("journal_reader_survives_arbitrary_bytes", run_for("journal bytes", secs, bytes(), |b| {
+            check_journal_bytes(&b, None);
+            Ok(())
+        })));
+    }
+    if pick("journal_reader_never_misreads_a_damaged_journal") {
+        report.push(("journal_reader_never_misreads_a_damaged_journal", run_for("journal mutations", secs, mutations(), |m| {
+            mutated_journal(&m);
+            Ok(())
+        })));
+    }
+    if pick("arbitrary_resource_values_round_trip_through_the_journal") {
+        report.push(("arbitrary_resource_values_round_trip_through_the_journal", run_for("values", secs, value_case(), value_round_trip)));
+    }
+    for (name, n) in report {
+        eprintln!("fuzz {name}: {n} cases in {secs} s, no failure");
     }
 }
 
