@@ -10,6 +10,7 @@ mod extra;
 mod format;
 mod network;
 mod string;
+mod tfprovider;
 mod yaml;
 
 pub use encoding::json_text;
@@ -213,6 +214,16 @@ const SPECIAL: &[&str] = &["try", "can"];
 
 pub(crate) fn lookup(name: &str) -> Option<&'static FuncSpec> {
     FUNCS.iter().find(|f| f.name == name)
+}
+
+/// A namespaced function: `core::NAME` (the built-ins) or
+/// `provider::terraform::NAME` (the built-in `terraform` provider's).
+pub(crate) fn lookup_namespaced(namespace: &[&str], name: &str) -> Option<&'static FuncSpec> {
+    match namespace {
+        ["core"] => lookup(name),
+        ["provider", "terraform"] => tfprovider::lookup(name),
+        _ => None,
+    }
 }
 
 /// Every function name, sorted (for documentation and suggestions).
