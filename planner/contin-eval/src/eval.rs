@@ -457,6 +457,17 @@ impl<'a> Evaluator<'a> {
             }
             return Err(Diagnostic::error("Call to unknown function").with_detail(detail).at(call_loc.at()));
         };
+        if core && name == "templatestring" {
+            if let Some(first) = call.args.iter().next() {
+                if !matches!(first, Expression::Variable(_) | Expression::Traversal(_)) {
+                    return Err(Diagnostic::error("Invalid function argument")
+                        .with_detail(
+                            "Invalid value for \"template\" parameter: invalid template expression: templatestring is only for rendering templates retrieved dynamically from elsewhere, and so does not support providing a literal template; consider using a template string expression instead.",
+                        )
+                        .at(self.lz(first.span()).at()));
+                }
+            }
+        }
         let mut args = Vec::with_capacity(call.args.len());
         let mut locs = Vec::with_capacity(call.args.len());
         let n = call.args.len();

@@ -249,7 +249,10 @@ pub(super) fn coalesce(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     // strings, but a collection and a primitive have no common type.
     let primitive = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
     let non_null: Vec<&Value> = args.iter().filter(|a| !a.is_null()).collect();
-    if non_null.iter().any(|v| primitive(v)) && non_null.iter().any(|v| !primitive(v)) {
+    let mixed_number_bool = !any_string
+        && non_null.iter().any(|v| matches!(v, Value::Number(_)))
+        && non_null.iter().any(|v| matches!(v, Value::Bool(_)));
+    if mixed_number_bool || (non_null.iter().any(|v| primitive(v)) && non_null.iter().any(|v| !primitive(v))) {
         return Err(FuncError::Call("all arguments must have the same type".into()));
     }
     for a in args {

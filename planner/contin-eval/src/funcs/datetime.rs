@@ -91,7 +91,6 @@ pub(super) fn formatdate(args: Vec<Value>, _: &dyn Scope) -> FnResult {
             h => h,
         };
         let s = match (c, n) {
-            ('Y', 1) => t.year().to_string(),
             ('Y', 2) => format!("{:02}", t.year().rem_euclid(100)),
             ('Y', 4) => format!("{:04}", t.year()),
             ('M', 1) => t.month().to_string(),

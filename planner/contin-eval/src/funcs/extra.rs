@@ -108,9 +108,15 @@ pub(super) fn transpose(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 
 /// Terraform unifies the element types of all arguments: with a string
 /// among primitives, numbers and bools become strings.
-fn unify_primitives(sets: &mut [Vec<Value>]) {
+/// Numbers and bools without a string have no common type: an error.
+fn unify_primitives(sets: &mut [Vec<Value>]) -> Result<(), String> {
     let any_string = sets.iter().flatten().any(|v| matches!(v, Value::String(_)));
+    let any_number = sets.iter().flatten().any(|v| matches!(v, Value::Number(_)));
+    let any_bool = sets.iter().flatten().any(|v| matches!(v, Value::Bool(_)));
     let all_primitive = sets.iter().flatten().all(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null));
+    if all_primitive && !any_string && any_number && any_bool {
+        return Err("all elements must be of the same type (numbers and bools have no common type)".into());
+    }
     if any_string && all_primitive {
         for v in sets.iter_mut().flatten() {
             match v {
@@ -120,20 +126,27 @@ fn unify_primitives(sets: &mut [Vec<Value>]) {
             }
         }
     }
+    Ok(())
 }
 
 pub(crate) fn unified_sets(args: Vec<Value>) -> Result<Vec<Vec<Value>>, FuncError> {
     let mut sets: Vec<Vec<Value>> = args.into_iter().enumerate().map(|(i, a)| list_arg(a, i)).collect::<Result<_, _>>()?;
-    unify_primitives(&mut sets);
+    unify_primitives(&mut sets).map_err(FuncError::Call)?;
     Ok(sets)
 }
 
 pub(super) fn setproduct(args: Vec<Value>, _: &dyn Scope) -> FnResult {
-    if args.is_empty() {
-        return Err(FuncError::Call("at least one argument is required".into()));
+    if args.len() < 2 {
+        return Err(FuncError::Call("at least two arguments are required".into()));
     }
     let any_set = args.iter().any(|a| matches!(a, Value::Set(_)));
-    let mut sets = unified_sets(args)?;
+    // Each argument's elements are unified on their own.
+    let mut sets = Vec::with_capacity(args.len());
+    for (i, a) in args.into_iter().enumerate() {
+        let mut one = vec![list_arg(a, i)?];
+        unify_primitives(&mut one).map_err(|e| FuncError::Arg(i, e))?;
+        sets.extend(one);
+    }
     if any_set {
         for s in &mut sets {
             if let Value::Set(items) = Value::set(std::mem::take(s)) {
@@ -344,36 +357,113 @@ pub(super) fn base64gzip(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     Ok(Value::String(contin_types::base64::encode(&bytes)))
 }
 
-/// csvdecode: RFC 4180 with a header row; every row must have as many
-/// fields as the header.
-pub(super) fn csvdecode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
-    let s = string_arg(&args[0], 0)?;
-    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(s.as_bytes());
-    let mut records = r.records();
-    let header = match records.next() {
-        None => return Err(FuncError::Call("missing header line".into())),
-        Some(h) => h.map_err(|e| FuncError::Call(csv_error(&e)))?,
-    };
-    let header: Vec<String> = header.iter().map(str::to_string).collect();
-    let mut out = Vec::new();
-    for rec in records {
-        let rec = rec.map_err(|e| FuncError::Call(csv_error(&e)))?;
-        if out.len() >= MAX_COLLECTION_ELEMENTS {
-            return Err(FuncError::Call(too_many_elements(out.len() + 1)));
+/// Go's `encoding/csv` reader (strict quotes, `\r\n` read as `\n`, empty
+/// lines skipped): the records, or the error of the first bad line.
+fn csv_records(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut records = Vec::new();
+    let mut i = 0;
+    let mut line = 1usize;
+    let mut cells = 0usize;
+    while i < chars.len() {
+        // Empty lines are skipped.
+        if chars[i] == '\n' || (chars[i] == '\r' && chars.get(i + 1) == Some(&'\n')) {
+            i += if chars[i] == '\r' { 2 } else { 1 };
+            line += 1;
+            continue;
         }
-        out.push(Value::Map(header.iter().cloned().zip(rec.iter().map(|f| Value::String(f.to_string()))).collect()));
+        let start_line = line;
+        let mut rec = Vec::new();
+        loop {
+            let mut field = String::new();
+            if chars.get(i) == Some(&'"') {
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(format!("record on line {start_line}; parse error on line {line}: extraneous or missing \" in quoted-field")),
+                        Some('"') if chars.get(i + 1) == Some(&'"') => {
+                            field.push('"');
+                            i += 2;
+                        }
+                        Some('"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some('\r') if chars.get(i + 1) == Some(&'\n') => {
+                            field.push('\n');
+                            line += 1;
+                            i += 2;
+                        }
+                        Some(c) => {
+                            if *c == '\n' {
+                                line += 1;
+                            }
+                            field.push(*c);
+                            i += 1;
+                        }
+                    }
+                }
+                match chars.get(i) {
+                    None | Some(',') | Some('\n') => {}
+                    Some('\r') if chars.get(i + 1) == Some(&'\n') => {}
+                    Some(_) => return Err(format!("record on line {start_line}; parse error on line {line}: extraneous or missing \" in quoted-field")),
+                }
+            } else {
+                while let Some(c) = chars.get(i) {
+                    match c {
+                        ',' | '\n' => break,
+                        '\r' if chars.get(i + 1) == Some(&'\n') => break,
+                        '"' => return Err(format!("record on line {start_line}; parse error on line {line}: bare \" in non-quoted-field")),
+                        c => {
+                            field.push(*c);
+                            i += 1;
+                        }
+                    }
+                }
+            }
+            cells += 1;
+            if cells > MAX_COLLECTION_ELEMENTS {
+                return Err(too_many_elements(cells));
+            }
+            rec.push(field);
+            match chars.get(i) {
+                Some(',') => i += 1,
+                Some('\r') => {
+                    i += 2;
+                    line += 1;
+                    break;
+                }
+                Some('\n') => {
+                    i += 1;
+                    line += 1;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        if let Some(first) = records.first().map(Vec::len) {
+            if rec.len() != first {
+                return Err(format!("record on line {start_line}: wrong number of fields"));
+            }
+        }
+        records.push(rec);
     }
-    Ok(Value::List(out))
+    Ok(records)
 }
 
-fn csv_error(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => format!(
-            "record on line {}: wrong number of fields (has {len}, the header has {expected_len})",
-            pos.as_ref().map_or(0, csv::Position::line)
-        ),
-        _ => e.to_string(),
+/// csvdecode: a header row, then one object per row.
+pub(super) fn csvdecode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
+    let s = string_arg(&args[0], 0)?;
+    let mut records = csv_records(&s).map_err(FuncError::Call)?.into_iter();
+    let header = records.next().ok_or_else(|| FuncError::Call("missing header line".into()))?;
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].contains(h) {
+            return Err(FuncError::Call(format!("duplicate column name {h:?}")));
+        }
     }
+    Ok(Value::List(
+        records.map(|rec| Value::Map(header.iter().cloned().zip(rec.into_iter().map(Value::String)).collect())).collect(),
+    ))
 }
 
 // ---- paths (Go's path/filepath on Unix) ----

@@ -205,10 +205,11 @@ fn resolve_plain(s: &str) -> Option<Value> {
         let n = if neg { -n } else { n };
         Some(Value::Number(Number(bigdecimal::BigDecimal::from(n))))
     };
-    if let Some(h) = body.strip_prefix("0x") {
+    // Hexadecimal and octal take no sign (go-yaml reads "-0x10" as a string).
+    if let Some(h) = s.strip_prefix("0x") {
         return radix(h, 16);
     }
-    if let Some(o) = body.strip_prefix("0o") {
+    if let Some(o) = s.strip_prefix("0o") {
         return radix(o, 8);
     }
     let numeric = !body.is_empty()
@@ -242,12 +243,11 @@ fn timestamp(s: &str) -> Option<String> {
         let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
         return Some(format!("{}T00:00:00Z", d.format("%Y-%m-%d")));
     }
+    // Terraform prints the time in RFC 3339 at whole seconds.
     let t = chrono::DateTime::parse_from_rfc3339(s).ok()?;
-    let frac = t.timestamp_subsec_nanos();
     let base = t.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let frac = if frac == 0 { String::new() } else { format!(".{frac:09}").trim_end_matches('0').to_string() };
     let off = t.offset().local_minus_utc();
-    Some(if off == 0 { format!("{base}{frac}Z") } else { format!("{base}{frac}{}", t.format("%:z")) })
+    Some(if off == 0 { format!("{base}Z") } else { format!("{base}{}", t.format("%:z")) })
 }
 
 pub(super) fn yamldecode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
@@ -276,6 +276,10 @@ pub(super) fn yamlencode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
         other => {
             out.push_str(&inline(other, 0));
             out.push('\n');
+            // A plain scalar document gets go-yaml's document end marker.
+            if matches!(other.unmarked(), Value::Null | Value::Bool(_) | Value::Number(_)) {
+                out.push_str("...\n");
+            }
         }
     }
     Ok(Value::String(out))
@@ -304,7 +308,7 @@ fn inline(v: &Value, indent: usize) -> String {
 
 fn yaml_string(s: &str, indent: usize) -> String {
     let printable = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control());
-    if s.contains('\n') && printable && !s.starts_with(' ') && !s.lines().any(|l| l.ends_with(' ')) {
+    if s.contains('\n') && printable && !s.lines().any(|l| l.ends_with(' ')) {
         let pad = " ".repeat(indent + 2);
         let chomp = if s.ends_with("\n\n") {
             "+"
@@ -314,7 +318,9 @@ fn yaml_string(s: &str, indent: usize) -> String {
             "-"
         };
         let body = s.strip_suffix('\n').unwrap_or(s);
-        let mut out = format!("|{chomp}");
+        // A leading space needs the indentation indicator.
+        let ind = if s.starts_with(' ') { "2" } else { "" };
+        let mut out = format!("|{ind}{chomp}");
         for line in body.split('\n') {
             out.push('\n');
             if !line.is_empty() {
