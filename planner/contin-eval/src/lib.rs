@@ -95,7 +95,8 @@ pub trait Scope {
     }
     /// For fileset(): the regular files under directory `dir`, recursively,
     /// as `/`-separated paths relative to `dir` (at most
-    /// [`limits::MAX_FILESET_ENTRIES`] of them).
+    /// [`limits::MAX_FILESET_ENTRIES`] of them); none when `dir` does not
+    /// exist (Terraform's fileset gives an empty set then).
     fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
         Err(format!("cannot list {dir}: file access is not available here"))
     }

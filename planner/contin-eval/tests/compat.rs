@@ -58,6 +58,9 @@ impl Scope for DirScope {
     fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
         // The fixture directory is flat.
         let mut out = Vec::new();
+        if !self.0.join(dir).exists() {
+            return Ok(out);
+        }
         for e in std::fs::read_dir(self.0.join(dir)).map_err(|e| e.to_string())? {
             let e = e.map_err(|e| e.to_string())?;
             if e.file_type().map_err(|e| e.to_string())?.is_file() {

@@ -104,6 +104,9 @@ impl Scope for DirScope {
             Ok(())
         }
         let mut out = Vec::new();
+        if !self.path(d).exists() {
+            return Ok(out);
+        }
         walk(&self.path(d), "", &mut out)?;
         Ok(out)
     }

@@ -9,7 +9,8 @@ use contin_types::Value;
 /// An RFC 3339 timestamp, as Terraform requires it (`T` separator, a zone).
 fn parse_ts(s: &str, i: usize) -> Result<DateTime<FixedOffset>, FuncError> {
     let bytes = s.as_bytes();
-    let t_ok = bytes.get(10).is_some_and(|c| *c == b'T');
+    // Go's parser takes 'T' only, and no leap second (chrono accepts :60).
+    let t_ok = bytes.get(10).is_some_and(|c| *c == b'T') && bytes.get(17..19) != Some(b"60".as_slice());
     match DateTime::parse_from_rfc3339(s) {
         Ok(t) if t_ok => Ok(t),
         _ => Err(FuncError::Arg(i, format!("not a valid RFC3339 timestamp: cannot use {s:?} as a timestamp"))),

@@ -270,6 +270,8 @@ pub(super) fn urlencode(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 
 #[derive(Clone, Copy)]
 enum Enc {
+    /// Any other encoding encoding_rs knows (windows-125x, Shift_JIS, EUC-*, GBK, Big5, KOI8, ISO-8859-x, ...).
+    Other(&'static encoding_rs::Encoding),
     Utf8,
     Utf16Le,
     Utf16Be,
@@ -288,12 +290,14 @@ fn encoding(name: &str, i: usize) -> Result<Enc, FuncError> {
         "UTF-16" | "CSUTF16" => Enc::Utf16Bom,
         "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "L1" | "ISO-IR-100" | "CSISOLATIN1" | "IBM819" | "CP819" | "ISO-8859-1:1987" => Enc::Latin1,
         "US-ASCII" | "ASCII" | "CSASCII" | "ANSI-X3.4-1968" | "ISO646-US" | "US" | "IBM367" | "CP367" => Enc::Ascii,
-        _ => {
-            return Err(FuncError::Arg(
-                i,
-                format!("{name:?} is not a supported IANA encoding name or alias in this Terraform version (contin supports UTF-8, UTF-16, UTF-16LE, UTF-16BE, ISO-8859-1 and US-ASCII)"),
-            ))
-        }
+        // encoding_rs follows WHATWG labels; those that name UTF-16 or
+        // the "replacement" encoding are not what IANA means by them.
+        _ => match encoding_rs::Encoding::for_label(name.trim().as_bytes()) {
+            Some(e) if e.output_encoding() == e && e != encoding_rs::REPLACEMENT => Enc::Other(e),
+            _ => {
+                return Err(FuncError::Arg(i, format!("{name:?} is not a supported IANA encoding name or alias in this Terraform version")))
+            }
+        },
     })
 }
 
@@ -317,6 +321,20 @@ pub(super) fn textencodebase64(args: Vec<Value>, _: &dyn Scope) -> FnResult {
             }
             out
         }
+        Enc::Other(e) => {
+            let mut enc = e.new_encoder();
+            let cap = enc.max_buffer_length_from_utf8_without_replacement(s.len()).ok_or_else(|| FuncError::Call("the input is too long".into()))?;
+            let mut out = vec![0u8; cap];
+            let (res, _read, written) = enc.encode_from_utf8_without_replacement(&s, &mut out, true);
+            match res {
+                encoding_rs::EncoderResult::InputEmpty => out.truncate(written),
+                encoding_rs::EncoderResult::Unmappable(c) => {
+                    return Err(FuncError::Arg(0, format!("the given string contains characters that cannot be represented in the target encoding (character {})", c.escape_unicode())))
+                }
+                encoding_rs::EncoderResult::OutputFull => return Err(FuncError::Call("internal error: encoder output buffer too small".into())),
+            }
+            out
+        }
     };
     Ok(Value::String(contin_types::base64::encode(&bytes)))
 }
@@ -325,7 +343,11 @@ pub(super) fn textdecodebase64(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let s = string_arg(&args[0], 0)?;
     let enc = encoding(&string_arg(&args[1], 1)?, 1)?;
     let bytes = contin_types::base64::decode(&s).ok_or_else(|| FuncError::Arg(0, "the given value is has an invalid base64 symbol".into()))?;
+    let invalid = || FuncError::Arg(0, format!("the given value is not valid {}", string_arg(&args[1], 1).unwrap_or_default()));
     let units = |be: bool, b: &[u8]| -> Result<String, FuncError> {
+        if !b.len().is_multiple_of(2) {
+            return Err(invalid());
+        }
         let u: Vec<u16> = b.chunks(2).map(|c| {
             let pair = [c[0], c.get(1).copied().unwrap_or(0)];
             if be { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
@@ -333,7 +355,7 @@ pub(super) fn textdecodebase64(args: Vec<Value>, _: &dyn Scope) -> FnResult {
         Ok(char::decode_utf16(u).map(|r| r.unwrap_or('\u{fffd}')).collect())
     };
     let out = match enc {
-        Enc::Utf8 => String::from_utf8_lossy(&bytes).into_owned(),
+        Enc::Utf8 => String::from_utf8(bytes).map_err(|_| invalid())?,
         Enc::Utf16Le => units(false, &bytes)?,
         Enc::Utf16Be => units(true, &bytes)?,
         Enc::Utf16Bom => match bytes.as_slice() {
@@ -343,6 +365,7 @@ pub(super) fn textdecodebase64(args: Vec<Value>, _: &dyn Scope) -> FnResult {
         },
         Enc::Latin1 => bytes.iter().map(|b| char::from(*b)).collect(),
         Enc::Ascii => bytes.iter().map(|b| if *b < 0x80 { char::from(*b) } else { '\u{fffd}' }).collect(),
+        Enc::Other(e) => e.decode_without_bom_handling_and_without_replacement(&bytes).ok_or_else(invalid)?.into_owned(),
     };
     Ok(Value::String(out))
 }
@@ -646,6 +669,9 @@ mod tests {
         }
         assert!(call(textencodebase64, vec![Value::string("☃"), Value::string("US-ASCII")]).is_err());
         assert!(call(textencodebase64, vec![Value::string("x"), Value::string("EBCDIC-nope")]).is_err());
+        let sj = call(textencodebase64, vec![Value::string("日本"), Value::string("Shift_JIS")]).unwrap_or(Value::Null);
+        assert_eq!(call(textdecodebase64, vec![sj, Value::string("Shift_JIS")]), Ok(Value::string("日本")));
+        assert!(call(textencodebase64, vec![Value::string("日本"), Value::string("windows-1252")]).is_err());
     }
 
     #[test]

@@ -57,7 +57,6 @@ impl Builder {
                         Value::String(s) => s,
                         Value::Number(n) => n.to_string(),
                         Value::Bool(b) => b.to_string(),
-                        Value::Null => "null".into(),
                         _ => return Err(err("only string keys are supported in YAML mappings")),
                     };
                     *merge = k == "<<";
@@ -179,6 +178,9 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value,
     if let Some(v) = resolve_plain(&text) {
         return Ok(v);
     }
+    if matches!(text.trim_start_matches(['+', '-']), ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+        return Err(err(format!("cannot represent {text} (infinity and NaN are not numbers contin can hold)")));
+    }
     if let Some(ts) = timestamp(&text) {
         return Ok(Value::String(ts));
     }
@@ -225,7 +227,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
     match s {
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN" => {
             // contin numbers have no infinity or NaN (state could not hold them).
-            Some(Value::String(s.to_string()))
+            None
         }
         _ => None,
     }
@@ -307,7 +309,7 @@ fn inline(v: &Value, indent: usize) -> String {
 }
 
 fn yaml_string(s: &str, indent: usize) -> String {
-    let printable = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control());
+    let printable = s.chars().all(|c| c == '\n' || c == '\t' || (!c.is_control() && (c as u32) <= 0xffff && c != '\u{feff}'));
     if s.contains('\n') && printable && !s.lines().any(|l| l.ends_with(' ')) {
         let pad = " ".repeat(indent + 2);
         let chomp = if s.ends_with("\n\n") {
@@ -339,6 +341,8 @@ fn yaml_string(s: &str, indent: usize) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{feff}' => out.push_str("\\ufeff"),
+            // go-yaml escapes every character outside the Basic Multilingual Plane.
+            c if (c as u32) > 0xffff => out.push_str(&format!("\\U{:08X}", c as u32)),
             c if c.is_control() => {
                 let n = c as u32;
                 if n <= 0xff {
