@@ -18,7 +18,7 @@
 //! | [`MAX_FILESET_ENTRIES`] | 100,000 | files one `fileset()` lists |
 //! | [`MAX_BCRYPT_COST`] | 16 | `bcrypt` cost (Terraform: 31) |
 //! | [`MAX_YAML_NODES`] | 1,000,000 | nodes one `yamldecode` produces, aliases expanded |
-//! | [`MAX_DOCUMENT_DEPTH`] | 256 | nesting of `yamldecode` input / `yamlencode` output |
+//! | [`MAX_DOCUMENT_DEPTH`] | 128 | nesting of `yamldecode` input / `yamlencode` output |
 //! | [`MAX_FILE_BYTES`] | 16 MiB | a file read by `file()` / `templatefile()`; enforced by the `Scope::read_file` implementation |
 
 /// Instances one `count` or `for_each` may expand to.
@@ -49,7 +49,7 @@ pub const MAX_BCRYPT_COST: u32 = 16;
 /// Nodes one `yamldecode` may produce, aliases counted each time they are expanded (alias bombs).
 pub const MAX_YAML_NODES: usize = 1_000_000;
 /// Nesting depth of `yamldecode` input and of `yamlencode`/`jsonencode` output.
-pub const MAX_DOCUMENT_DEPTH: usize = 256;
+pub const MAX_DOCUMENT_DEPTH: usize = 128;
 /// Largest file `file()` and `templatefile()` may read. The planner has no
 /// IO: the `Scope::read_file` implementation (the engine) enforces it,
 /// ideally before reading (metadata length) and while reading (take).

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The number of examples that must agree with terraform (raise it when more do).
-const FLOOR: usize = 257;
+const FLOOR: usize = 258;
 
 /// Examples known to differ, with the reason. The test prints a note when
 /// one starts to agree.
