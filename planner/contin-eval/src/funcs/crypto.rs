@@ -179,6 +179,26 @@ mod tests {
     }
 
     #[test]
+    fn rsadecrypt_errors_never_show_the_key() {
+        let key = include_str!("../../../../tests/compat/functions/files/privatekey.pem");
+        let ct = contin_types::base64::encode(include_bytes!("../../../../tests/compat/functions/files/ciphertext"));
+        let r = rsadecrypt(vec![Value::string(ct.clone()), Value::string(key)], &EmptyScope);
+        assert_eq!(r, Ok(Value::string("Hello, world!")));
+        let cases = [
+            (Value::string("not base64!"), Value::string(key)),
+            (Value::string(ct.clone()), Value::string("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----")),
+            (Value::string(contin_types::base64::encode(b"short")), Value::string(key)),
+            (Value::string(contin_types::base64::encode(&[7u8; 4096])), Value::string(key)),
+        ];
+        for (c, k) in cases {
+            let r = rsadecrypt(vec![c, k], &EmptyScope);
+            let msg = format!("{r:?}");
+            assert!(r.is_err(), "{msg}");
+            assert!(!msg.contains("MII"), "the key shows in {msg}");
+        }
+    }
+
+    #[test]
     fn uuidv5_namespaces() {
         let r = uuidv5(vec![Value::string("dns"), Value::string("www.terraform.io")], &EmptyScope);
         assert_eq!(r, Ok(Value::string("a5008fae-b28c-5ba5-96cd-82b4c53552d6")));
