@@ -640,8 +640,11 @@ impl Scope for TemplateScope<'_> {
     fn home_dir(&self) -> Option<String> {
         self.0.home_dir()
     }
-    fn now_unix(&self) -> i64 {
+    fn now_unix(&self) -> Option<i64> {
         self.0.now_unix()
+    }
+    fn plan_time_unix(&self) -> i64 {
+        self.0.plan_time_unix()
     }
 }
 

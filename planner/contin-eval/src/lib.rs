@@ -109,9 +109,22 @@ pub trait Scope {
         None
     }
     /// For timestamp(): now, in whole seconds since the Unix epoch (UTC).
-    fn now_unix(&self) -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    /// `None` makes timestamp() unknown: Terraform's plan does that (the
+    /// value is decided at apply), so a planning scope should return `None`
+    /// and the apply-time scope the clock. The default is the clock (the
+    /// console's behaviour).
+    fn now_unix(&self) -> Option<i64> {
+        Some(unix_now())
     }
+    /// For plantimestamp(): the time the plan was made (default: now).
+    fn plan_time_unix(&self) -> i64 {
+        unix_now()
+    }
+}
+
+/// The system clock in whole seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A scope in which nothing can be referenced (constant expressions,

@@ -198,25 +198,48 @@ pub(super) fn timecmp(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     }))
 }
 
-fn now(scope: &dyn Scope) -> FnResult {
-    let t = DateTime::from_timestamp(scope.now_unix(), 0).ok_or_else(|| FuncError::Call("the clock is out of range".into()))?;
+fn at(secs: i64) -> FnResult {
+    let t = DateTime::from_timestamp(secs, 0).ok_or_else(|| FuncError::Call("the clock is out of range".into()))?;
     Ok(Value::String(rfc3339(&t.fixed_offset())))
 }
 
-/// timestamp(): now, UTC, RFC 3339 (a new value at every evaluation).
+/// timestamp(): now, UTC, RFC 3339 (a new value at every evaluation);
+/// unknown when the scope says the time is not decided yet (planning).
 pub(super) fn timestamp(_: Vec<Value>, scope: &dyn Scope) -> FnResult {
-    now(scope)
+    match scope.now_unix() {
+        Some(t) => at(t),
+        None => Ok(Value::Unknown),
+    }
 }
 
-/// plantimestamp(): the time of planning. contin evaluates the configuration
-/// during the plan, so this is the scope's clock as well.
+/// plantimestamp(): the time of the plan, from the scope.
 pub(super) fn plantimestamp(_: Vec<Value>, scope: &dyn Scope) -> FnResult {
-    now(scope)
+    at(scope.plan_time_unix())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Planning;
+    impl Scope for Planning {
+        fn lookup(&self, r: &crate::Reference, loc: &contin_types::SourceLoc) -> Result<Value, contin_types::Diagnostic> {
+            crate::EmptyScope.lookup(r, loc)
+        }
+        fn now_unix(&self) -> Option<i64> {
+            None
+        }
+        fn plan_time_unix(&self) -> i64 {
+            1_514_934_721
+        }
+    }
+
+    #[test]
+    fn timestamp_is_unknown_while_planning_and_plantimestamp_is_the_plan_time() {
+        assert_eq!(timestamp(vec![], &Planning), Ok(Value::Unknown));
+        assert_eq!(plantimestamp(vec![], &Planning), Ok(Value::string("2018-01-02T23:12:01Z")));
+        assert!(matches!(timestamp(vec![], &crate::EmptyScope), Ok(Value::String(_))));
+    }
 
     #[test]
     fn durations_parse_like_go() {
