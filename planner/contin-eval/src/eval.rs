@@ -437,24 +437,37 @@ impl<'a> Evaluator<'a> {
     fn eval_call(&mut self, call: &FuncCall) -> R {
         let name = call.name.name.as_str();
         let call_loc = self.lz(call.span());
-        if call.name.is_namespaced() {
-            let ns: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+        let ns: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+        let core = ns.is_empty() || ns == ["core"];
+        match name {
+            "try" if core => return self.eval_try(call, call_loc),
+            "can" if core => return self.eval_can(call, call_loc),
+            _ => {}
+        }
+        let found = if ns.is_empty() { funcs::lookup(name) } else { funcs::lookup_namespaced(&ns, name) };
+        if found.is_none() && !ns.is_empty() {
             return Err(Diagnostic::error("Call to unknown function")
                 .with_detail(format!("There is no function named \"{}::{name}\".", ns.join("::")))
                 .at(call_loc.at()));
         }
-        match name {
-            "try" => return self.eval_try(call, call_loc),
-            "can" => return self.eval_can(call, call_loc),
-            _ => {}
-        }
-        let Some(spec) = funcs::lookup(name) else {
+        let Some(spec) = found else {
             let mut detail = format!("There is no function named \"{name}\".");
             if let Some(s) = funcs::suggest(name) {
                 detail.push_str(&format!(" Did you mean \"{s}\"?"));
             }
             return Err(Diagnostic::error("Call to unknown function").with_detail(detail).at(call_loc.at()));
         };
+        if core && name == "templatestring" {
+            if let Some(first) = call.args.iter().next() {
+                if !matches!(first, Expression::Variable(_) | Expression::Traversal(_)) {
+                    return Err(Diagnostic::error("Invalid function argument")
+                        .with_detail(
+                            "Invalid value for \"template\" parameter: invalid template expression: templatestring is only for rendering templates retrieved dynamically from elsewhere, and so does not support providing a literal template; consider using a template string expression instead.",
+                        )
+                        .at(self.lz(first.span()).at()));
+                }
+            }
+        }
         let mut args = Vec::with_capacity(call.args.len());
         let mut locs = Vec::with_capacity(call.args.len());
         let n = call.args.len();
@@ -485,8 +498,8 @@ impl<'a> Evaluator<'a> {
                 locs.push(loc);
             }
         }
-        if name == "templatefile" {
-            return self.templatefile(args, &locs, call_loc);
+        if core && (name == "templatefile" || name == "templatestring") {
+            return self.templatefile(spec.name, args, &locs, call_loc);
         }
         funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, &locs, call_loc))
     }
@@ -527,17 +540,22 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn templatefile(&mut self, args: Vec<Value>, locs: &[Lz], call_loc: Lz) -> R {
-        let spec = funcs::lookup("templatefile");
+    /// templatefile(path, vars) and templatestring(template, vars): the
+    /// template (read through the scope, or the given string) rendered with
+    /// only `vars` visible.
+    fn templatefile(&mut self, fname: &'static str, args: Vec<Value>, locs: &[Lz], call_loc: Lz) -> R {
+        let spec = funcs::lookup(fname);
+        let from_file = fname == "templatefile";
         let bad = |i: usize, msg: String| {
+            let first = if from_file { "path" } else { "template" };
             Diagnostic::error("Invalid function argument")
-                .with_detail(format!("Invalid value for \"{}\" parameter: {msg}.", if i == 0 { "path" } else { "vars" }))
+                .with_detail(format!("Invalid value for \"{}\" parameter: {msg}.", if i == 0 { first } else { "vars" }))
                 .at(locs.get(i).unwrap_or(&call_loc).at())
         };
         if args.len() != 2 {
             let e = FuncError::arity(2, args.len());
             return Err(match spec {
-                Some(s) => func_diag("templatefile", s, e, locs, call_loc),
+                Some(s) => func_diag(fname, s, e, locs, call_loc),
                 None => Diagnostic::error("Invalid function argument").at(call_loc.at()),
             });
         }
@@ -563,16 +581,20 @@ impl<'a> Evaluator<'a> {
         if self.template_depth >= limits::MAX_TEMPLATEFILE_DEPTH {
             return Err(Diagnostic::error("Error in function call")
                 .with_detail(format!(
-                    "Call to function \"templatefile\" failed: templates are nested more than {} levels deep (MAX_TEMPLATEFILE_DEPTH); does a template call templatefile on itself?",
+                    "Call to function \"{fname}\" failed: templates are nested more than {} levels deep (MAX_TEMPLATEFILE_DEPTH); does a template call {fname} on itself?",
                     limits::MAX_TEMPLATEFILE_DEPTH
                 ))
                 .at(call_loc.at()));
         }
-        let text = self.scope.read_file(&path).map_err(|e| bad(0, redact_if(e.trim_end_matches('.').to_string(), pm)))?;
-        let shown = if pm { REDACTED.to_string() } else { path.clone() };
+        let (text, shown) = if from_file {
+            let text = self.scope.read_file(&path).map_err(|e| bad(0, redact_if(e.trim_end_matches('.').to_string(), pm)))?;
+            (text, if pm { REDACTED.to_string() } else { path.clone() })
+        } else {
+            (path, if pm { REDACTED.to_string() } else { "the template".to_string() })
+        };
         let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
             Diagnostic::error("Error in function call")
-                .with_detail(format!("Call to function \"templatefile\" failed: {shown}: {}.", redact_if(e.to_string(), pm)))
+                .with_detail(format!("Call to function \"{fname}\" failed: {shown}: {}.", redact_if(e.to_string(), pm)))
                 .at(call_loc.at())
         })?;
         let inner_scope = TemplateScope(self.scope);
@@ -602,6 +624,27 @@ impl Scope for TemplateScope<'_> {
     }
     fn read_file(&self, path: &str) -> Result<String, String> {
         self.0.read_file(path)
+    }
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.0.read_file_bytes(path)
+    }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        self.0.file_exists(path)
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        self.0.list_files(dir)
+    }
+    fn current_dir(&self) -> Option<String> {
+        self.0.current_dir()
+    }
+    fn home_dir(&self) -> Option<String> {
+        self.0.home_dir()
+    }
+    fn now_unix(&self) -> Option<i64> {
+        self.0.now_unix()
+    }
+    fn plan_time_unix(&self) -> i64 {
+        self.0.plan_time_unix()
     }
 }
 

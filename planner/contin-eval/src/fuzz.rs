@@ -68,6 +68,9 @@ const STRINGS: &[&str] = &[
     "\"\"", "\"a\"", "\"a\\nb\"", "\"%.999999999f\"", "\"%999999999999d\"", "\"%s\"", "\"%d\"", "\"%v\"", "\"%[3]s\"",
     "\"%\"", "\"1e99999999999\"", "\"10.0.0.0/8\"", "\"/x*/\"", "\"é\"", "\"${1}\"", "\"%{for x in [1,2]}${x}%{endfor}\"",
     "\"hunter2\"", "\"true\"", "\"-\"", "\"\\u0000\"", "\"%-#+ 0100.50g\"", "\"%[0]d\"", "\"%[99999999999999999999]d\"",
+    "\"2018-01-02T23:12:01Z\"", "\"9999-12-31T23:59:59-23:59\"", "\"-2562047h\"", "\"1.5h30m\"", "\"YYYY'x\"",
+    "\"UTF-16LE\"", "\"{a: &a [1, *a]}\"", "\"[[[[[[[[[[\"", "\"a,b\\n1\"", "\"a,\\\"b\\n1\"", "\"~/x\"", "\"**/*\"",
+    "\"dns\"", "\"a = 1\"", "\"-----BEGIN RSA PRIVATE KEY-----\"", "\"::/0\"", "\"!!binary x\"", "\"<<: *a\"",
 ];
 const FUNCS: &[(&str, usize)] = &[
     ("format", 2), ("format", 3), ("formatlist", 2), ("tonumber", 1), ("tostring", 1), ("indent", 2), ("range", 1),
@@ -78,6 +81,14 @@ const FUNCS: &[(&str, usize)] = &[
     ("cidrhost", 2), ("cidrnetmask", 1), ("regex", 2), ("regexall", 2), ("tolist", 1), ("toset", 1), ("tomap", 1),
     ("sensitive", 1), ("nonsensitive", 1), ("try", 2), ("can", 1), ("coalesce", 2), ("setproduct", 2), ("file", 1),
     ("templatefile", 2), ("trim", 2), ("signum", 1), ("contains", 2), ("index", 2), ("reverse", 1), ("compact", 1),
+    ("yamldecode", 1), ("yamlencode", 1), ("csvdecode", 1), ("formatdate", 2), ("timeadd", 2), ("timecmp", 2),
+    ("cidrsubnets", 3), ("setproduct", 3), ("chunklist", 2), ("matchkeys", 3), ("transpose", 1), ("one", 1),
+    ("alltrue", 1), ("anytrue", 1), ("log", 2), ("textencodebase64", 2), ("textdecodebase64", 2), ("base64gzip", 1),
+    ("urlencode", 1), ("md5", 1), ("sha512", 1), ("base64sha256", 1), ("uuidv5", 2), ("bcrypt", 2), ("rsadecrypt", 2),
+    ("basename", 1), ("dirname", 1), ("abspath", 1), ("pathexpand", 1), ("fileexists", 1), ("fileset", 2),
+    ("filemd5", 1), ("filebase64", 1), ("templatestring", 2), ("issensitive", 1), ("ephemeralasnull", 1),
+    ("provider::terraform::encode_expr", 1), ("provider::terraform::encode_tfvars", 1),
+    ("provider::terraform::decode_tfvars", 1),
 ];
 const OPS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"];
 

@@ -83,6 +83,48 @@ pub trait Scope {
     fn read_file(&self, path: &str) -> Result<String, String> {
         Err(format!("cannot read {path}: file access is not available here"))
     }
+    /// For filebase64()/filemd5()/filesha*()/rsadecrypt inputs: the raw
+    /// bytes of a file. The default goes through `read_file` (text files only).
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.read_file(path).map(String::into_bytes)
+    }
+    /// For fileexists(): whether `path` is an existing regular file (an
+    /// error for a directory or when the answer cannot be given).
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        Err(format!("cannot check {path}: file access is not available here"))
+    }
+    /// For fileset(): the regular files under directory `dir`, recursively,
+    /// as `/`-separated paths relative to `dir` (at most
+    /// [`limits::MAX_FILESET_ENTRIES`] of them); none when `dir` does not
+    /// exist (Terraform's fileset gives an empty set then).
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        Err(format!("cannot list {dir}: file access is not available here"))
+    }
+    /// For abspath(): the directory relative paths resolve against.
+    fn current_dir(&self) -> Option<String> {
+        None
+    }
+    /// For pathexpand(): the user's home directory.
+    fn home_dir(&self) -> Option<String> {
+        None
+    }
+    /// For timestamp(): now, in whole seconds since the Unix epoch (UTC).
+    /// `None` makes timestamp() unknown: Terraform's plan does that (the
+    /// value is decided at apply), so a planning scope should return `None`
+    /// and the apply-time scope the clock. The default is the clock (the
+    /// console's behaviour).
+    fn now_unix(&self) -> Option<i64> {
+        Some(unix_now())
+    }
+    /// For plantimestamp(): the time the plan was made (default: now).
+    fn plan_time_unix(&self) -> i64 {
+        unix_now()
+    }
+}
+
+/// The system clock in whole seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A scope in which nothing can be referenced (constant expressions,

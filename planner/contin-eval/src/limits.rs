@@ -15,6 +15,10 @@
 //! | [`MAX_EXPRESSION_DEPTH`] | 128 | evaluator recursion (the parser already stops at 64 nested levels and 128 chained operators) |
 //! | [`MAX_EVAL_STACK_BYTES`] | 768 KiB | stack one evaluation may use (frames are much larger in debug builds; threads often have 2 MiB) |
 //! | [`MAX_LOCAL_CHAIN_DEPTH`] | 1,000 | locals depending on each other in one chain (`check_cycles`) |
+//! | [`MAX_FILESET_ENTRIES`] | 100,000 | files one `fileset()` lists |
+//! | [`MAX_BCRYPT_COST`] | 16 | `bcrypt` cost (Terraform: 31) |
+//! | [`MAX_YAML_NODES`] | 1,000,000 | nodes one `yamldecode` produces, aliases expanded |
+//! | [`MAX_DOCUMENT_DEPTH`] | 128 | nesting of `yamldecode` input / `yamlencode` output |
 //! | [`MAX_FILE_BYTES`] | 16 MiB | a file read by `file()` / `templatefile()`; enforced by the `Scope::read_file` implementation |
 
 /// Instances one `count` or `for_each` may expand to.
@@ -38,6 +42,14 @@ pub const MAX_EVAL_STACK_BYTES: usize = 768 << 10;
 /// Longest chain of locals depending on each other (checked by `check_cycles`,
 /// so evaluators that resolve locals recursively cannot overflow the stack).
 pub const MAX_LOCAL_CHAIN_DEPTH: usize = 1_000;
+/// Files `fileset()` may list (the `Scope::list_files` implementation enforces it).
+pub const MAX_FILESET_ENTRIES: usize = 100_000;
+/// Largest bcrypt cost accepted (each step doubles the work; Terraform accepts up to 31, which takes days).
+pub const MAX_BCRYPT_COST: u32 = 16;
+/// Nodes one `yamldecode` may produce, aliases counted each time they are expanded (alias bombs).
+pub const MAX_YAML_NODES: usize = 1_000_000;
+/// Nesting depth of `yamldecode` input and of `yamlencode`/`jsonencode` output.
+pub const MAX_DOCUMENT_DEPTH: usize = 128;
 /// Largest file `file()` and `templatefile()` may read. The planner has no
 /// IO: the `Scope::read_file` implementation (the engine) enforces it,
 /// ideally before reading (metadata length) and while reading (take).

@@ -45,6 +45,37 @@ impl Scope for DirScope {
     fn read_file(&self, path: &str) -> Result<String, String> {
         std::fs::read_to_string(self.0.join(path)).map_err(|e| format!("{path}: {e}"))
     }
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(self.0.join(path)).map_err(|e| format!("{path}: {e}"))
+    }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        match std::fs::metadata(self.0.join(path)) {
+            Ok(m) if m.is_file() => Ok(true),
+            Ok(_) => Err(format!("{path} is not a regular file")),
+            Err(_) => Ok(false),
+        }
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        // The fixture directory is flat.
+        let mut out = Vec::new();
+        if !self.0.join(dir).exists() {
+            return Ok(out);
+        }
+        for e in std::fs::read_dir(self.0.join(dir)).map_err(|e| e.to_string())? {
+            let e = e.map_err(|e| e.to_string())?;
+            if e.file_type().map_err(|e| e.to_string())?.is_file() {
+                out.push(e.file_name().to_string_lossy().to_string());
+            }
+        }
+        Ok(out)
+    }
+    fn current_dir(&self) -> Option<String> {
+        Some(self.0.to_string_lossy().to_string())
+    }
+    fn home_dir(&self) -> Option<String> {
+        // Terraform reads $HOME; so does this test.
+        std::env::var("HOME").ok()
+    }
 }
 
 fn ours(expr: &str, dir: &Path) -> String {

@@ -245,6 +245,16 @@ pub(super) fn contains(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 
 pub(super) fn coalesce(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     let any_string = args.iter().any(|a| matches!(a, Value::String(_)));
+    // Terraform unifies the argument types first: primitives meet as
+    // strings, but a collection and a primitive have no common type.
+    let primitive = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+    let non_null: Vec<&Value> = args.iter().filter(|a| !a.is_null()).collect();
+    let mixed_number_bool = !any_string
+        && non_null.iter().any(|v| matches!(v, Value::Number(_)))
+        && non_null.iter().any(|v| matches!(v, Value::Bool(_)));
+    if mixed_number_bool || (non_null.iter().any(|v| primitive(v)) && non_null.iter().any(|v| !primitive(v))) {
+        return Err(FuncError::Call("all arguments must have the same type".into()));
+    }
     for a in args {
         match a {
             Value::Null => continue,
@@ -314,8 +324,10 @@ pub(super) fn sum(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     Ok(Value::Number(acc))
 }
 
+/// The arguments as element lists, their element types unified like
+/// Terraform's (`[3]` and `["3"]` meet as strings).
 fn sets(args: Vec<Value>) -> Result<Vec<Vec<Value>>, FuncError> {
-    args.into_iter().enumerate().map(|(i, a)| list_arg(a, i)).collect()
+    super::extra::unified_sets(args)
 }
 
 pub(super) fn setunion(args: Vec<Value>, _: &dyn Scope) -> FnResult {

@@ -3,10 +3,15 @@
 //! `try`, `can` and `templatefile` need the evaluator and live in `eval.rs`.
 
 mod collection;
+mod crypto;
+mod datetime;
 mod encoding;
+mod extra;
 mod format;
 mod network;
 mod string;
+mod tfprovider;
+mod yaml;
 
 pub use encoding::json_text;
 
@@ -150,6 +155,58 @@ static FUNCS: &[FuncSpec] = &[
     // files (through Scope::read_file)
     f!("file", ["path"], None, Strict, file),
     f!("templatefile", ["path", "vars"], None, Strict, unreachable_templatefile),
+    f!("templatestring", ["template", "vars"], None, Strict, unreachable_templatefile),
+    f!("filebase64", ["path"], None, Strict, crypto::filebase64),
+    f!("filemd5", ["path"], None, Strict, crypto::filemd5),
+    f!("filesha1", ["path"], None, Strict, crypto::filesha1),
+    f!("filesha256", ["path"], None, Strict, crypto::filesha256),
+    f!("filesha512", ["path"], None, Strict, crypto::filesha512),
+    f!("filebase64sha256", ["path"], None, Strict, crypto::filebase64sha256),
+    f!("filebase64sha512", ["path"], None, Strict, crypto::filebase64sha512),
+    f!("fileexists", ["path"], None, Strict, extra::fileexists),
+    f!("fileset", ["path", "pattern"], None, Strict, extra::fileset),
+    f!("basename", ["path"], None, Strict, extra::basename),
+    f!("dirname", ["path"], None, Strict, extra::dirname),
+    f!("abspath", ["path"], None, Strict, extra::abspath),
+    f!("pathexpand", ["path"], None, Strict, extra::pathexpand),
+    // hashes and crypto
+    f!("md5", ["str"], None, Strict, crypto::md5),
+    f!("sha1", ["str"], None, Strict, crypto::sha1),
+    f!("sha256", ["str"], None, Strict, crypto::sha256),
+    f!("sha512", ["str"], None, Strict, crypto::sha512),
+    f!("base64sha256", ["str"], None, Strict, crypto::base64sha256),
+    f!("base64sha512", ["str"], None, Strict, crypto::base64sha512),
+    f!("bcrypt", ["str"], Some("cost"), Strict, crypto::bcrypt),
+    f!("rsadecrypt", ["ciphertext", "privatekey"], None, Strict, crypto::rsadecrypt),
+    f!("uuid", [], None, Strict, crypto::uuid),
+    f!("uuidv5", ["namespace", "name"], None, Strict, crypto::uuidv5),
+    // encodings
+    f!("base64gzip", ["str"], None, Strict, extra::base64gzip),
+    f!("textencodebase64", ["string", "encoding"], None, Strict, extra::textencodebase64),
+    f!("textdecodebase64", ["source", "encoding"], None, Strict, extra::textdecodebase64),
+    f!("urlencode", ["str"], None, Strict, extra::urlencode),
+    f!("csvdecode", ["str"], None, Strict, extra::csvdecode),
+    f!("yamldecode", ["src"], None, Strict, yaml::yamldecode),
+    f!("yamlencode", ["value"], None, Strict, yaml::yamlencode),
+    // time
+    f!("formatdate", ["format", "time"], None, Strict, datetime::formatdate),
+    f!("timeadd", ["timestamp", "duration"], None, Strict, datetime::timeadd),
+    f!("timecmp", ["timestamp_a", "timestamp_b"], None, Strict, datetime::timecmp),
+    f!("timestamp", [], None, Strict, datetime::timestamp),
+    f!("plantimestamp", [], None, Strict, datetime::plantimestamp),
+    // more collections and numbers
+    f!("one", ["list"], None, Shallow, extra::one),
+    f!("alltrue", ["list"], None, Strict, extra::alltrue),
+    f!("anytrue", ["list"], None, Strict, extra::anytrue),
+    f!("chunklist", ["list", "size"], None, Shallow, extra::chunklist),
+    f!("matchkeys", ["values", "keys", "searchset"], None, Strict, extra::matchkeys),
+    f!("transpose", ["values"], None, Strict, extra::transpose),
+    f!("setproduct", [], Some("sets"), Strict, extra::setproduct),
+    f!("log", ["num", "base"], None, Strict, extra::log),
+    f!("cidrsubnets", ["prefix"], Some("newbits"), Strict, extra::cidrsubnets),
+    // marks
+    f!("issensitive", ["value"], None, Raw, extra::issensitive),
+    f!("ephemeralasnull", ["value"], None, Raw, extra::ephemeralasnull),
 ];
 
 /// Names handled by the evaluator itself.
@@ -157,6 +214,16 @@ const SPECIAL: &[&str] = &["try", "can"];
 
 pub(crate) fn lookup(name: &str) -> Option<&'static FuncSpec> {
     FUNCS.iter().find(|f| f.name == name)
+}
+
+/// A namespaced function: `core::NAME` (the built-ins) or
+/// `provider::terraform::NAME` (the built-in `terraform` provider's).
+pub(crate) fn lookup_namespaced(namespace: &[&str], name: &str) -> Option<&'static FuncSpec> {
+    match namespace {
+        ["core"] => lookup(name),
+        ["provider", "terraform"] => tfprovider::lookup(name),
+        _ => None,
+    }
 }
 
 /// Every function name, sorted (for documentation and suggestions).

@@ -1,0 +1,3 @@
+output "x" {
+  value = bcrypt("password", 31)
+}
