@@ -185,7 +185,7 @@ pub fn junit(report: &Report<'_>) -> String {
     let errors: Vec<&Finding> = findings.iter().filter(|f| matches!(f.rule, Rule::Error | Rule::PreventDestroy)).collect();
     cases.push(Case {
         classname: class.clone(),
-        name: "configuration and plan are valid".into(),
+        name: if matches!(report.subject, Subject::Drift(_)) { "configuration is valid" } else { "configuration and plan are valid" }.into(),
         failure: (!errors.is_empty()).then(|| (format!("{} error(s)", errors.len()), lines(&mut errors.iter().copied()))),
         skipped: None,
         out: lines(&mut of(Rule::Warning)),

@@ -84,7 +84,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str, what: &str) -> anyhow::Result<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         anyhow::bail!("the sealed plan header's {what} is not hex");
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| anyhow::anyhow!("the sealed plan header's {what} is not hex"))).collect()
