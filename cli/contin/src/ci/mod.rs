@@ -457,12 +457,19 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `-C DIR` as a prefix for configuration file names (`""` for `.`).
+/// `-C DIR` as a prefix for configuration file names (`""` for `.`); an
+/// absolute DIR under the current directory is made relative to it, so
+/// annotations and SARIF name repository paths.
 pub fn path_prefix(dir: &Path) -> String {
-    if dir.as_os_str().is_empty() || dir == Path::new(".") {
+    let cwd = std::env::current_dir().ok();
+    let rel = match cwd.as_deref().and_then(|c| dir.strip_prefix(c).ok()) {
+        Some(r) if dir.is_absolute() => r,
+        _ => dir,
+    };
+    if rel.as_os_str().is_empty() || rel == Path::new(".") {
         String::new()
     } else {
-        format!("{}/", dir.display().to_string().trim_end_matches('/'))
+        format!("{}/", rel.display().to_string().trim_end_matches('/'))
     }
 }
 
