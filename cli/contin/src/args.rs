@@ -175,6 +175,9 @@ pub struct ShowArgs {
     pub plan_file: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+    /// The plan file is encrypted with the key in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub plan_key_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

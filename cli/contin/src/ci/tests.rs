@@ -211,3 +211,28 @@ fn escaping_of_markdown_xml_and_annotations() {
     assert_eq!(path_prefix(Path::new(".")), "");
     assert_eq!(path_prefix(Path::new("infra/")), "infra/");
 }
+
+#[test]
+fn the_ci_flags_parse_in_terraform_spelling() {
+    use crate::args::{rewrite_args, Cli, Command};
+    use clap::Parser;
+    let parse = |args: &[&str]| {
+        let argv = std::iter::once("contin").chain(args.iter().copied()).map(std::ffi::OsString::from).collect();
+        let (out, warnings) = rewrite_args(argv);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        Cli::try_parse_from(out).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let cli = parse(&["plan", "-lock-timeout=5m", "-json-out", "p.json", "-markdown-out", "p.md", "-gitlab-report", "g.json", "-sarif-out", "s.sarif", "-junit-out", "j.xml", "-fail-on-destroy", "-out", "p.bin", "-plan-key-env", "KEY"]);
+    let Command::Plan(p) = cli.command else { panic!("not plan") };
+    assert_eq!(p.ci.lock.lock_timeout, Some(std::time::Duration::from_secs(300)));
+    assert_eq!(p.ci.outputs.json_out, Some(PathBuf::from("p.json")));
+    assert!(p.ci.fail_on_destroy && p.ci.outputs.any());
+    assert_eq!(p.ci.plan_key_env.as_deref(), Some("KEY"));
+    let Command::Apply(a) = parse(&["apply", "-lock-timeout", "30s", "-plan-key-env", "KEY", "plan.bin"]).command else { panic!("not apply") };
+    assert_eq!((a.exec.ci.lock.lock_timeout, a.plan_file), (Some(std::time::Duration::from_secs(30)), Some(PathBuf::from("plan.bin"))));
+    let Command::Drift(d) = parse(&["drift", "-lock-timeout=1m30s", "-sarif-out=d.sarif", "-parallelism=3"]).command else { panic!("not drift") };
+    assert_eq!((d.lock.lock_timeout, d.parallelism), (Some(std::time::Duration::from_secs(90)), 3));
+    let argv = ["contin", "plan", "--lock-timeout", "soon"].map(std::ffi::OsString::from).to_vec();
+    let err = Cli::try_parse_from(argv).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("invalid duration"), "{err}");
+}

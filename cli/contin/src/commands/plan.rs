@@ -85,7 +85,7 @@ pub async fn plan(ctx: &Ctx, args: &PlanArgs) -> anyhow::Result<i32> {
 
 pub async fn show(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<i32> {
     if let Some(file) = &args.plan_file {
-        let plan = read_plan_file(ctx, file)?;
+        let plan = read_plan_file_sealed(ctx, file, args.plan_key_env.as_deref())?.0;
         if args.json {
             println!("{}", seams::plan_json(&plan)?);
         } else {
