@@ -142,6 +142,10 @@ fn github_actions_gets_annotations_and_the_step_summary() {
     let text = p.read("summary.md");
     assert!(text.starts_with("earlier step\n### :memo: contin plan: 2 to add"), "appended, not replaced: {text}");
     assert!(!text.contains(MARKER));
+    // With --json, stdout stays one JSON document (no workflow commands in it).
+    let out = p.run_with(&["plan", "-json"], None, &[("CONTIN_VAR_token", MARKER), ("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", "")]);
+    out.expect_code(0);
+    assert!(serde_json::from_str::<serde_json::Value>(&out.stdout).is_ok(), "{}", out.stdout);
     // An error becomes a located ::error annotation.
     p.write("extra.hcl", "resource \"fake_resource\" \"x\" {\n  name = var.missing\n}\n");
     let out = p.run_with(&["plan"], None, &[("CONTIN_VAR_token", MARKER), ("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", "")]);

@@ -50,7 +50,7 @@ pub async fn drift(ctx: &Ctx, args: &DriftArgs) -> anyhow::Result<i32> {
     r.diags = ws.warnings.clone();
     r.path_prefix = super::path_prefix(&ctx.dir);
     r.run_url = contin_engine::lock::ci_run_url(&|k| std::env::var(k).ok());
-    super::finish(ws.root(), &args.outputs, &r)?;
+    super::finish(ws.root(), &args.outputs, &r, true)?;
     Ok(if report.has_drift() { EXIT_DRIFT } else { 0 })
 }
 

@@ -473,13 +473,14 @@ pub fn path_prefix(dir: &Path) -> String {
     }
 }
 
-/// Writes the outputs of a successful run and prints the GitHub annotations.
-pub fn finish(root: &Path, outputs: &CiOutputArgs, report: &Report<'_>) -> anyhow::Result<()> {
+/// Writes the outputs of a successful run and prints the GitHub annotations
+/// (unless `annotate` is false: stdout carries JSON).
+pub fn finish(root: &Path, outputs: &CiOutputArgs, report: &Report<'_>, annotate: bool) -> anyhow::Result<()> {
     let summary = step_summary_path();
     if outputs.any() || summary.is_some() {
         write_outputs(root, outputs, report, summary.as_deref())?;
     }
-    if github_actions() {
+    if annotate && github_actions() {
         print!("{}", github_annotations(&report.findings()));
     }
     Ok(())
@@ -504,7 +505,7 @@ pub fn report_failure(ctx: &crate::commands::Ctx, command: &'static str, outputs
     // Only the failure-capable outputs: no JSON plan or GitLab counts for a plan that does not exist.
     let failed_outputs = CiOutputArgs { json_out: None, gitlab_report: None, ..outputs.clone() };
     let root = ws.map_or_else(|| ctx.dir.clone(), |w| w.root().to_path_buf());
-    if let Err(e) = finish(&root, &failed_outputs, &r) {
+    if let Err(e) = finish(&root, &failed_outputs, &r, true) {
         eprintln!("Warning: {e:#}");
     }
     err

@@ -66,7 +66,7 @@ pub async fn plan(ctx: &Ctx, args: &PlanArgs) -> anyhow::Result<i32> {
     report.fail_on_destroy = ci.fail_on_destroy;
     report.path_prefix = crate::ci::path_prefix(&ctx.dir);
     report.run_url = contin_engine::lock::ci_run_url(&|k| std::env::var(k).ok());
-    crate::ci::finish(ws.root(), &ci.outputs, &report)?;
+    crate::ci::finish(ws.root(), &ci.outputs, &report, !args.json)?;
     drop(report);
     let code = if ci.fail_on_destroy && crate::ci::plan_destroys(&plan) {
         eprintln!("The plan deletes or replaces objects and -fail-on-destroy is set: exit code {}.", crate::ci::EXIT_DESTROY);
@@ -106,12 +106,8 @@ pub async fn show(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Reads a plan file (relative to the configuration directory, bounded in size).
-pub fn read_plan_file(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<Plan> {
-    Ok(read_plan_file_sealed(ctx, file, None)?.0)
-}
-
-/// Reads a plan file, decrypting it with the key in environment variable
+/// Reads a plan file (relative to the configuration directory, bounded in
+/// size), decrypting it with the key in environment variable
 /// `key_env` (`-plan-key-env`). An encrypted file needs the key; with a key,
 /// only an encrypted file is accepted. True when the file was encrypted.
 pub fn read_plan_file_sealed(ctx: &Ctx, file: &std::path::Path, key_env: Option<&str>) -> anyhow::Result<(Plan, bool)> {
