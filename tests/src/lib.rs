@@ -5,6 +5,7 @@
 
 pub mod corpus;
 pub mod moto;
+pub mod schema;
 pub mod netns;
 
 use std::io::Write;

@@ -10,6 +10,7 @@
 //! exit path, panics included ([`lock::run_locked`]).
 
 mod apply;
+pub mod drift;
 pub mod error;
 pub mod events;
 pub mod files;
@@ -24,6 +25,7 @@ pub mod state_ops;
 mod tests;
 
 pub use apply::{check_fresh, hcl_literal, Approval, ApplyOptions, ApplyOutcome, ApplyResult, ERRORED_STATE};
+pub use drift::{DriftOptions, DriftReport};
 pub use error::{EngineError, Result};
 pub use events::{EngineEvent, EventSink, NoEvents};
 pub use import::ImportOutcome;

@@ -53,6 +53,8 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Record an existing remote object in state under a configured address.
     Import(ImportArgs),
+    /// Compare every managed object with the state (refresh only; exit 0 none, 2 drift).
+    Drift(crate::ci::drift::DriftArgs),
     /// Print the version.
     Version,
 }
@@ -125,6 +127,8 @@ pub struct PlanArgs {
     /// Concurrent provider reads while refreshing.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub ci: crate::ci::PlanCiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +164,8 @@ pub struct ExecArgs {
     /// Print one JSON object per apply event instead of progress lines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub ci: crate::ci::ApplyCiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +175,9 @@ pub struct ShowArgs {
     pub plan_file: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+    /// The plan file is encrypted with the key in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub plan_key_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,11 +263,12 @@ pub struct ForceUnlockArgs {
 
 /// Options taking a value as the next argument: that argument is left alone.
 const VALUE_OPTIONS: &[&str] = &["-C", "--var", "--var-file", "--out", "--target", "--parallelism"];
+/// The CI step's options taking a value (`-lock-timeout 5m`, `-json-out FILE`, …).
+const CI_VALUE_OPTIONS: &[&str] = &["--lock-timeout", "--json-out", "--markdown-out", "--gitlab-report", "--sarif-out", "--junit-out", "--plan-key-env"];
 
 /// Terraform flags contin accepts but has no use for (the value form `-x=v` included).
 const IGNORED_FLAGS: &[(&str, &str)] = &[
     ("lock", "contin always locks the state"),
-    ("lock-timeout", "contin does not wait for locks"),
     ("input", "contin only prompts on a terminal"),
     ("compact-warnings", "warnings are always shown in full"),
     ("upgrade", "providers are compiled in"),
@@ -312,7 +322,7 @@ pub fn rewrite_args(argv: Vec<OsString>) -> (Vec<OsString>, Vec<String>) {
                 continue;
             }
         }
-        value_next = VALUE_OPTIONS.contains(&rewritten.as_str());
+        value_next = VALUE_OPTIONS.contains(&rewritten.as_str()) || CI_VALUE_OPTIONS.contains(&rewritten.as_str());
         out.push(rewritten.into());
     }
     (out, warnings)

@@ -2,6 +2,7 @@
 //! All printing happens here (libraries report through return values and `Reporter`).
 
 mod args;
+mod ci;
 mod commands;
 mod diagnostics;
 mod events;

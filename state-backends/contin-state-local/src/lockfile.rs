@@ -281,5 +281,6 @@ fn unreadable(lock: &Path, state: &str, why: &str) -> LockInfo {
         path: state.to_string(),
         pid: 0,
         host: String::new(),
+        ci_url: None,
     }
 }

@@ -205,6 +205,7 @@ impl S3Backend {
                 path: self.url(),
                 pid: 0,
                 host: String::new(),
+                ci_url: None,
             });
             (info, etag)
         }))

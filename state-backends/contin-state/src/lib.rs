@@ -151,6 +151,10 @@ pub struct LockInfo {
     /// Host name of the holder (empty in old records).
     #[serde(default)]
     pub host: String,
+    /// The CI run holding the lock (GitHub Actions run, GitLab job, Jenkins
+    /// build URL); absent outside CI and in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -17,6 +17,7 @@ impl LockInfo {
             path: path.to_string(),
             pid: std::process::id(),
             host: current_host(),
+            ci_url: None,
         }
     }
 

@@ -36,7 +36,7 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
              --var, --var-file, --target and --destroy cannot be used with a plan file"
         );
     }
-    let plan = super::plan::read_plan_file(ctx, file)?;
+    let (plan, sealed) = super::plan::read_plan_file_sealed(ctx, file, args.exec.ci.plan_key_env.as_deref())?;
     let reporter = Arc::new(LineReporter::new(ctx.ui, args.exec.json));
     // The plan records the variables it was made with; they win over every other source.
     let opts = contin_engine::WorkspaceOptions {
@@ -45,7 +45,20 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
         events: reporter.clone(),
         ..contin_engine::WorkspaceOptions::default()
     };
-    let ws = Workspace::open(&ctx.dir, opts).await.map_err(engine_err)?;
+    let ws = Workspace::open(&ctx.dir, opts).await.map_err(engine_err)?.with_lock_timeout(args.exec.ci.lock.lock_timeout.unwrap_or_default());
+    // An encrypted plan is bound to the configuration it was made from too.
+    if sealed {
+        let now = contin_planner::walk::config_hash(&ws.config);
+        if now != plan.config_hash {
+            anyhow::bail!(
+                "the encrypted plan {} was made from another configuration (config hash {}, the directory now hashes to {}): \
+                 the configuration changed since the plan; run plan again",
+                file.display(),
+                plan.config_hash,
+                now
+            );
+        }
+    }
     let token = CancellationToken::new();
     prompt::install_signal_handler(token.clone());
     let destroy = plan.mode == PlanMode::Destroy;
@@ -76,7 +89,7 @@ fn start_ticker(reporter: &Arc<LineReporter>) -> tokio::task::JoinHandle<()> {
 
 async fn plan_and_apply(ctx: &Ctx, planning: &PlanningArgs, exec: &ExecArgs, destroy: bool) -> anyhow::Result<i32> {
     let reporter = Arc::new(LineReporter::new(ctx.ui, exec.json));
-    let ws = open_workspace(ctx, &planning.vars, reporter.clone()).await?;
+    let ws = open_workspace(ctx, &planning.vars, reporter.clone()).await?.with_lock_timeout(exec.ci.lock.lock_timeout.unwrap_or_default());
     if exec.json && !exec.auto_approve {
         anyhow::bail!("--json prints no plan to approve: use it with --auto-approve (or apply a saved plan file)");
     }
