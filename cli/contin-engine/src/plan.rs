@@ -57,6 +57,49 @@ impl PlanIo for EngineIo {
     fn cwd(&self) -> String {
         std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()).display().to_string()
     }
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        crate::files::read_bounded(&crate::files::resolve(&self.root, path), contin_eval::limits::MAX_FILE_BYTES)
+            .map_err(|e| format!("cannot read {path}: {e}"))
+    }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        match std::fs::metadata(crate::files::resolve(&self.root, path)) {
+            Ok(m) if m.is_file() => Ok(true),
+            Ok(_) => Err(format!("{path} is not a regular file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(format!("cannot check {path}: {e}")),
+        }
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        use contin_eval::limits::MAX_FILESET_ENTRIES;
+        let base = crate::files::resolve(&self.root, dir);
+        let mut out = Vec::new();
+        if !base.is_dir() {
+            return Ok(out);
+        }
+        // Iterative walk; symlinked directories are not followed (no loops).
+        let mut todo = vec![String::new()];
+        while let Some(rel) = todo.pop() {
+            let here = if rel.is_empty() { base.clone() } else { base.join(&rel) };
+            for e in std::fs::read_dir(&here).map_err(|e| format!("cannot list {dir}: {e}"))? {
+                let e = e.map_err(|e| format!("cannot list {dir}: {e}"))?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                let r = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+                let t = e.file_type().map_err(|e| format!("cannot list {dir}: {e}"))?;
+                if t.is_dir() {
+                    todo.push(r);
+                } else if t.is_file() || (t.is_symlink() && std::fs::metadata(e.path()).is_ok_and(|m| m.is_file())) {
+                    out.push(r);
+                    if out.len() > MAX_FILESET_ENTRIES {
+                        return Err(format!("{dir} holds more than {MAX_FILESET_ENTRIES} files (MAX_FILESET_ENTRIES)"));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn home_dir(&self) -> Option<String> {
+        std::env::var("HOME").ok()
+    }
 }
 
 impl Workspace {

@@ -14,6 +14,22 @@ pub trait PlanIo: Send + Sync {
     fn cwd(&self) -> String {
         ".".to_string()
     }
+    /// Raw bytes of a file (filebase64, filemd5, filesha*, ...).
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.read_file(path).map(String::into_bytes)
+    }
+    /// fileexists(): a regular file at `path`; an error for anything else that exists.
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        Err(format!("cannot check {path}: file access is not available here"))
+    }
+    /// fileset(): regular files under `dir`, `/`-separated and relative to it; none when `dir` does not exist.
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        Err(format!("cannot list {dir}: file access is not available here"))
+    }
+    /// pathexpand(): the user's home directory.
+    fn home_dir(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No IO at all: file and data reads fail with a clear message (tests, `validate`).

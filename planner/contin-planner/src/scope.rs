@@ -88,6 +88,25 @@ impl Scope for EvalScope<'_> {
     fn read_file(&self, path: &str) -> Result<String, String> {
         self.io.read_file(path)
     }
+    fn read_file_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.io.read_file_bytes(path)
+    }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        self.io.file_exists(path)
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        self.io.list_files(dir)
+    }
+    fn current_dir(&self) -> Option<String> {
+        Some(self.io.cwd())
+    }
+    fn home_dir(&self) -> Option<String> {
+        self.io.home_dir()
+    }
+    // Terraform decides timestamp() at apply: a planning scope returns None
+    // (unknown), the apply-time ConfigEvaluator's scope the clock; both give
+    // plantimestamp() the plan's start time. (Needs a phase flag and the plan
+    // time on this scope.)
 }
 
 /// The instance a plain index names in a resource block's shaped value:
