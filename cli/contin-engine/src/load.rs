@@ -1,5 +1,5 @@
-//! Loading a workspace: the configuration files (every `*.hcl` in the root,
-//! none skipped), variables, the backend and the configured providers.
+//! Loading a workspace: the configuration files (every `*.tf`, `*.tf.json`
+//! and `*.hcl` in the root, none skipped, override files merged last), variables, the backend and the configured providers.
 
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
@@ -66,17 +66,31 @@ fn schemas_of(providers: &BTreeMap<String, Arc<dyn Provider>>) -> BTreeMap<Strin
     providers.iter().map(|(n, p)| (n.clone(), p.schema())).collect()
 }
 
-/// Every `*.hcl` in `root`, sorted by name. A file that cannot be read (a
-/// dangling symlink, a symlink loop, a directory, no permission, not UTF-8,
-/// too large) is an error naming it: skipping it would make `apply` destroy
-/// what it declares.
+/// True for the names the loader reads: `*.tf`, `*.tf.json` and `*.hcl`
+/// (override files included), except what Terraform ignores (names starting
+/// with `.`, editor backups `x~` and `#x#`).
+fn is_config_file(name: &str) -> bool {
+    let ignored = name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'));
+    !ignored && (name.ends_with(".tf") || name.ends_with(".tf.json") || name.ends_with(".hcl"))
+}
+
+/// How many other names the "nothing found" error lists.
+const MAX_LISTED: usize = 20;
+
+/// Every `*.tf`, `*.tf.json` and `*.hcl` in `root`, sorted by name. A file
+/// that cannot be read (a dangling symlink, a symlink loop, a directory, no
+/// permission, not UTF-8, too large) is an error naming it: skipping it would
+/// make `apply` destroy what it declares.
 pub(crate) fn config_files(root: &Path) -> Result<Vec<(String, String)>> {
     let entries = std::fs::read_dir(root).map_err(|e| EngineError::io(format!("cannot read configuration directory {}", root.display()), e))?;
     let mut files = Vec::new();
+    let mut others = Vec::new();
     for e in entries {
         let e = e.map_err(|e| EngineError::io(format!("cannot read configuration directory {}", root.display()), e))?;
         let path = e.path();
-        if path.extension().is_none_or(|x| x != "hcl") {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !is_config_file(&name) {
+            others.push(name);
             continue;
         }
         let text = files::read_text(&path, MAX_FILE_BYTES).map_err(|err| match err {
@@ -84,19 +98,48 @@ pub(crate) fn config_files(root: &Path) -> Result<Vec<(String, String)>> {
             EngineError::File { path, reason } => EngineError::File { path, reason: format!("{reason} (configuration files must be readable)") },
             other => other,
         })?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         files.push((name, text));
     }
     files.sort();
     if files.is_empty() {
-        return Err(EngineError::Invalid(format!("no configuration files (*.hcl) in {}", root.display())));
+        others.sort();
+        let seen = if others.is_empty() {
+            "the directory is empty".to_string()
+        } else if others.len() > MAX_LISTED {
+            format!("found: {} and {} more", others[..MAX_LISTED].join(", "), others.len() - MAX_LISTED)
+        } else {
+            format!("found: {}", others.join(", "))
+        };
+        return Err(EngineError::Invalid(format!("no *.tf, *.tf.json or *.hcl files in {} ({seen})", root.display())));
     }
     Ok(files)
 }
 
+/// For `.tf.json` files: is `["resource", TYPE, NAME…]` (or `data`,
+/// `provider`) a nested block of the provider schema?
+fn block_hint(schemas: BTreeMap<String, ProviderSchema>) -> Arc<contin_config::tfjson::BlockHint> {
+    Arc::new(move |path: &[&str]| {
+        let [kind, ty, nested @ ..] = path else { return false };
+        let mut block = match *kind {
+            "resource" => schemas.values().find_map(|s| s.resources.get(*ty)),
+            "data" => schemas.values().find_map(|s| s.data_sources.get(*ty)),
+            "provider" => schemas.get(*ty).map(|s| &s.config),
+            _ => None,
+        };
+        for name in nested {
+            block = block.and_then(|b| b.blocks.get(*name)).map(|n| &n.block);
+        }
+        block.is_some() && !nested.is_empty()
+    })
+}
+
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
-    let (config, mut diags) = contin_config::parse_files(&files);
+    let hint = files.iter().any(|(n, _)| n.ends_with(".tf.json")).then(|| block_hint(schemas_of(&builtin_providers(root))));
+    let (config, mut diags) = contin_config::parse_files_with(&files, hint);
+    for d in contin_config::check_required_providers(&config, BUILTIN) {
+        diags.push(d);
+    }
     if diags.has_errors() {
         return Err(EngineError::diags(diags, &config.sources));
     }
@@ -150,17 +193,29 @@ pub(crate) fn read_config_file(root: &Path, path: &str) -> Result<String, String
     })
 }
 
+/// Terraform's auto-loaded variables files, lowest precedence first:
+/// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
+/// `*.auto.tfvars.json` in lexical order (`contin.tfvars`, contin's older
+/// name, right after `terraform.tfvars.json`).
+pub(crate) fn auto_var_files(root: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    names.sort();
+    let mut out: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json", "contin.tfvars"]
+        .iter()
+        .filter(|n| names.iter().any(|m| m == *n))
+        .map(|n| root.join(n))
+        .collect();
+    out.extend(names.iter().filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")).map(|n| root.join(n)));
+    out
+}
+
 fn var_inputs(root: &Path, opts: &WorkspaceOptions) -> Result<contin_eval::vars::VarInputs> {
     let mut files = Vec::new();
-    // Auto-loaded like Terraform's terraform.tfvars / *.auto.tfvars.
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(root).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
-    auto.retain(|p| {
-        let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        n == "contin.tfvars" || n.ends_with(".auto.tfvars")
-    });
-    auto.sort();
+    let auto = auto_var_files(root);
     let given: Vec<PathBuf> = opts.var_files.iter().map(|f| root.join(f)).collect();
-    for (f, shown) in auto.iter().map(|f| (f.clone(), f.clone())).chain(given.into_iter().zip(opts.var_files.iter().cloned())) {
+    for (f, shown) in auto.iter().map(|f| (f.clone(), f.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| f.clone()))).chain(given.into_iter().zip(opts.var_files.iter().cloned())) {
         let text = files::read_text(&f, MAX_FILE_BYTES).map_err(|e| match e {
             EngineError::Io { source, .. } => EngineError::io(format!("cannot read variables file {}", shown.display()), source),
             other => other,
@@ -329,7 +384,17 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         opts.events.event(EngineEvent::Warnings { diags: warnings.clone(), sources: config.sources.clone() });
     }
     let inputs = var_inputs(root, &opts)?;
-    let variables = match contin_eval::vars::resolve_variables(&config.variables, &inputs, &contin_eval::EmptyScope) {
+    let (resolved, var_warnings) = contin_eval::vars::resolve_variables_with_warnings(&config.variables, &inputs, &contin_eval::EmptyScope);
+    let mut warnings = warnings;
+    if !var_warnings.is_empty() && !opts.state_only {
+        let mut sources = config.sources.clone();
+        for (name, text) in &inputs.files {
+            sources.add(name.clone(), text.clone());
+        }
+        opts.events.event(EngineEvent::Warnings { diags: var_warnings.clone(), sources });
+        warnings.extend(var_warnings);
+    }
+    let variables = match resolved {
         Ok(v) => v,
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
@@ -432,6 +497,32 @@ mod tests {
         std::fs::write(root.join("bin.hcl"), [b'a', 0xff, 0xfe]).expect("write");
         let e = err_of(root);
         assert!(e.contains("bin.hcl") && e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn tf_tf_json_and_hcl_files_are_read_and_editor_files_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        assert!(err_of(root).ends_with("(the directory is empty)"), "{}", err_of(root));
+        std::fs::write(root.join("README.md"), "x").expect("write");
+        std::fs::write(root.join("main.tf.bak"), "x").expect("write");
+        assert_eq!(err_of(root), format!("no *.tf, *.tf.json or *.hcl files in {} (found: README.md, main.tf.bak)", root.display()));
+        for n in ["b.tf", "a.tf.json", "c.hcl", "override.tf", ".hidden.tf", "x.tf~", "#y.tf#"] {
+            std::fs::write(root.join(n), "locals {}\n").expect("write");
+        }
+        let names: Vec<String> = config_files(root).map(|f| f.into_iter().map(|(n, _)| n).collect()).unwrap_or_default();
+        assert_eq!(names, ["a.tf.json", "b.tf", "c.hcl", "override.tf"]);
+    }
+
+    #[test]
+    fn auto_var_files_follow_terraforms_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for n in ["b.auto.tfvars.json", "a.auto.tfvars", "terraform.tfvars.json", "terraform.tfvars", "contin.tfvars", "other.tfvars", "c.auto.tfvars"] {
+            std::fs::write(root.join(n), "").expect("write");
+        }
+        let names: Vec<String> = auto_var_files(root).iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+        assert_eq!(names, ["terraform.tfvars", "terraform.tfvars.json", "contin.tfvars", "a.auto.tfvars", "b.auto.tfvars.json", "c.auto.tfvars"]);
     }
 
     #[test]

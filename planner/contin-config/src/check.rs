@@ -12,6 +12,17 @@ pub(crate) fn loc_of(file: &Arc<str>, item: &impl Span) -> SourceLoc {
     SourceLoc::new(file.to_string(), item.span().unwrap_or(0..0))
 }
 
+/// Location of `name = value`; for an attribute built from `.tf.json` (no
+/// span of its own) from its name to the end of its value.
+pub(crate) fn attr_loc(file: &Arc<str>, attr: &hcl_edit::structure::Attribute) -> SourceLoc {
+    let span = attr.span().or_else(|| {
+        let start = attr.key.span()?.start;
+        let end = attr.value.span().map_or(start, |v| v.end.max(start));
+        Some(start..end)
+    });
+    SourceLoc::new(file.to_string(), span.unwrap_or(0..0))
+}
+
 /// Terraform's identifier rule: a letter or `_` first, then letters, digits, `_` or `-`.
 pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -74,9 +85,17 @@ pub(crate) fn literal_string(
     arg: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<String> {
-    match &expr.expr {
+    let literal = match &expr.expr {
         Expression::String(s) => Some(s.value().clone()),
-        _ => {
+        // A heredoc (`<<EOT`, `<<-EOT`, already dedented by the parser) or a
+        // quoted template is literal when it has no interpolation or directive.
+        Expression::HeredocTemplate(h) => literal_template(&h.template),
+        Expression::StringTemplate(t) => literal_template(t),
+        _ => None,
+    };
+    match literal {
+        Some(s) => Some(s),
+        None => {
             diags.push(
                 Diagnostic::error(format!("Invalid value for \"{arg}\""))
                     .with_detail(format!(
@@ -87,6 +106,18 @@ pub(crate) fn literal_string(
             None
         }
     }
+}
+
+/// The text of a template made only of literal parts.
+fn literal_template<'a>(t: impl IntoIterator<Item = &'a hcl_edit::template::Element>) -> Option<String> {
+    let mut out = String::new();
+    for element in t {
+        match element {
+            hcl_edit::template::Element::Literal(l) => out.push_str(l.value()),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The root name and the `.attr` names of a static traversal such as

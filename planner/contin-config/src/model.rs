@@ -154,6 +154,27 @@ pub struct Resource {
     pub loc: SourceLoc,
 }
 
+/// One `NAME = { source = "...", version = "..." }` of `required_providers`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequiredProvider {
+    /// The local name (`aws`).
+    pub name: String,
+    /// `source` as written, or `hashicorp/NAME` when omitted.
+    pub source: String,
+    pub version: Option<String>,
+    pub loc: SourceLoc,
+}
+
+/// What `terraform { … }` blocks declare (backend aside: see `Config::backend`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TerraformSettings {
+    /// Every `required_version` (all must hold), with its location.
+    pub required_version: Vec<(String, SourceLoc)>,
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+    /// `cloud { … }` (ignored, with a warning).
+    pub cloud: Option<SourceLoc>,
+}
+
 /// A whole configuration directory.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Config {
@@ -164,6 +185,8 @@ pub struct Config {
     /// Managed and data resources in file/source order.
     pub resources: Vec<Resource>,
     pub backend: Option<BackendBlock>,
+    /// `terraform { required_version, required_providers, cloud }`.
+    pub terraform: TerraformSettings,
     /// Text of every parsed file (relative names), for diagnostics and plan files.
     pub sources: SourceMap,
 }

@@ -37,31 +37,43 @@ const VALIDATION_ARGS: &[&str] = &["condition", "error_message"];
 /// Parses every `(file name, text)` pair (the caller sorts them) into one
 /// `Config`. Problems never stop the parse: all of them come back together.
 pub fn parse_files(files: &[(String, String)]) -> (Config, Diagnostics) {
-    let mut p = Parser::default();
-    let parts = std::thread::available_parallelism().map_or(1, usize::from);
-    for (name, text) in files {
-        p.config.sources.add(name.clone(), text.clone());
+    parse_files_with(files, None)
+}
+
+/// [`parse_files`], with the provider schemas' answer to "is this object in a
+/// `.tf.json` file a nested block?" (`["resource", "aws_instance",
+/// "root_block_device"]` → true). Without it only meta blocks (`lifecycle`,
+/// `provisioner`, …) are blocks.
+pub fn parse_files_with(files: &[(String, String)], block_hint: Option<Arc<crate::tfjson::BlockHint>>) -> (Config, Diagnostics) {
+    let mut p = Parser { block_hint, ..Parser::default() };
+    // Override files come after every primary file, each group in the
+    // caller's (lexical) order.
+    let (overrides, primary): (Vec<_>, Vec<_>) =
+        files.iter().partition(|(name, _)| crate::overrides::is_override_file(base_name(name)));
+    for (name, text) in primary {
         let file: Arc<str> = Arc::from(name.as_str());
-        let bodies = match crate::split::parse_parallel(text, parts) {
-            Some(bodies) => bodies,
-            None => match hcl_edit::parser::parse_body(text) {
-                Ok(body) => vec![body],
-                Err(e) => {
-                    p.diags.push(syntax_error(&file, text, &e));
-                    continue;
-                }
-            },
-        };
-        for structure in bodies.into_iter().flatten() {
+        for structure in p.file_structures(&file, text) {
             p.top_structure(structure, &file);
         }
     }
+    for (name, text) in overrides {
+        let file: Arc<str> = Arc::from(name.as_str());
+        for structure in p.file_structures(&file, text) {
+            crate::overrides::apply(&mut p, structure, &file);
+        }
+    }
+    crate::terraform_block::finish(&mut p);
     crate::sites::check(&p.config, &mut p.diags);
     let mut diags = Diagnostics::new();
     for d in p.diags {
         diags.push(d);
     }
     (p.config, diags)
+}
+
+/// The file name without any directory part.
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
 /// A parse error of `hcl_edit`, located on the offending character.
@@ -88,16 +100,23 @@ pub(crate) fn syntax_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Er
 }
 
 #[derive(Default)]
-struct Parser {
-    config: Config,
-    diags: Vec<Diagnostic>,
+pub(crate) struct Parser {
+    pub(crate) config: Config,
+    pub(crate) diags: Vec<Diagnostic>,
     /// First declaration of each resource, keyed by `mode/type/name`.
-    resource_locs: HashMap<(ResourceMode, String, String), SourceLoc>,
+    pub(crate) resource_locs: HashMap<(ResourceMode, String, String), SourceLoc>,
+    /// Which object-valued `.tf.json` arguments are nested blocks (provider schemas).
+    pub(crate) block_hint: Option<Arc<crate::tfjson::BlockHint>>,
 }
 
 /// `resource "t" "n"`: from the block type to the end of the last label.
-fn header_loc(file: &Arc<str>, block: &hs::Block) -> SourceLoc {
+pub(crate) fn header_loc(file: &Arc<str>, block: &hs::Block) -> SourceLoc {
     let start = block.ident.span().map_or(0, |s| s.start);
+    // In a .tf.json file the block type is a key far above: point at the labels.
+    let start = match block.labels.first().and_then(Span::span) {
+        Some(l) if file.ends_with(".tf.json") => l.start,
+        _ => start,
+    };
     let end = block
         .labels
         .last()
@@ -107,7 +126,7 @@ fn header_loc(file: &Arc<str>, block: &hs::Block) -> SourceLoc {
     SourceLoc::new(file.to_string(), start..end)
 }
 
-fn expr(file: &Arc<str>, e: Expression) -> Expr {
+pub(crate) fn expr(file: &Arc<str>, e: Expression) -> Expr {
     Expr {
         expr: e,
         file: file.clone(),
@@ -115,11 +134,38 @@ fn expr(file: &Arc<str>, e: Expression) -> Expr {
 }
 
 impl Parser {
-    fn err(&mut self, d: Diagnostic) {
+    /// The top-level structures of one file (`.tf.json` files in Terraform's
+    /// JSON syntax, the others in HCL); a syntax error is reported and yields none.
+    fn file_structures(&mut self, file: &Arc<str>, text: &str) -> Vec<Structure> {
+        self.config.sources.add(file.to_string(), text.to_string());
+        if file.ends_with(".tf.json") {
+            return match crate::tfjson::structures(file, text, self.block_hint.as_deref()) {
+                Ok(s) => s,
+                Err(d) => {
+                    self.diags.extend(d);
+                    Vec::new()
+                }
+            };
+        }
+        let parts = std::thread::available_parallelism().map_or(1, usize::from);
+        let bodies = match crate::split::parse_parallel(text, parts) {
+            Some(bodies) => bodies,
+            None => match hcl_edit::parser::parse_body(text) {
+                Ok(body) => vec![body],
+                Err(e) => {
+                    self.diags.push(syntax_error(file, text, &e));
+                    return Vec::new();
+                }
+            },
+        };
+        bodies.into_iter().flatten().collect()
+    }
+
+    pub(crate) fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
-    fn top_structure(&mut self, structure: Structure, file: &Arc<str>) {
+    pub(crate) fn top_structure(&mut self, structure: Structure, file: &Arc<str>) {
         match structure {
             Structure::Block(block) => self.top_block(block, file),
             Structure::Attribute(attr) => {
@@ -136,7 +182,7 @@ impl Parser {
         }
     }
 
-    fn top_block(&mut self, block: hs::Block, file: &Arc<str>) {
+    pub(crate) fn top_block(&mut self, block: hs::Block, file: &Arc<str>) {
         match block.ident.as_str() {
             "resource" => self.resource(block, ResourceMode::Managed, file),
             kind @ ("edge_site" | "host" | "cluster") => {
@@ -163,7 +209,7 @@ impl Parser {
     }
 
     /// Checks the label count and that each label is an identifier.
-    fn labels(
+    pub(crate) fn labels(
         &mut self,
         block: &hs::Block,
         file: &Arc<str>,
@@ -219,7 +265,7 @@ impl Parser {
         })
     }
 
-    fn unsupported_arg(
+    pub(crate) fn unsupported_arg(
         &mut self,
         kind: &str,
         attr: &hs::Attribute,
@@ -238,7 +284,7 @@ impl Parser {
         );
     }
 
-    fn unsupported_block(
+    pub(crate) fn unsupported_block(
         &mut self,
         kind: &str,
         block: &hs::Block,
@@ -262,7 +308,7 @@ impl Parser {
         );
     }
 
-    fn duplicate(&mut self, what: &str, loc: SourceLoc, first: &SourceLoc) {
+    pub(crate) fn duplicate(&mut self, what: &str, loc: SourceLoc, first: &SourceLoc) {
         let where_first = self.config.sources.describe(first);
         self.err(
             Diagnostic::error(format!("Duplicate {what}"))
@@ -274,11 +320,11 @@ impl Parser {
         );
     }
 
-    fn bool_arg(&mut self, e: &Expr, name: &str) -> bool {
+    pub(crate) fn bool_arg(&mut self, e: &Expr, name: &str) -> bool {
         literal_bool(e, name, &mut self.diags)
     }
 
-    fn string_arg(&mut self, e: &Expr, name: &str) -> Option<String> {
+    pub(crate) fn string_arg(&mut self, e: &Expr, name: &str) -> Option<String> {
         literal_string(e, name, &mut self.diags)
     }
 
@@ -331,7 +377,7 @@ impl Parser {
         for structure in block.body {
             match structure {
                 Structure::Attribute(attr) => {
-                    let attr_loc = loc_of(file, &attr);
+                    let attr_loc = crate::check::attr_loc(file, &attr);
                     match attr.key.as_str() {
                         "count" => {
                             count_loc = Some(attr_loc);
@@ -578,7 +624,7 @@ impl Parser {
             match structure {
                 Structure::Attribute(attr) => {
                     let name = attr.key.as_str().to_string();
-                    let loc = loc_of(file, &attr);
+                    let loc = crate::check::attr_loc(file, &attr);
                     if let Some(first) = self.config.locals.get(&name).map(|l| l.loc.clone()) {
                         self.duplicate(&format!("local value \"{name}\""), loc, &first);
                         continue;
@@ -699,7 +745,7 @@ impl Parser {
         );
     }
 
-    fn backend(&mut self, block: hs::Block, file: &Arc<str>) {
+    pub(crate) fn backend(&mut self, block: hs::Block, file: &Arc<str>) {
         let Some(labels) = self.labels(&block, file, &["kind"]) else {
             return;
         };
@@ -721,27 +767,9 @@ impl Parser {
         self.config.backend = Some(BackendBlock { kind, body, loc });
     }
 
-    /// Terraform's `terraform { backend "s3" { … } }`; version constraints are accepted and ignored.
+    /// `terraform { … }`: see `terraform_block.rs`.
     fn terraform(&mut self, block: hs::Block, file: &Arc<str>) {
-        if !block.labels.is_empty() {
-            self.labels(&block, file, &[]);
-        }
-        for structure in block.body {
-            match structure {
-                Structure::Attribute(attr) if attr.key.as_str() == "required_version" => {}
-                Structure::Attribute(attr) => {
-                    self.unsupported_arg("terraform", &attr, &["required_version"], file)
-                }
-                Structure::Block(b) if b.ident.as_str() == "backend" => self.backend(b, file),
-                Structure::Block(b) if b.ident.as_str() == "required_providers" => {}
-                Structure::Block(b) => self.unsupported_block(
-                    "terraform",
-                    &b,
-                    &["backend", "required_providers"],
-                    file,
-                ),
-            }
-        }
+        crate::terraform_block::terraform(self, block, file)
     }
 }
 
@@ -753,7 +781,7 @@ fn missing_arg(kind: &str, arg: &str, loc: SourceLoc) -> Diagnostic {
 
 fn insert_attribute(body: &mut Body, attr: hs::Attribute, file: &Arc<str>) {
     let name = attr.key.as_str().to_string();
-    let loc = loc_of(file, &attr);
+    let loc = crate::check::attr_loc(file, &attr);
     // hcl_edit already rejects a key set twice in one body.
     body.attributes.insert(
         name.clone(),
@@ -779,7 +807,7 @@ fn nested_block(block: hs::Block, file: &Arc<str>) -> NestedBlock {
 }
 
 /// A free-form body: attributes and nested blocks, recursively.
-fn convert_body(body: hs::Body, file: &Arc<str>) -> Body {
+pub(crate) fn convert_body(body: hs::Body, file: &Arc<str>) -> Body {
     let mut out = Body::default();
     for structure in body {
         match structure {

@@ -1,5 +1,6 @@
-//! Root variable values from defaults, `CONTIN_VAR_*` environment variables,
-//! tfvars-style files and `-var k=v`, with Terraform's precedence, type
+//! Root variable values from defaults, `CONTIN_VAR_*` / `TF_VAR_*`
+//! environment variables, tfvars files (HCL `*.tfvars` and JSON
+//! `*.tfvars.json`) and `-var k=v`, with Terraform's precedence, type
 //! conversion and messages.
 
 use crate::types::{convert, parse_type, TypeConstraint};
@@ -12,16 +13,20 @@ use std::collections::BTreeMap;
 
 /// The prefix of environment variables that set root variables.
 pub const ENV_PREFIX: &str = "CONTIN_VAR_";
+/// Terraform's prefix, also read; `CONTIN_VAR_name` wins when both are set.
+pub const TF_ENV_PREFIX: &str = "TF_VAR_";
 
 /// Everything the user passed to set variables.
 #[derive(Clone, Debug, Default)]
 pub struct VarInputs {
-    /// tfvars-style files: (file name, text), in command-line order.
+    /// tfvars files: (file name, text), lowest precedence first (the
+    /// auto-loaded ones, then `-var-file` in command-line order). A name
+    /// ending in `.json` is read as JSON (`terraform.tfvars.json`).
     pub files: Vec<(String, String)>,
     /// `-var` values, `"name=value"`, in command-line order.
     pub cli: Vec<String>,
-    /// Environment: (`CONTIN_VAR_name`, value). Names without the prefix are
-    /// taken as variable names as they are.
+    /// Environment: (`CONTIN_VAR_name` or `TF_VAR_name`, value). Names
+    /// without a prefix are taken as variable names as they are.
     pub env: Vec<(String, String)>,
 }
 
@@ -34,17 +39,36 @@ enum Source {
 
 /// Resolves every declared variable. Precedence (lowest first): default,
 /// environment, files in order, `-var` in order. All problems are reported
-/// together.
+/// together; warnings (values for undeclared variables in files) are dropped:
+/// see [`resolve_variables_with_warnings`].
 pub fn resolve_variables(
     vars: &BTreeMap<String, Variable>,
     inputs: &VarInputs,
     scope_for_defaults: &dyn Scope,
 ) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    resolve_variables_with_warnings(vars, inputs, scope_for_defaults).0
+}
+
+/// [`resolve_variables`] and its warnings: like Terraform, a value a file
+/// gives for an undeclared variable is a warning (on the command line it is
+/// an error). On failure the warnings are also in the error list.
+pub fn resolve_variables_with_warnings(
+    vars: &BTreeMap<String, Variable>,
+    inputs: &VarInputs,
+    scope_for_defaults: &dyn Scope,
+) -> (Result<BTreeMap<String, Value>, Diagnostics>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut given: BTreeMap<String, Source> = BTreeMap::new();
 
-    for (key, raw) in &inputs.env {
-        let name = key.strip_prefix(ENV_PREFIX).unwrap_or(key);
+    // TF_VAR_ first so that CONTIN_VAR_ wins for the same name.
+    let mut env: Vec<(&String, &String, bool)> = inputs
+        .env
+        .iter()
+        .map(|(k, v)| (k, v, k.starts_with(ENV_PREFIX)))
+        .collect();
+    env.sort_by_key(|(_, _, contin)| *contin);
+    for (key, raw, _) in env {
+        let name = key.strip_prefix(ENV_PREFIX).or_else(|| key.strip_prefix(TF_ENV_PREFIX)).unwrap_or(key);
         // Terraform ignores environment values for undeclared variables.
         if vars.contains_key(name) {
             given.insert(name.to_string(), Source::Env { var: key.clone(), raw: raw.clone() });
@@ -52,7 +76,11 @@ pub fn resolve_variables(
     }
 
     for (file, text) in &inputs.files {
-        read_var_file(file, text, vars, &mut given, &mut diags);
+        if file.ends_with(".json") {
+            read_json_var_file(file, text, vars, &mut given, &mut diags);
+        } else {
+            read_var_file(file, text, vars, &mut given, &mut diags);
+        }
     }
 
     for arg in &inputs.cli {
@@ -91,10 +119,57 @@ pub fn resolve_variables(
             Err(d) => diags.extend(d),
         }
     }
+    let warnings = Diagnostics(diags.iter().filter(|d| !d.is_error()).cloned().collect());
     if diags.has_errors() {
-        Err(diags)
+        (Err(diags), warnings)
     } else {
-        Ok(out)
+        (Ok(out), warnings)
+    }
+}
+
+fn undeclared_in_file(name: &str, at: &str, loc: SourceLoc) -> Diagnostic {
+    Diagnostic::warning("Value for undeclared variable")
+        .with_detail(format!(
+            "The variables file sets \"{name}\" ({at}), but the configuration does not declare a variable of that name; the value is ignored. \
+             To use it, add a \"variable\" block to the configuration."
+        ))
+        .at(loc)
+}
+
+/// `terraform.tfvars.json`: one JSON object, variable name → value.
+fn read_json_var_file(
+    file: &str,
+    text: &str,
+    vars: &BTreeMap<String, Variable>,
+    given: &mut BTreeMap<String, Source>,
+    diags: &mut Diagnostics,
+) {
+    let invalid = |detail: String, span: std::ops::Range<usize>| Diagnostic::error("Invalid variables file").with_detail(detail).at(SourceLoc::new(file, span));
+    let root = match contin_config::tfjson::parse_json(text) {
+        Ok(j) => j,
+        Err(e) => {
+            let at = describe(file, text, &SourceLoc::new(file, e.offset..e.offset));
+            diags.push(invalid(format!("{at}: {}.", e.message), e.offset..e.offset));
+            return;
+        }
+    };
+    let contin_config::tfjson::JsonKind::Object(members) = &root.kind else {
+        diags.push(invalid(format!("{file}: a JSON variables file must be one object, name → value."), root.span.clone()));
+        return;
+    };
+    for (name, key_span, value) in members {
+        let loc = SourceLoc::new(file, value.span.clone());
+        let at = describe(file, text, &loc);
+        if !vars.contains_key(name) {
+            diags.push(undeclared_in_file(name, &at, SourceLoc::new(file, key_span.clone())));
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(text.get(value.span.clone()).unwrap_or("null")) {
+            Ok(j) => {
+                given.insert(name.clone(), Source::File { value: Value::from_json(&j), loc, at });
+            }
+            Err(e) => diags.push(invalid(format!("{at}: {e}"), value.span.clone())),
+        }
     }
 }
 
@@ -135,13 +210,7 @@ fn read_var_file(
                 let loc = SourceLoc::new(file, a.value.span().unwrap_or(0..0));
                 let at = describe(file, text, &loc);
                 if !vars.contains_key(name) {
-                    diags.push(
-                        Diagnostic::error("Value for undeclared variable")
-                            .with_detail(format!(
-                                "The variables file sets \"{name}\" ({at}), but the configuration does not declare a variable of that name. Remove it, or add a \"variable\" block to the configuration."
-                            ))
-                            .at(SourceLoc::new(file, a.span().unwrap_or(0..0))),
-                    );
+                    diags.push(undeclared_in_file(name, &at, SourceLoc::new(file, a.span().unwrap_or(0..0))));
                     continue;
                 }
                 let expr = Expr { expr: a.value.clone(), file: file.into() };
@@ -173,7 +242,7 @@ fn resolve_one(
     scope: &dyn Scope,
 ) -> Result<Value, Diagnostics> {
     let how_to_set = format!(
-        "Set it with --var {name}=VALUE (or -var), in a file passed with --var-file, with the environment variable {ENV_PREFIX}{name}, or give the variable a default."
+        "Set it with --var {name}=VALUE (or -var), in terraform.tfvars or a file passed with --var-file, with the environment variable {ENV_PREFIX}{name} (or {TF_ENV_PREFIX}{name}), or give the variable a default."
     );
     let (value, where_, loc) = match source {
         None => match &decl.default {
@@ -339,6 +408,55 @@ mod tests {
         let plain = src.replace("  sensitive = true\n", "");
         let d = resolve(&plain, &["x=toolong"]).unwrap_err();
         assert!(texts(&d).starts_with("Invalid value for variable: bad toolong"), "{}", texts(&d));
+    }
+
+    fn resolve_inputs(src: &str, inputs: VarInputs) -> (Result<BTreeMap<String, Value>, Diagnostics>, Diagnostics) {
+        let (config, diags) = contin_config::parse_files(&[("main.tf".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        resolve_variables_with_warnings(&config.variables, &inputs, &EmptyScope)
+    }
+
+    #[test]
+    fn tf_var_and_contin_var_environment_values() {
+        let src = "variable \"a\" {}\nvariable \"b\" {}\n";
+        let env = |pairs: &[(&str, &str)]| VarInputs { env: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..VarInputs::default() };
+        let (r, _) = resolve_inputs(src, env(&[("TF_VAR_a", "tf"), ("CONTIN_VAR_a", "contin"), ("TF_VAR_b", "tf-b")]));
+        let r = r.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(r["a"], Value::string("contin"), "CONTIN_VAR_ wins over TF_VAR_");
+        assert_eq!(r["b"], Value::string("tf-b"));
+        // Lowest precedence: a file wins over both.
+        let mut inputs = env(&[("TF_VAR_a", "tf"), ("CONTIN_VAR_b", "c")]);
+        inputs.files.push(("terraform.tfvars".into(), "a = \"file\"\n".into()));
+        let r = resolve_inputs(src, inputs).0.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(r["a"], Value::string("file"));
+        // The message names the variable as it was set.
+        let (r, _) = resolve_inputs("variable \"n\" {\n  type = number\n}\n", env(&[("TF_VAR_n", "[1")]));
+        let d = r.err().unwrap_or_default();
+        assert!(texts(&d).contains("TF_VAR_n"), "{}", texts(&d));
+    }
+
+    #[test]
+    fn json_tfvars_and_undeclared_values_in_files_are_warnings() {
+        let src = "variable \"a\" {}\nvariable \"m\" {\n  type = map(number)\n}\n";
+        let inputs = VarInputs {
+            files: vec![
+                ("terraform.tfvars".into(), "a = \"hcl\"\nextra = 1\n".into()),
+                ("terraform.tfvars.json".into(), "{\n  \"a\": \"json\",\n  \"m\": {\"x\": 1.5},\n  \"other\": true\n}\n".into()),
+            ],
+            ..VarInputs::default()
+        };
+        let (r, warnings) = resolve_inputs(src, inputs);
+        let r = r.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(r["a"], Value::string("json"), "terraform.tfvars.json is read after terraform.tfvars");
+        assert_eq!(r["m"].get_path(&[contin_types::value::PathStep::Key("x".into())]).cloned(), Some(Value::from_json(&serde_json::json!(1.5))));
+        assert_eq!(warnings.iter().count(), 2, "{warnings:?}");
+        assert!(warnings.iter().all(|w| !w.is_error() && w.summary == "Value for undeclared variable"));
+        assert!(texts(&warnings).contains("terraform.tfvars.json:4:"), "{}", texts(&warnings));
+        let bad = VarInputs { files: vec![("x.tfvars.json".into(), "[1]".into())], ..VarInputs::default() };
+        assert!(resolve_inputs(src, bad).0.is_err());
+        let bad = VarInputs { files: vec![("x.tfvars.json".into(), "{\"a\": }".into())], ..VarInputs::default() };
+        let d = resolve_inputs(src, bad).0.err().unwrap_or_default();
+        assert!(texts(&d).contains("x.tfvars.json:1:7"), "{}", texts(&d));
     }
 
     #[test]

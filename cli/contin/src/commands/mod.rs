@@ -49,9 +49,11 @@ pub fn engine_err(e: EngineError) -> anyhow::Error {
     }
 }
 
-/// `CONTIN_VAR_name` values from the environment (read here, at the edge).
+/// `CONTIN_VAR_name` and `TF_VAR_name` values from the environment (read
+/// here, at the edge), keyed by the whole variable name so messages can name
+/// it; the engine lets `CONTIN_VAR_` win when both set a variable.
 fn env_vars() -> std::collections::BTreeMap<String, String> {
-    std::env::vars().filter_map(|(k, v)| k.strip_prefix("CONTIN_VAR_").map(|n| (n.to_string(), v))).collect()
+    std::env::vars().filter(|(k, _)| k.starts_with("CONTIN_VAR_") || k.starts_with("TF_VAR_")).collect()
 }
 
 /// Opens the configuration directory with variables; events go to `reporter`
