@@ -10,6 +10,7 @@
 //! exit path, panics included ([`lock::run_locked`]).
 
 mod apply;
+pub mod edge;
 pub mod error;
 pub mod events;
 pub mod files;
@@ -23,6 +24,7 @@ pub mod state_ops;
 #[cfg(test)]
 mod tests;
 
+pub use edge::{AgentReport, EdgeReport, EdgeSync, SiteReport};
 pub use apply::{check_fresh, hcl_literal, Approval, ApplyOptions, ApplyOutcome, ApplyResult, ERRORED_STATE};
 pub use error::{EngineError, Result};
 pub use events::{EngineEvent, EventSink, NoEvents};
@@ -90,6 +92,9 @@ pub struct Workspace {
     /// Warnings gathered while loading (also sent as [`EngineEvent::Warnings`]).
     pub warnings: Diagnostics,
     events: Arc<dyn EventSink>,
+    /// The edge mailbox of a remote backend (S3: the state's prefix); a
+    /// local state file's is derived from its path (`Workspace::mailbox_url`).
+    mailbox: Option<contin_edge_proto::MailboxUrl>,
 }
 
 impl Workspace {

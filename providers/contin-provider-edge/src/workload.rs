@@ -186,12 +186,9 @@ pub(crate) fn validate(cfg: &Value) -> Diagnostics {
             d.push(Diagnostic::error(format!("runtime: the {rt} runtime runs an image")).with_detail("set image = \"registry/name:tag\", or runtime = \"process\"."));
         }
     }
-    if let Some(r) = cfg.attr("replicas") {
-        if let Value::Number(n) = r {
-            let ok = n.as_i64().is_some_and(|i| (0..=MAX_REPLICAS as i64).contains(&i));
-            if !ok {
-                d.push(Diagnostic::error(format!("replicas: must be a whole number from 0 to {MAX_REPLICAS}")));
-            }
+    if let Some(Value::Number(n)) = cfg.attr("replicas") {
+        if !n.as_i64().is_some_and(|i| (0..=MAX_REPLICAS as i64).contains(&i)) {
+            d.push(Diagnostic::error(format!("replicas: must be a whole number from 0 to {MAX_REPLICAS}")));
         }
     }
     match cfg.attr("placement").and_then(|p| p.attr("sites")) {
