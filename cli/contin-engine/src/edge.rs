@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+pub use contin_edge_proto::{AgentStatus as EdgeAgentStatus, WorkloadState};
+
 /// Where the local backend's mailbox lives, relative to the state file's directory.
 pub const LOCAL_MAILBOX_DIR: &str = ".contin/mailbox";
 /// Longest enrollment token lifetime.
@@ -117,6 +119,17 @@ pub fn changed_sites(state: &State, desired: &BTreeMap<String, SiteDesired>) -> 
         })
         .map(|(s, _)| s.clone())
         .collect()
+}
+
+/// A duration such as `30m`, `1h`, `7d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    contin_provider_edge::workload::parse_duration(s)
+}
+
+/// How long ago an RFC 3339 time was (`None`: unreadable or in the future).
+pub fn age(rfc3339: &str) -> Option<Duration> {
+    let t = humantime::parse_rfc3339(rfc3339).ok()?;
+    SystemTime::now().duration_since(t).ok()
 }
 
 fn now_rfc3339() -> String {
