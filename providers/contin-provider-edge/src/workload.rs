@@ -504,6 +504,14 @@ mod tests {
         assert_ne!(spec.spec_hash, spec2.spec_hash);
     }
 
+    #[tokio::test]
+    async fn conformance() {
+        use contin_provider::conformance::{self, LifecycleCase};
+        let mut case = LifecycleCase::new(WORKLOAD, base(vec![]), base(vec![("replicas", Value::int(3))]));
+        case.state_only = true;
+        conformance::run(&EdgeProvider::new(), &case).await.unwrap();
+    }
+
     #[test]
     fn cpu_and_durations() {
         assert_eq!(parse_cpu(&Value::string("250m")), Some(0.25));
