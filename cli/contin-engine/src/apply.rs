@@ -95,7 +95,16 @@ impl Workspace {
             let answer = review(plan.clone()).await;
             if !plan.has_changes() {
                 let plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
-                return Ok(ApplyResult::NoChanges { plan, state: planned.state });
+                let mut state = planned.state;
+                // Documents a previous apply could not write are retried.
+                if let Some(s) = state.as_mut() {
+                    let sync = ws.sync_edge(s).await?;
+                    ws.report_edge(&sync);
+                    if !sync.failed.is_empty() {
+                        return Err(EngineError::Invalid(crate::edge::failure_message(&sync)));
+                    }
+                }
+                return Ok(ApplyResult::NoChanges { plan, state });
             }
             match answer {
                 Approval::Yes => {}
@@ -106,7 +115,9 @@ impl Workspace {
             if cancel.is_cancelled() {
                 return Ok(ApplyResult::Interrupted);
             }
-            ws.apply_locked(&plan, planned.state, &opts, cancel).await.map(ApplyResult::Applied)
+            let mut outcome = ws.apply_locked(&plan, planned.state, &opts, cancel).await?;
+            ws.edge_after_apply(&mut outcome).await?;
+            Ok(ApplyResult::Applied(outcome))
         })
         .await
     }
@@ -118,7 +129,9 @@ impl Workspace {
         crate::lock::run_locked(&self.backend, operation, &self.events, async move {
             let state = ws.recovered_state(true).await?;
             check_fresh(&plan, state.as_ref())?;
-            ws.apply_locked(&plan, state, &opts, cancel).await
+            let mut outcome = ws.apply_locked(&plan, state, &opts, cancel).await?;
+            ws.edge_after_apply(&mut outcome).await?;
+            Ok(outcome)
         })
         .await
     }

@@ -40,6 +40,8 @@ pub enum EngineEvent {
     JournalRecovered { path: PathBuf, changes: usize, unresolved_creates: Vec<String>, damaged_lines: usize },
     /// The final state write failed; the state was saved to `path` instead.
     ErroredStateWritten { path: PathBuf },
+    /// A site's signed desired-state document was written to the edge mailbox.
+    EdgeDocumentWritten { site: String, generation: u64, mailbox: String },
     /// Something the user should know that is not an error.
     Warning(String),
 }

@@ -11,6 +11,7 @@
 
 mod apply;
 pub mod drift;
+pub mod edge;
 pub mod error;
 pub mod events;
 pub mod files;
@@ -24,6 +25,7 @@ pub mod state_ops;
 #[cfg(test)]
 mod tests;
 
+pub use edge::{AgentReport, EdgeReport, EdgeSync, SiteReport};
 pub use apply::{check_fresh, hcl_literal, Approval, ApplyOptions, ApplyOutcome, ApplyResult, ERRORED_STATE};
 pub use drift::{DriftOptions, DriftReport};
 pub use error::{EngineError, Result};
@@ -92,6 +94,9 @@ pub struct Workspace {
     /// Warnings gathered while loading (also sent as [`EngineEvent::Warnings`]).
     pub warnings: Diagnostics,
     events: Arc<dyn EventSink>,
+    /// The edge mailbox of a remote backend (S3: the state's prefix); a
+    /// local state file's is derived from its path (`Workspace::mailbox_url`).
+    mailbox: Option<contin_edge_proto::MailboxUrl>,
 }
 
 impl Workspace {

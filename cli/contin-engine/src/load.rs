@@ -234,9 +234,12 @@ fn invalid_backend(detail: String, loc: &SourceLoc, sources: &SourceMap) -> Engi
     EngineError::diags(Diagnostic::error("Invalid backend configuration").with_detail(detail).at(loc.clone()).into(), sources)
 }
 
-async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String, Value>) -> Result<Arc<dyn Backend>> {
+/// The backend and, for a remote one, its edge mailbox (S3: the state's prefix).
+type BuiltBackend = (Arc<dyn Backend>, Option<contin_edge_proto::MailboxUrl>);
+
+async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String, Value>) -> Result<BuiltBackend> {
     let Some(b) = &config.backend else {
-        return Ok(Arc::new(contin_state_local::LocalBackend::new(root.join(DEFAULT_STATE_FILE))));
+        return Ok((Arc::new(contin_state_local::LocalBackend::new(root.join(DEFAULT_STATE_FILE))), None));
     };
     let scope = StaticScope { config, variables, root };
     match b.kind.as_str() {
@@ -249,7 +252,7 @@ async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String
                     return Err(invalid_backend(format!("backend \"local\" path must be a string, got {}", other.type_name()), &b.loc, &config.sources));
                 }
             };
-            Ok(Arc::new(contin_state_local::LocalBackend::new(root.join(path))))
+            Ok((Arc::new(contin_state_local::LocalBackend::new(root.join(path))), None))
         }
         #[cfg(feature = "aws")]
         "s3" => {
@@ -292,7 +295,16 @@ async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String
                 kms_key_id: string("kms_key_id")?,
             };
             match contin_state_s3::S3Backend::connect(cfg).await {
-                Ok(backend) => Ok(Arc::new(backend)),
+                Ok(backend) => {
+                    let cfg = backend.config();
+                    let mailbox = contin_edge_proto::MailboxUrl::S3 {
+                        bucket: cfg.bucket.clone(),
+                        prefix: backend.prefix(),
+                        region: cfg.region.clone().or_else(|| backend.client().config().region().map(|r| r.to_string())),
+                        endpoint: cfg.endpoint.clone(),
+                    };
+                    Ok((Arc::new(backend), Some(mailbox)))
+                }
                 Err(e) => Err(invalid(e.to_string(), &b.loc)),
             }
         }
@@ -399,8 +411,8 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
     };
-    let backend = match &opts.backend {
-        Some(b) => b.clone(),
+    let (backend, mailbox) = match &opts.backend {
+        Some(b) => (b.clone(), None),
         None => build_backend(root, &config, &variables).await?,
     };
     let providers = providers_for(root, &config);
@@ -417,6 +429,7 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         schemas: Arc::new(schemas),
         warnings,
         events: opts.events,
+        mailbox,
     })
 }
 

@@ -57,6 +57,33 @@ pub enum Command {
     Drift(crate::ci::drift::DriftArgs),
     /// Print the version.
     Version,
+    /// Edge sites: enrollment tokens for agents, per-site agent status.
+    #[command(subcommand)]
+    Edge(EdgeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdgeCommand {
+    /// Per site: agents, last seen, acked vs desired generation, workloads, restarts, disconnection, buffered telemetry.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enrollment tokens for edge agents.
+    #[command(subcommand)]
+    Token(EdgeTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdgeTokenCommand {
+    /// Print a signed, expiring enrollment token for one site (its last line).
+    Create {
+        #[arg(value_name = "SITE")]
+        site: String,
+        /// Lifetime, e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
 }
 
 /// Variables: `--var k=v`, `--var-file F`.

@@ -27,6 +27,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "resource",
     "terraform",
     "variable",
+    "workload",
 ];
 
 const VARIABLE_ARGS: &[&str] = &["default", "description", "nullable", "sensitive", "type"];
@@ -185,7 +186,7 @@ impl Parser {
     pub(crate) fn top_block(&mut self, block: hs::Block, file: &Arc<str>) {
         match block.ident.as_str() {
             "resource" => self.resource(block, ResourceMode::Managed, file),
-            kind @ ("edge_site" | "host" | "cluster") => {
+            kind @ ("edge_site" | "host" | "cluster" | "workload") => {
                 let kind = kind.to_string();
                 self.named_resource(block, &kind, file)
             }

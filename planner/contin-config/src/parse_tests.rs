@@ -205,7 +205,7 @@ fn syntax_errors_in_several_files_are_all_reported() {
 
 #[test]
 fn unknown_block_types_name_the_valid_ones_and_suggest() {
-    let (_, diags) = parse(&[("m.hcl", "resorce \"a\" \"b\" {}\nworkload \"eu\" {}\n")]);
+    let (_, diags) = parse(&[("m.hcl", "resorce \"a\" \"b\" {}\npolicy \"eu\" {}\n")]);
     assert_eq!(diags.0.len(), 2);
     assert_eq!(diags.0[0].summary, "Unsupported block type \"resorce\"");
     assert!(
@@ -214,7 +214,7 @@ fn unknown_block_types_name_the_valid_ones_and_suggest() {
         diags.0[0].detail
     );
     assert!(diags.0[0].detail.ends_with("Did you mean \"resource\"?"));
-    assert_eq!(diags.0[1].summary, "Unsupported block type \"workload\"");
+    assert_eq!(diags.0[1].summary, "Unsupported block type \"policy\"");
     assert!(!diags.0[1].detail.contains("Did you mean"));
 }
 

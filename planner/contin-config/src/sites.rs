@@ -153,4 +153,21 @@ mod tests {
         assert_eq!(text(0), "\"n-${each.key}\"");
         assert_eq!(text(1), "\"m-${count.index}\"");
     }
+
+    #[test]
+    fn workloads_are_one_label_resources_with_meta_arguments() {
+        let text = "workload \"vision\" {\n  count = 2\n  depends_on = [edge_site.eu]\n  command = [\"/bin/true\"]\n}\n";
+        let (c, d) = parse_files(&[("w.hcl".to_string(), text.to_string())]);
+        assert!(!d.has_errors(), "{d}");
+        let w = &c.resources[0];
+        assert_eq!((w.ty.as_str(), w.name.as_str()), ("workload", "vision"));
+        assert!(w.count.is_some());
+        assert_eq!(w.depends_on.len(), 1);
+        assert_eq!(w.body.attributes["name"].expr.expr.to_string(), "\"vision-${count.index}\"");
+        let (_, d) = parse_files(&[("w.hcl".to_string(), "workload \"a\" {}\nworkload \"a\" {}\nworkload \"b\" { name = \"x\" }\n".to_string())]);
+        let msgs: Vec<String> = d.0.iter().map(|d| format!("{} {}", d.summary, d.loc.as_ref().map_or(0, |l| l.span.start))).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].contains("workload \"a\""), "{msgs:?}");
+        assert!(msgs[1].contains("Unexpected \"name\" argument in workload \"b\""), "{msgs:?}");
+    }
 }

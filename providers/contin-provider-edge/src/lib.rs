@@ -22,6 +22,9 @@ use contin_types::value::{Number, PathStep};
 use contin_types::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
 
+pub mod workload;
+pub use workload::{spec_from_attributes, workload_schema, WORKLOAD};
+
 pub const EDGE_SITE: &str = "edge_site";
 const KINDS: &[&str] = &["region", "site", "subsite"];
 
@@ -127,6 +130,7 @@ impl Provider for EdgeProvider {
     fn schema(&self) -> ProviderSchema {
         let mut s = ProviderSchema::default();
         s.resources.insert(EDGE_SITE.into(), site_schema());
+        s.resources.insert(WORKLOAD.into(), workload_schema());
         s
     }
 
@@ -142,6 +146,9 @@ impl Provider for EdgeProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
+        if ty == WORKLOAD {
+            return workload::validate(cfg);
+        }
         let mut d = Diagnostics::new();
         if ty != EDGE_SITE {
             return d;
@@ -184,6 +191,13 @@ impl Provider for EdgeProvider {
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
+        if ty == WORKLOAD {
+            let mut pc = plan_change_from_schema(&workload_schema(), prior, desired);
+            if let Value::Map(m) = &mut pc.planned {
+                workload::derive(desired, m);
+            }
+            return pc;
+        }
         let mut pc = plan_change_from_schema(&site_schema(), prior, desired);
         if ty != EDGE_SITE {
             pc.diagnostics.push(Diagnostic::error(format!("unsupported resource type {ty:?}")));

@@ -268,6 +268,28 @@ mod tests {
     }
 
     #[test]
+    fn edge_bookkeeping_round_trips_survives_journal_recovery_and_hides_its_key() {
+        let mut s = sample();
+        let plain = String::from_utf8(encode(&s).expect("encodes")).expect("utf8");
+        assert!(!plain.contains("\"edge\""), "absent edge section is omitted:\n{plain}");
+        let mut sites = std::collections::BTreeMap::new();
+        sites.insert("f7".to_string(), crate::EdgeSiteState { generation: 3, spec_hashes: vec!["ab".into()], children: vec!["l1".into()] });
+        s.edge = Some(crate::EdgeState { deployment_key: "SECRET-KEY".into(), public_key: "PUB".into(), sites });
+        let bytes = encode(&s).expect("encodes");
+        let back = decode(&bytes, "s.json").expect("decodes");
+        assert_eq!(back, s);
+        assert!(!format!("{:?}", back).contains("SECRET-KEY"), "Debug never shows the key");
+        // Recovering a journal on top of the stored state keeps the section.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j");
+        let j = crate::journal::FileJournal::create(&path, &s.lineage, s.serial).expect("journal");
+        drop(j);
+        let contents = crate::journal::FileJournal::read(&path).expect("read").expect("exists");
+        let (recovered, _) = crate::journal::recover(Some(s.clone()), &contents, "j").expect("recover");
+        assert_eq!(recovered.edge, s.edge);
+    }
+
+    #[test]
     fn documents_without_deposed_or_lock_fields_still_load() {
         // Written by a contin before deposed objects existed.
         let old = r#"{"version":1,"lineage":"L","serial":2,"resources":[

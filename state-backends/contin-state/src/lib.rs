@@ -27,6 +27,42 @@ pub struct State {
     /// Edge site tree and enrollments (filled by later issues).
     #[serde(default)]
     pub sites: BTreeMap<String, serde_json::Value>,
+    /// Edge desired-state bookkeeping (docs/edge-protocol.md): the
+    /// deployment key (secret) and what was last written per site. Absent
+    /// until an apply writes a document; states without it load unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge: Option<EdgeState>,
+}
+
+/// `State.edge`: the deployment's ed25519 key and, per site, the last
+/// desired-state document written to the mailbox.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EdgeState {
+    /// Base64 ed25519 secret key (sensitive: never printed; `Debug` hides it).
+    pub deployment_key: String,
+    /// Base64 public key of `deployment_key`.
+    #[serde(default)]
+    pub public_key: String,
+    /// Site name → last written document.
+    #[serde(default)]
+    pub sites: BTreeMap<String, EdgeSiteState>,
+}
+
+impl std::fmt::Debug for EdgeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeState").field("deployment_key", &"(sensitive)").field("public_key", &self.public_key).field("sites", &self.sites).finish()
+    }
+}
+
+/// The last desired-state document written for a site.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EdgeSiteState {
+    pub generation: u64,
+    /// `spec_hash` of each workload in the document, in document order.
+    #[serde(default)]
+    pub spec_hashes: Vec<String>,
+    #[serde(default)]
+    pub children: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -100,6 +136,7 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             sites: BTreeMap::new(),
+            edge: None,
         }
     }
 }

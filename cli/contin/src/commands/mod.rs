@@ -4,6 +4,7 @@
 //! migration) lives in `contin-engine`; commands parse flags and render.
 
 mod apply;
+mod edge;
 mod fmt;
 mod import;
 mod init;
@@ -103,6 +104,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
         Command::ForceUnlock(args) => misc::force_unlock(ctx, &args).await,
         Command::Import(args) => import::import(ctx, &args.vars, &args.addr, &args.id).await,
         Command::Drift(args) => crate::ci::drift::drift(ctx, &args).await,
+        Command::Edge(cmd) => edge::run(ctx, cmd).await,
         Command::Version => {
             println!("contin v{}\non {}_{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
             Ok(0)
