@@ -175,6 +175,11 @@ impl FileMailbox {
     fn put_sync(&self, key: &str, bytes: &[u8]) -> Result<(), MailboxError> {
         use std::io::Write as _;
         check_key(key)?;
+        // A missing root is an unreachable mailbox (an unmounted share, a cut
+        // link): never recreate it from a writer's side.
+        if !self.root.is_dir() {
+            return Err(MailboxError::Unreachable { url: self.url(), detail: "directory not found".into() });
+        }
         let path = self.root.join(key);
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
@@ -399,5 +404,7 @@ mod tests {
         }
         let gone = FileMailbox::new(dir.path().join("missing"));
         assert!(matches!(gone.get("sites/a/desired.json", None).await, Err(MailboxError::Unreachable { .. })));
+        assert!(matches!(gone.put("sites/a/agents/x/status.json", b"{}").await, Err(MailboxError::Unreachable { .. })));
+        assert!(!dir.path().join("missing").exists());
     }
 }
