@@ -5,11 +5,12 @@
 //! - sync ([`sync`]): every poll, reads the site's signed document from the
 //!   ordered upstreams (conditional reads), verifies it against the trusted
 //!   deployment key, hands newer generations to the supervisor, refreshes
-//!   the relay cache, samples telemetry into the store and uploads status
-//!   and buffered telemetry while the mailbox is reachable;
+//!   the relay cache, and uploads status and buffered telemetry while the
+//!   mailbox is reachable;
 //! - supervision ([`supervisor`]): keeps the verified workload set running
 //!   whatever the link does (restarts with backoff, health probes, adoption
-//!   of workloads that outlived a previous agent).
+//!   of workloads that outlived a previous agent), and one telemetry sample
+//!   per poll into the store's ring buffer.
 //!
 //! The agent never prints: it reports [`Event`]s to the caller's sink.
 
@@ -236,7 +237,10 @@ pub async fn run(opts: AgentOptions, shutdown: impl std::future::Future<Output =
 
     let mut sup = supervisor::Supervisor::new(&enrollment.site, dir.join("logs"), store.clone(), opts.events.clone());
     sup.adopt(desired.as_ref().map(|(_, d)| d)).await;
-    let shared = Arc::new(std::sync::Mutex::new(sync::Reported { acked_generation: sup.generation(), workloads: sup.status() }));
+    let shared = Arc::new(std::sync::Mutex::new(sync::Reported { acked_generation: sup.generation(), workloads: sup.status(), last_point: None }));
+    let mut sampler = telemetry::Sampler::new();
+    let mut sample = tokio::time::interval(opts.poll.max(Duration::from_millis(100)));
+    sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<DesiredState>(4);
     let syncer = sync::Syncer::new(&opts, enrollment, key, trusted, store.clone(), cache, shared.clone(), desired.map(|(_, d)| d.generation)).await?;
@@ -253,6 +257,19 @@ pub async fn run(opts: AgentOptions, shutdown: impl std::future::Future<Output =
                 sup.apply(&doc).await;
             }
             _ = tick.tick() => sup.tick().await,
+            _ = sample.tick() => {
+                // One telemetry point per poll into the ring, online or not.
+                let mut point = sampler.sample();
+                match store.push_telemetry(point.clone()) {
+                    Ok(seq) => {
+                        point.seq = seq;
+                        if let Ok(mut s) = shared.lock() {
+                            s.last_point = Some(point);
+                        }
+                    }
+                    Err(e) => (opts.events)(Event { level: Level::Error, message: e.to_string() }),
+                }
+            }
         }
         if let Ok(mut s) = shared.lock() {
             s.acked_generation = sup.generation();

@@ -3,38 +3,38 @@
 //! as a mailbox ([`HttpMailbox`], read-only).
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use contin_edge_proto::{Mailbox, MailboxError, Read, MAX_DOCUMENT_BYTES};
-use http_body_util::{BodyExt as _, Empty, Full, Limited};
-use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH};
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Whole-request timeout of a relay read (a cut link must fail fast).
 const HTTP_TIMEOUT: Duration = Duration::from_secs(3);
+/// Largest request or response head accepted.
+const MAX_HEAD: usize = 16 * 1024;
 
 /// The quoted ETag of a document.
 pub fn etag(bytes: &[u8]) -> String {
     format!("\"{}\"", hex::encode(Sha256::digest(bytes)))
 }
 
+/// A cached document and its ETag.
+type Cached = (Arc<Vec<u8>>, String);
+
 /// Documents a relay serves, by site.
 #[derive(Clone, Default)]
 pub struct RelayCache {
-    docs: Arc<RwLock<HashMap<String, (Bytes, String)>>>,
+    docs: Arc<RwLock<HashMap<String, Cached>>>,
 }
 
 impl RelayCache {
     pub fn set(&self, site: &str, bytes: &[u8]) {
         if let Ok(mut d) = self.docs.write() {
-            d.insert(site.to_string(), (Bytes::copy_from_slice(bytes), etag(bytes)));
+            d.insert(site.to_string(), (Arc::new(bytes.to_vec()), etag(bytes)));
         }
     }
 
@@ -48,42 +48,76 @@ impl RelayCache {
         self.docs.read().map(|d| d.keys().cloned().collect()).unwrap_or_default()
     }
 
-    fn get(&self, site: &str) -> Option<(Bytes, String)> {
+    fn get(&self, site: &str) -> Option<Cached> {
         self.docs.read().ok()?.get(site).cloned()
     }
 }
 
-fn respond(status: StatusCode, body: Bytes, etag: Option<&str>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body));
-    *r.status_mut() = status;
-    if let Some(t) = etag.and_then(|t| t.parse().ok()) {
-        r.headers_mut().insert(ETAG, t);
-    }
-    r
+/// The end of an HTTP head (`\r\n\r\n`), if complete.
+fn head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
-fn handle(req: &Request<Incoming>, cache: &RelayCache) -> Response<Full<Bytes>> {
-    if req.method() != Method::GET {
-        return respond(StatusCode::METHOD_NOT_ALLOWED, Bytes::from_static(b"read-only relay\n"), None);
+/// A header's value (case-insensitive name) from a head.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The response to one request head: (status line, etag, body).
+fn answer(head: &str, cache: &RelayCache) -> (&'static str, Option<String>, Arc<Vec<u8>>) {
+    let text = |s: &str| Arc::new(s.as_bytes().to_vec());
+    let mut first = head.lines().next().unwrap_or_default().split_whitespace();
+    let (method, path) = (first.next().unwrap_or_default(), first.next().unwrap_or_default());
+    if method != "GET" {
+        return ("405 Method Not Allowed", None, text("read-only relay\n"));
     }
-    let site = req.uri().path().strip_prefix("/v1/sites/").and_then(|p| p.strip_suffix("/desired.json"));
-    let Some(site) = site.filter(|s| !s.is_empty() && !s.contains('/')) else {
-        return respond(StatusCode::NOT_FOUND, Bytes::from_static(b"not found\n"), None);
-    };
-    let Some((bytes, tag)) = cache.get(site) else {
-        return respond(StatusCode::NOT_FOUND, Bytes::from_static(b"site not cached here\n"), None);
-    };
-    let if_none = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-    if if_none == Some(tag.as_str()) {
-        return respond(StatusCode::NOT_MODIFIED, Bytes::new(), Some(&tag));
+    let site = path.strip_prefix("/v1/sites/").and_then(|p| p.strip_suffix("/desired.json")).filter(|s| !s.is_empty() && !s.contains('/'));
+    let Some(site) = site else { return ("404 Not Found", None, text("not found\n")) };
+    let Some((bytes, tag)) = cache.get(site) else { return ("404 Not Found", None, text("site not cached here\n")) };
+    if header(head, "if-none-match") == Some(tag.as_str()) {
+        return ("304 Not Modified", Some(tag), Arc::new(Vec::new()));
     }
-    let mut r = respond(StatusCode::OK, bytes, Some(&tag));
-    r.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-    r
+    ("200 OK", Some(tag), bytes)
+}
+
+async fn serve_one(mut stream: TcpStream, cache: RelayCache) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    let end = loop {
+        if let Some(end) = head_end(&buf) {
+            break end;
+        }
+        if buf.len() > MAX_HEAD {
+            stream.write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await?;
+            return Ok(());
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let (status, tag, body) = answer(&head, &cache);
+    let mut out = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    if let Some(t) = tag {
+        out.push_str(&format!("ETag: {t}\r\n"));
+    }
+    if status.starts_with("200") {
+        out.push_str("Content-Type: application/json\r\n");
+    }
+    out.push_str("\r\n");
+    stream.write_all(out.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    stream.shutdown().await
 }
 
 /// Binds `addr` (so a bad address fails at start-up) and returns the
-/// serving future and the bound address.
+/// bound address and the serving future (HTTP/1.1, one request per
+/// connection, GET only).
 pub async fn bind(addr: SocketAddr, cache: RelayCache) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -95,16 +129,18 @@ pub async fn bind(addr: SocketAddr, cache: RelayCache) -> std::io::Result<(Socke
             };
             let cache = cache.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let r = handle(&req, &cache);
-                    async move { Ok::<_, std::convert::Infallible>(r) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-                let _ = tokio::time::timeout(Duration::from_secs(60), conn).await;
+                let _ = tokio::time::timeout(Duration::from_secs(30), serve_one(stream, cache)).await;
             });
         }
     };
     Ok((local, serve))
+}
+
+/// An HTTP response: status code, ETag, body.
+struct Response {
+    status: u16,
+    etag: Option<String>,
+    body: Vec<u8>,
 }
 
 /// A parent agent's relay, read as a mailbox (documents only).
@@ -122,7 +158,7 @@ impl HttpMailbox {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
-        if authority.is_empty() || authority.contains('@') {
+        if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) || path.contains(char::is_whitespace) {
             return Err(MailboxError::BadUrl(url.to_string()));
         }
         Ok(HttpMailbox { base: url.trim_end_matches('/').to_string(), authority: authority.to_string(), path_prefix: path.to_string() })
@@ -132,30 +168,37 @@ impl HttpMailbox {
         MailboxError::Unreachable { url: self.base.clone(), detail: detail.to_string() }
     }
 
-    async fn fetch(&self, path: &str, if_not: Option<&str>) -> Result<Read, MailboxError> {
-        let stream = TcpStream::connect(&self.authority).await.map_err(|e| self.unreachable(e))?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream)).await.map_err(|e| self.unreachable(e))?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        let mut req = Request::get(format!("{}{path}", self.path_prefix)).header(HOST, self.authority.as_str());
-        if let Some(t) = if_not {
-            req = req.header(IF_NONE_MATCH, t);
+    /// One GET (`Connection: close`), body bounded by [`MAX_DOCUMENT_BYTES`].
+    async fn request(&self, path: &str, if_not: Option<&str>) -> Result<Response, MailboxError> {
+        let mut stream = TcpStream::connect(&self.authority).await.map_err(|e| self.unreachable(e))?;
+        let full = format!("{}{path}", self.path_prefix);
+        let full = if full.is_empty() { "/" } else { full.as_str() };
+        let mut req = format!("GET {full} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.authority);
+        if let Some(t) = if_not.filter(|t| !t.contains(['\r', '\n'])) {
+            req.push_str(&format!("If-None-Match: {t}\r\n"));
         }
-        let req = req.body(Empty::new()).map_err(|e| MailboxError::Other { url: self.base.clone(), detail: e.to_string() })?;
-        let res = sender.send_request(req).await.map_err(|e| self.unreachable(e))?;
-        let status = res.status();
-        let tag = res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        match status {
-            StatusCode::NOT_MODIFIED => Ok(Read::NotModified),
-            StatusCode::NOT_FOUND => Ok(Read::Missing),
-            s if s.is_success() => {
-                let body = Limited::new(res.into_body(), MAX_DOCUMENT_BYTES).collect().await.map_err(|e| self.unreachable(format!("reading the body: {e}")))?;
-                Ok(Read::Found { bytes: body.to_bytes().to_vec(), tag })
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).await.map_err(|e| self.unreachable(e))?;
+        let mut buf = Vec::new();
+        let limit = (MAX_DOCUMENT_BYTES + MAX_HEAD + 1) as u64;
+        (&mut stream).take(limit).read_to_end(&mut buf).await.map_err(|e| self.unreachable(e))?;
+        if buf.len() as u64 >= limit {
+            return Err(MailboxError::Other { url: self.base.clone(), detail: format!("{path}: response larger than {MAX_DOCUMENT_BYTES} bytes") });
+        }
+        let end = head_end(&buf).ok_or_else(|| self.unreachable(format!("{path}: incomplete HTTP response")))?;
+        let head = String::from_utf8_lossy(&buf[..end]).to_string();
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| self.unreachable(format!("{path}: not an HTTP response")))?;
+        if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+            return Err(MailboxError::Other { url: self.base.clone(), detail: format!("{path}: chunked responses are not supported") });
+        }
+        let mut body = buf[end..].to_vec();
+        if let Some(n) = header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {
+            if body.len() < n {
+                return Err(self.unreachable(format!("{path}: response cut short")));
             }
-            s if s.is_server_error() => Err(self.unreachable(format!("HTTP {s}"))),
-            s => Err(MailboxError::Other { url: self.base.clone(), detail: format!("HTTP {s} for {path}") }),
+            body.truncate(n);
         }
+        Ok(Response { status, etag: header(&head, "etag").map(str::to_string), body })
     }
 }
 
@@ -171,9 +214,16 @@ impl Mailbox for HttpMailbox {
             return Err(MailboxError::Other { url: self.base.clone(), detail: format!("a relay serves only sites/<site>/desired.json, not {key}") });
         };
         let path = format!("/v1/sites/{site}/desired.json");
-        match tokio::time::timeout(HTTP_TIMEOUT, self.fetch(&path, if_not)).await {
-            Ok(r) => r,
-            Err(_) => Err(self.unreachable(format!("no answer within {}s", HTTP_TIMEOUT.as_secs()))),
+        let res = match tokio::time::timeout(HTTP_TIMEOUT, self.request(&path, if_not)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(self.unreachable(format!("no answer within {}s", HTTP_TIMEOUT.as_secs()))),
+        };
+        match res.status {
+            304 => Ok(Read::NotModified),
+            404 => Ok(Read::Missing),
+            200..=299 => Ok(Read::Found { bytes: res.body, tag: res.etag.unwrap_or_default() }),
+            s if s >= 500 => Err(self.unreachable(format!("HTTP {s}"))),
+            s => Err(MailboxError::Other { url: self.base.clone(), detail: format!("HTTP {s} for {path}") }),
         }
     }
 
@@ -189,14 +239,7 @@ impl Mailbox for HttpMailbox {
 /// An HTTP health check: `url` (`http://host:port/path`) answers 2xx or 3xx.
 pub async fn http_ok(url: &str) -> bool {
     let Ok(m) = HttpMailbox::new(url) else { return false };
-    let path = if m.path_prefix.is_empty() { "/".to_string() } else { m.path_prefix.clone() };
-    let Ok(stream) = TcpStream::connect(&m.authority).await else { return false };
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream)).await else { return false };
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let Ok(req) = Request::get(path).header(HOST, m.authority.as_str()).body(Empty::new()) else { return false };
-    matches!(sender.send_request(req).await, Ok(r) if r.status().is_success() || r.status().is_redirection())
+    matches!(m.request("", None).await, Ok(r) if (200..400).contains(&r.status))
 }
 
 #[cfg(test)]
@@ -219,6 +262,9 @@ mod tests {
         assert_eq!(m.get("sites/other/desired.json", None).await.unwrap(), Read::Missing);
         assert!(matches!(m.get("sites/s1/agents/x/status.json", None).await, Err(MailboxError::Other { .. })));
         assert!(m.put("sites/s1/desired.json", b"x").await.is_err());
+        assert!(http_ok(&format!("http://{addr}/v1/sites/s1/desired.json")).await);
+        assert!(!http_ok(&format!("http://{addr}/v1/sites/nope/desired.json")).await);
+        assert!(!http_ok(&format!("http://{addr}")).await);
         server.abort();
         let _ = server.await;
         // Nothing listens any more: unreachable, not an error of the document.

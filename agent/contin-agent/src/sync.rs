@@ -3,7 +3,6 @@
 
 use crate::relay::{HttpMailbox, RelayCache};
 use crate::store::{Enrollment, Store};
-use crate::telemetry::Sampler;
 use crate::{verify_desired, AgentError, AgentOptions, Event, EventSink, Level};
 use contin_edge_proto::{
     agent_id, encode_public_key, keys, rfc3339, AgentRecord, AgentStatus, DesiredState, Envelope, Mailbox, MailboxUrl, Read, Rejection, SigningKey, TelemetryBatch, TelemetrySummary, VerifyingKey, WorkloadStatus, FORMAT_VERSION,
@@ -28,6 +27,9 @@ const MAX_RELAY_DEPTH: usize = 16;
 pub struct Reported {
     pub acked_generation: u64,
     pub workloads: Vec<WorkloadStatus>,
+    /// The latest telemetry point (sampled by the supervision loop, so
+    /// sampling never waits on a slow or cut link).
+    pub last_point: Option<contin_edge_proto::TelemetryPoint>,
 }
 
 /// Link state kept in the store (survives an offline restart).
@@ -54,19 +56,20 @@ pub struct Syncer {
     primary_listed: Option<usize>,
     tags: HashMap<(usize, String), String>,
     running: Option<u64>,
-    sampler: Sampler,
     link: Link,
     unreachable_logged: BTreeSet<usize>,
     /// The link came back: upload all buffered telemetry.
     reconnected: bool,
-    last_point: Option<contin_edge_proto::TelemetryPoint>,
 }
 
 async fn open(url: &str) -> Result<Box<dyn Mailbox>, AgentError> {
     let uerr = |d: String| AgentError::Upstream { url: url.to_string(), detail: d };
     let parsed = MailboxUrl::parse(url).map_err(|e| uerr(e.to_string()))?;
-    if let MailboxUrl::Http(u) = &parsed {
-        return Ok(Box::new(HttpMailbox::new(u).map_err(|e| uerr(e.to_string()))?));
+    match &parsed {
+        MailboxUrl::Http(u) => return Ok(Box::new(HttpMailbox::new(u).map_err(|e| uerr(e.to_string()))?)),
+        // Never recreate a missing (cut, unmounted) mailbox directory.
+        MailboxUrl::File(p) => return Ok(Box::new(contin_edge_proto::FileMailbox::existing(p.clone()))),
+        _ => {}
     }
     parsed.open().await.map_err(|e| uerr(e.to_string()))?.ok_or_else(|| uerr("unsupported mailbox".into()))
 }
@@ -107,11 +110,9 @@ impl Syncer {
             primary_listed,
             tags: HashMap::new(),
             running,
-            sampler: Sampler::new(),
             link,
             unreachable_logged: BTreeSet::new(),
             reconnected: false,
-            last_point: None,
         })
     }
 
@@ -197,14 +198,6 @@ impl Syncer {
             self.refresh_relay().await;
         }
         self.update_link(connected);
-        let mut point = self.sampler.sample();
-        match self.store.push_telemetry(point.clone()) {
-            Ok(seq) => {
-                point.seq = seq;
-                self.last_point = Some(point);
-            }
-            Err(e) => self.log(Level::Error, e.to_string()),
-        }
         // Status and telemetry go to the token's mailbox; skip the write when
         // the same mailbox just failed as an upstream (it would only time out).
         let primary_ok = match self.primary_listed {
@@ -325,7 +318,7 @@ impl Syncer {
             self.reconnected = false;
         }
         let counters = self.store.telemetry_counters().unwrap_or_default();
-        let last = self.last_point.clone();
+        let last = self.shared.lock().ok().and_then(|s| s.last_point.clone());
         let (acked, workloads) = match self.shared.lock() {
             Ok(s) => (s.acked_generation, s.workloads.clone()),
             Err(_) => (0, Vec::new()),

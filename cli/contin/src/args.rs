@@ -55,6 +55,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the version.
     Version,
+    /// The edge agent (runs on a site's host).
+    #[command(subcommand)]
+    Agent(AgentCommand),
 }
 
 /// Variables: `--var k=v`, `--var-file F`.
@@ -445,4 +448,12 @@ mod tests {
         let argv = ["contin", "apply", "--parallelism=0"].map(OsString::from).to_vec();
         assert!(Cli::try_parse_from(argv).is_err());
     }
+}
+
+/// `contin agent …`
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Enroll (first start) and run the edge agent: sync the site's signed
+    /// desired state, supervise its workloads, relay for child sites.
+    Run(contin_agent::cli::RunArgs),
 }
