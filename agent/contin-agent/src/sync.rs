@@ -176,6 +176,7 @@ impl Syncer {
 
     async fn round(&mut self, tx: &tokio::sync::mpsc::Sender<DesiredState>) {
         let site = self.enrollment.site.clone();
+        let round_started = SystemTime::now();
         let (connected, from, bytes) = self.fetch(&site).await;
         if let (Some(bytes), Some(i)) = (bytes, from) {
             let url = self.upstreams[i].url();
@@ -197,7 +198,7 @@ impl Syncer {
         if self.relay {
             self.refresh_relay().await;
         }
-        self.update_link(connected);
+        self.update_link(connected, round_started);
         // Status and telemetry go to the token's mailbox; skip the write when
         // the same mailbox just failed as an upstream (it would only time out).
         let primary_ok = match self.primary_listed {
@@ -209,12 +210,14 @@ impl Syncer {
         }
     }
 
-    fn update_link(&mut self, connected: bool) {
+    /// `tried_at`: when this round's first request went out (a cut link may
+    /// take a request timeout to notice; the outage started before that).
+    fn update_link(&mut self, connected: bool, tried_at: SystemTime) {
         let now = SystemTime::now();
         let mut changed = false;
         match (&self.link.disconnected_since, connected) {
             (None, false) => {
-                self.link.disconnected_since = Some(rfc3339(now));
+                self.link.disconnected_since = Some(rfc3339(tried_at));
                 self.log(Level::Warn, "no upstream reachable: running from the store (nothing is stopped)".into());
                 changed = true;
             }

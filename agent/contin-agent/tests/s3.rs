@@ -40,8 +40,9 @@ fn free_port() -> u16 {
 fn moto() -> Moto {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bin = std::env::var_os("CONTIN_TEST_MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|| root.join(".venv/bin/moto_server"));
-    let bin = if bin.exists() { bin } else { PathBuf::from("/work/main/.venv/bin/moto_server") };
-    assert!(bin.exists(), "moto_server not found ({}): set CONTIN_TEST_MOTO_SERVER or run ./scripts/test", bin.display());
+    let on_path = || std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("moto_server")).find(|p| p.exists()));
+    let bin = if bin.exists() { bin } else { on_path().unwrap_or(bin) };
+    assert!(bin.exists(), "moto_server not found ({} nor on PATH): set CONTIN_TEST_MOTO_SERVER or run ./scripts/test", bin.display());
     let port = free_port();
     let child = Command::new(&bin).args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let m = Moto { child, port };
@@ -176,7 +177,11 @@ fn s3_partition_keeps_the_site_running_and_converges_after_the_link_returns() {
     publish(1, vec![a.clone(), b.clone(), c.clone()]);
     let token = contin_edge_proto::Token::create(&d.claims(&site, &via_link, Duration::from_secs(600)), &d.key);
     let agent = AgentProc::start(&d.dir.path().join("agent"), Some(&token), &["--poll", "1s"]);
-    wait_for("generation 1 running and acked", T, || rt.block_on(status(&direct, &site)).filter(|s| s.acked_generation == 1 && s.workloads.len() == 3));
+    let deadline = Instant::now() + T;
+    while rt.block_on(status(&direct, &site)).filter(|s| s.acked_generation == 1 && s.workloads.len() == 3).is_none() {
+        assert!(Instant::now() < deadline, "generation 1 not acked within {T:?}; agent log:\n{}", agent.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let before = workload_procs(&site);
     assert_eq!(before.len(), 3, "{before:?}");
     let pid = |w: &str| before.iter().find(|p| p.1 == w).map(|p| p.0).unwrap();

@@ -144,7 +144,10 @@ impl AgentProc {
         std::fs::create_dir_all(data_dir).unwrap();
         let log = data_dir.with_extension("agent.log");
         let mut c = Command::new(agent_bin());
-        c.arg("--data-dir").arg(data_dir).arg("--poll").arg(POLL).args(extra);
+        c.arg("--data-dir").arg(data_dir).args(extra);
+        if !extra.contains(&"--poll") {
+            c.arg("--poll").arg(POLL);
+        }
         if let Some(t) = token {
             c.arg("--token").arg(t);
         }
