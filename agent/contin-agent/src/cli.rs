@@ -90,8 +90,16 @@ pub async fn run_command(args: RunArgs) -> i32 {
 }
 
 /// The standalone binary's main: a small runtime around [`run_command`].
+/// One async thread is plenty for an agent (file IO and stops run on the
+/// blocking pool) and keeps an idle agent's memory small; so do two glibc
+/// malloc arenas instead of one per thread.
 pub fn main(args: RunArgs) -> i32 {
-    match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+    match tokio::runtime::Builder::new_current_thread().max_blocking_threads(8).enable_all().build() {
         Ok(rt) => rt.block_on(run_command(args)),
         Err(e) => {
             eprintln!("contin-agent: starting the async runtime: {e}");

@@ -189,3 +189,22 @@ fn offline_the_site_keeps_running_restarts_crashes_and_converges_on_reconnect() 
     assert!(d.telemetry_points(&site) >= 5, "points buffered offline were uploaded: {}", d.telemetry_points(&site));
     assert_eq!(st.telemetry.capacity, 1000);
 }
+
+/// Memory of an idle agent (3 workloads, poll 5 s, a relay listening):
+/// printed for bench/RESULTS.md, bounded loosely so a leak or a runaway
+/// cache fails the test.
+#[test]
+fn idle_agent_memory() {
+    let d = Deployment::new();
+    let site = site("rss");
+    let _g = SiteGuard(site.clone());
+    d.publish(&site, 1, vec![sleeper("a", 1), sleeper("b", 1), sleeper("c", 1)]);
+    let agent = AgentProc::start(&d.dir.path().join("agent"), Some(&d.token(&site)), &["--poll", "5s", "--serve", "127.0.0.1:0"]);
+    wait_running(&site, &[("a", 0), ("b", 0), ("c", 0)]);
+    std::thread::sleep(Duration::from_secs(12));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", agent.child.id())).unwrap();
+    let rss_kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap();
+    let part = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.trim().to_string()).unwrap_or_default();
+    eprintln!("idle agent RSS: {rss_kb} kB (anon {}, file {}) ({})", part("RssAnon:"), part("RssFile:"), std::env::var("CONTIN_BIN").unwrap_or_else(|_| "contin-agent".into()));
+    assert!(rss_kb < 64 * 1024, "idle agent uses {rss_kb} kB");
+}

@@ -131,8 +131,17 @@ pub struct AgentProc {
     from: usize,
 }
 
-pub fn agent_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_contin-agent")
+/// The agent program and its leading args: `contin-agent`, or
+/// `$CONTIN_BIN agent run` when CONTIN_BIN names a built `contin`.
+pub fn agent_cmd() -> Command {
+    match std::env::var_os("CONTIN_BIN") {
+        Some(bin) => {
+            let mut c = Command::new(bin);
+            c.args(["agent", "run"]);
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_contin-agent")),
+    }
 }
 
 impl AgentProc {
@@ -143,7 +152,7 @@ impl AgentProc {
     pub fn start_env(data_dir: &Path, token: Option<&str>, extra: &[&str], env: &[(&str, &str)]) -> AgentProc {
         std::fs::create_dir_all(data_dir).unwrap();
         let log = data_dir.with_extension("agent.log");
-        let mut c = Command::new(agent_bin());
+        let mut c = agent_cmd();
         c.arg("--data-dir").arg(data_dir).args(extra);
         if !extra.contains(&"--poll") {
             c.arg("--poll").arg(POLL);
