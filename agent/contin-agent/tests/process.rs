@@ -205,6 +205,39 @@ fn idle_agent_memory() {
     let status = std::fs::read_to_string(format!("/proc/{}/status", agent.child.id())).unwrap();
     let rss_kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap();
     let part = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.trim().to_string()).unwrap_or_default();
-    eprintln!("idle agent RSS: {rss_kb} kB (anon {}, file {}) ({})", part("RssAnon:"), part("RssFile:"), std::env::var("CONTIN_BIN").unwrap_or_else(|_| "contin-agent".into()));
+    eprintln!("idle agent RSS: {rss_kb} kB (anon {}, file {}) ({})", part("RssAnon:"), part("RssFile:"), std::env::var("CONTIN_BIN").or_else(|_| std::env::var("CONTIN_AGENT_BIN")).unwrap_or_else(|_| "contin-agent".into()));
     assert!(rss_kb < 64 * 1024, "idle agent uses {rss_kb} kB");
+}
+
+/// An exec health probe failing `failures` times in a row restarts the
+/// replica; once it passes, the replica is left alone.
+#[test]
+fn failing_health_checks_restart_the_workload() {
+    let d = Deployment::new();
+    let site = site("health");
+    let _g = SiteGuard(site.clone());
+    let marker = d.dir.path().join("healthy");
+    let spec = contin_edge_proto::WorkloadSpec {
+        health: Some(contin_edge_proto::Health {
+            kind: contin_edge_proto::HealthKind::Exec,
+            target: String::new(),
+            command: vec!["test".into(), "-f".into(), marker.display().to_string()],
+            interval_s: 0.2,
+            timeout_s: 1.0,
+            failures: 2,
+        }),
+        ..sleeper("h", 1)
+    }
+    .hashed();
+    d.publish(&site, 1, vec![spec]);
+    let agent = AgentProc::start(&d.dir.path().join("agent"), Some(&d.token(&site)), &[]);
+    let first = wait_for("h running", T, || pid_of(&site, "h", 0));
+    wait_for("restarted after failed checks", T, || pid_of(&site, "h", 0).filter(|p| *p != first));
+    assert!(agent.log_text().contains("failed 2 health checks"), "{}", agent.log_text());
+    std::fs::write(&marker, b"").unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let healthy = pid_of(&site, "h", 0).unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(pid_of(&site, "h", 0), Some(healthy), "a healthy replica is left alone");
+    wait_for("state running in status", T, || d.status(&site).filter(|s| s.workloads[0].state == WorkloadState::Running && s.workloads[0].restarts >= 1));
 }

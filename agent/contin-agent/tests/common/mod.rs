@@ -140,7 +140,8 @@ pub fn agent_cmd() -> Command {
             c.args(["agent", "run"]);
             c
         }
-        None => Command::new(env!("CARGO_BIN_EXE_contin-agent")),
+        // CONTIN_AGENT_BIN: another contin-agent build (e.g. release, for memory numbers).
+        None => Command::new(std::env::var_os("CONTIN_AGENT_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_contin-agent").into())),
     }
 }
 
