@@ -28,6 +28,10 @@ struct Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        // Its own process group: a pyenv shim runs moto as a child.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -44,7 +48,8 @@ fn moto() -> Moto {
     let bin = if bin.exists() { bin } else { on_path().unwrap_or(bin) };
     assert!(bin.exists(), "moto_server not found ({} nor on PATH): set CONTIN_TEST_MOTO_SERVER or run ./scripts/test", bin.display());
     let port = free_port();
-    let child = Command::new(&bin).args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    use std::os::unix::process::CommandExt as _;
+    let child = Command::new(&bin).process_group(0).args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let m = Moto { child, port };
     wait_for("moto up", Duration::from_secs(30), || TcpStream::connect(("127.0.0.1", port)).ok());
     m
