@@ -204,6 +204,8 @@ fn idle_agent_memory() {
     std::thread::sleep(Duration::from_secs(12));
     let status = std::fs::read_to_string(format!("/proc/{}/status", agent.child.id())).unwrap();
     let rss_kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap();
+    let ps = std::process::Command::new("ps").args(["-o", "rss=", "-p", &agent.child.id().to_string()]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    eprintln!("ps -o rss: {ps} kB");
     let part = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.trim().to_string()).unwrap_or_default();
     eprintln!("idle agent RSS: {rss_kb} kB (anon {}, file {}) ({})", part("RssAnon:"), part("RssFile:"), std::env::var("CONTIN_BIN").or_else(|_| std::env::var("CONTIN_AGENT_BIN")).unwrap_or_else(|_| "contin-agent".into()));
     assert!(rss_kb < 64 * 1024, "idle agent uses {rss_kb} kB");
