@@ -134,11 +134,20 @@ fn check_key(key: &str) -> Result<(), MailboxError> {
 #[derive(Clone, Debug)]
 pub struct FileMailbox {
     root: PathBuf,
+    create_root: bool,
 }
 
 impl FileMailbox {
+    /// A mailbox whose root is created by the first write (control side).
     pub fn new(root: PathBuf) -> Self {
-        FileMailbox { root }
+        FileMailbox { root, create_root: true }
+    }
+
+    /// A mailbox that must already exist: a missing root is
+    /// [`MailboxError::Unreachable`] for writes too, never recreated (the
+    /// agent's side: an unmounted share or a cut link stays cut).
+    pub fn existing(root: PathBuf) -> Self {
+        FileMailbox { root, create_root: false }
     }
 
     fn err(&self, e: std::io::Error) -> MailboxError {
@@ -175,6 +184,9 @@ impl FileMailbox {
     fn put_sync(&self, key: &str, bytes: &[u8]) -> Result<(), MailboxError> {
         use std::io::Write as _;
         check_key(key)?;
+        if !self.create_root && !self.root.is_dir() {
+            return Err(MailboxError::Unreachable { url: self.url(), detail: "directory not found".into() });
+        }
         let path = self.root.join(key);
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
@@ -399,5 +411,10 @@ mod tests {
         }
         let gone = FileMailbox::new(dir.path().join("missing"));
         assert!(matches!(gone.get("sites/a/desired.json", None).await, Err(MailboxError::Unreachable { .. })));
+        let gone = FileMailbox::existing(dir.path().join("missing"));
+        assert!(matches!(gone.put("sites/a/agents/x/status.json", b"{}").await, Err(MailboxError::Unreachable { .. })));
+        assert!(!dir.path().join("missing").exists());
+        FileMailbox::new(dir.path().join("missing")).put("sites/a/desired.json", b"{}").await.unwrap();
+        assert!(dir.path().join("missing/sites/a/desired.json").exists());
     }
 }

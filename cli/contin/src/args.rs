@@ -60,6 +60,9 @@ pub enum Command {
     /// Edge sites: enrollment tokens for agents, per-site agent status.
     #[command(subcommand)]
     Edge(EdgeCommand),
+    /// The edge agent (runs on a site's host).
+    #[command(subcommand)]
+    Agent(AgentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,4 +485,12 @@ mod tests {
         let argv = ["contin", "apply", "--parallelism=0"].map(OsString::from).to_vec();
         assert!(Cli::try_parse_from(argv).is_err());
     }
+}
+
+/// `contin agent …`
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Enroll (first start) and run the edge agent: sync the site's signed
+    /// desired state, supervise its workloads, relay for child sites.
+    Run(contin_agent::cli::RunArgs),
 }

@@ -3,6 +3,7 @@
 //! Every rule (locking, first-state write, stale-plan check, import,
 //! migration) lives in `contin-engine`; commands parse flags and render.
 
+mod agent;
 mod apply;
 mod edge;
 mod fmt;
@@ -105,6 +106,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
         Command::Import(args) => import::import(ctx, &args.vars, &args.addr, &args.id).await,
         Command::Drift(args) => crate::ci::drift::drift(ctx, &args).await,
         Command::Edge(cmd) => edge::run(ctx, cmd).await,
+        Command::Agent(crate::args::AgentCommand::Run(args)) => agent::run(args).await,
         Command::Version => {
             println!("contin v{}\non {}_{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
             Ok(0)
