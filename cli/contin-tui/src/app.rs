@@ -224,7 +224,9 @@ impl App {
     pub fn set_plan(&mut self, plan: &Plan) {
         self.plan = Some(PlanModel::from_plan(plan));
         self.expanded.clear();
-        if !self.apply_active {
+        if self.apply_active {
+            self.apply.merge_plan(plan);
+        } else {
             self.apply = ApplyModel::from_plan(plan);
         }
         self.graph = GraphModel::from_plan(plan);
@@ -260,6 +262,15 @@ impl App {
     }
 
     pub fn on_engine(&mut self, event: EngineEvent) {
+        // Once the apply returned, its summary stays in the phase slot.
+        let phase_before = self.apply.finished.then(|| self.phase.clone());
+        self.engine_event(event);
+        if let Some(p) = phase_before {
+            self.phase = p;
+        }
+    }
+
+    fn engine_event(&mut self, event: EngineEvent) {
         match event {
             EngineEvent::Apply(e) => {
                 if !self.apply_active {

@@ -282,15 +282,24 @@ impl ApplyModel {
     /// Rows for every change of `plan`, all pending.
     pub fn from_plan(plan: &Plan) -> ApplyModel {
         let mut m = ApplyModel::default();
-        for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-            m.push(c.addr.to_string(), c.action, c.depends_on.iter().map(ToString::to_string).collect());
-        }
-        for d in &plan.deposed {
-            m.push(d.display_addr(), Action::Delete, d.change.depends_on.iter().map(ToString::to_string).collect());
-        }
-        m.dirty = true;
+        m.merge_plan(plan);
         m.refresh(0);
         m
+    }
+
+    /// Adds the plan's changes that have no row yet (pending) and their
+    /// dependencies; rows that events already created keep their status
+    /// (events and the plan arrive on different channels).
+    pub fn merge_plan(&mut self, plan: &Plan) {
+        let changes = plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| (c.addr.to_string(), c.action, &c.depends_on));
+        let deposed = plan.deposed.iter().map(|d| (d.display_addr(), Action::Delete, &d.change.depends_on));
+        for (addr, action, deps) in changes.chain(deposed) {
+            let i = self.push(addr, action, Vec::new());
+            if self.rows[i].depends_on.is_empty() {
+                self.rows[i].depends_on = deps.iter().map(ToString::to_string).collect();
+            }
+        }
+        self.dirty = true;
     }
 
     fn push(&mut self, addr: String, action: Action, depends_on: Vec<String>) -> usize {

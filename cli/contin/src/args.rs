@@ -53,6 +53,8 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Record an existing remote object in state under a configured address.
     Import(ImportArgs),
+    /// Open the terminal dashboard: plan, live apply, fleet and dependency graph views.
+    Dashboard(DashboardArgs),
     /// Print the version.
     Version,
 }
@@ -160,6 +162,25 @@ pub struct ExecArgs {
     /// Print one JSON object per apply event instead of progress lines.
     #[arg(long)]
     pub json: bool,
+    /// Follow the apply in the terminal dashboard (approve with y/n there).
+    #[arg(long)]
+    pub dashboard: bool,
+}
+
+/// `contin dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Never lock the state or call providers: show the recorded state and a plan made without refresh.
+    #[arg(long)]
+    pub readonly: bool,
+    /// The view to open first: plan, apply, fleet or graph.
+    #[arg(long, value_name = "VIEW", default_value = "plan")]
+    pub view: String,
+    /// Concurrent provider reads while refreshing.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: u32,
 }
 
 #[derive(Debug, Args)]
@@ -253,7 +274,7 @@ pub struct ForceUnlockArgs {
 }
 
 /// Options taking a value as the next argument: that argument is left alone.
-const VALUE_OPTIONS: &[&str] = &["-C", "--var", "--var-file", "--out", "--target", "--parallelism"];
+const VALUE_OPTIONS: &[&str] = &["-C", "--var", "--var-file", "--out", "--target", "--parallelism", "--view"];
 
 /// Terraform flags contin accepts but has no use for (the value form `-x=v` included).
 const IGNORED_FLAGS: &[(&str, &str)] = &[

@@ -4,6 +4,7 @@
 //! migration) lives in `contin-engine`; commands parse flags and render.
 
 mod apply;
+mod dashboard;
 mod fmt;
 mod import;
 mod init;
@@ -100,6 +101,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
         Command::Graph(vars) => misc::graph(ctx, &vars),
         Command::ForceUnlock(args) => misc::force_unlock(ctx, &args).await,
         Command::Import(args) => import::import(ctx, &args.vars, &args.addr, &args.id).await,
+        Command::Dashboard(args) => dashboard::dashboard(ctx, &args).await,
         Command::Version => {
             println!("contin v{}\non {}_{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
             Ok(0)
