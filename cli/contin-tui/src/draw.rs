@@ -514,7 +514,7 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         View::Fleet,
         format!("Fleet: region → site → subsite → host/cluster (sort: {sort}, s toggles)"),
     ));
-    let wide = a.main.width >= 120;
+    let wide = a.main.width >= 140;
     let h = a.main.height.saturating_sub(3) as usize;
     let c = app.cursor(View::Fleet);
     let off = c.visible_offset(h);
@@ -530,9 +530,9 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         (
             vec!["name", "kind", "health", "heartbeat", "disconn. for", "gen ack/want", "cpu", "mem", "detail"],
             vec![
-                Constraint::Fill(2),
+                Constraint::Min(28),
                 Constraint::Length(8),
-                Constraint::Length(24),
+                Constraint::Length(31),
                 Constraint::Length(10),
                 Constraint::Length(12),
                 Constraint::Length(12),
