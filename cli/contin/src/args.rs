@@ -55,6 +55,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Compare every managed object with the state (refresh only; exit 0 none, 2 drift).
     Drift(crate::ci::drift::DriftArgs),
+    /// Open the terminal dashboard: plan, live apply, fleet and dependency graph views.
+    Dashboard(DashboardArgs),
     /// Print the version.
     Version,
     /// Edge sites: enrollment tokens for agents, per-site agent status.
@@ -196,6 +198,25 @@ pub struct ExecArgs {
     pub json: bool,
     #[command(flatten)]
     pub ci: crate::ci::ApplyCiArgs,
+    /// Follow the apply in the terminal dashboard (approve with y/n there).
+    #[arg(long)]
+    pub dashboard: bool,
+}
+
+/// `contin dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Never lock the state or call providers: show the recorded state and a plan made without refresh.
+    #[arg(long)]
+    pub readonly: bool,
+    /// The view to open first: plan, apply, fleet or graph.
+    #[arg(long, value_name = "VIEW", default_value = "plan")]
+    pub view: String,
+    /// Concurrent provider reads while refreshing.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: u32,
 }
 
 #[derive(Debug, Args)]
@@ -292,7 +313,7 @@ pub struct ForceUnlockArgs {
 }
 
 /// Options taking a value as the next argument: that argument is left alone.
-const VALUE_OPTIONS: &[&str] = &["-C", "--var", "--var-file", "--out", "--target", "--parallelism"];
+const VALUE_OPTIONS: &[&str] = &["-C", "--var", "--var-file", "--out", "--target", "--parallelism", "--view"];
 /// The CI step's options taking a value (`-lock-timeout 5m`, `-json-out FILE`, …).
 const CI_VALUE_OPTIONS: &[&str] = &["--lock-timeout", "--json-out", "--markdown-out", "--gitlab-report", "--sarif-out", "--junit-out", "--plan-key-env"];
 

@@ -17,6 +17,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub async fn apply(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<i32> {
+    if args.exec.dashboard {
+        return super::dashboard::apply(ctx, args.plan_file.as_deref(), &args.planning, &args.exec, args.destroy).await;
+    }
     match &args.plan_file {
         Some(file) => apply_saved(ctx, file, args).await,
         None => plan_and_apply(ctx, &args.planning, &args.exec, args.destroy).await,
@@ -24,6 +27,9 @@ pub async fn apply(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn destroy(ctx: &Ctx, args: &DestroyArgs) -> anyhow::Result<i32> {
+    if args.exec.dashboard {
+        return super::dashboard::apply(ctx, None, &args.planning, &args.exec, true).await;
+    }
     plan_and_apply(ctx, &args.planning, &args.exec, true).await
 }
 
@@ -307,6 +313,32 @@ pub fn print_outputs(outputs: &BTreeMap<String, (Value, bool)>) {
             println!("{name} = <sensitive>");
         } else {
             println!("{name} = {}", format_value(value));
+        }
+    }
+}
+
+/// The summary of an apply whose progress was shown elsewhere (the
+/// dashboard, `commands/dashboard.rs`); `tally` counts its finished changes.
+pub(super) fn report(ctx: &Ctx, ws: &Workspace, result: ApplyResult, destroy: bool, tally: Tally) -> anyhow::Result<i32> {
+    match result {
+        ApplyResult::NoChanges { state, .. } => {
+            println!("\n{}", ctx.ui.bold_green(&complete_line(destroy, Tally::default())));
+            if !destroy {
+                print_outputs(&contin_engine::state_ops::outputs_of(state.as_ref()));
+            }
+            Ok(0)
+        }
+        ApplyResult::Declined => {
+            eprintln!("{}", if destroy { "Destroy cancelled." } else { "Apply cancelled." });
+            Ok(1)
+        }
+        ApplyResult::Interrupted => {
+            eprintln!("Apply cancelled.");
+            Ok(interrupted_code())
+        }
+        ApplyResult::Applied(run) => {
+            print_summary(ctx.ui, &run, tally, destroy, &|addr| ws.resource_location(addr));
+            Ok(exit_code(&run, destroy))
         }
     }
 }

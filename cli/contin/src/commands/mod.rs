@@ -6,6 +6,7 @@
 mod agent;
 mod apply;
 mod edge;
+mod dashboard;
 mod fmt;
 mod import;
 mod init;
@@ -107,6 +108,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
         Command::Drift(args) => crate::ci::drift::drift(ctx, &args).await,
         Command::Edge(cmd) => edge::run(ctx, cmd).await,
         Command::Agent(crate::args::AgentCommand::Run(args)) => agent::run(args).await,
+        Command::Dashboard(args) => dashboard::dashboard(ctx, &args).await,
         Command::Version => {
             println!("contin v{}\non {}_{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
             Ok(0)
