@@ -373,8 +373,10 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
         // leaves that direction's rules alone (they may belong to
         // `aws_security_group_rule` / `aws_vpc_security_group_*_rule`
         // resources); a new group still loses EC2's default egress rule.
-        schema::SECURITY_GROUP => {
-            for block in ["ingress", "egress"] {
+        // Same for a route table without inline `route` blocks (`aws_route` resources).
+        schema::SECURITY_GROUP | schema::ROUTE_TABLE => {
+            let blocks: &[&str] = if ty == schema::ROUTE_TABLE { &["route"] } else { &["ingress", "egress"] };
+            for &block in blocks {
                 if get_blocks(&change.planned, block).is_empty() && !get_blocks(prior, block).is_empty() {
                     if let (Value::Map(m), Some(v)) = (&mut change.planned, get(prior, block)) {
                         m.insert(block.into(), v.clone());
