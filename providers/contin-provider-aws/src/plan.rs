@@ -444,7 +444,7 @@ mod tests {
             v(schema::S3_BUCKET, vec![("bucket", Value::string("abc")), ("bucket_prefix", Value::string("x-"))]),
             vec!["bucket_prefix: conflicts with bucket"]
         );
-        assert!(v(schema::S3_BUCKET, vec![("bucket_prefix", Value::string(&"a".repeat(38)))])[0].contains("longer than 37"));
+        assert!(v(schema::S3_BUCKET, vec![("bucket_prefix", Value::string("a".repeat(38)))])[0].contains("longer than 37"));
         assert!(v(schema::S3_BUCKET, vec![("bucket_prefix", Value::string("-x"))])[0].starts_with("bucket_prefix:"));
         let vc = |st: &str| Value::List(vec![Value::map([("status", Value::string(st))])]);
         assert_eq!(v(schema::S3_BUCKET_VERSIONING, vec![("versioning_configuration", vc("On"))]).len(), 1);
