@@ -54,9 +54,15 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         ));
     };
     let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk);
+    // Emulators (and custom endpoints) serve buckets by path, not by virtual host.
+    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(get_str(&cfg, "endpoint").is_some());
+    let mut sts = aws_sdk_sts::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
         let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
-        ec2 = ec2.credentials_provider(role);
+        let role = aws_sdk_ec2::config::SharedCredentialsProvider::new(role);
+        ec2 = ec2.credentials_provider(role.clone());
+        s3 = s3.credentials_provider(role.clone());
+        sts = sts.credentials_provider(role);
     }
     let mut default_tags = str_map(get(&cfg, "tags"));
     if let Some(dt) = get(&cfg, "default_tags") {
@@ -69,5 +75,11 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     if let Some(k) = default_tags.keys().find(|k| k.starts_with("contin:") || k.starts_with("aws:")) {
         return Err(invalid("Invalid provider \"aws\" configuration", format!("tags: key {k:?} uses a reserved prefix (contin:, aws:)")));
     }
-    Ok(Inner { ec2: aws_sdk_ec2::Client::from_conf(ec2.build()), default_tags, region })
+    Ok(Inner {
+        ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
+        sts: aws_sdk_sts::Client::from_conf(sts.build()),
+        default_tags,
+        region,
+    })
 }

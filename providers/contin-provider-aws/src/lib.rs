@@ -3,7 +3,13 @@
 //! Resources (Terraform AWS provider names and attributes): `aws_vpc`,
 //! `aws_subnet`, `aws_internet_gateway`, `aws_route_table`,
 //! `aws_route_table_association`, `aws_security_group`, `aws_key_pair`,
-//! `aws_instance`; data sources `aws_ami`, `aws_availability_zones`.
+//! `aws_instance`, `aws_eip`, `aws_nat_gateway`, `aws_route`,
+//! `aws_security_group_rule`, `aws_vpc_security_group_ingress_rule`,
+//! `aws_vpc_security_group_egress_rule`, `aws_launch_template`;
+//! S3 (aws-sdk-s3): `aws_s3_bucket`, `aws_s3_bucket_versioning`,
+//! `aws_s3_bucket_public_access_block`, `aws_s3_object`; data sources
+//! `aws_ami`, `aws_availability_zones`, `aws_vpc`, `aws_subnets`,
+//! `aws_region`, `aws_caller_identity` (STS).
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -26,9 +32,11 @@
 
 mod config;
 mod data;
+mod ec2x;
 mod instance;
 mod network;
 mod plan;
+mod s3;
 pub mod schema;
 mod sg;
 #[doc(hidden)]
@@ -46,6 +54,8 @@ pub use util::KILL_AFTER_CREATE_ENV;
 /// A configured provider: the EC2 client and default tags.
 pub(crate) struct Inner {
     pub ec2: aws_sdk_ec2::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -74,6 +84,23 @@ impl AwsProvider {
             .and_then(|g| g.clone())
             .ok_or_else(|| ProviderError::NotConfigured("the aws provider was used before configure".into()))
     }
+}
+
+fn is_s3(ty: &str) -> bool {
+    matches!(ty, schema::S3_BUCKET | schema::S3_BUCKET_VERSIONING | schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK | schema::S3_OBJECT)
+}
+
+fn is_ec2x(ty: &str) -> bool {
+    matches!(
+        ty,
+        schema::EIP
+            | schema::NAT_GATEWAY
+            | schema::ROUTE
+            | schema::SECURITY_GROUP_RULE
+            | schema::VPC_SG_INGRESS_RULE
+            | schema::VPC_SG_EGRESS_RULE
+            | schema::LAUNCH_TEMPLATE
+    )
 }
 
 fn unsupported(ty: &str) -> ProviderError {
@@ -122,6 +149,8 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::read(&inner, state).await,
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
+            _ if is_s3(ty) => s3::read(&inner, ty, state).await,
+            _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -132,6 +161,8 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::create(&inner, planned, ctx).await,
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
+            _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
+            _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -143,6 +174,8 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
+            _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -154,6 +187,8 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
+            _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
+            _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -164,6 +199,8 @@ impl Provider for AwsProvider {
         let found = match ty {
             schema::INSTANCE => instance::import(&inner, id).await?,
             schema::SECURITY_GROUP => sg::import(&inner, id).await?,
+            _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
+            _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };
@@ -178,6 +215,10 @@ impl Provider for AwsProvider {
         match ty {
             schema::AMI => data::ami(&inner, cfg).await,
             schema::AVAILABILITY_ZONES => data::availability_zones(&inner, cfg).await,
+            schema::VPC => data::vpc(&inner, cfg).await,
+            schema::SUBNETS => data::subnets(&inner, cfg).await,
+            schema::REGION => data::region(&inner, cfg).await,
+            schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }
     }

@@ -75,6 +75,68 @@ fn check_rules(cfg: &Value, block: &str, diags: &mut Diagnostics) {
     }
 }
 
+fn set(cfg: &Value, name: &str) -> bool {
+    get(cfg, name).is_some_and(|v| !v.is_null())
+}
+
+fn one_of(cfg: &Value, names: &[&str], required: bool, diags: &mut Diagnostics) {
+    let given: Vec<&str> = names.iter().copied().filter(|n| set(cfg, n)).collect();
+    if given.len() > 1 {
+        diags.push(Diagnostic::error(format!("{}: conflicts with {}", given[1], given[0])).with_detail(format!("set only one of {}", names.join(", "))));
+    } else if given.is_empty() && required {
+        diags.push(Diagnostic::error(format!("{}: one of these arguments is required", names.join(", "))));
+    }
+}
+
+fn check_enum(cfg: &Value, name: &str, allowed: &[&str], diags: &mut Diagnostics) {
+    if let Some(v) = known_str(get(cfg, name)) {
+        if !allowed.contains(&v) {
+            diags.push(Diagnostic::error(format!("{name}: {v:?} is not one of {}", allowed.join(", "))));
+        }
+    }
+}
+
+fn check_protocol(at: &str, cfg: &Value, name: &str, diags: &mut Diagnostics) {
+    if let Some(p) = known_str(get(cfg, name)) {
+        if !PROTOCOLS.contains(&p.to_ascii_lowercase().as_str()) {
+            diags.push(Diagnostic::error(format!("{at}{name}: {p:?} is not a supported protocol")).with_detail("use tcp, udp, icmp, icmpv6 or -1 (all)"));
+        }
+    }
+}
+
+fn check_ports(cfg: &Value, diags: &mut Diagnostics) {
+    let from = get(cfg, "from_port").and_then(num_i64);
+    let to = get(cfg, "to_port").and_then(num_i64);
+    for (name, v) in [("from_port", from), ("to_port", to)] {
+        if let Some(p) = v {
+            if !(-1..=65535).contains(&p) {
+                diags.push(Diagnostic::error(format!("{name}: {p} is out of range (-1 to 65535)")));
+            }
+        }
+    }
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t && f != -1 && t != -1 {
+            diags.push(Diagnostic::error(format!("from_port: {f} is greater than to_port {t}")));
+        }
+    }
+}
+
+/// S3 bucket naming rules (general purpose buckets).
+fn check_bucket_name(name: &str, diags: &mut Diagnostics) {
+    let bad = |why: &str| Diagnostic::error(format!("bucket: {name:?} is not a valid S3 bucket name")).with_detail(why.to_string());
+    if !(3..=63).contains(&name.len()) {
+        diags.push(bad("a bucket name has 3 to 63 characters"));
+    } else if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        diags.push(bad("only lowercase letters, digits, dots and hyphens are allowed"));
+    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        diags.push(bad("a bucket name starts and ends with a letter or digit"));
+    } else if name.contains("..") {
+        diags.push(bad("a bucket name has no two adjacent dots"));
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        diags.push(bad("a bucket name is not formatted as an IP address"));
+    }
+}
+
 /// Checks beyond the schema: CIDR blocks, rule ports and protocols, reserved tag keys.
 pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
@@ -100,20 +162,97 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             check_rules(cfg, "ingress", &mut d);
             check_rules(cfg, "egress", &mut d);
         }
-        schema::INSTANCE => {
-            if let Some(t) = known_str(get(cfg, "instance_type")) {
-                let ok = t.split_once('.').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('.'));
-                if !ok {
-                    d.push(
-                        Diagnostic::error(format!("instance_type: {t:?} is not an EC2 instance type"))
-                            .with_detail("expected FAMILY.SIZE, e.g. \"t3.micro\""),
-                    );
+        schema::S3_BUCKET => {
+            one_of(cfg, &["bucket", "bucket_prefix"], false, &mut d);
+            if let Some(b) = known_str(get(cfg, "bucket")) {
+                check_bucket_name(b, &mut d);
+            }
+            if let Some(p) = known_str(get(cfg, "bucket_prefix")) {
+                if p.len() > 37 {
+                    d.push(Diagnostic::error(format!("bucket_prefix: {p:?} is longer than 37 characters")).with_detail("26 generated characters are appended; a bucket name has at most 63"));
+                } else {
+                    let mut sub = Diagnostics::new();
+                    check_bucket_name(&format!("{p}{}", "0".repeat(26)), &mut sub);
+                    if !sub.is_empty() {
+                        d.push(Diagnostic::error(format!("bucket_prefix: {p:?} cannot start a valid S3 bucket name")).with_detail("only lowercase letters, digits, dots and hyphens; starting with a letter or digit"));
+                    }
                 }
             }
         }
+        schema::S3_BUCKET_VERSIONING => {
+            for c in get_blocks(cfg, "versioning_configuration") {
+                if let Some(st) = known_str(get(c, "status")) {
+                    if !["Enabled", "Suspended", "Disabled"].contains(&st) {
+                        d.push(Diagnostic::error(format!("versioning_configuration.status: {st:?} is not one of Enabled, Suspended, Disabled")));
+                    }
+                }
+            }
+        }
+        schema::S3_OBJECT => one_of(cfg, &["content", "source"], false, &mut d),
+        schema::EIP => check_enum(cfg, "domain", &["vpc"], &mut d),
+        schema::SECURITY_GROUP_RULE => {
+            check_enum(cfg, "type", &["ingress", "egress"], &mut d);
+            one_of(cfg, &["cidr_blocks", "source_security_group_id"], true, &mut d);
+            for c in crate::util::get_strs(cfg, "cidr_blocks") {
+                check_cidr("cidr_blocks", Some(&Value::String(c)), &mut d);
+            }
+            check_protocol("", cfg, "protocol", &mut d);
+            check_ports(cfg, &mut d);
+        }
+        schema::VPC_SG_INGRESS_RULE | schema::VPC_SG_EGRESS_RULE => {
+            one_of(cfg, &["cidr_ipv4", "referenced_security_group_id"], true, &mut d);
+            check_cidr("cidr_ipv4", get(cfg, "cidr_ipv4"), &mut d);
+            check_protocol("", cfg, "ip_protocol", &mut d);
+            check_ports(cfg, &mut d);
+            if known_str(get(cfg, "ip_protocol")).is_some_and(|p| canonical_protocol(p) != "-1") {
+                for name in ["from_port", "to_port"] {
+                    if get(cfg, name).is_none_or(Value::is_null) {
+                        d.push(Diagnostic::error(format!("{name}: required unless ip_protocol is \"-1\" (all)")));
+                    }
+                }
+            }
+        }
+        schema::NAT_GATEWAY => {
+            check_enum(cfg, "connectivity_type", &["public", "private"], &mut d);
+            let public = known_str(get(cfg, "connectivity_type")).is_none_or(|c| c == "public");
+            if public && get(cfg, "allocation_id").is_none_or(Value::is_null) && get(cfg, "connectivity_type").is_none_or(|v| v.is_wholly_known()) {
+                d.push(Diagnostic::error("allocation_id: required for a public NAT gateway").with_detail("allocate an aws_eip and pass its id, or set connectivity_type = \"private\""));
+            }
+        }
+        schema::ROUTE => {
+            check_cidr("destination_cidr_block", get(cfg, "destination_cidr_block"), &mut d);
+            one_of(cfg, &schema::ROUTE_TARGETS, true, &mut d);
+        }
+        schema::LAUNCH_TEMPLATE => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            if let Some(u) = known_str(get(cfg, "user_data")) {
+                if contin_types::base64::decode(u).is_none() {
+                    d.push(Diagnostic::error("user_data: not valid base64").with_detail("a launch template takes base64-encoded user data: use base64encode(...)"));
+                }
+            }
+            if let Some(n) = known_str(get(cfg, "name")) {
+                if !(3..=128).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b"()./_-".contains(&b)) {
+                    d.push(Diagnostic::error(format!("name: {n:?} is not a valid launch template name")).with_detail("3 to 128 characters: letters, digits and ( ) . / _ -"));
+                }
+            }
+            check_instance_type(cfg, &mut d);
+        }
+        schema::INSTANCE => check_instance_type(cfg, &mut d),
         _ => {}
     }
     d
+}
+
+fn check_instance_type(cfg: &Value, d: &mut Diagnostics) {
+    if let Some(t) = known_str(get(cfg, "instance_type")) {
+        let ok = t.split_once('.').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('.'));
+        if !ok {
+            d.push(
+                Diagnostic::error(format!("instance_type: {t:?} is not an EC2 instance type"))
+                    .with_detail("expected FAMILY.SIZE, e.g. \"t3.micro\""),
+            );
+        }
+    }
 }
 
 /// The canonical spelling of a rule protocol (AWS returns names for tcp/udp/icmp and -1 for all).
@@ -156,6 +295,37 @@ fn normalize_rule(rule: &Value) -> Value {
 pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
     let (desired, _) = desired.unmark_deep();
     let Value::Map(mut m) = desired else { return desired };
+    let null = |m: &BTreeMap<String, Value>, k: &str| m.get(k).is_none_or(Value::is_null);
+    match ty {
+        schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {
+            for f in schema::PUBLIC_ACCESS_FLAGS {
+                if null(&m, f) {
+                    m.insert(f.into(), Value::Bool(false));
+                }
+            }
+        }
+        schema::SECURITY_GROUP_RULE => {
+            if let Some(Value::String(p)) = m.get("protocol") {
+                let p = canonical_protocol(p);
+                if p == "-1" {
+                    m.insert("from_port".into(), Value::int(0));
+                    m.insert("to_port".into(), Value::int(0));
+                }
+                m.insert("protocol".into(), Value::String(p));
+            }
+        }
+        schema::VPC_SG_INGRESS_RULE | schema::VPC_SG_EGRESS_RULE => {
+            if let Some(Value::String(p)) = m.get("ip_protocol") {
+                let p = canonical_protocol(p);
+                if p == "-1" {
+                    m.insert("from_port".into(), Value::Null);
+                    m.insert("to_port".into(), Value::Null);
+                }
+                m.insert("ip_protocol".into(), Value::String(p));
+            }
+        }
+        _ => {}
+    }
     if ty == schema::SECURITY_GROUP {
         if m.get("description").is_none_or(Value::is_null) {
             m.insert("description".into(), Value::string(DEFAULT_SG_DESCRIPTION));
@@ -174,6 +344,48 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
 /// stops and starts the instance, which gets a new public IP.
 pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provider::PlannedChange) {
     let Some(prior) = prior else { return };
+    if !change.requires_replace.is_empty() {
+        return;
+    }
+    let changed = |names: &[&str], planned: &Value| names.iter().any(|n| get(planned, n) != get(prior, n));
+    let unknown = |names: &[&str], planned: &mut Value| {
+        if let Value::Map(m) = planned {
+            for n in names {
+                m.insert((*n).into(), Value::Unknown);
+            }
+        }
+    };
+    match ty {
+        // A new body is a new object version with a new etag.
+        schema::S3_OBJECT if changed(&["content", "source", "content_type"], &change.planned) => {
+            unknown(&["etag", "version_id"], &mut change.planned)
+        }
+        // Template data changes make a new version.
+        schema::LAUNCH_TEMPLATE if changed(&crate::ec2x::TEMPLATE_DATA_ATTRS, &change.planned) => {
+            let mut names = vec!["latest_version"];
+            if crate::util::get_bool(&change.planned, "update_default_version") == Some(true) {
+                names.push("default_version");
+            }
+            unknown(&names, &mut change.planned)
+        }
+        schema::EIP if changed(&["instance"], &change.planned) => unknown(&["association_id"], &mut change.planned),
+        // As in Terraform, a group without inline `ingress`/`egress` blocks
+        // leaves that direction's rules alone (they may belong to
+        // `aws_security_group_rule` / `aws_vpc_security_group_*_rule`
+        // resources); a new group still loses EC2's default egress rule.
+        // Same for a route table without inline `route` blocks (`aws_route` resources).
+        schema::SECURITY_GROUP | schema::ROUTE_TABLE => {
+            let blocks: &[&str] = if ty == schema::ROUTE_TABLE { &["route"] } else { &["ingress", "egress"] };
+            for &block in blocks {
+                if get_blocks(&change.planned, block).is_empty() && !get_blocks(prior, block).is_empty() {
+                    if let (Value::Map(m), Some(v)) = (&mut change.planned, get(prior, block)) {
+                        m.insert(block.into(), v.clone());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
     if ty == schema::INSTANCE && change.requires_replace.is_empty() {
         let new_type = get(&change.planned, "instance_type");
         if new_type != get(prior, "instance_type") && get(prior, "public_ip").is_some() {
@@ -219,6 +431,58 @@ mod tests {
         assert!(s.iter().any(|x| x.contains("protocol")));
         assert!(s.iter().any(|x| x.contains("from_port 80 is greater")));
         assert!(s.iter().any(|x| x.starts_with("tags:")));
+    }
+
+    #[test]
+    fn new_types_validation_names_the_argument() {
+        let v = |ty: &str, pairs: Vec<(&str, Value)>| summaries(&validate(ty, &Value::map(pairs)));
+        assert_eq!(v(schema::S3_BUCKET, vec![("bucket", Value::string("My_Bucket"))]), vec!["bucket: \"My_Bucket\" is not a valid S3 bucket name"]);
+        assert_eq!(v(schema::S3_BUCKET, vec![("bucket", Value::string("ab"))]).len(), 1);
+        assert_eq!(v(schema::S3_BUCKET, vec![("bucket", Value::string("192.168.1.1"))]).len(), 1);
+        assert!(v(schema::S3_BUCKET, vec![("bucket", Value::string("my.bucket-1"))]).is_empty());
+        assert_eq!(
+            v(schema::S3_BUCKET, vec![("bucket", Value::string("abc")), ("bucket_prefix", Value::string("x-"))]),
+            vec!["bucket_prefix: conflicts with bucket"]
+        );
+        assert!(v(schema::S3_BUCKET, vec![("bucket_prefix", Value::string("a".repeat(38)))])[0].contains("longer than 37"));
+        assert!(v(schema::S3_BUCKET, vec![("bucket_prefix", Value::string("-x"))])[0].starts_with("bucket_prefix:"));
+        let vc = |st: &str| Value::List(vec![Value::map([("status", Value::string(st))])]);
+        assert_eq!(v(schema::S3_BUCKET_VERSIONING, vec![("versioning_configuration", vc("On"))]).len(), 1);
+        assert!(v(schema::S3_BUCKET_VERSIONING, vec![("versioning_configuration", vc("Suspended"))]).is_empty());
+        assert_eq!(v(schema::S3_OBJECT, vec![("content", Value::string("a")), ("source", Value::string("b"))]), vec!["source: conflicts with content"]);
+        assert_eq!(v(schema::EIP, vec![("domain", Value::string("standard"))]), vec!["domain: \"standard\" is not one of vpc"]);
+        let rule = |extra: Vec<(&'static str, Value)>| {
+            let mut p = vec![("type", Value::string("ingress")), ("from_port", Value::int(443)), ("to_port", Value::int(80)), ("protocol", Value::string("tcp"))];
+            p.extend(extra);
+            p
+        };
+        let s = v(schema::SECURITY_GROUP_RULE, rule(vec![]));
+        assert!(s.contains(&"cidr_blocks, source_security_group_id: one of these arguments is required".to_string()), "{s:?}");
+        assert!(s.contains(&"from_port: 443 is greater than to_port 80".to_string()), "{s:?}");
+        let s = v(schema::SECURITY_GROUP_RULE, rule(vec![("cidr_blocks", Value::List(vec![Value::string("10.0.0.1/8")])), ("type", Value::string("in"))]));
+        assert!(s.iter().any(|x| x.starts_with("cidr_blocks: \"10.0.0.1/8\"")) && s.iter().any(|x| x.starts_with("type: \"in\"")), "{s:?}");
+        let s = v(schema::VPC_SG_INGRESS_RULE, vec![("ip_protocol", Value::string("tcp")), ("cidr_ipv4", Value::string("0.0.0.0/0"))]);
+        assert_eq!(s, vec!["from_port: required unless ip_protocol is \"-1\" (all)", "to_port: required unless ip_protocol is \"-1\" (all)"]);
+        assert!(v(schema::VPC_SG_EGRESS_RULE, vec![("ip_protocol", Value::string("-1")), ("cidr_ipv4", Value::string("0.0.0.0/0"))]).is_empty());
+        assert_eq!(v(schema::NAT_GATEWAY, vec![("subnet_id", Value::string("subnet-1"))]), vec!["allocation_id: required for a public NAT gateway"]);
+        assert!(v(schema::NAT_GATEWAY, vec![("subnet_id", Value::string("subnet-1")), ("connectivity_type", Value::string("private"))]).is_empty());
+        let s = v(schema::ROUTE, vec![("destination_cidr_block", Value::string("0.0.0.0/0")), ("gateway_id", Value::string("igw-1")), ("nat_gateway_id", Value::string("nat-1"))]);
+        assert_eq!(s, vec!["nat_gateway_id: conflicts with gateway_id"]);
+        assert_eq!(v(schema::ROUTE, vec![("destination_cidr_block", Value::string("0.0.0.0/0"))]).len(), 1);
+        let s = v(schema::LAUNCH_TEMPLATE, vec![("user_data", Value::string("#!/bin/sh")), ("instance_type", Value::string("large"))]);
+        assert_eq!(s, vec!["user_data: not valid base64", "instance_type: \"large\" is not an EC2 instance type"]);
+    }
+
+    #[test]
+    fn normalization_of_new_types() {
+        let n = normalize(schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK, &Value::map([("bucket", Value::string("b")), ("block_public_acls", Value::Bool(true))]));
+        assert_eq!(get(&n, "block_public_acls"), Some(&Value::Bool(true)));
+        assert_eq!(get(&n, "restrict_public_buckets"), Some(&Value::Bool(false)));
+        let n = normalize(schema::VPC_SG_EGRESS_RULE, &Value::map([("ip_protocol", Value::string("ALL")), ("from_port", Value::int(5))]));
+        assert_eq!(get(&n, "ip_protocol"), Some(&Value::string("-1")));
+        assert!(get(&n, "from_port").is_none_or(Value::is_null), "{n:?}");
+        let n = normalize(schema::SECURITY_GROUP_RULE, &Value::map([("protocol", Value::string("6"))]));
+        assert_eq!(get(&n, "protocol"), Some(&Value::string("tcp")));
     }
 
     #[test]

@@ -13,6 +13,20 @@ pub const KEY_PAIR: &str = "aws_key_pair";
 pub const INSTANCE: &str = "aws_instance";
 pub const AMI: &str = "aws_ami";
 pub const AVAILABILITY_ZONES: &str = "aws_availability_zones";
+pub const S3_BUCKET: &str = "aws_s3_bucket";
+pub const S3_BUCKET_VERSIONING: &str = "aws_s3_bucket_versioning";
+pub const S3_BUCKET_PUBLIC_ACCESS_BLOCK: &str = "aws_s3_bucket_public_access_block";
+pub const S3_OBJECT: &str = "aws_s3_object";
+pub const EIP: &str = "aws_eip";
+pub const SECURITY_GROUP_RULE: &str = "aws_security_group_rule";
+pub const VPC_SG_INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
+pub const VPC_SG_EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
+pub const NAT_GATEWAY: &str = "aws_nat_gateway";
+pub const ROUTE: &str = "aws_route";
+pub const LAUNCH_TEMPLATE: &str = "aws_launch_template";
+pub const SUBNETS: &str = "aws_subnets";
+pub const REGION: &str = "aws_region";
+pub const CALLER_IDENTITY: &str = "aws_caller_identity";
 
 fn s() -> T {
     T::String
@@ -179,6 +193,184 @@ pub fn availability_zones() -> BlockSchema {
         .attr("zone_ids", A::computed(list_s()))
 }
 
+pub fn s3_bucket() -> BlockSchema {
+    BlockSchema::default()
+        .attr("bucket", A::optional_computed(s()).force_new().describe("bucket name; generated from bucket_prefix (or \"contin-\") when absent"))
+        .attr("bucket_prefix", A::optional(s()).force_new().describe("prefix of a generated name (at most 37 characters)"))
+        .attr("force_destroy", A::optional(T::Bool).describe("delete every object (and version) when destroying the bucket"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("bucket_domain_name", A::computed(s()))
+        .attr("bucket_regional_domain_name", A::computed(s()))
+        .attr("region", A::computed(s()))
+}
+
+pub fn s3_bucket_versioning() -> BlockSchema {
+    let conf = BlockSchema::default().attr("status", A::required(s()).describe("Enabled, Suspended or Disabled"));
+    BlockSchema::default()
+        .attr("bucket", A::required(s()).force_new())
+        .attr("id", A::computed(s()))
+        .block("versioning_configuration", NestedBlockSchema { nesting: Nesting::List, block: conf, min_items: 1, max_items: Some(1), force_new: false })
+}
+
+pub fn s3_bucket_public_access_block() -> BlockSchema {
+    let mut b = BlockSchema::default().attr("bucket", A::required(s()).force_new());
+    for name in PUBLIC_ACCESS_FLAGS {
+        b = b.attr(name, A::optional(T::Bool).describe("default false"));
+    }
+    b.attr("id", A::computed(s()))
+}
+
+/// The four flags of `aws_s3_bucket_public_access_block`.
+pub const PUBLIC_ACCESS_FLAGS: [&str; 4] = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+
+pub fn s3_object() -> BlockSchema {
+    BlockSchema::default()
+        .attr("bucket", A::required(s()).force_new())
+        .attr("key", A::required(s()).force_new())
+        .attr("content", A::optional(s()).describe("literal UTF-8 content; conflicts with source"))
+        .attr("source", A::optional(s()).describe("path of a local file uploaded as the content"))
+        .attr("content_type", A::optional_computed(s()))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("etag", A::computed(s()))
+        .attr("version_id", A::computed(s()))
+}
+
+pub fn eip() -> BlockSchema {
+    BlockSchema::default()
+        .attr("domain", A::optional_computed(s()).force_new().describe("only \"vpc\""))
+        .attr("instance", A::optional(s()).describe("instance to associate; changed in place"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("allocation_id", A::computed(s()))
+        .attr("association_id", A::computed(s()))
+        .attr("public_ip", A::computed(s()))
+}
+
+pub fn security_group_rule() -> BlockSchema {
+    BlockSchema::default()
+        .attr("type", A::required(s()).force_new().describe("ingress or egress"))
+        .attr("security_group_id", A::required(s()).force_new())
+        .attr("from_port", A::required(T::Number).force_new())
+        .attr("to_port", A::required(T::Number).force_new())
+        .attr("protocol", A::required(s()).force_new())
+        .attr("cidr_blocks", A::optional(list_s()).force_new())
+        .attr("source_security_group_id", A::optional(s()).force_new())
+        .attr("description", A::optional(s()).describe("changed in place"))
+        .attr("id", A::computed(s()))
+        .attr("security_group_rule_id", A::computed(s()))
+}
+
+pub fn vpc_security_group_rule() -> BlockSchema {
+    BlockSchema::default()
+        .attr("security_group_id", A::required(s()).force_new())
+        .attr("ip_protocol", A::required(s()))
+        .attr("from_port", A::optional(T::Number))
+        .attr("to_port", A::optional(T::Number))
+        .attr("cidr_ipv4", A::optional(s()))
+        .attr("referenced_security_group_id", A::optional(s()))
+        .attr("description", A::optional(s()))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("security_group_rule_id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+}
+
+pub fn nat_gateway() -> BlockSchema {
+    BlockSchema::default()
+        .attr("allocation_id", A::optional(s()).force_new())
+        .attr("subnet_id", A::required(s()).force_new())
+        .attr("connectivity_type", A::optional_computed(s()).force_new().describe("public (default) or private"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("network_interface_id", A::computed(s()))
+        .attr("private_ip", A::computed(s()))
+        .attr("public_ip", A::computed(s()))
+}
+
+/// Route target attributes of `aws_route` (exactly one is set; changed in place).
+pub const ROUTE_TARGETS: [&str; 6] =
+    ["gateway_id", "nat_gateway_id", "instance_id", "network_interface_id", "vpc_peering_connection_id", "transit_gateway_id"];
+
+pub fn route() -> BlockSchema {
+    let mut b = BlockSchema::default()
+        .attr("route_table_id", A::required(s()).force_new())
+        .attr("destination_cidr_block", A::required(s()).force_new());
+    for t in ROUTE_TARGETS {
+        b = b.attr(t, A::optional(s()));
+    }
+    b.attr("id", A::computed(s())).attr("origin", A::computed(s())).attr("state", A::computed(s()))
+}
+
+pub fn launch_template() -> BlockSchema {
+    let tag_spec = BlockSchema::default()
+        .attr("resource_type", A::required(s()).describe("instance, volume, network-interface, …"))
+        .attr("tags", A::optional(T::Map(Box::new(T::String))));
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("description", A::optional(s()))
+        .attr("image_id", A::optional(s()))
+        .attr("instance_type", A::optional(s()))
+        .attr("key_name", A::optional(s()))
+        .attr("vpc_security_group_ids", A::optional(set_s()))
+        .attr("user_data", A::optional(s()).describe("base64-encoded user data"))
+        .attr("update_default_version", A::optional(T::Bool))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("latest_version", A::computed(T::Number))
+        .attr("default_version", A::computed(T::Number))
+        .block("tag_specifications", nested(Nesting::List, tag_spec, None))
+}
+
+fn filter_block() -> NestedBlockSchema {
+    let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
+    nested(Nesting::List, filter, None)
+}
+
+pub fn data_vpc() -> BlockSchema {
+    BlockSchema::default()
+        .attr("id", A::optional_computed(s()))
+        .attr("default", A::optional_computed(T::Bool))
+        .attr("cidr_block", A::optional_computed(s()))
+        .attr("state", A::optional_computed(s()))
+        .attr("tags", A::optional_computed(T::Map(Box::new(T::String))))
+        .attr("arn", A::computed(s()))
+        .attr("owner_id", A::computed(s()))
+        .attr("main_route_table_id", A::computed(s()))
+        .attr("enable_dns_support", A::computed(T::Bool))
+        .attr("enable_dns_hostnames", A::computed(T::Bool))
+        .block("filter", filter_block())
+}
+
+pub fn data_subnets() -> BlockSchema {
+    BlockSchema::default()
+        .attr("tags", A::optional(T::Map(Box::new(T::String))))
+        .attr("id", A::computed(s()))
+        .attr("ids", A::computed(list_s()))
+        .block("filter", filter_block())
+}
+
+pub fn data_region() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()))
+        .attr("id", A::computed(s()))
+        .attr("region", A::computed(s()))
+        .attr("endpoint", A::computed(s()))
+        .attr("description", A::computed(s()))
+}
+
+pub fn data_caller_identity() -> BlockSchema {
+    BlockSchema::default()
+        .attr("id", A::computed(s()))
+        .attr("account_id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("user_id", A::computed(s()))
+}
+
 pub fn provider_schema() -> ProviderSchema {
     let mut p = ProviderSchema { config: provider_config(), ..Default::default() };
     p.resources.insert(VPC.into(), vpc());
@@ -189,7 +381,22 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(SECURITY_GROUP.into(), security_group());
     p.resources.insert(KEY_PAIR.into(), key_pair());
     p.resources.insert(INSTANCE.into(), instance());
+    p.resources.insert(S3_BUCKET.into(), s3_bucket());
+    p.resources.insert(S3_BUCKET_VERSIONING.into(), s3_bucket_versioning());
+    p.resources.insert(S3_BUCKET_PUBLIC_ACCESS_BLOCK.into(), s3_bucket_public_access_block());
+    p.resources.insert(S3_OBJECT.into(), s3_object());
+    p.resources.insert(EIP.into(), eip());
+    p.resources.insert(SECURITY_GROUP_RULE.into(), security_group_rule());
+    p.resources.insert(VPC_SG_INGRESS_RULE.into(), vpc_security_group_rule());
+    p.resources.insert(VPC_SG_EGRESS_RULE.into(), vpc_security_group_rule());
+    p.resources.insert(NAT_GATEWAY.into(), nat_gateway());
+    p.resources.insert(ROUTE.into(), route());
+    p.resources.insert(LAUNCH_TEMPLATE.into(), launch_template());
     p.data_sources.insert(AMI.into(), ami());
+    p.data_sources.insert(VPC.into(), data_vpc());
+    p.data_sources.insert(SUBNETS.into(), data_subnets());
+    p.data_sources.insert(REGION.into(), data_region());
+    p.data_sources.insert(CALLER_IDENTITY.into(), data_caller_identity());
     p.data_sources.insert(AVAILABILITY_ZONES.into(), availability_zones());
     p
 }

@@ -1,5 +1,5 @@
 //! Test helpers for this crate's tests and the `contin` end-to-end tests:
-//! a separate EC2 client against an emulator (moto) to check and change what
+//! separate EC2 and S3 clients against an emulator (moto) to check and change what
 //! exists behind contin's back. Not a stable API.
 
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
@@ -15,6 +15,18 @@ pub fn client(endpoint: &str) -> aws_sdk_ec2::Client {
         .credentials_provider(Credentials::new("testing", "testing", None, None, "contin-test"))
         .build();
     aws_sdk_ec2::Client::from_conf(conf)
+}
+
+/// An S3 client for `endpoint` (path-style) with dummy credentials in us-east-1.
+pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
 
 /// One EC2 object as the tests see it.
@@ -33,6 +45,7 @@ fn tags(t: &[Tag]) -> BTreeMap<String, String> {
 /// A blocking wrapper around [`client`] for synchronous tests.
 pub struct Ec2Probe {
     rt: tokio::runtime::Runtime,
+    endpoint: String,
     pub client: aws_sdk_ec2::Client,
 }
 
@@ -43,7 +56,7 @@ impl Ec2Probe {
             let _g = rt.enter();
             client(endpoint)
         };
-        Ec2Probe { rt, client }
+        Ec2Probe { rt, endpoint: endpoint.to_string(), client }
     }
 
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -115,6 +128,72 @@ impl Ec2Probe {
     /// Terminates an instance (out-of-band delete).
     pub fn terminate(&self, id: &str) {
         self.block_on(self.client.terminate_instances().instance_ids(id).send()).expect("TerminateInstances");
+    }
+
+    /// An S3 client for the same endpoint (path-style, dummy credentials).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let _g = self.rt.enter();
+        s3_client(&self.endpoint)
+    }
+
+    /// Bucket names.
+    pub fn buckets(&self) -> Vec<String> {
+        let out = self.block_on(self.s3().list_buckets().send()).expect("ListBuckets");
+        out.buckets().iter().filter_map(|b| b.name().map(String::from)).collect()
+    }
+
+    /// Object keys of a bucket (first 1000).
+    pub fn object_keys(&self, bucket: &str) -> Vec<String> {
+        let out = self.block_on(self.s3().list_objects_v2().bucket(bucket).send()).expect("ListObjectsV2");
+        out.contents().iter().filter_map(|o| o.key().map(String::from)).collect()
+    }
+
+    /// A bucket's versioning status ("Enabled", "Suspended" or "").
+    pub fn versioning(&self, bucket: &str) -> String {
+        let out = self.block_on(self.s3().get_bucket_versioning().bucket(bucket).send()).expect("GetBucketVersioning");
+        out.status().map(|s| s.as_str().to_string()).unwrap_or_default()
+    }
+
+    /// Elastic IP allocation ids.
+    pub fn addresses(&self) -> Vec<String> {
+        let out = self.block_on(self.client.describe_addresses().send()).expect("DescribeAddresses");
+        out.addresses().iter().filter_map(|a| a.allocation_id().map(String::from)).collect()
+    }
+
+    /// Launch template names.
+    pub fn launch_templates(&self) -> Vec<String> {
+        let out = self.block_on(self.client.describe_launch_templates().send()).expect("DescribeLaunchTemplates");
+        out.launch_templates().iter().filter_map(|t| t.launch_template_name().map(String::from)).collect()
+    }
+
+    /// Routes of every route table as "rtb-…:DEST->TARGET" (local routes left out).
+    pub fn routes(&self) -> Vec<String> {
+        let out = self.block_on(self.client.describe_route_tables().send()).expect("DescribeRouteTables");
+        let mut v = Vec::new();
+        for rt in out.route_tables() {
+            for r in rt.routes() {
+                let target = r.gateway_id().or(r.nat_gateway_id()).or(r.instance_id()).unwrap_or("");
+                if target == "local" {
+                    continue;
+                }
+                v.push(format!("{}:{}->{target}", rt.route_table_id().unwrap_or(""), r.destination_cidr_block().unwrap_or("")));
+            }
+        }
+        v
+    }
+
+    /// Ingress rules of a group as "PROTO FROM-TO CIDR".
+    pub fn ingress(&self, group_id: &str) -> Vec<String> {
+        let out = self.block_on(self.client.describe_security_groups().group_ids(group_id).send()).expect("DescribeSecurityGroups");
+        let mut v = Vec::new();
+        for g in out.security_groups() {
+            for p in g.ip_permissions() {
+                for r in p.ip_ranges() {
+                    v.push(format!("{} {}-{} {}", p.ip_protocol().unwrap_or(""), p.from_port().unwrap_or(0), p.to_port().unwrap_or(0), r.cidr_ip().unwrap_or("")));
+                }
+            }
+        }
+        v
     }
 
     /// Some image id the emulator offers.

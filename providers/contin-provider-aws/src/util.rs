@@ -214,7 +214,7 @@ fn source_chain(err: &dyn std::error::Error) -> String {
 
 /// True for `Invalid…NotFound` codes (the object does not exist).
 pub(crate) fn is_not_found(e: &ProviderError) -> bool {
-    matches!(e, ProviderError::Api { code, .. } if code.ends_with("NotFound") || code.ends_with(".NotFound") || code == "InvalidGroup.NotFound")
+    matches!(e, ProviderError::Api { code, .. } if code.ends_with("NotFound") || code.ends_with(".NotFoundException"))
 }
 
 pub(crate) fn is_code(e: &ProviderError, c: &str) -> bool {

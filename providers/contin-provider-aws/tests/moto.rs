@@ -229,10 +229,18 @@ async fn drift_tags_and_sg_rules_show_in_read() {
     let updated = p.update("aws_vpc", &read, &change.planned, &ctx("aws_vpc", "d", 1)).await.unwrap();
     assert_eq!(attr(&updated, "tags"), &Value::map([("env", s("dev"))]));
 
-    // Out-of-band SG rule.
-    let sg_cfg = Value::map([("vpc_id", s(&id(&vpc)))]);
+    // Out-of-band SG rule: planned away when the group declares its ingress rules inline.
+    let ssh = Value::map([("from_port", Value::int(22)), ("to_port", Value::int(22)), ("protocol", s("tcp")), ("cidr_blocks", list(&["10.0.0.0/8"]))]);
+    let sg_cfg = Value::map([("vpc_id", s(&id(&vpc))), ("ingress", Value::List(vec![ssh.clone()]))]);
     let sg = create(&p, "aws_security_group", sg_cfg.clone(), &ctx("aws_security_group", "d", 1)).await.unwrap();
-    assert_eq!(attr(&sg, "ingress"), &Value::set(vec![]));
+    let ssh_read = Value::map([
+        ("from_port", Value::int(22)),
+        ("to_port", Value::int(22)),
+        ("protocol", s("tcp")),
+        ("cidr_blocks", list(&["10.0.0.0/8"])),
+        ("description", Value::Null),
+    ]);
+    assert_eq!(attr(&sg, "ingress"), &Value::set(vec![ssh_read.clone()]));
     assert_eq!(attr(&sg, "egress"), &Value::set(vec![]), "the default allow-all egress rule is removed");
     let perm = aws_sdk_ec2::types::IpPermission::builder()
         .ip_protocol("tcp")
@@ -242,18 +250,26 @@ async fn drift_tags_and_sg_rules_show_in_read() {
         .build();
     probe.authorize_security_group_ingress().group_id(id(&sg)).ip_permissions(perm).send().await.unwrap();
     let read = p.read("aws_security_group", &sg).await.unwrap().unwrap();
-    let expected = Value::set(vec![Value::map([
+    let rdp = Value::map([
         ("from_port", Value::int(3389)),
         ("to_port", Value::int(3389)),
         ("protocol", s("tcp")),
         ("cidr_blocks", list(&["0.0.0.0/0"])),
         ("description", Value::Null),
-    ])]);
-    assert_eq!(attr(&read, "ingress"), &expected);
+    ]);
+    match attr(&read, "ingress") {
+        Value::Set(items) => assert!(items.contains(&rdp) && items.contains(&ssh_read) && items.len() == 2, "{items:?}"),
+        other => panic!("{other:?}"),
+    }
     let change = p.plan_change("aws_security_group", Some(&read), &sg_cfg);
     assert_ne!(change.planned, read, "the out-of-band rule is planned away");
     let fixed = p.update("aws_security_group", &read, &change.planned, &ctx("aws_security_group", "d", 1)).await.unwrap();
-    assert_eq!(attr(&fixed, "ingress"), &Value::set(vec![]));
+    assert_eq!(attr(&fixed, "ingress"), &Value::set(vec![ssh_read]));
+    // Without inline ingress blocks the group leaves ingress rules alone (Terraform's rule: they may
+    // belong to aws_security_group_rule resources).
+    let bare = Value::map([("vpc_id", s(&id(&vpc)))]);
+    let change = p.plan_change("aws_security_group", Some(&fixed), &bare);
+    assert_eq!(change.planned, fixed);
 }
 
 #[tokio::test]

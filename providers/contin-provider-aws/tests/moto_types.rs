@@ -1,0 +1,471 @@
+//! The S3 and additional EC2 types and data sources against a real moto
+//! server: conformance lifecycle (create, read, no-op, update or replace,
+//! delete, read after delete), drift, adoption after a crash, gone objects.
+
+use contin_e2e::moto::MotoServer;
+use contin_provider::conformance::{self, LifecycleCase};
+use contin_provider::{OpContext, Provider, ProviderError};
+use contin_provider_aws::testing;
+use contin_provider_aws::AwsProvider;
+use contin_types::value::PathStep;
+use contin_types::{ResourceAddr, Value};
+
+fn s(x: &str) -> Value {
+    Value::string(x)
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|x| s(x)).collect())
+}
+
+fn c(pairs: Vec<(&str, Value)>) -> Value {
+    Value::map(pairs)
+}
+
+fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.get_path(&[PathStep::Key(name.into())]).unwrap_or(&Value::Null)
+}
+
+fn str_attr(v: &Value, name: &str) -> String {
+    match attr(v, name) {
+        Value::String(s) => s.clone(),
+        other => panic!("{name} is not a string: {other:?} in {v:?}"),
+    }
+}
+
+fn id(v: &Value) -> String {
+    str_attr(v, "id")
+}
+
+fn ctx(ty: &str, name: &str, generation: u64) -> OpContext {
+    OpContext { address: ResourceAddr::managed(ty, name), lineage: "lineage-types".into(), generation }
+}
+
+async fn provider(moto: &MotoServer) -> AwsProvider {
+    for (k, v) in moto.client_env() {
+        std::env::set_var(k, v);
+    }
+    let p = AwsProvider::new();
+    p.configure(c(vec![("region", s("us-east-1")), ("endpoint", s(&moto.endpoint()))])).await.unwrap_or_else(|d| panic!("configure: {d:?}"));
+    p
+}
+
+async fn create(p: &AwsProvider, ty: &str, cfg: Value, cx: &OpContext) -> Result<Value, ProviderError> {
+    let d = p.validate(ty, &cfg);
+    assert!(d.is_empty(), "{ty}: validation failed: {d:?}");
+    let planned = p.plan_change(ty, None, &cfg).planned;
+    p.create(ty, &planned, cx).await
+}
+
+fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    testing::s3_client(endpoint)
+}
+
+async fn bucket_exists(s3: &aws_sdk_s3::Client, name: &str) -> bool {
+    s3.head_bucket().bucket(name).send().await.is_ok()
+}
+
+#[tokio::test]
+async fn s3_bucket_lifecycle_force_destroy_and_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let s3 = s3_client(&moto.endpoint());
+
+    let create_cfg = c(vec![("bucket", s("contin-conf-a")), ("tags", c(vec![("env", s("dev"))]))]);
+    let update = c(vec![("bucket", s("contin-conf-a")), ("force_destroy", Value::Bool(true)), ("tags", c(vec![("env", s("prod")), ("team", s("x"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_s3_bucket", create_cfg.clone(), update)).await.unwrap_or_else(|e| panic!("{e}"));
+    // A new name replaces the bucket, and the plan says why.
+    let renamed = c(vec![("bucket", s("contin-conf-b"))]);
+    let first = create(&p, "aws_s3_bucket", create_cfg.clone(), &ctx("aws_s3_bucket", "r", 1)).await.unwrap();
+    let change = p.plan_change("aws_s3_bucket", Some(&first), &renamed);
+    assert_eq!(change.requires_replace, vec![vec![PathStep::Key("bucket".into())]]);
+    p.delete("aws_s3_bucket", &first, &ctx("aws_s3_bucket", "r", 1)).await.unwrap();
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_s3_bucket", create_cfg, renamed)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!bucket_exists(&s3, "contin-conf-a").await && !bucket_exists(&s3, "contin-conf-b").await);
+
+    // Generated names from bucket_prefix; computed attributes.
+    let cx = ctx("aws_s3_bucket", "logs", 1);
+    let b = create(&p, "aws_s3_bucket", c(vec![("bucket_prefix", s("logs-"))]), &cx).await.unwrap();
+    let name = str_attr(&b, "bucket");
+    assert!(name.starts_with("logs-") && name.len() == 5 + 26, "{name}");
+    assert_eq!(attr(&b, "arn"), &s(&format!("arn:aws:s3:::{name}")));
+    assert_eq!(attr(&b, "bucket_domain_name"), &s(&format!("{name}.s3.amazonaws.com")));
+    assert_eq!(attr(&b, "region"), &s("us-east-1"));
+    // The state write was lost: the same create adopts the bucket it made.
+    let again = create(&p, "aws_s3_bucket", c(vec![("bucket_prefix", s("logs-"))]), &cx).await.unwrap();
+    assert_eq!(again, b);
+    // Another resource asking for an existing name is refused, not adopted.
+    let e = create(&p, "aws_s3_bucket", c(vec![("bucket", s(&name))]), &ctx("aws_s3_bucket", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+
+    // Not empty and no force_destroy: a clear error; with it, the objects go too.
+    s3.put_object().bucket(&name).key("a.txt").body(b"x".to_vec().into()).send().await.unwrap();
+    let e = p.delete("aws_s3_bucket", &b, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("force_destroy"), "{e}");
+    let forced = p.plan_change("aws_s3_bucket", Some(&b), &c(vec![("bucket_prefix", s("logs-")), ("force_destroy", Value::Bool(true))]));
+    assert!(forced.requires_replace.is_empty());
+    let b = p.update("aws_s3_bucket", &b, &forced.planned, &cx).await.unwrap();
+    p.delete("aws_s3_bucket", &b, &cx).await.unwrap();
+    assert!(!bucket_exists(&s3, &name).await);
+    assert_eq!(p.read("aws_s3_bucket", &b).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn s3_bucket_drift_versioning_access_block_and_objects() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let s3 = s3_client(&moto.endpoint());
+    let b = create(&p, "aws_s3_bucket", c(vec![("bucket", s("contin-data")), ("force_destroy", Value::Bool(true))]), &ctx("aws_s3_bucket", "d", 1))
+        .await
+        .unwrap();
+
+    // Tag drift shows in read, bookkeeping tags do not.
+    assert_eq!(attr(&b, "tags"), &Value::Null);
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(aws_sdk_s3::types::Tag::builder().key("owner").value("mallory").build().unwrap())
+        .build()
+        .unwrap();
+    s3.put_bucket_tagging().bucket("contin-data").tagging(tagging).send().await.unwrap();
+    let read = p.read("aws_s3_bucket", &b).await.unwrap().unwrap();
+    assert_eq!(attr(&read, "tags"), &c(vec![("owner", s("mallory"))]));
+
+    // Versioning. moto 5.2.5 answers GetBucketVersioning with the XML root
+    // `GetBucketVersioningResponse` instead of S3's `VersioningConfiguration`,
+    // which aws-sdk-s3 rejects: read cannot be exercised here, so the PUTs are
+    // checked by their effect (a versioned bucket keeps every version; a
+    // suspended one writes "null" versions) and read must fail loudly, naming the resource.
+    let v_on = c(vec![("bucket", s("contin-data")), ("versioning_configuration", Value::List(vec![c(vec![("status", s("Enabled"))])]))]);
+    let cx = ctx("aws_s3_bucket_versioning", "v", 1);
+    let planned = p.plan_change("aws_s3_bucket_versioning", None, &v_on).planned;
+    let e = p.create("aws_s3_bucket_versioning", &planned, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("aws_s3_bucket_versioning contin-data"), "{e}");
+    let put = |body: &'static [u8]| {
+        let s3 = s3.clone();
+        async move { s3.put_object().bucket("contin-data").key("v.txt").body(body.to_vec().into()).send().await.unwrap().version_id().map(String::from) }
+    };
+    let (v1, v2) = (put(b"1").await, put(b"2").await);
+    assert!(v1.is_some() && v1 != v2 && v1.as_deref() != Some("null"), "versioning is on: {v1:?} {v2:?}");
+    let versions = s3.list_object_versions().bucket("contin-data").prefix("v.txt").send().await.unwrap();
+    assert_eq!(versions.versions().len(), 2);
+    // Another bucket replaces (force-new); a status change is in place.
+    let state = c(vec![("bucket", s("contin-data")), ("id", s("contin-data")), ("versioning_configuration", Value::List(vec![c(vec![("status", s("Enabled"))])]))]);
+    let other = p.plan_change("aws_s3_bucket_versioning", Some(&state), &c(vec![("bucket", s("x-other")), ("versioning_configuration", Value::List(vec![c(vec![("status", s("Enabled"))])]))]));
+    assert_eq!(other.requires_replace, vec![vec![PathStep::Key("bucket".into())]]);
+    let off = p.plan_change("aws_s3_bucket_versioning", Some(&state), &c(vec![("bucket", s("contin-data")), ("versioning_configuration", Value::List(vec![c(vec![("status", s("Suspended"))])]))]));
+    assert!(off.requires_replace.is_empty());
+    // Destroy suspends versioning: new writes replace one "null" version instead of adding versions.
+    p.delete("aws_s3_bucket_versioning", &state, &cx).await.unwrap();
+    put(b"3").await;
+    put(b"4").await;
+    let versions = s3.list_object_versions().bucket("contin-data").prefix("v.txt").send().await.unwrap();
+    let latest = versions.versions().iter().find(|v| v.is_latest() == Some(true)).map(|v| v.version_id());
+    assert_eq!(latest, Some(Some("null")), "a suspended bucket writes the null version: {versions:?}");
+
+    // Public access block: full conformance (defaults false read back as false).
+    let pab = c(vec![("bucket", s("contin-data")), ("block_public_acls", Value::Bool(true))]);
+    let pab2 = c(vec![
+        ("bucket", s("contin-data")),
+        ("block_public_acls", Value::Bool(true)),
+        ("block_public_policy", Value::Bool(true)),
+        ("ignore_public_acls", Value::Bool(true)),
+        ("restrict_public_buckets", Value::Bool(true)),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_s3_bucket_public_access_block", pab, pab2)).await.unwrap_or_else(|e| panic!("access block: {e}"));
+
+    // Objects: new content updates in place (new etag), a new key replaces.
+    let obj = c(vec![("bucket", s("contin-data")), ("key", s("hello.txt")), ("content", s("hello")), ("content_type", s("text/plain"))]);
+    let obj2 = c(vec![("bucket", s("contin-data")), ("key", s("hello.txt")), ("content", s("hello, world")), ("tags", c(vec![("k", s("v w"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_s3_object", obj.clone(), obj2)).await.unwrap_or_else(|e| panic!("object: {e}"));
+    let moved = c(vec![("bucket", s("contin-data")), ("key", s("moved.txt")), ("content", s("hello"))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_s3_object", obj.clone(), moved)).await.unwrap_or_else(|e| panic!("object replace: {e}"));
+
+    // Content from a file; the etag is S3's (MD5 of the body for a single PUT).
+    let dir = std::env::temp_dir().join(format!("contin-s3obj-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("f.txt");
+    std::fs::write(&file, "from a file").unwrap();
+    let src = c(vec![("bucket", s("contin-data")), ("key", s("f.txt")), ("source", s(file.to_str().unwrap()))]);
+    let o = create(&p, "aws_s3_object", src.clone(), &ctx("aws_s3_object", "f", 1)).await.unwrap();
+    let body = s3.get_object().bucket("contin-data").key("f.txt").send().await.unwrap().body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"from a file");
+    assert_eq!(str_attr(&o, "etag").len(), 32);
+    // Out-of-band overwrite: the etag changes, read reports the content as unknown to contin (null), the plan rewrites it.
+    s3.put_object().bucket("contin-data").key("f.txt").body(b"tampered".to_vec().into()).send().await.unwrap();
+    let drifted = p.read("aws_s3_object", &o).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "source"), &Value::Null);
+    let fix = p.plan_change("aws_s3_object", Some(&drifted), &src);
+    assert!(fix.requires_replace.is_empty());
+    assert_eq!(attr(&fix.planned, "etag"), &Value::Unknown);
+    let fixed = p.update("aws_s3_object", &drifted, &fix.planned, &ctx("aws_s3_object", "f", 1)).await.unwrap();
+    assert_eq!(fixed, o);
+    // Deleted out of band: gone.
+    s3.delete_object().bucket("contin-data").key("f.txt").send().await.unwrap();
+    assert_eq!(p.read("aws_s3_object", &o).await.unwrap(), None);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The bucket goes away (force_destroy, versioned objects included): its sub-resources read as gone.
+    s3.put_object().bucket("contin-data").key("left").body(b"1".to_vec().into()).send().await.unwrap();
+    p.delete("aws_s3_bucket", &b, &ctx("aws_s3_bucket", "d", 1)).await.unwrap();
+    assert_eq!(p.read("aws_s3_bucket_versioning", &state).await.unwrap(), None);
+    assert_eq!(p.read("aws_s3_object", &o).await.unwrap(), None);
+}
+
+/// A VPC with a subnet, an attached internet gateway and a route table.
+struct Net {
+    vpc: String,
+    subnet: String,
+    igw: String,
+    rtb: String,
+}
+
+async fn net(p: &AwsProvider, cidr_prefix: &str) -> Net {
+    let vpc = create(p, "aws_vpc", c(vec![("cidr_block", s(&format!("{cidr_prefix}.0.0/16")))]), &ctx("aws_vpc", "n", 1)).await.unwrap();
+    let vpc = id(&vpc);
+    let subnet = create(p, "aws_subnet", c(vec![("vpc_id", s(&vpc)), ("cidr_block", s(&format!("{cidr_prefix}.1.0/24")))]), &ctx("aws_subnet", "n", 1))
+        .await
+        .unwrap();
+    let igw = create(p, "aws_internet_gateway", c(vec![("vpc_id", s(&vpc))]), &ctx("aws_internet_gateway", "n", 1)).await.unwrap();
+    let rtb = create(p, "aws_route_table", c(vec![("vpc_id", s(&vpc))]), &ctx("aws_route_table", "n", 1)).await.unwrap();
+    Net { vpc, subnet: id(&subnet), igw: id(&igw), rtb: id(&rtb) }
+}
+
+#[tokio::test]
+async fn eip_nat_gateway_and_route() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let n = net(&p, "10.20").await;
+
+    let eip = c(vec![("domain", s("vpc"))]);
+    let eip2 = c(vec![("domain", s("vpc")), ("tags", c(vec![("Name", s("nat"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_eip", eip.clone(), eip2)).await.unwrap_or_else(|e| panic!("eip: {e}"));
+    let cx = ctx("aws_eip", "nat", 1);
+    let a = create(&p, "aws_eip", eip.clone(), &cx).await.unwrap();
+    assert!(str_attr(&a, "allocation_id").starts_with("eipalloc-"));
+    assert!(str_attr(&a, "public_ip").parse::<std::net::Ipv4Addr>().is_ok());
+    assert_eq!(create(&p, "aws_eip", eip.clone(), &cx).await.unwrap(), a, "a re-run adopts the address by its tags");
+    let addrs = testing::client(&moto.endpoint()).describe_addresses().send().await.unwrap();
+    assert_eq!(addrs.addresses().len(), 1, "no second address allocated");
+
+    // moto keeps an address associated after its NAT gateway is deleted: the conformance run gets its own.
+    let conf_ip = create(&p, "aws_eip", eip.clone(), &ctx("aws_eip", "conf", 1)).await.unwrap();
+    let nat = c(vec![("subnet_id", s(&n.subnet)), ("allocation_id", s(&id(&conf_ip)))]);
+    let nat2 = c(vec![("subnet_id", s(&n.subnet)), ("allocation_id", s(&id(&conf_ip))), ("tags", c(vec![("Name", s("gw"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_nat_gateway", nat.clone(), nat2)).await.unwrap_or_else(|e| panic!("nat: {e}"));
+    let ncx = ctx("aws_nat_gateway", "gw", 1);
+    let nat = c(vec![("subnet_id", s(&n.subnet)), ("allocation_id", s(&id(&a)))]);
+    let gw = create(&p, "aws_nat_gateway", nat.clone(), &ncx).await.unwrap();
+    assert_eq!(attr(&gw, "connectivity_type"), &s("public"));
+    assert_eq!(attr(&gw, "public_ip"), attr(&a, "public_ip"));
+    assert_eq!(id(&create(&p, "aws_nat_gateway", nat.clone(), &ncx).await.unwrap()), id(&gw), "adopted, not duplicated");
+    let private = c(vec![("subnet_id", s(&n.subnet)), ("connectivity_type", s("private"))]);
+    assert_eq!(p.plan_change("aws_nat_gateway", Some(&gw), &private).requires_replace.len(), 2, "allocation_id and connectivity_type force a new gateway");
+
+    // A route: target changes in place (internet gateway -> NAT gateway).
+    let r1 = c(vec![("route_table_id", s(&n.rtb)), ("destination_cidr_block", s("0.0.0.0/0")), ("gateway_id", s(&n.igw))]);
+    let r2 = c(vec![("route_table_id", s(&n.rtb)), ("destination_cidr_block", s("0.0.0.0/0")), ("nat_gateway_id", s(&id(&gw)))]);
+    conformance::run(&p, &LifecycleCase::new("aws_route", r1.clone(), r2)).await.unwrap_or_else(|e| panic!("route: {e}"));
+    let r3 = c(vec![("route_table_id", s(&n.rtb)), ("destination_cidr_block", s("10.99.0.0/16")), ("gateway_id", s(&n.igw))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_route", r1.clone(), r3)).await.unwrap_or_else(|e| panic!("route replace: {e}"));
+    let rcx = ctx("aws_route", "default", 1);
+    let route = create(&p, "aws_route", r1.clone(), &rcx).await.unwrap();
+    assert!(str_attr(&route, "id").starts_with(&format!("r-{}", n.rtb)));
+    assert_eq!(create(&p, "aws_route", r1.clone(), &rcx).await.unwrap(), route, "the same route is adopted");
+    // Out-of-band target change is drift; out-of-band delete is gone.
+    let ec2 = testing::client(&moto.endpoint());
+    ec2.replace_route().route_table_id(&n.rtb).destination_cidr_block("0.0.0.0/0").nat_gateway_id(id(&gw)).send().await.unwrap();
+    let drifted = p.read("aws_route", &route).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "nat_gateway_id"), &s(&id(&gw)));
+    assert!(p.plan_change("aws_route", Some(&drifted), &r1).requires_replace.is_empty());
+    ec2.delete_route().route_table_id(&n.rtb).destination_cidr_block("0.0.0.0/0").send().await.unwrap();
+    assert_eq!(p.read("aws_route", &route).await.unwrap(), None);
+
+    // Gone after an out-of-band delete.
+    ec2.delete_nat_gateway().nat_gateway_id(id(&gw)).send().await.unwrap();
+    assert_eq!(p.read("aws_nat_gateway", &gw).await.unwrap(), None);
+    p.delete("aws_nat_gateway", &gw, &ncx).await.unwrap();
+    ec2.release_address().allocation_id(id(&a)).send().await.unwrap();
+    assert_eq!(p.read("aws_eip", &a).await.unwrap(), None);
+    p.delete("aws_eip", &a, &cx).await.unwrap();
+    let _ = n.vpc;
+}
+
+#[tokio::test]
+async fn eip_associates_with_an_instance_in_place() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ec2 = testing::client(&moto.endpoint());
+    let imgs = ec2.describe_images().send().await.unwrap();
+    let mut amis: Vec<String> = imgs.images().iter().filter_map(|i| i.image_id().map(String::from)).collect();
+    amis.sort();
+    let inst = create(&p, "aws_instance", c(vec![("ami", s(&amis[0])), ("instance_type", s("t2.micro"))]), &ctx("aws_instance", "w", 1)).await.unwrap();
+    let a = create(&p, "aws_eip", c(vec![("domain", s("vpc"))]), &ctx("aws_eip", "w", 1)).await.unwrap();
+    let change = p.plan_change("aws_eip", Some(&a), &c(vec![("domain", s("vpc")), ("instance", s(&id(&inst)))]));
+    assert!(change.requires_replace.is_empty());
+    assert_eq!(attr(&change.planned, "association_id"), &Value::Unknown);
+    let b = p.update("aws_eip", &a, &change.planned, &ctx("aws_eip", "w", 1)).await.unwrap();
+    assert_eq!(attr(&b, "instance"), &s(&id(&inst)));
+    assert!(str_attr(&b, "association_id").starts_with("eipassoc-"));
+    p.delete("aws_eip", &b, &ctx("aws_eip", "w", 1)).await.unwrap();
+    assert_eq!(p.read("aws_eip", &b).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn security_group_rules_both_styles() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let n = net(&p, "10.30").await;
+    let sg = create(&p, "aws_security_group", c(vec![("name", s("web")), ("vpc_id", s(&n.vpc))]), &ctx("aws_security_group", "web", 1)).await.unwrap();
+    let other = create(&p, "aws_security_group", c(vec![("name", s("lb")), ("vpc_id", s(&n.vpc))]), &ctx("aws_security_group", "lb", 1)).await.unwrap();
+    let (sg, other) = (id(&sg), id(&other));
+
+    // aws_security_group_rule: description in place, ports replace.
+    let rule = |port: i64, desc: Option<&str>| {
+        let mut v = vec![
+            ("type", s("ingress")),
+            ("security_group_id", s(&sg)),
+            ("from_port", Value::int(port)),
+            ("to_port", Value::int(port)),
+            ("protocol", s("tcp")),
+            ("cidr_blocks", list(&["10.0.0.0/8", "192.168.0.0/16"])),
+        ];
+        if let Some(d) = desc {
+            v.push(("description", s(d)));
+        }
+        c(v)
+    };
+    conformance::run(&p, &LifecycleCase::new("aws_security_group_rule", rule(22, None), rule(22, Some("ssh")))).await.unwrap_or_else(|e| panic!("sg rule: {e}"));
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_security_group_rule", rule(22, None), rule(2222, None)))
+        .await
+        .unwrap_or_else(|e| panic!("sg rule replace: {e}"));
+    let egress_all = c(vec![
+        ("type", s("egress")),
+        ("security_group_id", s(&sg)),
+        ("from_port", Value::int(0)),
+        ("to_port", Value::int(0)),
+        ("protocol", s("all")),
+        ("source_security_group_id", s(&other)),
+    ]);
+    let rcx = ctx("aws_security_group_rule", "eg", 1);
+    let r = create(&p, "aws_security_group_rule", egress_all.clone(), &rcx).await.unwrap();
+    assert_eq!(attr(&r, "protocol"), &s("-1"));
+    assert_eq!(p.plan_change("aws_security_group_rule", Some(&r), &egress_all).planned, r, "no-op after normalization");
+    assert_eq!(create(&p, "aws_security_group_rule", egress_all.clone(), &rcx).await.unwrap(), r, "a re-run adopts the same rule");
+    p.delete("aws_security_group_rule", &r, &rcx).await.unwrap();
+    assert_eq!(p.read("aws_security_group_rule", &r).await.unwrap(), None);
+
+    // aws_vpc_security_group_ingress_rule / egress_rule: everything but the group changes in place.
+    let ing = c(vec![("security_group_id", s(&sg)), ("cidr_ipv4", s("10.0.0.0/8")), ("from_port", Value::int(80)), ("to_port", Value::int(80)), ("ip_protocol", s("tcp"))]);
+    let ing2 = c(vec![
+        ("security_group_id", s(&sg)),
+        ("cidr_ipv4", s("10.1.0.0/16")),
+        ("from_port", Value::int(443)),
+        ("to_port", Value::int(443)),
+        ("ip_protocol", s("tcp")),
+        ("description", s("https")),
+        ("tags", c(vec![("Name", s("https"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_vpc_security_group_ingress_rule", ing.clone(), ing2)).await.unwrap_or_else(|e| panic!("ingress: {e}"));
+    let eg = c(vec![("security_group_id", s(&sg)), ("referenced_security_group_id", s(&other)), ("ip_protocol", s("-1"))]);
+    let eg2 = c(vec![("security_group_id", s(&other)), ("referenced_security_group_id", s(&sg)), ("ip_protocol", s("-1"))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_vpc_security_group_egress_rule", eg.clone(), eg2))
+        .await
+        .unwrap_or_else(|e| panic!("egress replace: {e}"));
+    let icx = ctx("aws_vpc_security_group_ingress_rule", "http", 1);
+    let r = create(&p, "aws_vpc_security_group_ingress_rule", ing.clone(), &icx).await.unwrap();
+    assert!(str_attr(&r, "security_group_rule_id").starts_with("sgr-"));
+    assert!(str_attr(&r, "arn").contains(":security-group-rule/"));
+    assert_eq!(id(&create(&p, "aws_vpc_security_group_ingress_rule", ing.clone(), &icx).await.unwrap()), id(&r), "adopted by tags");
+    let rules = testing::client(&moto.endpoint())
+        .describe_security_group_rules()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("group-id").values(&sg).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rules.security_group_rules().iter().filter(|x| x.is_egress() == Some(false)).count(), 1, "{rules:?}");
+    // An egress rule id read as an ingress rule is gone (wrong direction).
+    assert_eq!(p.read("aws_vpc_security_group_egress_rule", &r).await.unwrap(), None);
+    p.delete("aws_vpc_security_group_ingress_rule", &r, &icx).await.unwrap();
+    assert_eq!(p.read("aws_vpc_security_group_ingress_rule", &r).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn launch_template_versions_and_replace() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ud = contin_types::base64::encode(b"#!/bin/sh\necho hi\n");
+    let lt = c(vec![
+        ("name", s("web")),
+        ("image_id", s("ami-12c6146b")),
+        ("instance_type", s("t2.micro")),
+        ("user_data", s(&ud)),
+        ("tag_specifications", Value::List(vec![c(vec![("resource_type", s("instance")), ("tags", c(vec![("Name", s("web"))]))])])),
+    ]);
+    let lt2 = c(vec![
+        ("name", s("web")),
+        ("image_id", s("ami-12c6146b")),
+        ("instance_type", s("t3.small")),
+        ("user_data", s(&ud)),
+        ("update_default_version", Value::Bool(true)),
+        ("tags", c(vec![("team", s("web"))])),
+        ("tag_specifications", Value::List(vec![c(vec![("resource_type", s("instance")), ("tags", c(vec![("Name", s("web"))]))])])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_launch_template", lt.clone(), lt2.clone())).await.unwrap_or_else(|e| panic!("lt: {e}"));
+    let renamed = c(vec![("name", s("web2")), ("image_id", s("ami-12c6146b"))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_launch_template", lt.clone(), renamed)).await.unwrap_or_else(|e| panic!("lt replace: {e}"));
+
+    let cx = ctx("aws_launch_template", "web", 1);
+    let t = create(&p, "aws_launch_template", lt.clone(), &cx).await.unwrap();
+    assert_eq!(attr(&t, "latest_version"), &Value::int(1));
+    assert!(str_attr(&t, "id").starts_with("lt-"));
+    assert_eq!(create(&p, "aws_launch_template", lt.clone(), &cx).await.unwrap(), t, "adopted by tags after a lost state write");
+    let change = p.plan_change("aws_launch_template", Some(&t), &lt2);
+    assert!(change.requires_replace.is_empty());
+    assert_eq!(attr(&change.planned, "latest_version"), &Value::Unknown);
+    let t2 = p.update("aws_launch_template", &t, &change.planned, &cx).await.unwrap();
+    assert_eq!(attr(&t2, "latest_version"), &Value::int(2));
+    assert_eq!(attr(&t2, "default_version"), &Value::int(2));
+    assert_eq!(attr(&t2, "instance_type"), &s("t3.small"));
+    testing::client(&moto.endpoint()).delete_launch_template().launch_template_id(id(&t2)).send().await.unwrap();
+    assert_eq!(p.read("aws_launch_template", &t2).await.unwrap(), None);
+    p.delete("aws_launch_template", &t2, &cx).await.unwrap();
+}
+
+#[tokio::test]
+async fn data_sources_vpc_subnets_region_caller_identity() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let def = conformance::check_data_source(&p, "aws_vpc", &c(vec![("default", Value::Bool(true))])).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(attr(&def, "default"), &Value::Bool(true));
+    assert!(str_attr(&def, "id").starts_with("vpc-"));
+    assert!(matches!(attr(&def, "cidr_block"), Value::String(_)));
+    let n = net(&p, "10.40").await;
+    testing::client(&moto.endpoint())
+        .create_tags()
+        .resources(&n.vpc)
+        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("mine").build())
+        .send()
+        .await
+        .unwrap();
+    let mine = conformance::check_data_source(&p, "aws_vpc", &c(vec![("tags", c(vec![("Name", s("mine"))]))])).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(id(&mine), n.vpc);
+    assert_eq!(attr(&mine, "cidr_block"), &s("10.40.0.0/16"));
+    assert_eq!(attr(&mine, "tags"), &c(vec![("Name", s("mine"))]), "bookkeeping tags are hidden");
+    let by_filter = c(vec![("filter", Value::List(vec![c(vec![("name", s("cidr")), ("values", list(&["10.40.0.0/16"]))])]))]);
+    assert_eq!(id(&p.read_data("aws_vpc", &by_filter).await.unwrap()), n.vpc);
+    let e = p.read_data("aws_vpc", &c(vec![("tags", c(vec![("Name", s("nope"))]))])).await.unwrap_err();
+    assert!(e.to_string().contains("no VPC matches"), "{e}");
+
+    let cfg = c(vec![("filter", Value::List(vec![c(vec![("name", s("vpc-id")), ("values", list(&[&n.vpc]))])]))]);
+    let subnets = conformance::check_data_source(&p, "aws_subnets", &cfg).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(attr(&subnets, "ids"), &list(&[&n.subnet]));
+
+    let region = conformance::check_data_source(&p, "aws_region", &c(vec![])).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(attr(&region, "name"), &s("us-east-1"));
+    let other = p.read_data("aws_region", &c(vec![("name", s("eu-west-1"))])).await.unwrap();
+    assert_eq!(attr(&other, "name"), &s("eu-west-1"));
+
+    let me = conformance::check_data_source(&p, "aws_caller_identity", &c(vec![])).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(attr(&me, "account_id"), &s("123456789012"));
+    assert!(str_attr(&me, "arn").starts_with("arn:aws:"));
+    assert!(!format!("{me:?}").contains("testing"), "credentials in data: {me:?}");
+}
