@@ -50,24 +50,8 @@ fn check_rules(cfg: &Value, block: &str, diags: &mut Diagnostics) {
         for c in crate::util::get_strs(rule, "cidr_blocks") {
             check_cidr(&format!("{at}.cidr_blocks"), Some(&Value::String(c)), diags);
         }
-        if let Some(p) = known_str(get(rule, "protocol")) {
-            if !PROTOCOLS.contains(&p.to_ascii_lowercase().as_str()) {
-                diags.push(
-                    Diagnostic::error(format!("{at}.protocol: {p:?} is not a supported protocol"))
-                        .with_detail("use tcp, udp, icmp, icmpv6 or -1 (all)"),
-                );
-            }
-        }
-        let from = get(rule, "from_port").and_then(num_i64);
-        let to = get(rule, "to_port").and_then(num_i64);
-        for (name, v) in [("from_port", from), ("to_port", to)] {
-            if let Some(p) = v {
-                if !(-1..=65535).contains(&p) {
-                    diags.push(Diagnostic::error(format!("{at}.{name}: {p} is out of range (-1 to 65535)")));
-                }
-            }
-        }
-        if let (Some(f), Some(t)) = (from, to) {
+        check_protocol(&format!("{at}."), rule, "protocol", diags);
+        if let (Some(f), Some(t)) = port_range(&format!("{at}."), rule, diags) {
             if f > t && f != -1 && t != -1 {
                 diags.push(Diagnostic::error(format!("{at}: from_port {f} is greater than to_port {t}")));
             }
@@ -104,17 +88,23 @@ fn check_protocol(at: &str, cfg: &Value, name: &str, diags: &mut Diagnostics) {
     }
 }
 
-fn check_ports(cfg: &Value, diags: &mut Diagnostics) {
+/// `from_port` and `to_port` of `cfg`, each checked to be within -1..=65535
+/// (errors named `{at}from_port` / `{at}to_port`).
+fn port_range(at: &str, cfg: &Value, diags: &mut Diagnostics) -> (Option<i64>, Option<i64>) {
     let from = get(cfg, "from_port").and_then(num_i64);
     let to = get(cfg, "to_port").and_then(num_i64);
     for (name, v) in [("from_port", from), ("to_port", to)] {
         if let Some(p) = v {
             if !(-1..=65535).contains(&p) {
-                diags.push(Diagnostic::error(format!("{name}: {p} is out of range (-1 to 65535)")));
+                diags.push(Diagnostic::error(format!("{at}{name}: {p} is out of range (-1 to 65535)")));
             }
         }
     }
-    if let (Some(f), Some(t)) = (from, to) {
+    (from, to)
+}
+
+fn check_ports(cfg: &Value, diags: &mut Diagnostics) {
+    if let (Some(f), Some(t)) = port_range("", cfg, diags) {
         if f > t && f != -1 && t != -1 {
             diags.push(Diagnostic::error(format!("from_port: {f} is greater than to_port {t}")));
         }
