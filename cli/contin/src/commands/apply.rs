@@ -52,19 +52,7 @@ async fn apply_saved(ctx: &Ctx, file: &std::path::Path, args: &ApplyArgs) -> any
         ..contin_engine::WorkspaceOptions::default()
     };
     let ws = Workspace::open(&ctx.dir, opts).await.map_err(engine_err)?.with_lock_timeout(args.exec.ci.lock.lock_timeout.unwrap_or_default());
-    // An encrypted plan is bound to the configuration it was made from too.
-    if sealed {
-        let now = contin_planner::walk::config_hash(&ws.config);
-        if now != plan.config_hash {
-            anyhow::bail!(
-                "the encrypted plan {} was made from another configuration (config hash {}, the directory now hashes to {}): \
-                 the configuration changed since the plan; run plan again",
-                file.display(),
-                plan.config_hash,
-                now
-            );
-        }
-    }
+    check_sealed_config(sealed, file, &plan, &ws)?;
     let token = CancellationToken::new();
     prompt::install_signal_handler(token.clone());
     let destroy = plan.mode == PlanMode::Destroy;
@@ -341,4 +329,23 @@ pub(super) fn report(ctx: &Ctx, ws: &Workspace, result: ApplyResult, destroy: bo
             Ok(exit_code(&run, destroy))
         }
     }
+}
+
+/// An encrypted (`sealed`) plan is bound to the configuration it was made
+/// from too: refuses it when the directory's configuration hash changed.
+pub(super) fn check_sealed_config(sealed: bool, file: &std::path::Path, plan: &contin_planner::Plan, ws: &Workspace) -> anyhow::Result<()> {
+    if !sealed {
+        return Ok(());
+    }
+    let now = contin_planner::walk::config_hash(&ws.config);
+    if now != plan.config_hash {
+        anyhow::bail!(
+            "the encrypted plan {} was made from another configuration (config hash {}, the directory now hashes to {}): \
+             the configuration changed since the plan; run plan again",
+            file.display(),
+            plan.config_hash,
+            now
+        );
+    }
+    Ok(())
 }

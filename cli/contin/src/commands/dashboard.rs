@@ -184,19 +184,24 @@ pub async fn apply(ctx: &Ctx, plan_file: Option<&Path>, planning: &PlanningArgs,
     }
     need_terminal()?;
     let (sink, mut ch) = channels();
-    let saved: Option<Plan> = match plan_file {
+    let saved: Option<(Plan, bool)> = match plan_file {
         Some(file) => {
             if !planning.vars.vars.is_empty() || !planning.vars.var_files.is_empty() || !planning.targets.is_empty() || destroy {
                 anyhow::bail!("a saved plan already records its variables, targets and mode: --var, --var-file, --target and --destroy cannot be used with a plan file");
             }
-            Some(super::plan::read_plan_file_sealed(ctx, file, exec.ci.plan_key_env.as_deref())?.0)
+            Some(super::plan::read_plan_file_sealed(ctx, file, exec.ci.plan_key_env.as_deref())?)
         }
         None => None,
     };
-    let ws = match &saved {
-        Some(plan) => open(ctx, None, Some(plan.variables.clone()), sink.clone()).await?,
-        None => open(ctx, Some(planning), None, sink.clone()).await?,
+    let ws = match (&saved, plan_file) {
+        (Some((plan, sealed)), Some(file)) => {
+            let ws = open(ctx, None, Some(plan.variables.clone()), sink.clone()).await?;
+            super::apply::check_sealed_config(*sealed, file, plan, &ws)?;
+            ws
+        }
+        _ => open(ctx, Some(planning), None, sink.clone()).await?,
     };
+    let saved: Option<Plan> = saved.map(|(plan, _)| plan);
     let destroy = saved.as_ref().map_or(destroy, |p| p.mode == PlanMode::Destroy);
     let token = CancellationToken::new();
     let fleet = start_fleet(&ws, &mut ch);
