@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use ui::Ui;
 
 /// mimalloc: a 100k-resource plan spent ~45 % of its time in glibc malloc/free (bench/RESULTS.md).
-#[global_allocator]
+/// `--cfg contin_sysalloc` keeps the system allocator, for heap profilers.
+#[cfg_attr(not(contin_sysalloc), global_allocator)]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {

@@ -193,10 +193,10 @@ fn static_references() {
     assert_eq!(refs, ["var.m"]);
 }
 
-fn attr(name: &str, src: &str) -> (String, Attribute) {
+fn attr(name: &str, src: &str) -> (String, Box<Attribute>) {
     let e = expr(src);
     let loc = e.loc();
-    (name.to_string(), Attribute { name: name.to_string(), expr: e, loc })
+    (name.to_string(), Box::new(Attribute { name: name.to_string(), expr: e, loc }))
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn ten_thousand_bodies() {
                 .map(|(n, s)| {
                     let e = parse_expr(s, &format!("f{}.hcl", i % 10)).expect("parses");
                     let loc = e.loc();
-                    (n.to_string(), Attribute { name: n.to_string(), expr: e, loc })
+                    (n.to_string(), Box::new(Attribute { name: n.to_string(), expr: e, loc }))
                 })
                 .collect(),
             blocks: vec![],

@@ -8,7 +8,8 @@
 use contin_config::{Config, Resource};
 use contin_eval::{RefSite, Reference};
 use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc};
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::DiGraph;
+pub use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -75,6 +76,14 @@ impl DepGraph {
             }
         }
         out
+    }
+    /// How many nodes use `ix` directly (its dependants).
+    pub fn dependant_count(&self, ix: NodeIndex) -> usize {
+        self.graph.neighbors_directed(ix, Direction::Outgoing).count()
+    }
+    /// The nodes `ix` uses directly.
+    pub fn direct_dependencies(&self, ix: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(ix, Direction::Incoming)
     }
     /// The graph in Graphviz DOT, nodes and edges sorted by name.
     pub fn to_dot(&self) -> String {

@@ -555,3 +555,46 @@ fn a_tainted_object_is_replaced_by_a_planned_create() {
     let after = c.after.as_ref().map(show).unwrap_or_default();
     assert!(after.contains("id = (known after apply)") && after.contains("result = (known after apply)"), "{after}");
 }
+
+/// Values are dropped during the walk once their last dependant is planned
+/// (peak memory); a value used by a resource, a local and an output, each
+/// planned at another point of the walk, must reach all of them.
+#[test]
+fn a_value_reaches_every_dependant_planned_after_it() {
+    let p = Case::new(
+        r#"
+resource "fake_resource" "a" {
+  name = "a"
+}
+resource "fake_resource" "b" {
+  name  = "b"
+  value = fake_resource.a.name
+}
+locals {
+  from_a = "${fake_resource.a.name}-local"
+}
+resource "fake_resource" "c" {
+  name  = "c"
+  value = "${local.from_a}/${fake_resource.b.value}"
+}
+resource "fake_resource" "d" {
+  name  = "d"
+  value = fake_resource.a.name
+}
+output "o" {
+  value = [fake_resource.a.name, fake_resource.c.value, fake_resource.d.value]
+}
+"#,
+    )
+    .run()
+    .unwrap_or_else(|d| panic!("{d}"));
+    let value = |addr: &str| match p.change(&parse_addr(addr)).and_then(|c| c.after.as_ref()) {
+        Some(Value::Map(m)) => m.get("value").map(show).unwrap_or_default(),
+        other => panic!("{addr}: {other:?}"),
+    };
+    assert_eq!(value("fake_resource.b"), "\"a\"");
+    assert_eq!(value("fake_resource.c"), "\"a-local/a\"");
+    assert_eq!(value("fake_resource.d"), "\"a\"");
+    let o = p.outputs.get("o").and_then(|o| o.after.as_ref()).map(show);
+    assert_eq!(o.as_deref(), Some("[\"a\", \"a-local/a\", \"a\"]"));
+}

@@ -188,6 +188,16 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         }
     } else {
         let mut values = WalkValues::default();
+        // A resource's value is dropped once its last dependant (resource,
+        // local or output: the graph's edges, which also fix the walk order)
+        // has been planned: a layered 100,000-resource plan then keeps about
+        // one layer of values instead of all of them.
+        let mut dependants: HashMap<usize, usize> = HashMap::new();
+        for &ix in &prepared.graph.order {
+            if let Node::Resource(i) = prepared.graph.graph[ix] {
+                dependants.insert(i, prepared.graph.dependant_count(ix));
+            }
+        }
         for &ix in &prepared.graph.order {
             match prepared.graph.graph[ix].clone() {
                 Node::Variable(_) => {}
@@ -211,7 +221,9 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                         .collect();
                     deps.sort();
                     let value = plan_block(input, &prepared, &values, i, deps, &mut changes, &mut diags);
-                    values.resources.insert(i, value);
+                    if dependants.get(&i).is_some_and(|n| *n > 0) {
+                        values.resources.insert(i, value);
+                    }
                 }
                 Node::Output(name) => {
                     let scope = walk_scope(input, &prepared, &values);
@@ -220,6 +232,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                     }
                 }
             }
+            release_dependencies(&prepared, ix, &mut dependants, &mut values);
         }
         plan_orphans(input, &prepared, &mut changes);
         if let Some(state) = input.state {
@@ -254,6 +267,21 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         outputs,
         deposed,
     })
+}
+
+/// After `ix` was planned: one dependant fewer for each resource it uses;
+/// a value no later node needs is dropped.
+fn release_dependencies(prepared: &Prepared, ix: contin_graph::NodeIndex, dependants: &mut HashMap<usize, usize>, values: &mut WalkValues) {
+    for dep in prepared.graph.direct_dependencies(ix) {
+        if let Node::Resource(j) = prepared.graph.graph[dep] {
+            if let Some(n) = dependants.get_mut(&j) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    values.resources.remove(&j);
+                }
+            }
+        }
+    }
 }
 
 /// `a.to_json_lossy() == b.to_json_lossy()` without building either JSON
