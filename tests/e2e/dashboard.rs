@@ -232,3 +232,27 @@ fn sigterm_restores_the_terminal_and_exits_143() {
     t.wait_for("EXIT=143");
     assert_eq!(t.terminal_state(), "0 1", "terminal not restored after SIGTERM");
 }
+
+/// On a terminal the plan is coloured; `CI=true` or `NO_COLOR` give plain
+/// text on the same terminal (a CI runner with a TTY logs no escapes).
+#[test]
+fn plan_is_coloured_on_a_terminal_but_plain_under_ci_or_no_color() {
+    let p = project();
+    let Some(t) = Tmux::start(p.path(), "color") else {
+        eprintln!("tmux is not installed: skipped");
+        return;
+    };
+    t.wait_for("$");
+    let escaped = |t: &Tmux| t.tmux(&["capture-pane", "-p", "-e", "-t", "t"]);
+    for (env, coloured) in [("", true), ("CI=true", false), ("NO_COLOR=1", false), ("CI=false", true)] {
+        t.type_text("clear");
+        t.key("Enter");
+        t.type_text(&format!("env -u CI -u NO_COLOR {env} {} plan; echo EXIT=$?", bin()));
+        t.key("Enter");
+        let s = t.wait_for("EXIT=0");
+        assert!(s.contains("Plan: 1 to add, 1 to change"), "{env}: {s}");
+        let raw = escaped(&t);
+        let plan = &raw[raw.find("contin").unwrap_or(0)..];
+        assert_eq!(plan.contains('\u{1b}'), coloured, "{env:?}: coloured = {coloured} expected; the pane with escapes:\n{raw:?}");
+    }
+}
