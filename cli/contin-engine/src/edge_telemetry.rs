@@ -61,7 +61,7 @@ pub async fn read_telemetry(mailbox: &dyn Mailbox, site: &str, agent_id: &str, a
     // Keys carry a zero-padded first sequence number: text order is sequence order.
     let fresh: Vec<&String> = listed
         .iter()
-        .filter(|k| k.ends_with(".json") && !k[prefix.len().min(k.len())..].contains('/'))
+        .filter(|k| k.ends_with(".json") && k.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
         .filter(|k| after.is_none_or(|a| k.as_str() > a))
         .collect();
     let newest = &fresh[fresh.len().saturating_sub(MAX_TELEMETRY_BATCHES)..];

@@ -76,7 +76,8 @@ impl Series {
         let start = now_ms.saturating_sub(span);
         let mut sums = vec![(0.0f64, 0u64, 0usize); SPARK_BUCKETS];
         for &(at, cpu, mem) in self.points.values() {
-            if at < start {
+            // Older than the window, or from a clock far ahead of ours.
+            if at < start || at > now_ms.saturating_add(SPARK_BUCKET_MS) {
                 continue;
             }
             // A sample slightly ahead of our clock (skew) counts as the newest.
@@ -95,6 +96,13 @@ impl Series {
             .collect();
         (cpu, mem)
     }
+}
+
+/// Text an agent wrote (host name, workload name, rejection reason), fit
+/// for one table cell: control characters (terminal escapes) dropped, at
+/// most `max` characters.
+fn clean(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time.
@@ -153,13 +161,13 @@ impl MailboxAgents {
                 let st: EdgeAgentStatus = match a.status {
                     Ok(st) => st,
                     Err(e) => {
-                        status.agents.push(AgentRow { agent_id: a.agent_id, hostname: a.hostname, error: Some(e), ..AgentRow::default() });
+                        status.agents.push(AgentRow { agent_id: a.agent_id, hostname: clean(&a.hostname, 64), error: Some(clean(&e, 200)), ..AgentRow::default() });
                         continue;
                     }
                 };
                 let Some(heartbeat) = rfc3339_ms(&st.reported_at) else {
-                    let e = format!("status has an unreadable time {:?}", st.reported_at.chars().take(40).collect::<String>());
-                    status.agents.push(AgentRow { agent_id: a.agent_id, hostname: a.hostname, error: Some(e), ..AgentRow::default() });
+                    let e = format!("status has an unreadable time {:?}", clean(&st.reported_at, 40));
+                    status.agents.push(AgentRow { agent_id: a.agent_id, hostname: clean(&a.hostname, 64), error: Some(e), ..AgentRow::default() });
                     continue;
                 };
                 let series = cache.series.entry((site.site.clone(), a.agent_id.clone())).or_default();
@@ -180,7 +188,7 @@ impl MailboxAgents {
                 let (cpu, mem) = series.sparks(now_ms);
                 let running = st.workloads.iter().filter(|w| w.state == WorkloadState::Running).count() as u64;
                 for w in &st.workloads {
-                    *workloads.entry(w.name.clone()).or_default().entry(state_text(w.state)).or_default() += 1;
+                    *workloads.entry(clean(&w.name, 64)).or_default().entry(state_text(w.state)).or_default() += 1;
                 }
                 let mut detail = Vec::new();
                 let restarts: u64 = st.workloads.iter().map(|w| u64::from(w.restarts)).sum();
@@ -188,7 +196,7 @@ impl MailboxAgents {
                     detail.push(format!("{restarts} restart(s)"));
                 }
                 if let Some(r) = st.rejected.iter().max_by_key(|r| r.generation) {
-                    detail.push(format!("rejected gen {}: {}", r.generation, r.reason.chars().take(120).collect::<String>()));
+                    detail.push(format!("rejected gen {}: {}", r.generation, clean(&r.reason, 120)));
                 }
                 if let Some(s) = st.last_disconnection_s.filter(|s| s.is_finite() && *s >= 0.0) {
                     detail.push(format!("last outage {}", short(s as u64)));
@@ -201,7 +209,7 @@ impl MailboxAgents {
                 status.acked_generation = Some(status.acked_generation.map_or(st.acked_generation, |g| g.min(st.acked_generation)));
                 status.agents.push(AgentRow {
                     agent_id: a.agent_id,
-                    hostname: a.hostname,
+                    hostname: clean(&a.hostname, 64),
                     last_heartbeat_ms: Some(heartbeat),
                     acked_generation: Some(st.acked_generation),
                     cpu,

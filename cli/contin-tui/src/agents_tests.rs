@@ -129,7 +129,8 @@ async fn populate(dir: &Path) -> Vec<Agent> {
     let a9 = Agent::new(9, "f9", "edge-f9-1");
     a9.register(&m).await;
     let mut s9 = a9.status(NOW_MS - 2_000, 0, vec![], None);
-    s9.rejected = vec![Rejection { generation: 1, reason: "workload db: image not allowed".into(), at: at(NOW_MS - 60_000) }];
+    // Terminal escapes in agent-written text never reach the screen.
+    s9.rejected = vec![Rejection { generation: 1, reason: "workload db: \u{1b}[2Jimage not allowed".into(), at: at(NOW_MS - 60_000) }];
     a9.report(&m, &s9, &a9.key).await;
     let forged = Agent::new(10, "f9", "edge-f9-2");
     forged.register(&m).await;
@@ -187,7 +188,8 @@ async fn agent_status_and_telemetry_from_a_real_mailbox_then_last_known_data_whe
     assert!(forged.error.as_deref().is_some_and(|e| e.contains("status rejected")), "{forged:?}");
     assert_eq!(forged.workloads_running, 0, "an unverified status counts for nothing");
     let good = f9.agents.iter().find(|a| a.agent_id == agents[2].id()).expect("agent");
-    assert!(good.detail.contains("rejected gen 1: workload db: image not allowed"), "{}", good.detail);
+    assert!(good.detail.contains("rejected gen 1: workload db: [2Jimage not allowed"), "{}", good.detail);
+    assert!(!good.detail.contains('\u{1b}'));
     assert_eq!(f9.acked_generation, Some(0), "only verified statuses count");
 
     // On the state's tree: f7 healthy, f8 disconnected, f9 degraded; eu rolls up the worst.
@@ -240,7 +242,7 @@ async fn agent_status_and_telemetry_from_a_real_mailbox_then_last_known_data_whe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_site_that_should_run_workloads_without_an_agent_is_unknown_and_no_mailbox_is_no_error() {
+async fn a_site_that_should_run_workloads_without_an_agent_is_unknown_and_no_agents_is_no_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ws = workspace(dir.path()).await;
     let source = MailboxAgents::new(ws.clone(), Arc::new(ManualClock::new(NOW_MS)));
