@@ -227,6 +227,7 @@ fn lock_timeout_waits_for_a_real_holder_and_names_it() {
     let out = run(&p, &["plan"]);
     out.expect_code(1);
     assert!(out.stderr.contains("state is locked") && out.stderr.contains("operation apply"), "{}", out.stderr);
+    assert!(out.stderr.contains("held by the CI run https://github.example/acme/infra/actions/runs/4242"), "{}", out.stderr);
     // With it: waits, says who it waits for (with the CI run), then plans.
     let started = Instant::now();
     let out = run(&p, &["plan", "-lock-timeout", "1m", "-detailed-exitcode"]);
@@ -241,9 +242,20 @@ fn lock_timeout_waits_for_a_real_holder_and_names_it() {
     p.write("main.hcl", &config(2, 3000));
     let mut holder = p.command(&["apply", "-auto-approve"]);
     holder.env("CONTIN_VAR_token", MARKER).stdout(Stdio::null()).stderr(Stdio::null());
+    // Not a CI job: its lock records no run URL.
+    for k in ["GITHUB_RUN_ID", "CI_JOB_URL", "BUILD_URL", "BUILDKITE_BUILD_URL", "CIRCLE_BUILD_URL"] {
+        holder.env_remove(k);
+    }
     let mut child = holder.spawn().expect("start the holder");
     std::thread::sleep(Duration::from_millis(200));
     wait_for(&p.file("contin.state.json.lock"), "the holder's lock");
+    // Refused at once: the whole message, with no CI run line.
+    let out = run(&p, &["plan"]);
+    out.expect_code(1);
+    for part in ["state is locked by", "operation apply", "since ", "lock ID ", "contin force-unlock -force "] {
+        assert!(out.stderr.contains(part), "{part:?} missing:\n{}", out.stderr);
+    }
+    assert!(!out.stderr.contains("CI run"), "{}", out.stderr);
     let out = run(&p, &["plan", "-lock-timeout", "1s"]);
     out.expect_code(1);
     assert!(out.stderr.contains("gave up waiting for the state lock after 1s") && out.stderr.contains("operation apply"), "{}", out.stderr);
@@ -594,6 +606,52 @@ fn the_yaml_subset_parser_refuses_what_it_does_not_understand() {
     for bad in ["a: 1\n  b: 2\n", "a: 1\na: 2\n", "a: \"open\n", "a:\n\t- x\n", "a: *ref\n", "just text\n", "a:\n  - x\n   - y\n"] {
         assert!(YamlParser::parse(bad).is_err(), "accepted {bad:?}");
     }
+}
+
+/// A full YAML 1.2 parser's reading of a document, in the subset parser's terms
+/// (null = empty string; block scalars without their final newline).
+fn from_yaml_rust(y: &yaml_rust2::Yaml) -> Y {
+    use yaml_rust2::Yaml as R;
+    match y {
+        R::String(s) | R::Real(s) => Y::Str(s.trim_end_matches('\n').to_string()),
+        R::Integer(i) => Y::Str(i.to_string()),
+        R::Boolean(b) => Y::Str(b.to_string()),
+        R::Null => Y::Str(String::new()),
+        R::Array(a) => Y::Seq(a.iter().map(from_yaml_rust).collect()),
+        R::Hash(h) => Y::Map(
+            h.iter()
+                .map(|(k, v)| match from_yaml_rust(k) {
+                    Y::Str(k) => (k, from_yaml_rust(v)),
+                    other => panic!("a non-scalar key {other:?}"),
+                })
+                .collect(),
+        ),
+        R::Alias(_) | R::BadValue => panic!("unexpected {y:?}"),
+    }
+}
+
+fn trim_block_scalars(y: Y) -> Y {
+    match y {
+        Y::Str(s) => Y::Str(s.trim_end_matches('\n').to_string()),
+        Y::Seq(v) => Y::Seq(v.into_iter().map(trim_block_scalars).collect()),
+        Y::Map(m) => Y::Map(m.into_iter().map(|(k, v)| (k, trim_block_scalars(v))).collect()),
+    }
+}
+
+/// Both example pipelines are YAML to a complete YAML 1.2 parser
+/// (yaml-rust2), one document each, with exactly the structure the subset
+/// parser the other tests rely on reports.
+#[test]
+fn the_example_pipelines_are_yaml_to_a_full_parser_too() {
+    for name in ["github-actions.yml", ".gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(repo_root().join("examples/ci").join(name)).expect("read");
+        let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
+        assert_eq!(docs.len(), 1, "{name}: one document");
+        let full = from_yaml_rust(&docs[0]);
+        assert_eq!(full, trim_block_scalars(load_pipeline(name)), "{name}: the two parsers disagree");
+    }
+    // And the full parser does reject what is not YAML.
+    assert!(yaml_rust2::YamlLoader::load_from_str("a: \"open\n").is_err());
 }
 
 /// Runs one command line from a pipeline in `dir` (its `-C examples/ci/infra` pointed there).

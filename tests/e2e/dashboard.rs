@@ -232,3 +232,125 @@ fn sigterm_restores_the_terminal_and_exits_143() {
     t.wait_for("EXIT=143");
     assert_eq!(t.terminal_state(), "0 1", "terminal not restored after SIGTERM");
 }
+
+/// On a terminal the plan is coloured; `CI=true` or `NO_COLOR` give plain
+/// text on the same terminal (a CI runner with a TTY logs no escapes).
+#[test]
+fn plan_is_coloured_on_a_terminal_but_plain_under_ci_or_no_color() {
+    let p = project();
+    let Some(t) = Tmux::start(p.path(), "color") else {
+        eprintln!("tmux is not installed: skipped");
+        return;
+    };
+    t.wait_for("$");
+    let escaped = |t: &Tmux| t.tmux(&["capture-pane", "-p", "-e", "-t", "t"]);
+    for (env, coloured) in [("", true), ("CI=true", false), ("NO_COLOR=1", false), ("CI=false", true)] {
+        t.type_text("clear");
+        t.key("Enter");
+        t.type_text(&format!("env -u CI -u NO_COLOR {env} {} plan; echo EXIT=$?", bin()));
+        t.key("Enter");
+        let s = t.wait_for("EXIT=0");
+        assert!(s.contains("Plan: 1 to add, 1 to change"), "{env}: {s}");
+        let raw = escaped(&t);
+        let plan = &raw[raw.find("contin").unwrap_or(0)..];
+        assert_eq!(plan.contains('\u{1b}'), coloured, "{env:?}: coloured = {coloured} expected; the pane with escapes:\n{raw:?}");
+    }
+}
+
+/// Workload processes (they outlive their agent by design) of `site`, by
+/// the `CONTIN_SITE` the agent gives them.
+fn workload_pids(site: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|v| v == format!("CONTIN_SITE={site}").as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// A real agent enrolled on a site, and whatever it started: killed on drop.
+struct RealAgent {
+    child: std::process::Child,
+    site: String,
+}
+
+impl Drop for RealAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for _ in 0..3 {
+            for pid in workload_pids(&self.site) {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The Fleet view shows what a real agent reports through the mailbox: the
+/// agent row, its acknowledged generation and the workload running.
+#[test]
+fn fleet_shows_a_real_agent_and_its_workload() {
+    let site = format!("dash{}", std::process::id());
+    let p = Project::with_main(&format!(
+        r#"
+edge_site "eu" {{
+  kind = "region"
+}}
+
+edge_site "{site}" {{
+  parent = edge_site.eu
+}}
+
+workload "web" {{
+  command   = ["/bin/sleep", "300"]
+  placement {{ sites = [edge_site.{site}] }}
+}}
+"#
+    ));
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    let token = p.run(&["edge", "token", "create", &site]);
+    token.expect_code(0);
+    let token = token.stdout.lines().last().expect("the token line").trim().to_string();
+    let data = p.file("agent-data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let child = Command::new(contin_bin())
+        .args(["agent", "run", "--poll", "200ms", "--data-dir"])
+        .arg(&data)
+        .env("CONTIN_AGENT_TOKEN", &token)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the agent");
+    let _agent = RealAgent { child, site: site.clone() };
+    let Some(t) = Tmux::start(p.path(), "fleet") else {
+        eprintln!("tmux is not installed: skipped");
+        return;
+    };
+    t.wait_for("$");
+    t.type_text(&format!("{} dashboard -readonly -view fleet; echo EXIT=$?", bin()));
+    t.key("Enter");
+    t.wait_for("READONLY");
+    // The site with its agent and workload rows: generation 1 of 1
+    // acknowledged and 1 of 1 replicas running once the agent reported.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let s = loop {
+        t.type_text("r");
+        let s = t.screen();
+        let row = s.lines().find(|l| l.contains(&format!(" {site} "))).unwrap_or_default().to_string();
+        let web = s.lines().find(|l| l.contains(" web ")).unwrap_or_default().to_string();
+        if row.contains("healthy") && row.contains("1/1     1/1") && web.contains("healthy") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the agent's report never showed; the screen:\n{s}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(!s.contains("agent status unknown") && !s.contains("agent data"), "no stale badge: {s}");
+    t.type_text("q");
+    let s = t.wait_for("EXIT=0");
+    assert_eq!(t.terminal_state(), "0 1", "terminal not restored\n{s}");
+}

@@ -12,6 +12,7 @@
 mod apply;
 pub mod drift;
 pub mod edge;
+pub mod edge_telemetry;
 pub mod error;
 pub mod events;
 pub mod files;

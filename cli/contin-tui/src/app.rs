@@ -2,7 +2,7 @@
 //! fetched data, keys and ticks. Nothing here draws or does IO; keys return
 //! an [`Effect`] the run loop carries out.
 
-use crate::fleet::{FleetModel, FleetNode, FleetSnapshot};
+use crate::fleet::{FleetData, FleetModel, FleetNode, FleetSnapshot};
 use crate::model::{ApplyModel, GraphModel, PlanModel, RowStatus};
 use contin_engine::EngineEvent;
 use contin_planner::{Action, Plan};
@@ -248,14 +248,25 @@ impl App {
     }
 
     pub fn fleet_fetched(&mut self, result: Result<Vec<FleetNode>, String>) {
+        self.fleet_data(result.map(FleetData::from));
+    }
+
+    /// A fleet fetch arrived: fresh data replaces the old (with the agent
+    /// part's own age when the mailbox could not be read); a failed fetch
+    /// keeps the old data on screen.
+    pub fn fleet_data(&mut self, result: Result<FleetData, String>) {
         match result {
-            Ok(nodes) => self.fleet.ingest(
-                FleetSnapshot {
-                    nodes,
-                    fetched_at_ms: self.now_ms,
-                },
-                self.now_ms,
-            ),
+            Ok(data) => {
+                self.fleet.ingest(
+                    FleetSnapshot {
+                        nodes: data.nodes,
+                        fetched_at_ms: self.now_ms,
+                    },
+                    self.now_ms,
+                );
+                self.fleet.agents_error = data.agents_error;
+                self.fleet.agents_as_of_ms = data.agents_as_of_ms;
+            }
             Err(e) => self.fleet.fetch_failed(e),
         }
         self.rebuild(View::Fleet);

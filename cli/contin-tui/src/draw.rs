@@ -428,7 +428,16 @@ pub fn sparkline(samples: &[Option<f64>], width: usize) -> String {
         .collect()
 }
 
-fn fleet_row(app: &App, r: &FleetRow, wide: bool, selected: bool) -> Row<'static> {
+/// Fleet table layouts by width: narrow (< 80 columns), medium, wide (>= 140).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum FleetWidth {
+    Narrow,
+    Medium,
+    Wide,
+}
+
+fn fleet_row(app: &App, r: &FleetRow, width: FleetWidth, selected: bool) -> Row<'static> {
+    let wide = width == FleetWidth::Wide;
     let n = &r.node;
     let twisty = if r.children.is_empty() {
         " "
@@ -464,6 +473,9 @@ fn fleet_row(app: &App, r: &FleetRow, wide: bool, selected: bool) -> Row<'static
         Cell::from(disc),
         Cell::from(generation),
     ];
+    if width >= FleetWidth::Medium {
+        cells.push(Cell::from(n.workloads.map_or_else(|| "-".to_string(), |(run, want)| format!("{run}/{want}"))));
+    }
     if wide {
         cells.insert(1, Cell::from(n.kind.label()));
         cells.push(Cell::from(sparkline(&n.cpu, 12)));
@@ -489,6 +501,14 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         (Some(e), None) => vec![Span::styled(format!("⚠ no data: {e}"), badge), Span::raw(" · ")],
         _ => Vec::new(),
     };
+    // The state was read but the agents' mailbox was not: their part is older.
+    if let Some(e) = &m.agents_error {
+        let text = match m.agents_as_of_ms {
+            Some(t) => format!("⚠ agent data {} old: {e}", fmt_dur(app.now_ms.saturating_sub(t))),
+            None => format!("⚠ agent status unknown: {e}"),
+        };
+        spans.extend([Span::styled(text, badge), Span::raw(" · ")]);
+    }
     spans.extend([
         Span::styled(format!("{sites} site(s)"), Style::new().bold()),
         Span::raw(" · "),
@@ -506,6 +526,7 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         (None, Some(age)) => spans.push(Span::styled(format!(" · updated {age} ago"), Style::new().fg(Color::DarkGray))),
         (None, None) => spans.push(Span::styled(" · loading…", Style::new().fg(Color::DarkGray))),
     }
+
     f.render_widget(Line::from(spans), a.summary);
 
     let sort = if app.fleet_by_disconnected { "longest disconnected first" } else { "tree" };
@@ -514,7 +535,11 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         View::Fleet,
         format!("Fleet: region → site → subsite → host/cluster (sort: {sort}, s toggles)"),
     ));
-    let wide = a.main.width >= 140;
+    let width = match a.main.width {
+        140.. => FleetWidth::Wide,
+        80.. => FleetWidth::Medium,
+        _ => FleetWidth::Narrow,
+    };
     let h = a.main.height.saturating_sub(3) as usize;
     let c = app.cursor(View::Fleet);
     let off = c.visible_offset(h);
@@ -524,11 +549,11 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
         .enumerate()
         .skip(off)
         .take(h)
-        .map(|(p, &i)| fleet_row(app, &m.rows[i], wide, p == c.selected))
+        .map(|(p, &i)| fleet_row(app, &m.rows[i], width, p == c.selected))
         .collect();
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec!["name", "kind", "health", "heartbeat", "disconn. for", "gen ack/want", "cpu", "mem", "detail"],
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = match width {
+        FleetWidth::Wide => (
+            vec!["name", "kind", "health", "heartbeat", "disconn. for", "gen ack/want", "wl run/want", "cpu", "mem", "detail"],
             vec![
                 Constraint::Min(28),
                 Constraint::Length(8),
@@ -536,13 +561,24 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
                 Constraint::Length(10),
                 Constraint::Length(12),
                 Constraint::Length(12),
+                Constraint::Length(11),
                 Constraint::Length(12),
                 Constraint::Length(12),
                 Constraint::Fill(1),
             ],
-        )
-    } else {
-        (
+        ),
+        FleetWidth::Medium => (
+            vec!["name", "health", "heartbeat", "disc. for", "gen", "wl"],
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(13),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(7),
+                Constraint::Length(7),
+            ],
+        ),
+        FleetWidth::Narrow => (
             vec!["name", "health", "heartbeat", "disc. for", "gen"],
             vec![
                 Constraint::Fill(1),
@@ -551,7 +587,7 @@ fn fleet_view(f: &mut Frame, app: &App, a: &Areas) {
                 Constraint::Length(10),
                 Constraint::Length(7),
             ],
-        )
+        ),
     };
     let empty = rows.is_empty();
     let table = Table::new(rows, widths).header(Row::new(header).style(Style::new().bold())).block(block);

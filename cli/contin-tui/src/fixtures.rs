@@ -77,6 +77,7 @@ pub fn fleet(n: usize, now_ms: u64) -> Vec<FleetNode> {
             } else {
                 Vec::new()
             },
+            ..SiteStatus::default()
         });
     }
     overlay_status(&mut nodes, &statuses, now_ms);
@@ -110,6 +111,7 @@ pub fn fleet_with_disconnected(now_ms: u64) -> Vec<FleetNode> {
             cpu: gaps.clone(),
             mem: gaps.clone(),
             workloads: vec![],
+            ..SiteStatus::default()
         },
         SiteStatus {
             site: "fra-line1".into(),
@@ -119,6 +121,7 @@ pub fn fleet_with_disconnected(now_ms: u64) -> Vec<FleetNode> {
             cpu: gaps.clone(),
             mem: vec![],
             workloads: vec![],
+            ..SiteStatus::default()
         },
         SiteStatus {
             site: "ber".into(),
@@ -132,6 +135,7 @@ pub fn fleet_with_disconnected(now_ms: u64) -> Vec<FleetNode> {
                 state: "crashloop".into(),
                 healthy: false,
             }],
+            ..SiteStatus::default()
         },
     ];
     overlay_status(&mut nodes, &statuses, now_ms);

@@ -40,6 +40,8 @@ pub enum NodeKind {
     Subsite,
     Host,
     Cluster,
+    /// An enrolled edge agent of a site (`contin agent run`).
+    Agent,
     Workload,
 }
 
@@ -51,6 +53,7 @@ impl NodeKind {
             NodeKind::Subsite => "subsite",
             NodeKind::Host => "host",
             NodeKind::Cluster => "cluster",
+            NodeKind::Agent => "agent",
             NodeKind::Workload => "workload",
         }
     }
@@ -84,6 +87,8 @@ pub struct FleetNode {
     pub cpu: Vec<Option<f64>>,
     /// Memory percent samples, oldest first; `None` is a gap.
     pub mem: Vec<Option<f64>>,
+    /// Workload replicas (running, desired) where known.
+    pub workloads: Option<(u64, u64)>,
     /// Short extra text (flavor, address, workload state).
     pub detail: String,
 }
@@ -101,8 +106,27 @@ impl FleetNode {
             desired_generation: None,
             cpu: Vec::new(),
             mem: Vec::new(),
+            workloads: None,
             detail: String::new(),
         }
+    }
+}
+
+/// What one fleet fetch sends to the UI: the nodes, and whether the agent
+/// data in them is current.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FleetData {
+    pub nodes: Vec<FleetNode>,
+    /// Agent status could not be read this time (the mailbox is unreachable):
+    /// the nodes carry the last known agent data, of `agents_as_of_ms`.
+    pub agents_error: Option<String>,
+    /// When the agent data in `nodes` was read (ms since the Unix epoch).
+    pub agents_as_of_ms: Option<u64>,
+}
+
+impl From<Vec<FleetNode>> for FleetData {
+    fn from(nodes: Vec<FleetNode>) -> Self {
+        FleetData { nodes, ..FleetData::default() }
     }
 }
 
@@ -114,8 +138,9 @@ pub struct FleetSnapshot {
     pub fetched_at_ms: u64,
 }
 
-/// What an agent reports for its site (the workloads/agent issue fills
-/// this in; until then the fleet shows sites, hosts and clusters alone).
+/// What the agents of one site report, rolled up to the site: the latest
+/// heartbeat of any agent, the lowest acknowledged generation, the
+/// workloads of all agents; each agent also becomes a row of its own.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SiteStatus {
     pub site: String,
@@ -125,6 +150,27 @@ pub struct SiteStatus {
     pub cpu: Vec<Option<f64>>,
     pub mem: Vec<Option<f64>>,
     pub workloads: Vec<WorkloadStatus>,
+    /// Replicas the site should run (from the state).
+    pub workloads_desired: Option<u64>,
+    pub agents: Vec<AgentRow>,
+}
+
+/// One agent of a site.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AgentRow {
+    pub agent_id: String,
+    /// Host name from its registration (may be empty).
+    pub hostname: String,
+    pub last_heartbeat_ms: Option<u64>,
+    pub acked_generation: Option<u64>,
+    pub cpu: Vec<Option<f64>>,
+    pub mem: Vec<Option<f64>>,
+    /// Replicas it reports running.
+    pub workloads_running: u64,
+    /// Why there is no (trusted) status: unregistered key, bad signature, none yet.
+    pub error: Option<String>,
+    /// Restarts, rejected generations, buffered telemetry.
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -135,18 +181,30 @@ pub struct WorkloadStatus {
     pub healthy: bool,
 }
 
-/// Where agent status comes from (a mailbox reader, later). Called off the
-/// UI task; an error keeps the last known data on screen with its age.
-pub trait AgentStatusSource: Send + Sync {
-    fn statuses(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<SiteStatus>, String>> + Send + '_>>;
+/// What an [`AgentStatusSource`] returns: the statuses, and when an error
+/// kept it from reading them now, the last known ones with their time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AgentsFetch {
+    pub statuses: Vec<SiteStatus>,
+    /// When `statuses` were read (ms since the Unix epoch; `None`: never).
+    pub as_of_ms: Option<u64>,
+    /// Why they could not be read this time.
+    pub error: Option<String>,
 }
 
-/// No agents (yet).
+/// Where agent status comes from ([`crate::agents::MailboxAgents`] reads the
+/// backend's mailbox). Called off the UI task; never fails: an unreachable
+/// mailbox gives the last known statuses and the error.
+pub trait AgentStatusSource: Send + Sync {
+    fn statuses(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = AgentsFetch> + Send + '_>>;
+}
+
+/// No agents (a backend without a mailbox).
 pub struct NoAgents;
 
 impl AgentStatusSource for NoAgents {
-    fn statuses(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<SiteStatus>, String>> + Send + '_>> {
-        Box::pin(async { Ok(Vec::new()) })
+    fn statuses(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = AgentsFetch> + Send + '_>> {
+        Box::pin(async { AgentsFetch::default() })
     }
 }
 
@@ -207,11 +265,19 @@ pub fn nodes_from_state(state: &State) -> Vec<FleetNode> {
     out
 }
 
-/// Applies agent reports to the sites they name: heartbeat age decides
-/// disconnected, an unacknowledged generation or an unhealthy workload
-/// degraded; workloads become child rows.
+/// Applies agent reports to the sites they name, as of `now_ms`: no
+/// heartbeat for [`DISCONNECTED_AFTER`] makes a site disconnected; an
+/// unacknowledged generation, a failing workload or an agent without a
+/// trusted status makes it degraded; a site that should run workloads but
+/// has no agent is unknown. Agents and workloads become child rows.
 pub fn overlay_status(nodes: &mut Vec<FleetNode>, statuses: &[SiteStatus], now_ms: u64) {
     let index: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+    let stale = |hb: Option<u64>| hb.is_none_or(|t| now_ms.saturating_sub(t) > DISCONNECTED_AFTER.as_millis() as u64);
+    let behind = |acked: Option<u64>, desired: Option<u64>| match (acked, desired) {
+        (Some(a), Some(d)) => a < d,
+        (None, Some(_)) => true,
+        _ => false,
+    };
     let mut extra = Vec::new();
     for s in statuses {
         let id = format!("site/{}", s.site);
@@ -222,18 +288,53 @@ pub fn overlay_status(nodes: &mut Vec<FleetNode>, statuses: &[SiteStatus], now_m
         n.desired_generation = s.desired_generation;
         n.cpu = s.cpu.clone();
         n.mem = s.mem.clone();
-        let stale = s
-            .last_heartbeat_ms
-            .is_none_or(|t| now_ms.saturating_sub(t) > DISCONNECTED_AFTER.as_millis() as u64);
-        let behind = matches!((s.acked_generation, s.desired_generation), (Some(a), Some(d)) if a < d)
-            || (s.acked_generation.is_none() && s.desired_generation.is_some());
-        n.health = if stale {
+        let running: u64 = s.agents.iter().map(|a| a.workloads_running).sum();
+        if s.workloads_desired.is_some() || !s.agents.is_empty() {
+            n.workloads = Some((running, s.workloads_desired.unwrap_or(0)));
+        }
+        let reported = s.last_heartbeat_ms.is_some() || !s.agents.is_empty();
+        n.health = if !reported {
+            // A site with nothing to run needs no agent (a region whose
+            // document only names its children, for a relay).
+            if s.workloads_desired.is_some_and(|d| d > 0) {
+                n.detail = "no agent enrolled".into();
+                Health::Unknown
+            } else {
+                n.health
+            }
+        } else if stale(s.last_heartbeat_ms) && (s.last_heartbeat_ms.is_some() || s.agents.iter().all(|a| a.error.is_none())) {
             Health::Disconnected
-        } else if behind || s.workloads.iter().any(|w| !w.healthy) {
+        } else if behind(s.acked_generation, s.desired_generation)
+            || s.workloads.iter().any(|w| !w.healthy)
+            || s.agents.iter().any(|a| a.error.is_some())
+            || running < s.workloads_desired.unwrap_or(0)
+        {
             Health::Degraded
         } else {
             n.health.max(Health::Healthy)
         };
+        for a in &s.agents {
+            let name = if a.hostname.is_empty() { a.agent_id.clone() } else { a.hostname.clone() };
+            let mut an = FleetNode::new(format!("agent/{}/{}", s.site, a.agent_id), name, NodeKind::Agent, Some(id.clone()));
+            an.last_heartbeat_ms = a.last_heartbeat_ms;
+            an.acked_generation = a.acked_generation;
+            an.desired_generation = s.desired_generation;
+            an.cpu = a.cpu.clone();
+            an.mem = a.mem.clone();
+            an.workloads = Some((a.workloads_running, s.workloads_desired.unwrap_or(0)));
+            an.health = match &a.error {
+                Some(_) => Health::Degraded,
+                None if stale(a.last_heartbeat_ms) => Health::Disconnected,
+                None if behind(a.acked_generation, s.desired_generation) => Health::Degraded,
+                None => Health::Healthy,
+            };
+            an.detail = match &a.error {
+                Some(e) => format!("{}: {e}", a.agent_id),
+                None if a.detail.is_empty() => a.agent_id.clone(),
+                None => format!("{} · {}", a.agent_id, a.detail),
+            };
+            extra.push(an);
+        }
         for w in &s.workloads {
             let mut wn = FleetNode::new(format!("workload/{}/{}", s.site, w.name), &w.name, NodeKind::Workload, Some(id.clone()));
             wn.health = if w.healthy { Health::Healthy } else { Health::Degraded };
@@ -256,7 +357,7 @@ pub fn spawn_poller<F, Fut>(
 ) -> tokio::task::JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Vec<FleetNode>, String>> + Send,
+    Fut: std::future::Future<Output = Result<FleetData, String>> + Send,
 {
     tokio::spawn(async move {
         loop {
@@ -299,6 +400,9 @@ pub struct FleetModel {
     pub fetched_at_ms: Option<u64>,
     /// The last fetch failed with this (the data shown is older).
     pub last_error: Option<String>,
+    /// The agent part of the data is older than the rest: why, and when it was read.
+    pub agents_error: Option<String>,
+    pub agents_as_of_ms: Option<u64>,
     pub counts: BTreeMap<Health, usize>,
 }
 

@@ -9,6 +9,7 @@
 //! on exit, error, panic and signals. Time comes from an injectable
 //! [`clock::Clock`].
 
+pub mod agents;
 pub mod app;
 pub mod clock;
 pub mod draw;
@@ -33,7 +34,7 @@ pub enum DataEvent {
     /// The engine waits for approval of this plan: answer on the sender.
     Review(Arc<contin_planner::Plan>, tokio::sync::oneshot::Sender<bool>),
     /// A fleet fetch: the nodes, or why the backend could not be read.
-    Fleet(Result<Vec<fleet::FleetNode>, String>),
+    Fleet(Result<fleet::FleetData, String>),
     /// Dependency edges from the state (when there is no plan yet).
     Graph(model::GraphModel),
     /// The apply returned; a one-line summary.

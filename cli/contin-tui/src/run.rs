@@ -187,7 +187,7 @@ pub async fn run(
                             app.review(&p);
                             pending_review = Some(tx);
                         }
-                        DataEvent::Fleet(r) => app.fleet_fetched(r),
+                        DataEvent::Fleet(r) => app.fleet_data(r),
                         DataEvent::Graph(g) => app.set_graph(g),
                         DataEvent::ApplyFinished(s) => app.apply_finished(s),
                         DataEvent::Failed(e) => app.fail(e),

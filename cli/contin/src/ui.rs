@@ -11,10 +11,23 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// Colour only when stdout is a terminal, `NO_COLOR` is unset and `--no-color` was not given.
+    /// Colour only when stdout is a terminal, not in CI and not asked off
+    /// (see [`Ui::wants_color`]).
     pub fn detect(no_color_flag: bool) -> Ui {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Ui { color: !no_color_flag && !no_color_env && std::io::stdout().is_terminal() }
+        Ui { color: Ui::wants_color(no_color_flag, &|k| std::env::var(k).ok(), std::io::stdout().is_terminal()) }
+    }
+
+    /// The colour rule: a terminal, no `--no-color`, no `NO_COLOR` (any
+    /// non-empty value, no-color.org) and no `CI` (set by GitHub Actions,
+    /// GitLab CI and most runners; any value but empty, `false` or `0`):
+    /// a CI log gets plain lines even when the runner gives it a TTY.
+    pub fn wants_color(no_color_flag: bool, env: &dyn Fn(&str) -> Option<String>, stdout_is_tty: bool) -> bool {
+        let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let ci = env("CI").is_some_and(|v| {
+            let v = v.trim();
+            !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+        });
+        !no_color_flag && !no_color_env && !ci && stdout_is_tty
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -136,6 +149,25 @@ mod tests {
     fn elapsed_is_compact() {
         assert_eq!(elapsed(std::time::Duration::from_millis(900)), "0s");
         assert_eq!(elapsed(std::time::Duration::from_secs(125)), "2m5s");
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_outside_ci_unless_asked_off() {
+        let wants = |flag: bool, pairs: &[(&str, &str)], tty: bool| {
+            let env = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+            Ui::wants_color(flag, &env, tty)
+        };
+        assert!(wants(false, &[], true));
+        assert!(!wants(false, &[], false), "not a TTY");
+        assert!(!wants(true, &[], true), "--no-color");
+        assert!(!wants(false, &[("NO_COLOR", "1")], true));
+        assert!(wants(false, &[("NO_COLOR", "")], true), "an empty NO_COLOR does not count");
+        for ci in ["true", "1", "yes", "TRUE"] {
+            assert!(!wants(false, &[("CI", ci)], true), "CI={ci}");
+        }
+        for not_ci in ["false", "0", "", "False"] {
+            assert!(wants(false, &[("CI", not_ci)], true), "CI={not_ci:?}");
+        }
     }
 
     #[test]

@@ -22,6 +22,21 @@ use contin_types::{Diagnostics, ResourceAddr, Severity, SourceLoc, SourceMap};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The "state is locked" error: the engine's message (holder, operation,
+/// since, lock ID, how to release it), plus the CI run that holds the lock
+/// when its lock recorded one (a URL with control characters or over 2 KB,
+/// from a hand-made lock file, is left out).
+pub fn locked_message(holder: &contin_state::LockInfo) -> String {
+    let text = contin_engine::EngineError::Locked { holder: holder.clone() }.to_string();
+    let url = holder.ci_url.as_deref().map(str::trim).filter(|u| !u.is_empty() && u.len() <= 2048 && !u.chars().any(char::is_control));
+    let Some(url) = url else { return text };
+    let line = format!("The lock is held by the CI run {url}");
+    match text.split_once("\n\n") {
+        Some((first, rest)) => format!("{first}\n{line}\n\n{rest}"),
+        None => format!("{text}\n{line}"),
+    }
+}
+
 /// The report files one run writes (plan and drift).
 #[derive(Debug, Args, Clone, Default)]
 pub struct CiOutputArgs {

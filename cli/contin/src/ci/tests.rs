@@ -236,3 +236,30 @@ fn the_ci_flags_parse_in_terraform_spelling() {
     let err = Cli::try_parse_from(argv).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("invalid duration"), "{err}");
 }
+
+#[test]
+fn the_locked_message_is_complete_with_and_without_a_ci_run() {
+    let mut holder = contin_state::LockInfo {
+        id: "11bae480".into(),
+        operation: "apply".into(),
+        who: "ci@runner (pid 42)".into(),
+        created: "2026-12-01T22:04:14Z".into(),
+        path: "contin.state.json".into(),
+        pid: 42,
+        host: "another-host".into(),
+        ci_url: None,
+    };
+    let plain = super::locked_message(&holder);
+    for part in ["state is locked by ci@runner (pid 42)", "operation apply", "since 2026-12-01T22:04:14Z", "lock ID 11bae480", "contin force-unlock -force 11bae480"] {
+        assert!(plain.contains(part), "{part:?} missing from:\n{plain}");
+    }
+    assert!(!plain.contains("CI run"), "{plain}");
+    assert!(!plain.contains("None") && !plain.ends_with(' ') && !plain.contains("  \n"), "{plain}");
+    holder.ci_url = Some("https://github.example/acme/infra/actions/runs/4242".into());
+    let with = super::locked_message(&holder);
+    assert!(with.contains("\nThe lock is held by the CI run https://github.example/acme/infra/actions/runs/4242\n\n"), "{with}");
+    assert_eq!(with.replace("\nThe lock is held by the CI run https://github.example/acme/infra/actions/runs/4242", ""), plain);
+    // A hostile lock file cannot put terminal escapes into the message.
+    holder.ci_url = Some("https://x\u{1b}[2J".into());
+    assert_eq!(super::locked_message(&holder), plain);
+}

@@ -10,7 +10,8 @@ use contin_engine::{ApplyOptions, ApplyResult, Approval, EngineEvent, EventSink,
 use contin_executor::ApplyEvent;
 use contin_planner::{Action, Plan, PlanMode};
 use contin_tui::clock::SystemClock;
-use contin_tui::fleet::{nodes_from_state, overlay_status, spawn_poller, AgentStatusSource, NoAgents};
+use contin_tui::agents::MailboxAgents;
+use contin_tui::fleet::{nodes_from_state, overlay_status, spawn_poller, AgentStatusSource, FleetData, NoAgents};
 use contin_tui::model::GraphModel;
 use contin_tui::{DataEvent, Exit, RunOptions, View};
 use std::io::IsTerminal;
@@ -97,27 +98,34 @@ async fn open(ctx: &Ctx, planning: Option<&PlanningArgs>, plan_variables: Option
     Workspace::open(&ctx.dir, opts).await.map_err(engine_err)
 }
 
-/// Polls the state for the Fleet view (and sends its dependency graph
-/// once), on its own task.
+/// Polls the state and the agents' mailbox for the Fleet view (and sends
+/// the state's dependency graph once), on its own task. An unreadable
+/// mailbox keeps the last agent data, shown with its age.
 fn start_fleet(ws: &Workspace, ch: &mut Channels) -> tokio::task::JoinHandle<()> {
-    let agents: Arc<dyn AgentStatusSource> = Arc::new(NoAgents);
-    let clock = SystemClock::new();
+    let clock = Arc::new(SystemClock::new());
+    let agents: Arc<dyn AgentStatusSource> = match ws.mailbox_url() {
+        Some(_) => Arc::new(MailboxAgents::new(ws.clone(), clock.clone())),
+        None => Arc::new(NoAgents),
+    };
     let ws2 = ws.clone();
     let tx = ch.data_tx.clone();
     let graph_sent = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let fetch = move || {
         let (ws, agents, tx, graph_sent) = (ws2.clone(), agents.clone(), tx.clone(), graph_sent.clone());
-        let now = contin_tui::clock::Clock::now_ms(&clock);
         async move {
             let view = ws.state_view().await.map_err(|e| format!("reading the state: {e}"))?;
-            let Some(state) = view.state else { return Ok(Vec::new()) };
+            let Some(state) = view.state else { return Ok(FleetData::default()) };
             if !graph_sent.swap(true, std::sync::atomic::Ordering::Relaxed) {
                 let _ = tx.send(DataEvent::Graph(GraphModel::from_state(&state)));
             }
             let mut nodes = nodes_from_state(&state);
-            let statuses = agents.statuses().await?;
-            overlay_status(&mut nodes, &statuses, now);
-            Ok(nodes)
+            let fetched = agents.statuses().await;
+            // Health is judged as of when the agent data was read: a mailbox
+            // we cannot reach does not make every site "disconnected".
+            if let Some(at) = fetched.as_of_ms {
+                overlay_status(&mut nodes, &fetched.statuses, at);
+            }
+            Ok(FleetData { nodes, agents_error: fetched.error, agents_as_of_ms: fetched.as_of_ms })
         }
     };
     let (_, dummy) = unbounded_channel();

@@ -48,6 +48,7 @@ impl std::error::Error for DiagnosticsError {}
 pub fn engine_err(e: EngineError) -> anyhow::Error {
     match e {
         EngineError::Diagnostics { diags, sources } => DiagnosticsError { diags, sources }.into(),
+        EngineError::Locked { holder } => anyhow::Error::msg(crate::ci::locked_message(&holder)),
         other => anyhow::Error::msg(other.to_string()),
     }
 }
