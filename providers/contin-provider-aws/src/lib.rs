@@ -9,7 +9,9 @@
 //! S3 (aws-sdk-s3): `aws_s3_bucket`, `aws_s3_bucket_versioning`,
 //! `aws_s3_bucket_public_access_block`, `aws_s3_object`; data sources
 //! `aws_ami`, `aws_availability_zones`, `aws_vpc`, `aws_subnets`,
-//! `aws_region`, `aws_caller_identity` (STS).
+//! `aws_region`, `aws_caller_identity` (STS); IAM (aws-sdk-iam):
+//! `aws_iam_role`, `aws_iam_instance_profile`,
+//! `aws_iam_role_policy_attachment`, `aws_iam_user`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -33,9 +35,11 @@
 mod config;
 mod data;
 mod ec2x;
+mod iam;
 mod instance;
 mod network;
 mod plan;
+mod policy;
 mod s3;
 pub mod schema;
 mod sg;
@@ -56,6 +60,7 @@ pub(crate) struct Inner {
     pub ec2: aws_sdk_ec2::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    pub iam: aws_sdk_iam::Client,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -101,6 +106,10 @@ fn is_ec2x(ty: &str) -> bool {
             | schema::VPC_SG_EGRESS_RULE
             | schema::LAUNCH_TEMPLATE
     )
+}
+
+fn is_iam(ty: &str) -> bool {
+    matches!(ty, schema::IAM_ROLE | schema::IAM_INSTANCE_PROFILE | schema::IAM_ROLE_POLICY_ATTACHMENT | schema::IAM_USER)
 }
 
 fn unsupported(ty: &str) -> ProviderError {
@@ -151,6 +160,7 @@ impl Provider for AwsProvider {
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
+            _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -163,6 +173,7 @@ impl Provider for AwsProvider {
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
+            _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -176,6 +187,7 @@ impl Provider for AwsProvider {
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -189,6 +201,7 @@ impl Provider for AwsProvider {
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
+            _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -201,6 +214,7 @@ impl Provider for AwsProvider {
             schema::SECURITY_GROUP => sg::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
+            _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -228,9 +228,61 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             check_instance_type(cfg, &mut d);
         }
         schema::INSTANCE => check_instance_type(cfg, &mut d),
+        schema::IAM_ROLE => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_iam_name(cfg, "name", 64, &mut d);
+            check_iam_name(cfg, "name_prefix", 64 - 26, &mut d);
+            check_iam_path(cfg, &mut d);
+            check_policy(cfg, "assume_role_policy", &mut d);
+            if let Some(n) = get(cfg, "max_session_duration").and_then(num_i64) {
+                if !(3600..=43200).contains(&n) {
+                    d.push(Diagnostic::error(format!("max_session_duration: {n} is out of range (3600 to 43200 seconds)")));
+                }
+            }
+        }
+        schema::IAM_INSTANCE_PROFILE => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_iam_name(cfg, "name", 128, &mut d);
+            check_iam_name(cfg, "name_prefix", 128 - 26, &mut d);
+            check_iam_path(cfg, &mut d);
+        }
+        schema::IAM_USER => {
+            check_iam_name(cfg, "name", 64, &mut d);
+            check_iam_path(cfg, &mut d);
+        }
+        schema::IAM_ROLE_POLICY_ATTACHMENT => {
+            if let Some(a) = known_str(get(cfg, "policy_arn")) {
+                if !a.starts_with("arn:") {
+                    d.push(Diagnostic::error(format!("policy_arn: {a:?} is not an ARN")).with_detail("e.g. \"arn:aws:iam::aws:policy/ReadOnlyAccess\""));
+                }
+            }
+        }
         _ => {}
     }
     d
+}
+
+/// IAM names: letters, digits and `+=,.@_-`, at most `max` characters.
+fn check_iam_name(cfg: &Value, name: &str, max: usize, d: &mut Diagnostics) {
+    let Some(n) = known_str(get(cfg, name)) else { return };
+    let ok_chars = n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if n.is_empty() || n.len() > max || !ok_chars {
+        d.push(Diagnostic::error(format!("{name}: {n:?} is not a valid IAM name")).with_detail(format!("1 to {max} characters: letters, digits and + = , . @ _ -")));
+    }
+}
+
+fn check_iam_path(cfg: &Value, d: &mut Diagnostics) {
+    let Some(p) = known_str(get(cfg, "path")) else { return };
+    if !p.starts_with('/') || !p.ends_with('/') || p.len() > 512 || !p.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        d.push(Diagnostic::error(format!("path: {p:?} is not a valid IAM path")).with_detail("starts and ends with \"/\", at most 512 printable ASCII characters, e.g. \"/service/\""));
+    }
+}
+
+fn check_policy(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    let Some(doc) = known_str(get(cfg, name)) else { return };
+    if let Err(why) = crate::policy::parse(doc) {
+        d.push(Diagnostic::error(format!("{name}: not a valid policy document")).with_detail(why));
+    }
 }
 
 fn check_instance_type(cfg: &Value, d: &mut Diagnostics) {
@@ -287,6 +339,14 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
     let Value::Map(mut m) = desired else { return desired };
     let null = |m: &BTreeMap<String, Value>, k: &str| m.get(k).is_none_or(Value::is_null);
     match ty {
+        schema::IAM_ROLE | schema::IAM_INSTANCE_PROFILE | schema::IAM_USER => {
+            if null(&m, "path") {
+                m.insert("path".into(), Value::string("/"));
+            }
+            if ty == schema::IAM_ROLE && null(&m, "max_session_duration") {
+                m.insert("max_session_duration".into(), Value::int(3600));
+            }
+        }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {
             for f in schema::PUBLIC_ACCESS_FLAGS {
                 if null(&m, f) {
@@ -359,6 +419,20 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
             unknown(&names, &mut change.planned)
         }
         schema::EIP if changed(&["instance"], &change.planned) => unknown(&["association_id"], &mut change.planned),
+        // A policy that means the same as the state's keeps the state's spelling: no diff.
+        schema::IAM_ROLE => {
+            if let (Some(old), Some(new)) = (crate::util::get_str(prior, "assume_role_policy"), crate::util::get_str(&change.planned, "assume_role_policy")) {
+                if old != new && crate::policy::equivalent(old, new) {
+                    let old = Value::string(old);
+                    if let Value::Map(m) = &mut change.planned {
+                        m.insert("assume_role_policy".into(), old);
+                    }
+                }
+            }
+        }
+        // A rename or a new path changes the user's id and ARN.
+        schema::IAM_USER if changed(&["name"], &change.planned) => unknown(&["id", "arn"], &mut change.planned),
+        schema::IAM_USER if changed(&["path"], &change.planned) => unknown(&["arn"], &mut change.planned),
         // As in Terraform, a group without inline `ingress`/`egress` blocks
         // leaves that direction's rules alone (they may belong to
         // `aws_security_group_rule` / `aws_vpc_security_group_*_rule`

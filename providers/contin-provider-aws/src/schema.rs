@@ -27,6 +27,10 @@ pub const LAUNCH_TEMPLATE: &str = "aws_launch_template";
 pub const SUBNETS: &str = "aws_subnets";
 pub const REGION: &str = "aws_region";
 pub const CALLER_IDENTITY: &str = "aws_caller_identity";
+pub const IAM_ROLE: &str = "aws_iam_role";
+pub const IAM_INSTANCE_PROFILE: &str = "aws_iam_instance_profile";
+pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
+pub const IAM_USER: &str = "aws_iam_user";
 
 fn s() -> T {
     T::String
@@ -326,6 +330,53 @@ pub fn launch_template() -> BlockSchema {
         .block("tag_specifications", nested(Nesting::List, tag_spec, None))
 }
 
+pub fn iam_role() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new().describe("generated from name_prefix (or \"contin-\") when absent"))
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("path", A::optional_computed(s()).force_new().describe("default \"/\""))
+        .attr("assume_role_policy", A::required(s()).describe("trust policy JSON; compared by meaning, not spelling"))
+        .attr("description", A::optional(s()))
+        .attr("max_session_duration", A::optional_computed(T::Number).describe("seconds, 3600 (default) to 43200"))
+        .attr("force_detach_policies", A::optional(T::Bool).describe("detach managed and delete inline policies when destroying"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+        .attr("create_date", A::computed(s()))
+}
+
+pub fn iam_instance_profile() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("path", A::optional_computed(s()).force_new().describe("default \"/\""))
+        .attr("role", A::optional(s()).describe("role name; changed in place"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+        .attr("create_date", A::computed(s()))
+}
+
+pub fn iam_role_policy_attachment() -> BlockSchema {
+    BlockSchema::default()
+        .attr("role", A::required(s()).force_new().describe("role name"))
+        .attr("policy_arn", A::required(s()).force_new())
+        .attr("id", A::computed(s()))
+}
+
+pub fn iam_user() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::required(s()).describe("renamed in place"))
+        .attr("path", A::optional_computed(s()).describe("default \"/\"; changed in place"))
+        .attr("force_destroy", A::optional(T::Bool).describe("delete access keys, login profile, policies and group memberships when destroying"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -392,6 +443,10 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(NAT_GATEWAY.into(), nat_gateway());
     p.resources.insert(ROUTE.into(), route());
     p.resources.insert(LAUNCH_TEMPLATE.into(), launch_template());
+    p.resources.insert(IAM_ROLE.into(), iam_role());
+    p.resources.insert(IAM_INSTANCE_PROFILE.into(), iam_instance_profile());
+    p.resources.insert(IAM_ROLE_POLICY_ATTACHMENT.into(), iam_role_policy_attachment());
+    p.resources.insert(IAM_USER.into(), iam_user());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

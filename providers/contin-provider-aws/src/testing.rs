@@ -29,6 +29,22 @@ pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// An IAM client for `endpoint` with dummy credentials.
+pub fn iam_client(endpoint: &str) -> aws_sdk_iam::Client {
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// True when two IAM policy documents mean the same (the provider's comparison).
+pub fn policies_equivalent(a: &str, b: &str) -> bool {
+    crate::policy::equivalent(a, b)
+}
+
 /// One EC2 object as the tests see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {

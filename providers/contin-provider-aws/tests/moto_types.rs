@@ -469,3 +469,200 @@ async fn data_sources_vpc_subnets_region_caller_identity() {
     assert!(str_attr(&me, "arn").starts_with("arn:aws:"));
     assert!(!format!("{me:?}").contains("testing"), "credentials in data: {me:?}");
 }
+
+// ------------------------------------------------------------------- IAM
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// The same policy as TRUST: other whitespace, key order, singleton arrays.
+const TRUST_SPELLED: &str = "{\n  \"Statement\": [\n    {\n      \"Action\": [\"sts:AssumeRole\"],\n      \"Effect\": \"Allow\",\n      \"Principal\": { \"Service\": [\"ec2.amazonaws.com\"] }\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}";
+const TRUST_TWO: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+
+fn iam_tag(k: &str, v: &str) -> aws_sdk_iam::types::Tag {
+    aws_sdk_iam::types::Tag::builder().key(k).value(v).build().unwrap()
+}
+
+#[tokio::test]
+async fn iam_role_policy_semantics_drift_and_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+
+    let create_cfg = c(vec![("name", s("contin-role-a")), ("assume_role_policy", s(TRUST))]);
+    let update = c(vec![
+        ("name", s("contin-role-a")),
+        ("assume_role_policy", s(TRUST_TWO)),
+        ("description", s("web servers")),
+        ("max_session_duration", Value::int(7200)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_role", create_cfg.clone(), update)).await.unwrap_or_else(|e| panic!("role: {e}"));
+    // A new name replaces the role; a new path too.
+    let renamed = c(vec![("name", s("contin-role-b")), ("assume_role_policy", s(TRUST))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_iam_role", create_cfg, renamed)).await.unwrap_or_else(|e| panic!("role replace: {e}"));
+
+    // The configured spelling stays; an equivalent spelling plans no change; IAM returned it URL-encoded.
+    let cx = ctx("aws_iam_role", "web", 1);
+    let spelled = c(vec![("name_prefix", s("web-")), ("assume_role_policy", s(TRUST_SPELLED))]);
+    let r = create(&p, "aws_iam_role", spelled.clone(), &cx).await.unwrap();
+    let name = str_attr(&r, "name");
+    assert!(name.starts_with("web-") && name.len() == 4 + 26, "{name}");
+    assert_eq!(attr(&r, "assume_role_policy"), &s(TRUST_SPELLED));
+    assert_eq!(attr(&r, "path"), &s("/"));
+    assert_eq!(attr(&r, "max_session_duration"), &Value::int(3600));
+    assert_eq!(str_attr(&r, "arn"), format!("arn:aws:iam::123456789012:role/{name}"));
+    assert!(str_attr(&r, "unique_id").starts_with("AROA"), "{r:?}");
+    assert!(!str_attr(&r, "create_date").is_empty());
+    let compact = c(vec![("name_prefix", s("web-")), ("assume_role_policy", s(TRUST))]);
+    let noop = p.plan_change("aws_iam_role", Some(&r), &compact);
+    assert!(noop.requires_replace.is_empty());
+    assert_eq!(noop.planned, r, "an equivalent policy is no change");
+    let live = iam.get_role().role_name(&name).send().await.unwrap();
+    assert!(live.role().unwrap().assume_role_policy_document().unwrap().starts_with("%7B"), "moto returns it URL-encoded like IAM");
+
+    // Drift: the trust policy changed behind contin's back reads as IAM's document, and the plan restores it in place.
+    iam.update_assume_role_policy().role_name(&name).policy_document(TRUST_TWO).send().await.unwrap();
+    let drifted = p.read("aws_iam_role", &r).await.unwrap().unwrap();
+    assert!(contin_provider_aws::testing::policies_equivalent(&str_attr(&drifted, "assume_role_policy"), TRUST_TWO), "{drifted:?}");
+    let fix = p.plan_change("aws_iam_role", Some(&drifted), &spelled);
+    assert!(fix.requires_replace.is_empty());
+    let fixed = p.update("aws_iam_role", &drifted, &fix.planned, &cx).await.unwrap();
+    assert_eq!(fixed, r);
+
+    // A lost state write: the same create adopts the role (tags say it is ours); another resource is refused.
+    assert_eq!(create(&p, "aws_iam_role", spelled.clone(), &cx).await.unwrap(), r);
+    let other = c(vec![("name", s(&name)), ("assume_role_policy", s(TRUST))]);
+    let e = create(&p, "aws_iam_role", other, &ctx("aws_iam_role", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // Bookkeeping tags never show; a tag added out of band is drift.
+    iam.tag_role().role_name(&name).tags(iam_tag("owner", "mallory")).send().await.unwrap();
+    let read = p.read("aws_iam_role", &r).await.unwrap().unwrap();
+    assert_eq!(attr(&read, "tags"), &c(vec![("owner", s("mallory"))]));
+
+    // Import by name.
+    let imported = p.import("aws_iam_role", &name).await.unwrap();
+    assert_eq!(attr(&imported, "arn"), attr(&r, "arn"));
+
+    // Validation names the argument.
+    let d = p.validate("aws_iam_role", &c(vec![("name", s("bad name!")), ("assume_role_policy", s("{nope")), ("max_session_duration", Value::int(60))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert_eq!(sums.len(), 3, "{sums:?}");
+    assert!(sums.iter().any(|x| x.starts_with("name:")) && sums.iter().any(|x| x.starts_with("assume_role_policy:")) && sums.iter().any(|x| x.starts_with("max_session_duration:")));
+
+    p.delete("aws_iam_role", &r, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_role", &r).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn iam_instance_profile_attachment_and_force_detach() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+    let role = |n: &str| c(vec![("name", s(n)), ("assume_role_policy", s(TRUST))]);
+    let ra = create(&p, "aws_iam_role", role("role-a"), &ctx("aws_iam_role", "a", 1)).await.unwrap();
+    let rb = create(&p, "aws_iam_role", role("role-b"), &ctx("aws_iam_role", "b", 1)).await.unwrap();
+
+    // Instance profile: the role changes in place.
+    let ip = c(vec![("name", s("web-profile")), ("role", s("role-a"))]);
+    let ip2 = c(vec![("name", s("web-profile")), ("role", s("role-b")), ("tags", c(vec![("env", s("dev"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_instance_profile", ip.clone(), ip2)).await.unwrap_or_else(|e| panic!("profile: {e}"));
+
+    // Killed between CreateInstanceProfile and AddRoleToInstanceProfile: the re-run adopts the profile and adds the role.
+    let cx = ctx("aws_iam_instance_profile", "crash", 1);
+    iam.create_instance_profile()
+        .instance_profile_name("crash-profile")
+        .tags(iam_tag("contin:lineage", "lineage-types"))
+        .tags(iam_tag("contin:address", "aws_iam_instance_profile.crash"))
+        .tags(iam_tag("contin:generation", "1"))
+        .send()
+        .await
+        .unwrap();
+    let crash_cfg = c(vec![("name", s("crash-profile")), ("role", s("role-a"))]);
+    let adopted = create(&p, "aws_iam_instance_profile", crash_cfg, &cx).await.unwrap();
+    assert_eq!(attr(&adopted, "role"), &s("role-a"));
+    assert!(str_attr(&adopted, "arn").ends_with(":instance-profile/crash-profile"));
+    assert_eq!(attr(&adopted, "tags"), &Value::Null);
+    let all = iam.list_instance_profiles().send().await.unwrap();
+    assert_eq!(all.instance_profiles().iter().filter(|p| p.instance_profile_name() == "crash-profile").count(), 1);
+    // Someone else's profile of that name is refused.
+    let e = create(&p, "aws_iam_instance_profile", c(vec![("name", s("crash-profile"))]), &ctx("aws_iam_instance_profile", "x", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+
+    // Policy attachments: every argument is force-new; import by ROLE/ARN.
+    let pol = |n: &str| {
+        let iam = iam.clone();
+        let n = n.to_string();
+        async move {
+            let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+            iam.create_policy().policy_name(n).policy_document(doc).send().await.unwrap().policy().unwrap().arn().unwrap().to_string()
+        }
+    };
+    let (p1, p2) = (pol("list-1").await, pol("list-2").await);
+    let att = c(vec![("role", s("role-a")), ("policy_arn", s(&p1))]);
+    let att2 = c(vec![("role", s("role-a")), ("policy_arn", s(&p2))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_role_policy_attachment", att.clone(), att2)).await.unwrap_or_else(|e| panic!("attachment: {e}"));
+    let acx = ctx("aws_iam_role_policy_attachment", "a", 1);
+    let a = create(&p, "aws_iam_role_policy_attachment", att.clone(), &acx).await.unwrap();
+    assert_eq!(attr(&a, "id"), &s(&format!("role-a/{p1}")));
+    assert_eq!(create(&p, "aws_iam_role_policy_attachment", att.clone(), &acx).await.unwrap(), a, "attaching twice is one attachment");
+    assert_eq!(p.import("aws_iam_role_policy_attachment", &format!("role-a/{p1}")).await.unwrap(), a);
+    assert!(p.import("aws_iam_role_policy_attachment", "role-a").await.is_err());
+    // Detached behind contin's back: gone.
+    iam.detach_role_policy().role_name("role-a").policy_arn(&p1).send().await.unwrap();
+    assert_eq!(p.read("aws_iam_role_policy_attachment", &a).await.unwrap(), None);
+
+    // A role with a policy attached outside contin: destroy detaches it only with force_detach_policies,
+    // and always takes the role out of its instance profiles (as Terraform).
+    iam.attach_role_policy().role_name("role-b").policy_arn(&p2).send().await.unwrap();
+    iam.add_role_to_instance_profile().instance_profile_name("crash-profile").role_name("role-b").send().await.ok();
+    std::env::set_var("CONTIN_AWS_WAIT_SECONDS", "1");
+    let e = p.delete("aws_iam_role", &rb, &ctx("aws_iam_role", "b", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("force_detach_policies"), "{e}");
+    let forced = p.plan_change("aws_iam_role", Some(&rb), &c(vec![("name", s("role-b")), ("assume_role_policy", s(TRUST)), ("force_detach_policies", Value::Bool(true))]));
+    assert!(forced.requires_replace.is_empty());
+    let rb = p.update("aws_iam_role", &rb, &forced.planned, &ctx("aws_iam_role", "b", 1)).await.unwrap();
+    p.delete("aws_iam_role", &rb, &ctx("aws_iam_role", "b", 1)).await.unwrap();
+    assert_eq!(p.read("aws_iam_role", &rb).await.unwrap(), None);
+
+    p.delete("aws_iam_instance_profile", &adopted, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_instance_profile", &adopted).await.unwrap(), None);
+    p.delete("aws_iam_role", &ra, &ctx("aws_iam_role", "a", 1)).await.unwrap();
+}
+
+#[tokio::test]
+async fn iam_user_rename_force_destroy_and_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+
+    // A rename and a new path are in place (id and arn unknown in the plan).
+    let u = c(vec![("name", s("alice"))]);
+    let u2 = c(vec![("name", s("alice2")), ("path", s("/team/")), ("tags", c(vec![("team", s("core"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_user", u.clone(), u2.clone())).await.unwrap_or_else(|e| panic!("user: {e}"));
+    let cx = ctx("aws_iam_user", "bob", 1);
+    let bob = create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &cx).await.unwrap();
+    assert_eq!(str_attr(&bob, "arn"), "arn:aws:iam::123456789012:user/bob");
+    assert!(!str_attr(&bob, "unique_id").is_empty(), "{bob:?}");
+    let change = p.plan_change("aws_iam_user", Some(&bob), &c(vec![("name", s("bobby"))]));
+    assert!(change.requires_replace.is_empty());
+    assert_eq!(attr(&change.planned, "id"), &Value::Unknown);
+    assert_eq!(attr(&change.planned, "unique_id"), attr(&bob, "unique_id"));
+
+    // Adoption after a lost state write; another resource is refused.
+    assert_eq!(create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &cx).await.unwrap(), bob);
+    let e = create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &ctx("aws_iam_user", "impostor", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+
+    // A policy attached outside contin blocks a plain destroy; force_destroy detaches it (and deletes access keys).
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    let arn = iam.create_policy().policy_name("bob-list").policy_document(doc).send().await.unwrap().policy().unwrap().arn().unwrap().to_string();
+    iam.attach_user_policy().user_name("bob").policy_arn(&arn).send().await.unwrap();
+    iam.create_access_key().user_name("bob").send().await.unwrap();
+    let e = p.delete("aws_iam_user", &bob, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("force_destroy"), "{e}");
+    let forced = p.plan_change("aws_iam_user", Some(&bob), &c(vec![("name", s("bob")), ("force_destroy", Value::Bool(true))]));
+    let bob = p.update("aws_iam_user", &bob, &forced.planned, &cx).await.unwrap();
+    p.delete("aws_iam_user", &bob, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_user", &bob).await.unwrap(), None);
+    assert!(iam.list_access_keys().user_name("bob").send().await.is_err(), "the user is gone with its keys");
+    assert!(p.import("aws_iam_user", "nobody").await.is_err());
+}
