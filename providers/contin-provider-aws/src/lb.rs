@@ -62,8 +62,8 @@ pub(crate) fn lb_name(planned: &Value, ctx: &OpContext) -> String {
 
 /// `app/NAME/ID` of a load balancer ARN, `targetgroup/NAME/ID` of a target group's.
 fn arn_suffix(arn: &str) -> Value {
-    match arn.split_once(":loadbalancer/").or_else(|| arn.split_once(':').and_then(|_| arn.rsplit_once(':'))) {
-        Some((_, rest)) => Value::string(rest),
+    match arn.rsplit_once(':') {
+        Some((_, rest)) => Value::string(rest.strip_prefix("loadbalancer/").unwrap_or(rest)),
         None => Value::Null,
     }
 }
@@ -143,7 +143,7 @@ async fn lb_attrs(inner: &Inner, what: &str, arn: &str) -> Result<BTreeMap<Strin
 
 async fn read_lb(inner: &Inner, arn: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
     let what = format!("{LB} {arn}");
-    let Some(lb) = gone_is_none(describe_lb(inner, &what, Some(arn), None).await)?.flatten() else { return Ok(None) };
+    let Some(lb) = describe_lb(inner, &what, Some(arn), None).await? else { return Ok(None) };
     let attrs = lb_attrs(inner, &what, arn).await?;
     let tags = tags_of(inner, &what, &[arn.to_string()]).await?.remove(arn).unwrap_or_default();
     let kind = lb.r#type().map_or("application", LoadBalancerTypeEnum::as_str).to_string();
@@ -208,7 +208,7 @@ async fn create_lb(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Va
     let addr = ctx.address.to_string();
     let what = addr.as_str();
     let name = lb_name(planned, ctx);
-    let arn = match gone_is_none(describe_lb(inner, what, None, Some(&name)).await)?.flatten() {
+    let arn = match describe_lb(inner, what, None, Some(&name)).await? {
         Some(lb) => {
             let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
             let tags = tags_of(inner, what, std::slice::from_ref(&arn)).await?.remove(&arn).unwrap_or_default();

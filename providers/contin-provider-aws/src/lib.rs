@@ -11,7 +11,9 @@
 //! `aws_ami`, `aws_availability_zones`, `aws_vpc`, `aws_subnets`,
 //! `aws_region`, `aws_caller_identity` (STS); IAM (aws-sdk-iam):
 //! `aws_iam_role`, `aws_iam_instance_profile`,
-//! `aws_iam_role_policy_attachment`, `aws_iam_user`.
+//! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
+//! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
+//! `aws_lb_listener`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -36,6 +38,7 @@ mod config;
 mod data;
 mod ec2x;
 mod iam;
+mod lb;
 mod instance;
 mod network;
 mod plan;
@@ -61,6 +64,7 @@ pub(crate) struct Inner {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub iam: aws_sdk_iam::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -112,6 +116,10 @@ fn is_iam(ty: &str) -> bool {
     matches!(ty, schema::IAM_ROLE | schema::IAM_INSTANCE_PROFILE | schema::IAM_ROLE_POLICY_ATTACHMENT | schema::IAM_USER)
 }
 
+fn is_lb(ty: &str) -> bool {
+    matches!(ty, schema::LB | schema::LB_TARGET_GROUP | schema::LB_LISTENER)
+}
+
 fn unsupported(ty: &str) -> ProviderError {
     ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() }
 }
@@ -161,6 +169,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
+            _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -174,6 +183,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
+            _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -188,6 +198,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -202,6 +213,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
+            _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -215,6 +227,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
+            _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

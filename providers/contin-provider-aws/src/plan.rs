@@ -257,9 +257,89 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
+        schema::LB => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            check_enum(cfg, "load_balancer_type", &["application", "network", "gateway"], &mut d);
+            if known_str(get(cfg, "load_balancer_type")).is_some_and(|t| t != "application") && set(cfg, "idle_timeout") {
+                d.push(Diagnostic::error("idle_timeout: only application load balancers have an idle timeout"));
+            }
+        }
+        schema::LB_TARGET_GROUP => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            check_enum(cfg, "target_type", &["instance", "ip", "lambda", "alb"], &mut d);
+            check_lb_protocol(cfg, "protocol", &mut d);
+            check_port(cfg, "port", &mut d);
+            if known_str(get(cfg, "target_type")) != Some("lambda") {
+                for name in ["port", "protocol", "vpc_id"] {
+                    if !set(cfg, name) {
+                        d.push(Diagnostic::error(format!("{name}: required unless target_type is \"lambda\"")));
+                    }
+                }
+            }
+        }
+        schema::LB_LISTENER => {
+            check_lb_protocol(cfg, "protocol", &mut d);
+            check_port(cfg, "port", &mut d);
+            for (i, a) in get_blocks(cfg, "default_action").into_iter().enumerate() {
+                let at = format!("default_action[{i}]");
+                let needs = match known_str(get(a, "type")) {
+                    Some("forward") => "target_group_arn",
+                    Some("fixed-response") => "fixed_response",
+                    Some("redirect") => "redirect",
+                    Some(other) => {
+                        d.push(Diagnostic::error(format!("{at}.type: {other:?} is not one of forward, fixed-response, redirect")));
+                        continue;
+                    }
+                    None => continue,
+                };
+                let given = if needs == "target_group_arn" { set(a, needs) } else { !get_blocks(a, needs).is_empty() };
+                if !given && get(a, needs).is_none_or(|v| v.is_wholly_known()) {
+                    d.push(Diagnostic::error(format!("{at}.{needs}: required for a {:?} action", known_str(get(a, "type")).unwrap_or_default())));
+                }
+            }
+        }
         _ => {}
     }
     d
+}
+
+/// Load balancer and target group names: letters, digits and hyphens, no hyphen at either end.
+fn check_lb_name(cfg: &Value, name: &str, max: usize, d: &mut Diagnostics) {
+    let Some(n) = known_str(get(cfg, name)) else { return };
+    let whole = name == "name";
+    let ok = !n.is_empty()
+        && n.len() <= max
+        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !n.starts_with('-')
+        && (!whole || !n.ends_with('-'))
+        && !n.starts_with("internal-");
+    if !ok {
+        d.push(Diagnostic::error(format!("{name}: {n:?} is not a valid load balancer name")).with_detail(format!(
+            "1 to {max} letters, digits and hyphens, not starting (or, for a name, ending) with a hyphen nor starting with \"internal-\""
+        )));
+    }
+}
+
+const LB_PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
+
+fn check_lb_protocol(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    if let Some(p) = known_str(get(cfg, name)) {
+        if !LB_PROTOCOLS.contains(&p.to_ascii_uppercase().as_str()) {
+            d.push(Diagnostic::error(format!("{name}: {p:?} is not one of {}", LB_PROTOCOLS.join(", "))));
+        }
+    }
+}
+
+fn check_port(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    if let Some(p) = get(cfg, name).and_then(num_i64) {
+        if !(1..=65535).contains(&p) {
+            d.push(Diagnostic::error(format!("{name}: {p} is out of range (1 to 65535)")));
+        }
+    }
 }
 
 /// IAM names: letters, digits and `+=,.@_-`, at most `max` characters.
@@ -347,6 +427,29 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
                 m.insert("max_session_duration".into(), Value::int(3600));
             }
         }
+        schema::LB => {
+            if null(&m, "internal") {
+                m.insert("internal".into(), Value::Bool(false));
+            }
+            if null(&m, "load_balancer_type") {
+                m.insert("load_balancer_type".into(), Value::string("application"));
+            }
+            if null(&m, "enable_deletion_protection") {
+                m.insert("enable_deletion_protection".into(), Value::Bool(false));
+            }
+            if null(&m, "idle_timeout") && m.get("load_balancer_type") == Some(&Value::string("application")) {
+                m.insert("idle_timeout".into(), Value::int(60));
+            }
+        }
+        schema::LB_TARGET_GROUP | schema::LB_LISTENER => {
+            if let Some(Value::String(p)) = m.get("protocol") {
+                let p = p.to_ascii_uppercase();
+                m.insert("protocol".into(), Value::String(p));
+            }
+            if ty == schema::LB_TARGET_GROUP && null(&m, "target_type") {
+                m.insert("target_type".into(), Value::string("instance"));
+            }
+        }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {
             for f in schema::PUBLIC_ACCESS_FLAGS {
                 if null(&m, f) {
@@ -428,6 +531,12 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
                         m.insert("assume_role_policy".into(), old);
                     }
                 }
+            }
+        }
+        // As in Terraform, a target group without a `health_check` block keeps the one it has.
+        schema::LB_TARGET_GROUP if get_blocks(&change.planned, "health_check").is_empty() && !get_blocks(prior, "health_check").is_empty() => {
+            if let (Value::Map(m), Some(v)) = (&mut change.planned, get(prior, "health_check")) {
+                m.insert("health_check".into(), v.clone());
             }
         }
         // A rename or a new path changes the user's id and ARN.

@@ -31,6 +31,9 @@ pub const IAM_ROLE: &str = "aws_iam_role";
 pub const IAM_INSTANCE_PROFILE: &str = "aws_iam_instance_profile";
 pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
 pub const IAM_USER: &str = "aws_iam_user";
+pub const LB: &str = "aws_lb";
+pub const LB_TARGET_GROUP: &str = "aws_lb_target_group";
+pub const LB_LISTENER: &str = "aws_lb_listener";
 
 fn s() -> T {
     T::String
@@ -377,6 +380,80 @@ pub fn iam_user() -> BlockSchema {
         .attr("unique_id", A::computed(s()))
 }
 
+pub fn lb() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new().describe("at most 32 characters; generated from name_prefix (or \"contin\") when absent"))
+        .attr("name_prefix", A::optional(s()).force_new().describe("at most 6 characters"))
+        .attr("internal", A::optional_computed(T::Bool).force_new())
+        .attr("load_balancer_type", A::optional_computed(s()).force_new().describe("application (default), network or gateway"))
+        .attr("security_groups", A::optional_computed(set_s()).describe("changed in place (SetSecurityGroups)"))
+        .attr("subnets", A::optional_computed(set_s()).describe("changed in place (SetSubnets)"))
+        .attr("enable_deletion_protection", A::optional(T::Bool).describe("default false"))
+        .attr("idle_timeout", A::optional_computed(T::Number).describe("seconds, application load balancers only; default 60"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("arn_suffix", A::computed(s()))
+        .attr("dns_name", A::computed(s()))
+        .attr("zone_id", A::computed(s()))
+        .attr("vpc_id", A::computed(s()))
+}
+
+pub fn lb_target_group() -> BlockSchema {
+    let mut hc = BlockSchema::default();
+    for (name, ty) in [
+        ("enabled", T::Bool),
+        ("path", s()),
+        ("port", s()),
+        ("protocol", s()),
+        ("interval", T::Number),
+        ("timeout", T::Number),
+        ("healthy_threshold", T::Number),
+        ("unhealthy_threshold", T::Number),
+        ("matcher", s()),
+    ] {
+        hc = hc.attr(name, A::optional_computed(ty));
+    }
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("port", A::optional(T::Number).force_new())
+        .attr("protocol", A::optional(s()).force_new())
+        .attr("vpc_id", A::optional(s()).force_new())
+        .attr("target_type", A::optional_computed(s()).force_new().describe("instance (default), ip, lambda or alb"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("arn_suffix", A::computed(s()))
+        .block("health_check", nested(Nesting::List, hc, Some(1)))
+}
+
+pub fn lb_listener() -> BlockSchema {
+    let fixed = BlockSchema::default()
+        .attr("content_type", A::required(s()))
+        .attr("message_body", A::optional(s()))
+        .attr("status_code", A::optional_computed(s()));
+    let mut redirect = BlockSchema::default().attr("status_code", A::required(s()).describe("HTTP_301 or HTTP_302"));
+    for name in ["protocol", "port", "host", "path", "query"] {
+        redirect = redirect.attr(name, A::optional_computed(s()));
+    }
+    let action = BlockSchema::default()
+        .attr("type", A::required(s()).describe("forward, fixed-response or redirect"))
+        .attr("target_group_arn", A::optional(s()))
+        .block("fixed_response", nested(Nesting::List, fixed, Some(1)))
+        .block("redirect", nested(Nesting::List, redirect, Some(1)));
+    BlockSchema::default()
+        .attr("load_balancer_arn", A::required(s()).force_new())
+        .attr("port", A::optional(T::Number))
+        .attr("protocol", A::optional_computed(s()))
+        .attr("ssl_policy", A::optional_computed(s()))
+        .attr("certificate_arn", A::optional(s()))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .block("default_action", NestedBlockSchema { nesting: Nesting::List, block: action, min_items: 1, max_items: None, force_new: false })
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -447,6 +524,9 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(IAM_INSTANCE_PROFILE.into(), iam_instance_profile());
     p.resources.insert(IAM_ROLE_POLICY_ATTACHMENT.into(), iam_role_policy_attachment());
     p.resources.insert(IAM_USER.into(), iam_user());
+    p.resources.insert(LB.into(), lb());
+    p.resources.insert(LB_TARGET_GROUP.into(), lb_target_group());
+    p.resources.insert(LB_LISTENER.into(), lb_listener());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

@@ -666,3 +666,137 @@ async fn iam_user_rename_force_destroy_and_adoption() {
     assert!(iam.list_access_keys().user_name("bob").send().await.is_err(), "the user is gone with its keys");
     assert!(p.import("aws_iam_user", "nobody").await.is_err());
 }
+
+// ------------------------------------------------------------------ ELBv2
+
+#[tokio::test]
+async fn lb_target_group_and_listener() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let elb = testing::elbv2_client(&moto.endpoint());
+    let n = net(&p, "10.40").await;
+    let s2 = create(&p, "aws_subnet", c(vec![("vpc_id", s(&n.vpc)), ("cidr_block", s("10.40.2.0/24")), ("availability_zone", s("us-east-1b"))]), &ctx("aws_subnet", "b", 1))
+        .await
+        .unwrap();
+    let s2 = id(&s2);
+    let sg = |name: &str| {
+        let vpc = n.vpc.clone();
+        let p = &p;
+        let name = name.to_string();
+        async move { id(&create(p, "aws_security_group", c(vec![("name", s(&name)), ("vpc_id", s(&vpc))]), &ctx("aws_security_group", &name, 1)).await.unwrap()) }
+    };
+    let (sg1, sg2) = (sg("lb-1").await, sg("lb-2").await);
+    let subnets = list(&[&n.subnet, &s2]);
+
+    // Load balancer: security groups, idle timeout and tags change in place.
+    let lb = c(vec![("name", s("web-lb")), ("subnets", subnets.clone()), ("security_groups", list(&[&sg1]))]);
+    let lb2 = c(vec![
+        ("name", s("web-lb")),
+        ("subnets", subnets.clone()),
+        ("security_groups", list(&[&sg2])),
+        ("idle_timeout", Value::int(120)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb", lb.clone(), lb2)).await.unwrap_or_else(|e| panic!("lb: {e}"));
+    let cx = ctx("aws_lb", "web", 1);
+    let l = create(&p, "aws_lb", lb.clone(), &cx).await.unwrap();
+    let arn = str_attr(&l, "arn");
+    assert_eq!(attr(&l, "id"), &s(&arn));
+    assert!(str_attr(&l, "arn_suffix").starts_with("app/web-lb/"), "{l:?}");
+    assert!(!str_attr(&l, "dns_name").is_empty() && !str_attr(&l, "zone_id").is_empty());
+    assert_eq!(attr(&l, "vpc_id"), &s(&n.vpc));
+    assert_eq!((attr(&l, "internal"), attr(&l, "load_balancer_type"), attr(&l, "idle_timeout")), (&Value::Bool(false), &s("application"), &Value::int(60)));
+    // A lost state write: the same create adopts the balancer by name + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_lb", lb.clone(), &cx).await.unwrap(), l);
+    let e = create(&p, "aws_lb", lb.clone(), &ctx("aws_lb", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    let all = elb.describe_load_balancers().send().await.unwrap();
+    assert_eq!(all.load_balancers().len(), 1);
+    // Scheme is force-new.
+    let mut internal = lb.clone();
+    if let Value::Map(m) = &mut internal {
+        m.insert("internal".into(), Value::Bool(true));
+    }
+    assert_eq!(p.plan_change("aws_lb", Some(&l), &internal).requires_replace, vec![vec![PathStep::Key("internal".into())]]);
+    // A generated name fits the 32-character limit.
+    let gen = create(&p, "aws_lb", c(vec![("name_prefix", s("api-")), ("subnets", subnets.clone())]), &ctx("aws_lb", "gen", 1)).await.unwrap();
+    let gen_name = str_attr(&gen, "name");
+    assert!(gen_name.starts_with("api-") && gen_name.len() == 30, "{gen_name}");
+
+    // Target group: protocol case normalized, health check in place, drift read back.
+    let tg = c(vec![("name", s("web-tg")), ("port", Value::int(80)), ("protocol", s("http")), ("vpc_id", s(&n.vpc)), ("health_check", Value::List(vec![c(vec![("path", s("/health"))])]))]);
+    let tg2 = c(vec![
+        ("name", s("web-tg")),
+        ("port", Value::int(80)),
+        ("protocol", s("HTTP")),
+        ("vpc_id", s(&n.vpc)),
+        ("health_check", Value::List(vec![c(vec![("path", s("/ready")), ("interval", Value::int(15))])])),
+        ("tags", c(vec![("team", s("web"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb_target_group", tg.clone(), tg2)).await.unwrap_or_else(|e| panic!("target group: {e}"));
+    let tcx = ctx("aws_lb_target_group", "web", 1);
+    let t = create(&p, "aws_lb_target_group", tg.clone(), &tcx).await.unwrap();
+    let tg_arn = str_attr(&t, "arn");
+    assert!(str_attr(&t, "arn_suffix").starts_with("targetgroup/web-tg/"), "{t:?}");
+    assert_eq!(attr(&t, "target_type"), &s("instance"));
+    assert_eq!(create(&p, "aws_lb_target_group", tg.clone(), &tcx).await.unwrap(), t, "adopted by name + tags");
+    let mut moved = tg.clone();
+    if let Value::Map(m) = &mut moved {
+        m.insert("port".into(), Value::int(8080));
+    }
+    assert_eq!(p.plan_change("aws_lb_target_group", Some(&t), &moved).requires_replace, vec![vec![PathStep::Key("port".into())]]);
+    // Without a health_check block the group keeps its health check (no diff).
+    let bare = c(vec![("name", s("web-tg")), ("port", Value::int(80)), ("protocol", s("HTTP")), ("vpc_id", s(&n.vpc))]);
+    assert_eq!(p.plan_change("aws_lb_target_group", Some(&t), &bare).planned, t);
+    elb.modify_target_group().target_group_arn(&tg_arn).health_check_path("/tampered").send().await.unwrap();
+    let drifted = p.read("aws_lb_target_group", &t).await.unwrap().unwrap();
+    let hc = &attr(&drifted, "health_check");
+    assert_eq!(hc.get_path(&[PathStep::Index(0), PathStep::Key("path".into())]), Some(&s("/tampered")));
+    let fixed = p.update("aws_lb_target_group", &drifted, &p.plan_change("aws_lb_target_group", Some(&drifted), &tg).planned, &tcx).await.unwrap();
+    assert_eq!(fixed, t);
+
+    // Listener: port and action change in place; adoption by tags.
+    let fwd = Value::List(vec![c(vec![("type", s("forward")), ("target_group_arn", s(&tg_arn))])]);
+    let li = c(vec![("load_balancer_arn", s(&arn)), ("port", Value::int(80)), ("protocol", s("HTTP")), ("default_action", fwd.clone())]);
+    let fixed_resp = Value::List(vec![c(vec![
+        ("type", s("fixed-response")),
+        ("fixed_response", Value::List(vec![c(vec![("content_type", s("text/plain")), ("message_body", s("hi")), ("status_code", s("200"))])])),
+    ])]);
+    let li2 = c(vec![("load_balancer_arn", s(&arn)), ("port", Value::int(8080)), ("protocol", s("HTTP")), ("default_action", fixed_resp), ("tags", c(vec![("k", s("v"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb_listener", li.clone(), li2)).await.unwrap_or_else(|e| panic!("listener: {e}"));
+    let lcx = ctx("aws_lb_listener", "http", 1);
+    let listener = create(&p, "aws_lb_listener", li.clone(), &lcx).await.unwrap();
+    assert_eq!(create(&p, "aws_lb_listener", li.clone(), &lcx).await.unwrap(), listener, "adopted by tags");
+    let ls = elb.describe_listeners().load_balancer_arn(&arn).send().await.unwrap();
+    assert_eq!(ls.listeners().len(), 1, "no second listener");
+    assert_eq!(p.import("aws_lb_listener", &str_attr(&listener, "arn")).await.unwrap(), listener);
+
+    // Deletion protection is a load balancer attribute, set in place (moto
+    // 5.2 stores it but does not refuse DeleteLoadBalancer, so the refusal
+    // itself cannot be exercised here).
+    let protect = c(vec![("name", s("web-lb")), ("subnets", subnets.clone()), ("security_groups", list(&[&sg1])), ("enable_deletion_protection", Value::Bool(true))]);
+    let change = p.plan_change("aws_lb", Some(&l), &protect);
+    assert!(change.requires_replace.is_empty());
+    let l = p.update("aws_lb", &l, &change.planned, &cx).await.unwrap();
+    assert_eq!(attr(&l, "enable_deletion_protection"), &Value::Bool(true));
+    let live = elb.describe_load_balancer_attributes().load_balancer_arn(&arn).send().await.unwrap();
+    assert!(live.attributes().iter().any(|a| a.key() == Some("deletion_protection.enabled") && a.value() == Some("true")), "{live:?}");
+    let change = p.plan_change("aws_lb", Some(&l), &lb);
+    let l = p.update("aws_lb", &l, &change.planned, &cx).await.unwrap();
+
+    // Destroy in reverse order; everything reads as gone.
+    p.delete("aws_lb_listener", &listener, &lcx).await.unwrap();
+    p.delete("aws_lb_target_group", &t, &tcx).await.unwrap();
+    p.delete("aws_lb", &l, &cx).await.unwrap();
+    p.delete("aws_lb", &gen, &ctx("aws_lb", "gen", 1)).await.unwrap();
+    assert_eq!(p.read("aws_lb_listener", &listener).await.unwrap(), None);
+    assert_eq!(p.read("aws_lb_target_group", &t).await.unwrap(), None);
+    assert_eq!(p.read("aws_lb", &l).await.unwrap(), None);
+
+    // Validation names the argument.
+    let d = p.validate("aws_lb_target_group", &c(vec![("name", s("bad_name")), ("protocol", s("FTP"))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("name:")) && sums.iter().any(|x| x.starts_with("protocol:")) && sums.iter().any(|x| x.starts_with("vpc_id: required")), "{sums:?}");
+    let d = p.validate("aws_lb_listener", &c(vec![("load_balancer_arn", s("arn:x")), ("default_action", Value::List(vec![c(vec![("type", s("forward"))])]))]));
+    assert_eq!(d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>(), vec!["default_action[0].target_group_arn: required for a \"forward\" action"]);
+}
