@@ -13,7 +13,8 @@
 //! `aws_iam_role`, `aws_iam_instance_profile`,
 //! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
-//! `aws_lb_listener`.
+//! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
+//! `aws_launch_configuration`, `aws_autoscaling_group`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -34,6 +35,7 @@
 //!
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
+mod asg;
 mod config;
 mod data;
 mod ec2x;
@@ -65,6 +67,7 @@ pub(crate) struct Inner {
     pub sts: aws_sdk_sts::Client,
     pub iam: aws_sdk_iam::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -120,6 +123,10 @@ fn is_lb(ty: &str) -> bool {
     matches!(ty, schema::LB | schema::LB_TARGET_GROUP | schema::LB_LISTENER)
 }
 
+fn is_asg(ty: &str) -> bool {
+    matches!(ty, schema::LAUNCH_CONFIGURATION | schema::AUTOSCALING_GROUP)
+}
+
 fn unsupported(ty: &str) -> ProviderError {
     ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() }
 }
@@ -170,6 +177,7 @@ impl Provider for AwsProvider {
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
+            _ if is_asg(ty) => asg::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -184,6 +192,7 @@ impl Provider for AwsProvider {
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
+            _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -199,6 +208,7 @@ impl Provider for AwsProvider {
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -214,6 +224,7 @@ impl Provider for AwsProvider {
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
+            _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -228,6 +239,7 @@ impl Provider for AwsProvider {
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
+            _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

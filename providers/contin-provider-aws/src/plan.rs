@@ -302,6 +302,32 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
+        schema::LAUNCH_CONFIGURATION => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_instance_type(cfg, &mut d);
+        }
+        schema::AUTOSCALING_GROUP => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            one_of(cfg, &["launch_configuration", "launch_template"], true, &mut d);
+            one_of(cfg, &["vpc_zone_identifier", "availability_zones"], false, &mut d);
+            check_enum(cfg, "health_check_type", &["EC2", "ELB"], &mut d);
+            let n = |name: &str| get(cfg, name).and_then(num_i64);
+            if let (Some(min), Some(max)) = (n("min_size"), n("max_size")) {
+                if min < 0 || min > max {
+                    d.push(Diagnostic::error(format!("min_size: {min} must be between 0 and max_size ({max})")));
+                }
+                if let Some(want) = n("desired_capacity") {
+                    if want < min || want > max {
+                        d.push(Diagnostic::error(format!("desired_capacity: {want} is not between min_size ({min}) and max_size ({max})")));
+                    }
+                }
+            }
+            for t in get_blocks(cfg, "launch_template") {
+                if !set(t, "id") && !set(t, "name") && t.is_wholly_known() {
+                    d.push(Diagnostic::error("launch_template: one of id, name is required"));
+                }
+            }
+        }
         _ => {}
     }
     d
@@ -448,6 +474,26 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
             }
             if ty == schema::LB_TARGET_GROUP && null(&m, "target_type") {
                 m.insert("target_type".into(), Value::string("instance"));
+            }
+        }
+        schema::AUTOSCALING_GROUP => {
+            if null(&m, "health_check_grace_period") {
+                m.insert("health_check_grace_period".into(), Value::int(300));
+            }
+            // The template's version defaults to "$Default".
+            if let Some(Value::List(items)) = m.get("launch_template") {
+                let items = items
+                    .iter()
+                    .map(|t| match t {
+                        Value::Map(tm) if tm.get("version").is_none_or(Value::is_null) => {
+                            let mut tm = tm.clone();
+                            tm.insert("version".into(), Value::string("$Default"));
+                            Value::Map(tm)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                m.insert("launch_template".into(), Value::List(items));
             }
         }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {

@@ -34,6 +34,8 @@ pub const IAM_USER: &str = "aws_iam_user";
 pub const LB: &str = "aws_lb";
 pub const LB_TARGET_GROUP: &str = "aws_lb_target_group";
 pub const LB_LISTENER: &str = "aws_lb_listener";
+pub const LAUNCH_CONFIGURATION: &str = "aws_launch_configuration";
+pub const AUTOSCALING_GROUP: &str = "aws_autoscaling_group";
 
 fn s() -> T {
     T::String
@@ -454,6 +456,49 @@ pub fn lb_listener() -> BlockSchema {
         .block("default_action", NestedBlockSchema { nesting: Nesting::List, block: action, min_items: 1, max_items: None, force_new: false })
 }
 
+pub fn launch_configuration() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("image_id", A::required(s()).force_new())
+        .attr("instance_type", A::required(s()).force_new())
+        .attr("key_name", A::optional(s()).force_new())
+        .attr("security_groups", A::optional(set_s()).force_new())
+        .attr("user_data", A::optional(s()).force_new().describe("plain text; base64-encoded for the API"))
+        .attr("iam_instance_profile", A::optional(s()).force_new())
+        .attr("associate_public_ip_address", A::optional_computed(T::Bool).force_new())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+}
+
+pub fn autoscaling_group() -> BlockSchema {
+    let template = BlockSchema::default()
+        .attr("id", A::optional_computed(s()))
+        .attr("name", A::optional_computed(s()))
+        .attr("version", A::optional_computed(s()));
+    let tag = BlockSchema::default()
+        .attr("key", A::required(s()))
+        .attr("value", A::required(s()))
+        .attr("propagate_at_launch", A::required(T::Bool));
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("min_size", A::required(T::Number))
+        .attr("max_size", A::required(T::Number))
+        .attr("desired_capacity", A::optional_computed(T::Number))
+        .attr("launch_configuration", A::optional(s()))
+        .attr("vpc_zone_identifier", A::optional_computed(set_s()).describe("subnet ids"))
+        .attr("availability_zones", A::optional_computed(set_s()))
+        .attr("target_group_arns", A::optional(set_s()).describe("attached and detached in place"))
+        .attr("health_check_type", A::optional_computed(s()).describe("EC2 (default) or ELB"))
+        .attr("health_check_grace_period", A::optional(T::Number).describe("seconds, default 300"))
+        .attr("force_delete", A::optional(T::Bool).describe("delete without waiting for the instances to terminate"))
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .block("launch_template", nested(Nesting::List, template, Some(1)))
+        .block("tag", nested(Nesting::Set, tag, None))
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -527,6 +572,8 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(LB.into(), lb());
     p.resources.insert(LB_TARGET_GROUP.into(), lb_target_group());
     p.resources.insert(LB_LISTENER.into(), lb_listener());
+    p.resources.insert(LAUNCH_CONFIGURATION.into(), launch_configuration());
+    p.resources.insert(AUTOSCALING_GROUP.into(), autoscaling_group());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

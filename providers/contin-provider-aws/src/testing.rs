@@ -51,6 +51,17 @@ pub fn elbv2_client(endpoint: &str) -> aws_sdk_elasticloadbalancingv2::Client {
     aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
 }
 
+/// An Auto Scaling client for `endpoint` with dummy credentials in us-east-1.
+pub fn autoscaling_client(endpoint: &str) -> aws_sdk_autoscaling::Client {
+    let conf = aws_sdk_autoscaling::Config::builder()
+        .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+        .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_autoscaling::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_autoscaling::Client::from_conf(conf)
+}
+
 /// True when two IAM policy documents mean the same (the provider's comparison).
 pub fn policies_equivalent(a: &str, b: &str) -> bool {
     crate::policy::equivalent(a, b)

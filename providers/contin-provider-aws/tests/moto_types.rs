@@ -800,3 +800,97 @@ async fn lb_target_group_and_listener() {
     let d = p.validate("aws_lb_listener", &c(vec![("load_balancer_arn", s("arn:x")), ("default_action", Value::List(vec![c(vec![("type", s("forward"))])]))]));
     assert_eq!(d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>(), vec!["default_action[0].target_group_arn: required for a \"forward\" action"]);
 }
+
+// ------------------------------------------------------------ Auto Scaling
+
+#[tokio::test]
+async fn launch_configuration_and_autoscaling_group() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let asg = testing::autoscaling_client(&moto.endpoint());
+    let n = net(&p, "10.50").await;
+
+    // Launch configurations: every argument is force-new.
+    let lc = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.micro")), ("user_data", s("#!/bin/sh\necho hi\n"))]);
+    let lc2 = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.small"))]);
+    conformance::run(&p, &LifecycleCase::new("aws_launch_configuration", lc.clone(), lc2)).await.unwrap_or_else(|e| panic!("lc: {e}"));
+    let lcx = ctx("aws_launch_configuration", "web", 1);
+    let l = create(&p, "aws_launch_configuration", lc.clone(), &lcx).await.unwrap();
+    assert_eq!(attr(&l, "user_data"), &s("#!/bin/sh\necho hi\n"), "user data read back decoded");
+    assert!(str_attr(&l, "arn").contains(":launchConfiguration:"), "{l:?}");
+    assert_eq!(create(&p, "aws_launch_configuration", lc.clone(), &lcx).await.unwrap(), l, "a re-run adopts the configuration it made");
+    let other = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("m5.large"))]);
+    let e = create(&p, "aws_launch_configuration", other, &ctx("aws_launch_configuration", "x", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    let gen = create(&p, "aws_launch_configuration", c(vec![("name_prefix", s("web-")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.micro"))]), &ctx("aws_launch_configuration", "g", 1))
+        .await
+        .unwrap();
+    assert!(str_attr(&gen, "name").starts_with("web-"));
+
+    // Groups: sizes, launch configuration and tags change in place; instances come and go.
+    let g = c(vec![
+        ("name", s("web-asg")),
+        ("min_size", Value::int(1)),
+        ("max_size", Value::int(2)),
+        ("desired_capacity", Value::int(1)),
+        ("launch_configuration", s("web-lc")),
+        ("vpc_zone_identifier", list(&[&n.subnet])),
+        ("force_delete", Value::Bool(true)),
+    ]);
+    let g2 = c(vec![
+        ("name", s("web-asg")),
+        ("min_size", Value::int(0)),
+        ("max_size", Value::int(3)),
+        ("desired_capacity", Value::int(2)),
+        ("launch_configuration", s(&str_attr(&gen, "name"))),
+        ("vpc_zone_identifier", list(&[&n.subnet])),
+        ("force_delete", Value::Bool(true)),
+        ("tag", Value::List(vec![c(vec![("key", s("Name")), ("value", s("web")), ("propagate_at_launch", Value::Bool(true))])])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_autoscaling_group", g.clone(), g2)).await.unwrap_or_else(|e| panic!("asg: {e}"));
+    let gcx = ctx("aws_autoscaling_group", "web", 1);
+    let a = create(&p, "aws_autoscaling_group", g.clone(), &gcx).await.unwrap();
+    assert!(str_attr(&a, "arn").contains(":autoScalingGroup:"), "{a:?}");
+    assert_eq!(attr(&a, "health_check_grace_period"), &Value::int(300));
+    assert_eq!(attr(&a, "tag"), &Value::set(Vec::new()), "bookkeeping tags never show");
+    let live = asg.describe_auto_scaling_groups().auto_scaling_group_names("web-asg").send().await.unwrap();
+    assert_eq!(live.auto_scaling_groups()[0].instances().len(), 1);
+    // A lost state write: adopted by tags; another resource is refused; no second group.
+    assert_eq!(create(&p, "aws_autoscaling_group", g.clone(), &gcx).await.unwrap(), a);
+    let e = create(&p, "aws_autoscaling_group", g.clone(), &ctx("aws_autoscaling_group", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    // Drift: capacity changed behind contin's back; the plan sets it back in place.
+    asg.set_desired_capacity().auto_scaling_group_name("web-asg").desired_capacity(2).send().await.unwrap();
+    let drifted = p.read("aws_autoscaling_group", &a).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "desired_capacity"), &Value::int(2));
+    let fix = p.plan_change("aws_autoscaling_group", Some(&drifted), &g);
+    assert!(fix.requires_replace.is_empty());
+    assert_eq!(p.update("aws_autoscaling_group", &drifted, &fix.planned, &gcx).await.unwrap(), a);
+    // A new name replaces the group.
+    let mut renamed = g.clone();
+    if let Value::Map(m) = &mut renamed {
+        m.insert("name".into(), s("web-asg-2"));
+    }
+    assert_eq!(p.plan_change("aws_autoscaling_group", Some(&a), &renamed).requires_replace, vec![vec![PathStep::Key("name".into())]]);
+    assert_eq!(p.import("aws_autoscaling_group", "web-asg").await.unwrap().get_path(&[PathStep::Key("arn".into())]), Some(attr(&a, "arn")));
+
+    // Without force_delete the group drains to zero before it is deleted.
+    let drain = p.plan_change("aws_autoscaling_group", Some(&a), &{
+        let mut v = g.clone();
+        if let Value::Map(m) = &mut v {
+            m.remove("force_delete");
+        }
+        v
+    });
+    let a = p.update("aws_autoscaling_group", &a, &drain.planned, &gcx).await.unwrap();
+    p.delete("aws_autoscaling_group", &a, &gcx).await.unwrap();
+    assert_eq!(p.read("aws_autoscaling_group", &a).await.unwrap(), None);
+    p.delete("aws_launch_configuration", &l, &lcx).await.unwrap();
+    p.delete("aws_launch_configuration", &gen, &ctx("aws_launch_configuration", "g", 1)).await.unwrap();
+    assert_eq!(p.read("aws_launch_configuration", &l).await.unwrap(), None);
+
+    // Validation names the argument.
+    let d = p.validate("aws_autoscaling_group", &c(vec![("min_size", Value::int(3)), ("max_size", Value::int(1))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("min_size:")) && sums.iter().any(|x| x.contains("launch_configuration, launch_template")), "{sums:?}");
+}
