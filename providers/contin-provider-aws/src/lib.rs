@@ -14,7 +14,8 @@
 //! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
 //! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
-//! `aws_launch_configuration`, `aws_autoscaling_group`.
+//! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
+//! (aws-sdk-elasticloadbalancing): `aws_elb`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -39,6 +40,7 @@ mod asg;
 mod config;
 mod data;
 mod ec2x;
+mod elb;
 mod iam;
 mod lb;
 mod instance;
@@ -68,6 +70,9 @@ pub(crate) struct Inner {
     pub iam: aws_sdk_iam::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
+    pub elb: aws_sdk_elasticloadbalancing::Client,
+    /// The caller's account id, asked of STS at most once (classic ELB ARNs).
+    pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -173,6 +178,7 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::read(&inner, state).await,
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
+            schema::ELB => elb::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
@@ -188,6 +194,7 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::create(&inner, planned, ctx).await,
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
+            schema::ELB => elb::create_elb(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
@@ -204,6 +211,7 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
+            schema::ELB => elb::update_elb(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
@@ -220,6 +228,7 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
+            schema::ELB => elb::delete(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
@@ -235,6 +244,7 @@ impl Provider for AwsProvider {
         let found = match ty {
             schema::INSTANCE => instance::import(&inner, id).await?,
             schema::SECURITY_GROUP => sg::import(&inner, id).await?,
+            schema::ELB => elb::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,

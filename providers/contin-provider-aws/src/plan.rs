@@ -328,6 +328,24 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
+        schema::ELB => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            one_of(cfg, &["subnets", "availability_zones"], false, &mut d);
+            for (i, l) in get_blocks(cfg, "listener").into_iter().enumerate() {
+                for name in ["lb_protocol", "instance_protocol"] {
+                    if let Some(p) = known_str(get(l, name)) {
+                        if !["HTTP", "HTTPS", "TCP", "SSL"].contains(&p.to_ascii_uppercase().as_str()) {
+                            d.push(Diagnostic::error(format!("listener[{i}].{name}: {p:?} is not one of HTTP, HTTPS, TCP, SSL")));
+                        }
+                    }
+                }
+                for name in ["lb_port", "instance_port"] {
+                    check_port(l, name, &mut d);
+                }
+            }
+        }
         _ => {}
     }
     d
@@ -494,6 +512,32 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
                     })
                     .collect();
                 m.insert("launch_template".into(), Value::List(items));
+            }
+        }
+        schema::ELB => {
+            for (k, v) in [("internal", Value::Bool(false)), ("cross_zone_load_balancing", Value::Bool(true)), ("idle_timeout", Value::int(60))] {
+                if null(&m, k) {
+                    m.insert(k.into(), v);
+                }
+            }
+            if let Some(Value::List(items) | Value::Set(items)) = m.get("listener") {
+                let items: Vec<Value> = items
+                    .iter()
+                    .map(|l| match l {
+                        Value::Map(lm) => {
+                            let mut lm = lm.clone();
+                            for k in ["lb_protocol", "instance_protocol"] {
+                                if let Some(Value::String(p)) = lm.get(k) {
+                                    let p = p.to_ascii_uppercase();
+                                    lm.insert(k.into(), Value::String(p));
+                                }
+                            }
+                            Value::Map(lm)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                m.insert("listener".into(), Value::set(items));
             }
         }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {

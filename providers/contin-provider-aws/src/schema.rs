@@ -36,6 +36,7 @@ pub const LB_TARGET_GROUP: &str = "aws_lb_target_group";
 pub const LB_LISTENER: &str = "aws_lb_listener";
 pub const LAUNCH_CONFIGURATION: &str = "aws_launch_configuration";
 pub const AUTOSCALING_GROUP: &str = "aws_autoscaling_group";
+pub const ELB: &str = "aws_elb";
 
 fn s() -> T {
     T::String
@@ -499,6 +500,38 @@ pub fn autoscaling_group() -> BlockSchema {
         .block("tag", nested(Nesting::Set, tag, None))
 }
 
+pub fn elb() -> BlockSchema {
+    let listener = BlockSchema::default()
+        .attr("instance_port", A::required(T::Number))
+        .attr("instance_protocol", A::required(s()))
+        .attr("lb_port", A::required(T::Number))
+        .attr("lb_protocol", A::required(s()).describe("HTTP, HTTPS, TCP or SSL"))
+        .attr("ssl_certificate_id", A::optional(s()));
+    let hc = BlockSchema::default()
+        .attr("target", A::required(s()).describe("PROTOCOL:PORT[/PATH], e.g. HTTP:80/health"))
+        .attr("interval", A::required(T::Number))
+        .attr("timeout", A::required(T::Number))
+        .attr("healthy_threshold", A::required(T::Number))
+        .attr("unhealthy_threshold", A::required(T::Number));
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("internal", A::optional_computed(T::Bool).force_new())
+        .attr("subnets", A::optional_computed(set_s()).describe("attached and detached in place"))
+        .attr("availability_zones", A::optional_computed(set_s()).describe("without subnets; enabled and disabled in place"))
+        .attr("security_groups", A::optional_computed(set_s()))
+        .attr("instances", A::optional_computed(set_s()).describe("registered and deregistered in place"))
+        .attr("cross_zone_load_balancing", A::optional(T::Bool).describe("default true"))
+        .attr("idle_timeout", A::optional(T::Number).describe("seconds, default 60"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("dns_name", A::computed(s()))
+        .attr("zone_id", A::computed(s()))
+        .block("listener", NestedBlockSchema { nesting: Nesting::Set, block: listener, min_items: 1, max_items: None, force_new: false })
+        .block("health_check", nested(Nesting::List, hc, Some(1)))
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -574,6 +607,7 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(LB_LISTENER.into(), lb_listener());
     p.resources.insert(LAUNCH_CONFIGURATION.into(), launch_configuration());
     p.resources.insert(AUTOSCALING_GROUP.into(), autoscaling_group());
+    p.resources.insert(ELB.into(), elb());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

@@ -62,6 +62,17 @@ pub fn autoscaling_client(endpoint: &str) -> aws_sdk_autoscaling::Client {
     aws_sdk_autoscaling::Client::from_conf(conf)
 }
 
+/// A classic ELB client for `endpoint` with dummy credentials in us-east-1.
+pub fn elb_client(endpoint: &str) -> aws_sdk_elasticloadbalancing::Client {
+    let conf = aws_sdk_elasticloadbalancing::Config::builder()
+        .behavior_version(aws_sdk_elasticloadbalancing::config::BehaviorVersion::latest())
+        .region(aws_sdk_elasticloadbalancing::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_elasticloadbalancing::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_elasticloadbalancing::Client::from_conf(conf)
+}
+
 /// True when two IAM policy documents mean the same (the provider's comparison).
 pub fn policies_equivalent(a: &str, b: &str) -> bool {
     crate::policy::equivalent(a, b)

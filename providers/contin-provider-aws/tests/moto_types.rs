@@ -894,3 +894,77 @@ async fn launch_configuration_and_autoscaling_group() {
     let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
     assert!(sums.iter().any(|x| x.starts_with("min_size:")) && sums.iter().any(|x| x.contains("launch_configuration, launch_template")), "{sums:?}");
 }
+
+// ------------------------------------------------------------ classic ELB
+
+#[tokio::test]
+async fn classic_elb_listeners_health_check_instances() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let elb = testing::elb_client(&moto.endpoint());
+    let ec2 = testing::client(&moto.endpoint());
+    let n = net(&p, "10.60").await;
+    let sg = id(&create(&p, "aws_security_group", c(vec![("name", s("elb")), ("vpc_id", s(&n.vpc))]), &ctx("aws_security_group", "elb", 1)).await.unwrap());
+    let run = ec2.run_instances().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).min_count(1).max_count(1).subnet_id(&n.subnet).send().await.unwrap();
+    let instance = run.instances()[0].instance_id().unwrap().to_string();
+    let listener = |lb_port: i64, proto: &str| c(vec![("instance_port", Value::int(lb_port)), ("instance_protocol", s(proto)), ("lb_port", Value::int(lb_port)), ("lb_protocol", s(proto))]);
+    let hc = Value::List(vec![c(vec![
+        ("target", s("HTTP:80/health")),
+        ("interval", Value::int(15)),
+        ("timeout", Value::int(5)),
+        ("healthy_threshold", Value::int(3)),
+        ("unhealthy_threshold", Value::int(2)),
+    ])]);
+
+    let e1 = c(vec![("name", s("classic")), ("subnets", list(&[&n.subnet])), ("security_groups", list(&[&sg])), ("listener", Value::List(vec![listener(80, "http")]))]);
+    let e2 = c(vec![
+        ("name", s("classic")),
+        ("subnets", list(&[&n.subnet])),
+        ("security_groups", list(&[&sg])),
+        ("listener", Value::List(vec![listener(80, "HTTP"), listener(8080, "TCP")])),
+        ("health_check", hc.clone()),
+        ("instances", list(&[&instance])),
+        ("idle_timeout", Value::int(120)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_elb", e1.clone(), e2.clone())).await.unwrap_or_else(|e| panic!("elb: {e}"));
+
+    let cx = ctx("aws_elb", "web", 1);
+    let b = create(&p, "aws_elb", e2.clone(), &cx).await.unwrap();
+    assert_eq!(str_attr(&b, "arn"), "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/classic");
+    // moto 5.2 leaves CanonicalHostedZoneNameID out: zone_id reads as null there.
+    assert_eq!(str_attr(&b, "dns_name"), "classic.us-east-1.elb.amazonaws.com");
+    assert_eq!(attr(&b, "instances"), &Value::set(vec![s(&instance)]));
+    assert_eq!(attr(&b, "cross_zone_load_balancing"), &Value::Bool(true));
+    // A lost state write: adopted by name + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_elb", e2.clone(), &cx).await.unwrap(), b);
+    let e = create(&p, "aws_elb", e1.clone(), &ctx("aws_elb", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // Drift: the health check changed behind contin's back; the plan restores it in place.
+    let tampered = aws_sdk_elasticloadbalancing::types::HealthCheck::builder()
+        .target("TCP:22")
+        .interval(30)
+        .timeout(5)
+        .healthy_threshold(2)
+        .unhealthy_threshold(2)
+        .build()
+        .unwrap();
+    elb.configure_health_check().load_balancer_name("classic").health_check(tampered).send().await.unwrap();
+    let drifted = p.read("aws_elb", &b).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "health_check").get_path(&[PathStep::Index(0), PathStep::Key("target".into())]), Some(&s("TCP:22")));
+    let fix = p.plan_change("aws_elb", Some(&drifted), &e2);
+    assert!(fix.requires_replace.is_empty());
+    assert_eq!(p.update("aws_elb", &drifted, &fix.planned, &cx).await.unwrap(), b);
+    // internal is force-new; import by name.
+    let mut internal = e2.clone();
+    if let Value::Map(m) = &mut internal {
+        m.insert("internal".into(), Value::Bool(true));
+    }
+    assert_eq!(p.plan_change("aws_elb", Some(&b), &internal).requires_replace, vec![vec![PathStep::Key("internal".into())]]);
+    assert_eq!(p.import("aws_elb", "classic").await.unwrap().get_path(&[PathStep::Key("dns_name".into())]), Some(attr(&b, "dns_name")));
+    p.delete("aws_elb", &b, &cx).await.unwrap();
+    assert_eq!(p.read("aws_elb", &b).await.unwrap(), None);
+    let d = p.validate("aws_elb", &c(vec![("listener", Value::List(vec![listener(70000, "ftp")]))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("listener[0].lb_protocol:")) && sums.iter().any(|x| x.starts_with("lb_port: 70000")), "{sums:?}");
+}
