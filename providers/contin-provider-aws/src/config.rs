@@ -61,6 +61,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk);
     let mut autoscaling = aws_sdk_autoscaling::config::Builder::from(&sdk);
     let mut elb = aws_sdk_elasticloadbalancing::config::Builder::from(&sdk);
+    let mut rds = aws_sdk_rds::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
         let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
         let role = aws_sdk_ec2::config::SharedCredentialsProvider::new(role);
@@ -70,6 +71,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         elbv2 = elbv2.credentials_provider(role.clone());
         autoscaling = autoscaling.credentials_provider(role.clone());
         elb = elb.credentials_provider(role.clone());
+        rds = rds.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
     }
     let mut default_tags = str_map(get(&cfg, "tags"));
@@ -91,6 +93,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2.build()),
         autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling.build()),
         elb: aws_sdk_elasticloadbalancing::Client::from_conf(elb.build()),
+        rds: aws_sdk_rds::Client::from_conf(rds.build()),
         account_id: std::sync::OnceLock::new(),
         default_tags,
         region,

@@ -15,7 +15,8 @@
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
 //! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
-//! (aws-sdk-elasticloadbalancing): `aws_elb`.
+//! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
+//! `aws_db_instance`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -47,6 +48,7 @@ mod instance;
 mod network;
 mod plan;
 mod policy;
+mod rds;
 mod s3;
 pub mod schema;
 mod sg;
@@ -71,6 +73,7 @@ pub(crate) struct Inner {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
+    pub rds: aws_sdk_rds::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
     pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
@@ -179,6 +182,7 @@ impl Provider for AwsProvider {
             schema::INSTANCE => instance::read(&inner, state).await,
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
             schema::ELB => elb::read(&inner, state).await,
+            schema::DB_INSTANCE => rds::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
@@ -195,6 +199,7 @@ impl Provider for AwsProvider {
             schema::INSTANCE => instance::create(&inner, planned, ctx).await,
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
             schema::ELB => elb::create_elb(&inner, planned, ctx).await,
+            schema::DB_INSTANCE => rds::create_db(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
@@ -212,6 +217,7 @@ impl Provider for AwsProvider {
             schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
             schema::ELB => elb::update_elb(&inner, &addr, prior, planned).await,
+            schema::DB_INSTANCE => rds::update_db(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
@@ -229,6 +235,7 @@ impl Provider for AwsProvider {
             schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
             schema::ELB => elb::delete(&inner, &addr, prior).await,
+            schema::DB_INSTANCE => rds::delete_db(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
@@ -245,6 +252,7 @@ impl Provider for AwsProvider {
             schema::INSTANCE => instance::import(&inner, id).await?,
             schema::SECURITY_GROUP => sg::import(&inner, id).await?,
             schema::ELB => elb::import(&inner, id).await?,
+            schema::DB_INSTANCE => rds::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,

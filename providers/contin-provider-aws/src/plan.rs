@@ -346,6 +346,34 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
+        schema::DB_INSTANCE => {
+            one_of(cfg, &["identifier", "identifier_prefix"], false, &mut d);
+            for (name, max) in [("identifier", 63), ("identifier_prefix", 37)] {
+                let Some(id) = known_str(get(cfg, name)) else { continue };
+                let ok = !id.is_empty()
+                    && id.len() <= max
+                    && id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !id.contains("--")
+                    && (name == "identifier_prefix" || !id.ends_with('-'));
+                if !ok {
+                    d.push(Diagnostic::error(format!("{name}: {id:?} is not a valid DB instance identifier")).with_detail(format!(
+                        "1 to {max} lowercase letters, digits and hyphens, starting with a letter, no two hyphens in a row, not ending with a hyphen"
+                    )));
+                }
+            }
+            // The password itself never appears in a message.
+            if let Some(p) = known_str(get(cfg, "password")) {
+                if p.len() < 8 || p.len() > 128 {
+                    d.push(Diagnostic::error(format!("password: must have 8 to 128 characters (it has {})", p.len())));
+                }
+            }
+            if let Some(c) = known_str(get(cfg, "instance_class")) {
+                if !c.starts_with("db.") {
+                    d.push(Diagnostic::error(format!("instance_class: {c:?} is not a DB instance class")).with_detail("e.g. \"db.t3.micro\""));
+                }
+            }
+        }
         _ => {}
     }
     d
@@ -540,6 +568,13 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
                 m.insert("listener".into(), Value::set(items));
             }
         }
+        schema::DB_INSTANCE => {
+            for k in ["publicly_accessible", "deletion_protection", "skip_final_snapshot"] {
+                if null(&m, k) {
+                    m.insert(k.into(), Value::Bool(false));
+                }
+            }
+        }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {
             for f in schema::PUBLIC_ACCESS_FLAGS {
                 if null(&m, f) {
@@ -629,6 +664,8 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
                 m.insert("health_check".into(), v.clone());
             }
         }
+        // A new port moves the endpoint.
+        schema::DB_INSTANCE if changed(&["port"], &change.planned) => unknown(&["endpoint"], &mut change.planned),
         // A rename or a new path changes the user's id and ARN.
         schema::IAM_USER if changed(&["name"], &change.planned) => unknown(&["id", "arn"], &mut change.planned),
         schema::IAM_USER if changed(&["path"], &change.planned) => unknown(&["arn"], &mut change.planned),

@@ -37,6 +37,7 @@ pub const LB_LISTENER: &str = "aws_lb_listener";
 pub const LAUNCH_CONFIGURATION: &str = "aws_launch_configuration";
 pub const AUTOSCALING_GROUP: &str = "aws_autoscaling_group";
 pub const ELB: &str = "aws_elb";
+pub const DB_INSTANCE: &str = "aws_db_instance";
 
 fn s() -> T {
     T::String
@@ -532,6 +533,39 @@ pub fn elb() -> BlockSchema {
         .block("health_check", nested(Nesting::List, hc, Some(1)))
 }
 
+pub fn db_instance() -> BlockSchema {
+    BlockSchema::default()
+        .attr("identifier", A::optional_computed(s()).force_new().describe("generated from identifier_prefix (or \"contin-\") when absent"))
+        .attr("identifier_prefix", A::optional(s()).force_new())
+        .attr("engine", A::required(s()).force_new().describe("mysql, postgres, mariadb, …"))
+        .attr("engine_version", A::optional_computed(s()))
+        .attr("instance_class", A::required(s()).describe("changed in place (ModifyDBInstance)"))
+        .attr("allocated_storage", A::optional_computed(T::Number).describe("GiB"))
+        .attr("storage_type", A::optional_computed(s()))
+        .attr("storage_encrypted", A::optional_computed(T::Bool).force_new())
+        .attr("db_name", A::optional_computed(s()).force_new())
+        .attr("username", A::optional_computed(s()).force_new())
+        .attr("password", A::optional(s()).sensitive().describe("never read back; changed in place"))
+        .attr("port", A::optional_computed(T::Number))
+        .attr("vpc_security_group_ids", A::optional_computed(set_s()))
+        .attr("db_subnet_group_name", A::optional_computed(s()).force_new())
+        .attr("publicly_accessible", A::optional(T::Bool).describe("default false"))
+        .attr("multi_az", A::optional_computed(T::Bool))
+        .attr("backup_retention_period", A::optional_computed(T::Number))
+        .attr("deletion_protection", A::optional(T::Bool).describe("default false"))
+        .attr("skip_final_snapshot", A::optional(T::Bool).describe("default false: destroy then needs final_snapshot_identifier"))
+        .attr("final_snapshot_identifier", A::optional(s()))
+        .attr("apply_immediately", A::optional(T::Bool).describe("apply modifications now instead of in the maintenance window"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()).describe("the DbiResourceId (db-…), as Terraform 5"))
+        .attr("resource_id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("address", A::computed(s()))
+        .attr("endpoint", A::computed(s()).describe("ADDRESS:PORT"))
+        .attr("hosted_zone_id", A::computed(s()))
+        .attr("status", A::computed(s()))
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -608,6 +642,7 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(LAUNCH_CONFIGURATION.into(), launch_configuration());
     p.resources.insert(AUTOSCALING_GROUP.into(), autoscaling_group());
     p.resources.insert(ELB.into(), elb());
+    p.resources.insert(DB_INSTANCE.into(), db_instance());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

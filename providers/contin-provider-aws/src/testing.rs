@@ -73,6 +73,17 @@ pub fn elb_client(endpoint: &str) -> aws_sdk_elasticloadbalancing::Client {
     aws_sdk_elasticloadbalancing::Client::from_conf(conf)
 }
 
+/// An RDS client for `endpoint` with dummy credentials in us-east-1.
+pub fn rds_client(endpoint: &str) -> aws_sdk_rds::Client {
+    let conf = aws_sdk_rds::Config::builder()
+        .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+        .region(aws_sdk_rds::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_rds::Client::from_conf(conf)
+}
+
 /// True when two IAM policy documents mean the same (the provider's comparison).
 pub fn policies_equivalent(a: &str, b: &str) -> bool {
     crate::policy::equivalent(a, b)

@@ -968,3 +968,101 @@ async fn classic_elb_listeners_health_check_instances() {
     let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
     assert!(sums.iter().any(|x| x.starts_with("listener[0].lb_protocol:")) && sums.iter().any(|x| x.starts_with("lb_port: 70000")), "{sums:?}");
 }
+
+// -------------------------------------------------------------------- RDS
+
+#[tokio::test]
+async fn db_instance_lifecycle_snapshot_and_protection() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let rds = testing::rds_client(&moto.endpoint());
+    let db = |id: &str, extra: Vec<(&'static str, Value)>| {
+        let mut pairs = vec![
+            ("identifier", s(id)),
+            ("engine", s("postgres")),
+            ("instance_class", s("db.t3.micro")),
+            ("allocated_storage", Value::int(20)),
+            ("username", s("app")),
+            ("password", s("first-secret-1")),
+            ("skip_final_snapshot", Value::Bool(true)),
+        ];
+        for (k, v) in extra {
+            pairs.retain(|(n, _)| *n != k);
+            pairs.push((k, v));
+        }
+        c(pairs)
+    };
+    let update = db(
+        "db-a",
+        vec![
+            ("instance_class", s("db.t3.small")),
+            ("allocated_storage", Value::int(30)),
+            ("password", s("second-secret-2")),
+            ("backup_retention_period", Value::int(7)),
+            ("apply_immediately", Value::Bool(true)),
+            ("tags", c(vec![("env", s("prod"))])),
+        ],
+    );
+    conformance::run(&p, &LifecycleCase::new("aws_db_instance", db("db-a", vec![]), update)).await.unwrap_or_else(|e| panic!("db: {e}"));
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_db_instance", db("db-a", vec![]), db("db-b", vec![])))
+        .await
+        .unwrap_or_else(|e| panic!("db replace: {e}"));
+
+    let cx = ctx("aws_db_instance", "main", 1);
+    let d = create(&p, "aws_db_instance", db("db-main", vec![]), &cx).await.unwrap();
+    assert!(str_attr(&d, "id").starts_with("db-") && attr(&d, "id") == attr(&d, "resource_id"), "{d:?}");
+    assert_eq!(str_attr(&d, "arn"), "arn:aws:rds:us-east-1:123456789012:db:db-main");
+    assert_eq!(str_attr(&d, "endpoint"), format!("{}:5432", str_attr(&d, "address")));
+    assert_eq!(attr(&d, "status"), &s("available"));
+    assert_eq!(attr(&d, "password"), &s("first-secret-1"), "the configured password stays in state (marked sensitive by the schema)");
+    assert!(p.schema().resources["aws_db_instance"].attributes["password"].sensitive);
+    // Imported: RDS does not return the password.
+    let imported = p.import("aws_db_instance", "db-main").await.unwrap();
+    assert_eq!(attr(&imported, "password"), &Value::Null);
+    assert_eq!(attr(&imported, "arn"), attr(&d, "arn"));
+    // A lost state write: adopted by identifier + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_db_instance", db("db-main", vec![]), &cx).await.unwrap(), d);
+    let e = create(&p, "aws_db_instance", db("db-main", vec![]), &ctx("aws_db_instance", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // A derived identifier.
+    let mut gen_cfg = db("x", vec![]);
+    if let Value::Map(m) = &mut gen_cfg {
+        m.remove("identifier");
+        m.insert("identifier_prefix".into(), s("app-"));
+    }
+    let gen = create(&p, "aws_db_instance", gen_cfg, &ctx("aws_db_instance", "g", 1)).await.unwrap();
+    assert!(str_attr(&gen, "identifier").starts_with("app-") && str_attr(&gen, "identifier").len() == 30, "{gen:?}");
+    p.delete("aws_db_instance", &gen, &ctx("aws_db_instance", "g", 1)).await.unwrap();
+
+    // Deletion protection: in place, and destroy refuses with a hint.
+    let protect = p.plan_change("aws_db_instance", Some(&d), &db("db-main", vec![("deletion_protection", Value::Bool(true)), ("apply_immediately", Value::Bool(true))]));
+    assert!(protect.requires_replace.is_empty());
+    let d = p.update("aws_db_instance", &d, &protect.planned, &cx).await.unwrap();
+    let e = p.delete("aws_db_instance", &d, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("deletion_protection = false"), "{e}");
+    // Without skip_final_snapshot a destroy needs a snapshot name, then takes the snapshot.
+    let keep = p.plan_change(
+        "aws_db_instance",
+        Some(&d),
+        &db("db-main", vec![("skip_final_snapshot", Value::Bool(false)), ("apply_immediately", Value::Bool(true))]),
+    );
+    let d = p.update("aws_db_instance", &d, &keep.planned, &cx).await.unwrap();
+    let e = p.delete("aws_db_instance", &d, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("final_snapshot_identifier is required"), "{e}");
+    let named = p.plan_change(
+        "aws_db_instance",
+        Some(&d),
+        &db("db-main", vec![("skip_final_snapshot", Value::Bool(false)), ("final_snapshot_identifier", s("db-main-final")), ("apply_immediately", Value::Bool(true))]),
+    );
+    let d = p.update("aws_db_instance", &d, &named.planned, &cx).await.unwrap();
+    p.delete("aws_db_instance", &d, &cx).await.unwrap();
+    assert_eq!(p.read("aws_db_instance", &d).await.unwrap(), None);
+    let snaps = rds.describe_db_snapshots().db_snapshot_identifier("db-main-final").send().await.unwrap();
+    assert_eq!(snaps.db_snapshots().len(), 1);
+
+    // Validation names the argument and never shows the password.
+    let bad = db("DB_Main", vec![("password", s("short")), ("instance_class", s("t3.micro"))]);
+    let sums: Vec<String> = p.validate("aws_db_instance", &bad).iter().map(|d| format!("{} {}", d.summary, d.detail)).collect();
+    assert_eq!(sums.len(), 3, "{sums:?}");
+    assert!(sums.iter().all(|x| !x.contains("short")), "{sums:?}");
+}
