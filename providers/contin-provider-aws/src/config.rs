@@ -57,11 +57,21 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     // Emulators (and custom endpoints) serve buckets by path, not by virtual host.
     let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(get_str(&cfg, "endpoint").is_some());
     let mut sts = aws_sdk_sts::config::Builder::from(&sdk);
+    let mut iam = aws_sdk_iam::config::Builder::from(&sdk);
+    let mut elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk);
+    let mut autoscaling = aws_sdk_autoscaling::config::Builder::from(&sdk);
+    let mut elb = aws_sdk_elasticloadbalancing::config::Builder::from(&sdk);
+    let mut rds = aws_sdk_rds::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
         let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
         let role = aws_sdk_ec2::config::SharedCredentialsProvider::new(role);
         ec2 = ec2.credentials_provider(role.clone());
         s3 = s3.credentials_provider(role.clone());
+        iam = iam.credentials_provider(role.clone());
+        elbv2 = elbv2.credentials_provider(role.clone());
+        autoscaling = autoscaling.credentials_provider(role.clone());
+        elb = elb.credentials_provider(role.clone());
+        rds = rds.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
     }
     let mut default_tags = str_map(get(&cfg, "tags"));
@@ -79,6 +89,12 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
+        iam: aws_sdk_iam::Client::from_conf(iam.build()),
+        elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2.build()),
+        autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling.build()),
+        elb: aws_sdk_elasticloadbalancing::Client::from_conf(elb.build()),
+        rds: aws_sdk_rds::Client::from_conf(rds.build()),
+        account_id: std::sync::OnceLock::new(),
         default_tags,
         region,
     })

@@ -9,7 +9,14 @@
 //! S3 (aws-sdk-s3): `aws_s3_bucket`, `aws_s3_bucket_versioning`,
 //! `aws_s3_bucket_public_access_block`, `aws_s3_object`; data sources
 //! `aws_ami`, `aws_availability_zones`, `aws_vpc`, `aws_subnets`,
-//! `aws_region`, `aws_caller_identity` (STS).
+//! `aws_region`, `aws_caller_identity` (STS); IAM (aws-sdk-iam):
+//! `aws_iam_role`, `aws_iam_instance_profile`,
+//! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
+//! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
+//! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
+//! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
+//! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
+//! `aws_db_instance`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -30,12 +37,18 @@
 //!
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
+mod asg;
 mod config;
 mod data;
 mod ec2x;
+mod elb;
+mod iam;
+mod lb;
 mod instance;
 mod network;
 mod plan;
+mod policy;
+mod rds;
 mod s3;
 pub mod schema;
 mod sg;
@@ -56,6 +69,13 @@ pub(crate) struct Inner {
     pub ec2: aws_sdk_ec2::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub elb: aws_sdk_elasticloadbalancing::Client,
+    pub rds: aws_sdk_rds::Client,
+    /// The caller's account id, asked of STS at most once (classic ELB ARNs).
+    pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
     pub region: String,
 }
@@ -101,6 +121,18 @@ fn is_ec2x(ty: &str) -> bool {
             | schema::VPC_SG_EGRESS_RULE
             | schema::LAUNCH_TEMPLATE
     )
+}
+
+fn is_iam(ty: &str) -> bool {
+    matches!(ty, schema::IAM_ROLE | schema::IAM_INSTANCE_PROFILE | schema::IAM_ROLE_POLICY_ATTACHMENT | schema::IAM_USER)
+}
+
+fn is_lb(ty: &str) -> bool {
+    matches!(ty, schema::LB | schema::LB_TARGET_GROUP | schema::LB_LISTENER)
+}
+
+fn is_asg(ty: &str) -> bool {
+    matches!(ty, schema::LAUNCH_CONFIGURATION | schema::AUTOSCALING_GROUP)
 }
 
 fn unsupported(ty: &str) -> ProviderError {
@@ -149,8 +181,13 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::read(&inner, state).await,
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
+            schema::ELB => elb::read(&inner, state).await,
+            schema::DB_INSTANCE => rds::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
+            _ if is_iam(ty) => iam::read(&inner, ty, state).await,
+            _ if is_lb(ty) => lb::read(&inner, ty, state).await,
+            _ if is_asg(ty) => asg::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -161,8 +198,13 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::create(&inner, planned, ctx).await,
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
+            schema::ELB => elb::create_elb(&inner, planned, ctx).await,
+            schema::DB_INSTANCE => rds::create_db(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
+            _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
+            _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
+            _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -174,8 +216,13 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
+            schema::ELB => elb::update_elb(&inner, &addr, prior, planned).await,
+            schema::DB_INSTANCE => rds::update_db(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
+            _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -187,8 +234,13 @@ impl Provider for AwsProvider {
         match ty {
             schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
+            schema::ELB => elb::delete(&inner, &addr, prior).await,
+            schema::DB_INSTANCE => rds::delete_db(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
+            _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
+            _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
+            _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -199,8 +251,13 @@ impl Provider for AwsProvider {
         let found = match ty {
             schema::INSTANCE => instance::import(&inner, id).await?,
             schema::SECURITY_GROUP => sg::import(&inner, id).await?,
+            schema::ELB => elb::import(&inner, id).await?,
+            schema::DB_INSTANCE => rds::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
+            _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
+            _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
+            _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -228,9 +228,213 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             check_instance_type(cfg, &mut d);
         }
         schema::INSTANCE => check_instance_type(cfg, &mut d),
+        schema::IAM_ROLE => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_iam_name(cfg, "name", 64, &mut d);
+            check_iam_name(cfg, "name_prefix", 64 - 26, &mut d);
+            check_iam_path(cfg, &mut d);
+            check_policy(cfg, "assume_role_policy", &mut d);
+            if let Some(n) = get(cfg, "max_session_duration").and_then(num_i64) {
+                if !(3600..=43200).contains(&n) {
+                    d.push(Diagnostic::error(format!("max_session_duration: {n} is out of range (3600 to 43200 seconds)")));
+                }
+            }
+        }
+        schema::IAM_INSTANCE_PROFILE => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_iam_name(cfg, "name", 128, &mut d);
+            check_iam_name(cfg, "name_prefix", 128 - 26, &mut d);
+            check_iam_path(cfg, &mut d);
+        }
+        schema::IAM_USER => {
+            check_iam_name(cfg, "name", 64, &mut d);
+            check_iam_path(cfg, &mut d);
+        }
+        schema::IAM_ROLE_POLICY_ATTACHMENT => {
+            if let Some(a) = known_str(get(cfg, "policy_arn")) {
+                if !a.starts_with("arn:") {
+                    d.push(Diagnostic::error(format!("policy_arn: {a:?} is not an ARN")).with_detail("e.g. \"arn:aws:iam::aws:policy/ReadOnlyAccess\""));
+                }
+            }
+        }
+        schema::LB => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            check_enum(cfg, "load_balancer_type", &["application", "network", "gateway"], &mut d);
+            if known_str(get(cfg, "load_balancer_type")).is_some_and(|t| t != "application") && set(cfg, "idle_timeout") {
+                d.push(Diagnostic::error("idle_timeout: only application load balancers have an idle timeout"));
+            }
+        }
+        schema::LB_TARGET_GROUP => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            check_enum(cfg, "target_type", &["instance", "ip", "lambda", "alb"], &mut d);
+            check_lb_protocol(cfg, "protocol", &mut d);
+            check_port(cfg, "port", &mut d);
+            if known_str(get(cfg, "target_type")) != Some("lambda") {
+                for name in ["port", "protocol", "vpc_id"] {
+                    if !set(cfg, name) {
+                        d.push(Diagnostic::error(format!("{name}: required unless target_type is \"lambda\"")));
+                    }
+                }
+            }
+        }
+        schema::LB_LISTENER => {
+            check_lb_protocol(cfg, "protocol", &mut d);
+            check_port(cfg, "port", &mut d);
+            for (i, a) in get_blocks(cfg, "default_action").into_iter().enumerate() {
+                let at = format!("default_action[{i}]");
+                let needs = match known_str(get(a, "type")) {
+                    Some("forward") => "target_group_arn",
+                    Some("fixed-response") => "fixed_response",
+                    Some("redirect") => "redirect",
+                    Some(other) => {
+                        d.push(Diagnostic::error(format!("{at}.type: {other:?} is not one of forward, fixed-response, redirect")));
+                        continue;
+                    }
+                    None => continue,
+                };
+                let given = if needs == "target_group_arn" { set(a, needs) } else { !get_blocks(a, needs).is_empty() };
+                if !given && get(a, needs).is_none_or(|v| v.is_wholly_known()) {
+                    d.push(Diagnostic::error(format!("{at}.{needs}: required for a {:?} action", known_str(get(a, "type")).unwrap_or_default())));
+                }
+            }
+        }
+        schema::LAUNCH_CONFIGURATION => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_instance_type(cfg, &mut d);
+        }
+        schema::AUTOSCALING_GROUP => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            one_of(cfg, &["launch_configuration", "launch_template"], true, &mut d);
+            one_of(cfg, &["vpc_zone_identifier", "availability_zones"], false, &mut d);
+            check_enum(cfg, "health_check_type", &["EC2", "ELB"], &mut d);
+            let n = |name: &str| get(cfg, name).and_then(num_i64);
+            if let (Some(min), Some(max)) = (n("min_size"), n("max_size")) {
+                if min < 0 || min > max {
+                    d.push(Diagnostic::error(format!("min_size: {min} must be between 0 and max_size ({max})")));
+                }
+                if let Some(want) = n("desired_capacity") {
+                    if want < min || want > max {
+                        d.push(Diagnostic::error(format!("desired_capacity: {want} is not between min_size ({min}) and max_size ({max})")));
+                    }
+                }
+            }
+            for t in get_blocks(cfg, "launch_template") {
+                if !set(t, "id") && !set(t, "name") && t.is_wholly_known() {
+                    d.push(Diagnostic::error("launch_template: one of id, name is required"));
+                }
+            }
+        }
+        schema::ELB => {
+            one_of(cfg, &["name", "name_prefix"], false, &mut d);
+            check_lb_name(cfg, "name", 32, &mut d);
+            check_lb_name(cfg, "name_prefix", 6, &mut d);
+            one_of(cfg, &["subnets", "availability_zones"], false, &mut d);
+            for (i, l) in get_blocks(cfg, "listener").into_iter().enumerate() {
+                for name in ["lb_protocol", "instance_protocol"] {
+                    if let Some(p) = known_str(get(l, name)) {
+                        if !["HTTP", "HTTPS", "TCP", "SSL"].contains(&p.to_ascii_uppercase().as_str()) {
+                            d.push(Diagnostic::error(format!("listener[{i}].{name}: {p:?} is not one of HTTP, HTTPS, TCP, SSL")));
+                        }
+                    }
+                }
+                for name in ["lb_port", "instance_port"] {
+                    check_port(l, name, &mut d);
+                }
+            }
+        }
+        schema::DB_INSTANCE => {
+            one_of(cfg, &["identifier", "identifier_prefix"], false, &mut d);
+            for (name, max) in [("identifier", 63), ("identifier_prefix", 37)] {
+                let Some(id) = known_str(get(cfg, name)) else { continue };
+                let ok = !id.is_empty()
+                    && id.len() <= max
+                    && id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !id.contains("--")
+                    && (name == "identifier_prefix" || !id.ends_with('-'));
+                if !ok {
+                    d.push(Diagnostic::error(format!("{name}: {id:?} is not a valid DB instance identifier")).with_detail(format!(
+                        "1 to {max} lowercase letters, digits and hyphens, starting with a letter, no two hyphens in a row, not ending with a hyphen"
+                    )));
+                }
+            }
+            // The password itself never appears in a message.
+            if let Some(p) = known_str(get(cfg, "password")) {
+                if p.len() < 8 || p.len() > 128 {
+                    d.push(Diagnostic::error(format!("password: must have 8 to 128 characters (it has {})", p.len())));
+                }
+            }
+            if let Some(c) = known_str(get(cfg, "instance_class")) {
+                if !c.starts_with("db.") {
+                    d.push(Diagnostic::error(format!("instance_class: {c:?} is not a DB instance class")).with_detail("e.g. \"db.t3.micro\""));
+                }
+            }
+        }
         _ => {}
     }
     d
+}
+
+/// Load balancer and target group names: letters, digits and hyphens, no hyphen at either end.
+fn check_lb_name(cfg: &Value, name: &str, max: usize, d: &mut Diagnostics) {
+    let Some(n) = known_str(get(cfg, name)) else { return };
+    let whole = name == "name";
+    let ok = !n.is_empty()
+        && n.len() <= max
+        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !n.starts_with('-')
+        && (!whole || !n.ends_with('-'))
+        && !n.starts_with("internal-");
+    if !ok {
+        d.push(Diagnostic::error(format!("{name}: {n:?} is not a valid load balancer name")).with_detail(format!(
+            "1 to {max} letters, digits and hyphens, not starting (or, for a name, ending) with a hyphen nor starting with \"internal-\""
+        )));
+    }
+}
+
+const LB_PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
+
+fn check_lb_protocol(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    if let Some(p) = known_str(get(cfg, name)) {
+        if !LB_PROTOCOLS.contains(&p.to_ascii_uppercase().as_str()) {
+            d.push(Diagnostic::error(format!("{name}: {p:?} is not one of {}", LB_PROTOCOLS.join(", "))));
+        }
+    }
+}
+
+fn check_port(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    if let Some(p) = get(cfg, name).and_then(num_i64) {
+        if !(1..=65535).contains(&p) {
+            d.push(Diagnostic::error(format!("{name}: {p} is out of range (1 to 65535)")));
+        }
+    }
+}
+
+/// IAM names: letters, digits and `+=,.@_-`, at most `max` characters.
+fn check_iam_name(cfg: &Value, name: &str, max: usize, d: &mut Diagnostics) {
+    let Some(n) = known_str(get(cfg, name)) else { return };
+    let ok_chars = n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if n.is_empty() || n.len() > max || !ok_chars {
+        d.push(Diagnostic::error(format!("{name}: {n:?} is not a valid IAM name")).with_detail(format!("1 to {max} characters: letters, digits and + = , . @ _ -")));
+    }
+}
+
+fn check_iam_path(cfg: &Value, d: &mut Diagnostics) {
+    let Some(p) = known_str(get(cfg, "path")) else { return };
+    if !p.starts_with('/') || !p.ends_with('/') || p.len() > 512 || !p.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        d.push(Diagnostic::error(format!("path: {p:?} is not a valid IAM path")).with_detail("starts and ends with \"/\", at most 512 printable ASCII characters, e.g. \"/service/\""));
+    }
+}
+
+fn check_policy(cfg: &Value, name: &str, d: &mut Diagnostics) {
+    let Some(doc) = known_str(get(cfg, name)) else { return };
+    if let Err(why) = crate::policy::parse(doc) {
+        d.push(Diagnostic::error(format!("{name}: not a valid policy document")).with_detail(why));
+    }
 }
 
 fn check_instance_type(cfg: &Value, d: &mut Diagnostics) {
@@ -287,6 +491,90 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
     let Value::Map(mut m) = desired else { return desired };
     let null = |m: &BTreeMap<String, Value>, k: &str| m.get(k).is_none_or(Value::is_null);
     match ty {
+        schema::IAM_ROLE | schema::IAM_INSTANCE_PROFILE | schema::IAM_USER => {
+            if null(&m, "path") {
+                m.insert("path".into(), Value::string("/"));
+            }
+            if ty == schema::IAM_ROLE && null(&m, "max_session_duration") {
+                m.insert("max_session_duration".into(), Value::int(3600));
+            }
+        }
+        schema::LB => {
+            if null(&m, "internal") {
+                m.insert("internal".into(), Value::Bool(false));
+            }
+            if null(&m, "load_balancer_type") {
+                m.insert("load_balancer_type".into(), Value::string("application"));
+            }
+            if null(&m, "enable_deletion_protection") {
+                m.insert("enable_deletion_protection".into(), Value::Bool(false));
+            }
+            if null(&m, "idle_timeout") && m.get("load_balancer_type") == Some(&Value::string("application")) {
+                m.insert("idle_timeout".into(), Value::int(60));
+            }
+        }
+        schema::LB_TARGET_GROUP | schema::LB_LISTENER => {
+            if let Some(Value::String(p)) = m.get("protocol") {
+                let p = p.to_ascii_uppercase();
+                m.insert("protocol".into(), Value::String(p));
+            }
+            if ty == schema::LB_TARGET_GROUP && null(&m, "target_type") {
+                m.insert("target_type".into(), Value::string("instance"));
+            }
+        }
+        schema::AUTOSCALING_GROUP => {
+            if null(&m, "health_check_grace_period") {
+                m.insert("health_check_grace_period".into(), Value::int(300));
+            }
+            // The template's version defaults to "$Default".
+            if let Some(Value::List(items)) = m.get("launch_template") {
+                let items = items
+                    .iter()
+                    .map(|t| match t {
+                        Value::Map(tm) if tm.get("version").is_none_or(Value::is_null) => {
+                            let mut tm = tm.clone();
+                            tm.insert("version".into(), Value::string("$Default"));
+                            Value::Map(tm)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                m.insert("launch_template".into(), Value::List(items));
+            }
+        }
+        schema::ELB => {
+            for (k, v) in [("internal", Value::Bool(false)), ("cross_zone_load_balancing", Value::Bool(true)), ("idle_timeout", Value::int(60))] {
+                if null(&m, k) {
+                    m.insert(k.into(), v);
+                }
+            }
+            if let Some(Value::List(items) | Value::Set(items)) = m.get("listener") {
+                let items: Vec<Value> = items
+                    .iter()
+                    .map(|l| match l {
+                        Value::Map(lm) => {
+                            let mut lm = lm.clone();
+                            for k in ["lb_protocol", "instance_protocol"] {
+                                if let Some(Value::String(p)) = lm.get(k) {
+                                    let p = p.to_ascii_uppercase();
+                                    lm.insert(k.into(), Value::String(p));
+                                }
+                            }
+                            Value::Map(lm)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                m.insert("listener".into(), Value::set(items));
+            }
+        }
+        schema::DB_INSTANCE => {
+            for k in ["publicly_accessible", "deletion_protection", "skip_final_snapshot"] {
+                if null(&m, k) {
+                    m.insert(k.into(), Value::Bool(false));
+                }
+            }
+        }
         schema::S3_BUCKET_PUBLIC_ACCESS_BLOCK => {
             for f in schema::PUBLIC_ACCESS_FLAGS {
                 if null(&m, f) {
@@ -359,6 +647,28 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
             unknown(&names, &mut change.planned)
         }
         schema::EIP if changed(&["instance"], &change.planned) => unknown(&["association_id"], &mut change.planned),
+        // A policy that means the same as the state's keeps the state's spelling: no diff.
+        schema::IAM_ROLE => {
+            if let (Some(old), Some(new)) = (crate::util::get_str(prior, "assume_role_policy"), crate::util::get_str(&change.planned, "assume_role_policy")) {
+                if old != new && crate::policy::equivalent(old, new) {
+                    let old = Value::string(old);
+                    if let Value::Map(m) = &mut change.planned {
+                        m.insert("assume_role_policy".into(), old);
+                    }
+                }
+            }
+        }
+        // As in Terraform, a target group without a `health_check` block keeps the one it has.
+        schema::LB_TARGET_GROUP if get_blocks(&change.planned, "health_check").is_empty() && !get_blocks(prior, "health_check").is_empty() => {
+            if let (Value::Map(m), Some(v)) = (&mut change.planned, get(prior, "health_check")) {
+                m.insert("health_check".into(), v.clone());
+            }
+        }
+        // A new port moves the endpoint.
+        schema::DB_INSTANCE if changed(&["port"], &change.planned) => unknown(&["endpoint"], &mut change.planned),
+        // A rename or a new path changes the user's id and ARN.
+        schema::IAM_USER if changed(&["name"], &change.planned) => unknown(&["id", "arn"], &mut change.planned),
+        schema::IAM_USER if changed(&["path"], &change.planned) => unknown(&["arn"], &mut change.planned),
         // As in Terraform, a group without inline `ingress`/`egress` blocks
         // leaves that direction's rules alone (they may belong to
         // `aws_security_group_rule` / `aws_vpc_security_group_*_rule`

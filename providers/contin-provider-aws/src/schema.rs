@@ -27,6 +27,17 @@ pub const LAUNCH_TEMPLATE: &str = "aws_launch_template";
 pub const SUBNETS: &str = "aws_subnets";
 pub const REGION: &str = "aws_region";
 pub const CALLER_IDENTITY: &str = "aws_caller_identity";
+pub const IAM_ROLE: &str = "aws_iam_role";
+pub const IAM_INSTANCE_PROFILE: &str = "aws_iam_instance_profile";
+pub const IAM_ROLE_POLICY_ATTACHMENT: &str = "aws_iam_role_policy_attachment";
+pub const IAM_USER: &str = "aws_iam_user";
+pub const LB: &str = "aws_lb";
+pub const LB_TARGET_GROUP: &str = "aws_lb_target_group";
+pub const LB_LISTENER: &str = "aws_lb_listener";
+pub const LAUNCH_CONFIGURATION: &str = "aws_launch_configuration";
+pub const AUTOSCALING_GROUP: &str = "aws_autoscaling_group";
+pub const ELB: &str = "aws_elb";
+pub const DB_INSTANCE: &str = "aws_db_instance";
 
 fn s() -> T {
     T::String
@@ -326,6 +337,235 @@ pub fn launch_template() -> BlockSchema {
         .block("tag_specifications", nested(Nesting::List, tag_spec, None))
 }
 
+pub fn iam_role() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new().describe("generated from name_prefix (or \"contin-\") when absent"))
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("path", A::optional_computed(s()).force_new().describe("default \"/\""))
+        .attr("assume_role_policy", A::required(s()).describe("trust policy JSON; compared by meaning, not spelling"))
+        .attr("description", A::optional(s()))
+        .attr("max_session_duration", A::optional_computed(T::Number).describe("seconds, 3600 (default) to 43200"))
+        .attr("force_detach_policies", A::optional(T::Bool).describe("detach managed and delete inline policies when destroying"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+        .attr("create_date", A::computed(s()))
+}
+
+pub fn iam_instance_profile() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("path", A::optional_computed(s()).force_new().describe("default \"/\""))
+        .attr("role", A::optional(s()).describe("role name; changed in place"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+        .attr("create_date", A::computed(s()))
+}
+
+pub fn iam_role_policy_attachment() -> BlockSchema {
+    BlockSchema::default()
+        .attr("role", A::required(s()).force_new().describe("role name"))
+        .attr("policy_arn", A::required(s()).force_new())
+        .attr("id", A::computed(s()))
+}
+
+pub fn iam_user() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::required(s()).describe("renamed in place"))
+        .attr("path", A::optional_computed(s()).describe("default \"/\"; changed in place"))
+        .attr("force_destroy", A::optional(T::Bool).describe("delete access keys, login profile, policies and group memberships when destroying"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("unique_id", A::computed(s()))
+}
+
+pub fn lb() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new().describe("at most 32 characters; generated from name_prefix (or \"contin\") when absent"))
+        .attr("name_prefix", A::optional(s()).force_new().describe("at most 6 characters"))
+        .attr("internal", A::optional_computed(T::Bool).force_new())
+        .attr("load_balancer_type", A::optional_computed(s()).force_new().describe("application (default), network or gateway"))
+        .attr("security_groups", A::optional_computed(set_s()).describe("changed in place (SetSecurityGroups)"))
+        .attr("subnets", A::optional_computed(set_s()).describe("changed in place (SetSubnets)"))
+        .attr("enable_deletion_protection", A::optional(T::Bool).describe("default false"))
+        .attr("idle_timeout", A::optional_computed(T::Number).describe("seconds, application load balancers only; default 60"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("arn_suffix", A::computed(s()))
+        .attr("dns_name", A::computed(s()))
+        .attr("zone_id", A::computed(s()))
+        .attr("vpc_id", A::computed(s()))
+}
+
+pub fn lb_target_group() -> BlockSchema {
+    let mut hc = BlockSchema::default();
+    for (name, ty) in [
+        ("enabled", T::Bool),
+        ("path", s()),
+        ("port", s()),
+        ("protocol", s()),
+        ("interval", T::Number),
+        ("timeout", T::Number),
+        ("healthy_threshold", T::Number),
+        ("unhealthy_threshold", T::Number),
+        ("matcher", s()),
+    ] {
+        hc = hc.attr(name, A::optional_computed(ty));
+    }
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("port", A::optional(T::Number).force_new())
+        .attr("protocol", A::optional(s()).force_new())
+        .attr("vpc_id", A::optional(s()).force_new())
+        .attr("target_type", A::optional_computed(s()).force_new().describe("instance (default), ip, lambda or alb"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("arn_suffix", A::computed(s()))
+        .block("health_check", nested(Nesting::List, hc, Some(1)))
+}
+
+pub fn lb_listener() -> BlockSchema {
+    let fixed = BlockSchema::default()
+        .attr("content_type", A::required(s()))
+        .attr("message_body", A::optional(s()))
+        .attr("status_code", A::optional_computed(s()));
+    let mut redirect = BlockSchema::default().attr("status_code", A::required(s()).describe("HTTP_301 or HTTP_302"));
+    for name in ["protocol", "port", "host", "path", "query"] {
+        redirect = redirect.attr(name, A::optional_computed(s()));
+    }
+    let action = BlockSchema::default()
+        .attr("type", A::required(s()).describe("forward, fixed-response or redirect"))
+        .attr("target_group_arn", A::optional(s()))
+        .block("fixed_response", nested(Nesting::List, fixed, Some(1)))
+        .block("redirect", nested(Nesting::List, redirect, Some(1)));
+    BlockSchema::default()
+        .attr("load_balancer_arn", A::required(s()).force_new())
+        .attr("port", A::optional(T::Number))
+        .attr("protocol", A::optional_computed(s()))
+        .attr("ssl_policy", A::optional_computed(s()))
+        .attr("certificate_arn", A::optional(s()))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .block("default_action", NestedBlockSchema { nesting: Nesting::List, block: action, min_items: 1, max_items: None, force_new: false })
+}
+
+pub fn launch_configuration() -> BlockSchema {
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("image_id", A::required(s()).force_new())
+        .attr("instance_type", A::required(s()).force_new())
+        .attr("key_name", A::optional(s()).force_new())
+        .attr("security_groups", A::optional(set_s()).force_new())
+        .attr("user_data", A::optional(s()).force_new().describe("plain text; base64-encoded for the API"))
+        .attr("iam_instance_profile", A::optional(s()).force_new())
+        .attr("associate_public_ip_address", A::optional_computed(T::Bool).force_new())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+}
+
+pub fn autoscaling_group() -> BlockSchema {
+    let template = BlockSchema::default()
+        .attr("id", A::optional_computed(s()))
+        .attr("name", A::optional_computed(s()))
+        .attr("version", A::optional_computed(s()));
+    let tag = BlockSchema::default()
+        .attr("key", A::required(s()))
+        .attr("value", A::required(s()))
+        .attr("propagate_at_launch", A::required(T::Bool));
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("min_size", A::required(T::Number))
+        .attr("max_size", A::required(T::Number))
+        .attr("desired_capacity", A::optional_computed(T::Number))
+        .attr("launch_configuration", A::optional(s()))
+        .attr("vpc_zone_identifier", A::optional_computed(set_s()).describe("subnet ids"))
+        .attr("availability_zones", A::optional_computed(set_s()))
+        .attr("target_group_arns", A::optional(set_s()).describe("attached and detached in place"))
+        .attr("health_check_type", A::optional_computed(s()).describe("EC2 (default) or ELB"))
+        .attr("health_check_grace_period", A::optional(T::Number).describe("seconds, default 300"))
+        .attr("force_delete", A::optional(T::Bool).describe("delete without waiting for the instances to terminate"))
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .block("launch_template", nested(Nesting::List, template, Some(1)))
+        .block("tag", nested(Nesting::Set, tag, None))
+}
+
+pub fn elb() -> BlockSchema {
+    let listener = BlockSchema::default()
+        .attr("instance_port", A::required(T::Number))
+        .attr("instance_protocol", A::required(s()))
+        .attr("lb_port", A::required(T::Number))
+        .attr("lb_protocol", A::required(s()).describe("HTTP, HTTPS, TCP or SSL"))
+        .attr("ssl_certificate_id", A::optional(s()));
+    let hc = BlockSchema::default()
+        .attr("target", A::required(s()).describe("PROTOCOL:PORT[/PATH], e.g. HTTP:80/health"))
+        .attr("interval", A::required(T::Number))
+        .attr("timeout", A::required(T::Number))
+        .attr("healthy_threshold", A::required(T::Number))
+        .attr("unhealthy_threshold", A::required(T::Number));
+    BlockSchema::default()
+        .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new())
+        .attr("internal", A::optional_computed(T::Bool).force_new())
+        .attr("subnets", A::optional_computed(set_s()).describe("attached and detached in place"))
+        .attr("availability_zones", A::optional_computed(set_s()).describe("without subnets; enabled and disabled in place"))
+        .attr("security_groups", A::optional_computed(set_s()))
+        .attr("instances", A::optional_computed(set_s()).describe("registered and deregistered in place"))
+        .attr("cross_zone_load_balancing", A::optional(T::Bool).describe("default true"))
+        .attr("idle_timeout", A::optional(T::Number).describe("seconds, default 60"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("dns_name", A::computed(s()))
+        .attr("zone_id", A::computed(s()))
+        .block("listener", NestedBlockSchema { nesting: Nesting::Set, block: listener, min_items: 1, max_items: None, force_new: false })
+        .block("health_check", nested(Nesting::List, hc, Some(1)))
+}
+
+pub fn db_instance() -> BlockSchema {
+    BlockSchema::default()
+        .attr("identifier", A::optional_computed(s()).force_new().describe("generated from identifier_prefix (or \"contin-\") when absent"))
+        .attr("identifier_prefix", A::optional(s()).force_new())
+        .attr("engine", A::required(s()).force_new().describe("mysql, postgres, mariadb, …"))
+        .attr("engine_version", A::optional_computed(s()))
+        .attr("instance_class", A::required(s()).describe("changed in place (ModifyDBInstance)"))
+        .attr("allocated_storage", A::optional_computed(T::Number).describe("GiB"))
+        .attr("storage_type", A::optional_computed(s()))
+        .attr("storage_encrypted", A::optional_computed(T::Bool).force_new())
+        .attr("db_name", A::optional_computed(s()).force_new())
+        .attr("username", A::optional_computed(s()).force_new())
+        .attr("password", A::optional(s()).sensitive().describe("never read back; changed in place"))
+        .attr("port", A::optional_computed(T::Number))
+        .attr("vpc_security_group_ids", A::optional_computed(set_s()))
+        .attr("db_subnet_group_name", A::optional_computed(s()).force_new())
+        .attr("publicly_accessible", A::optional(T::Bool).describe("default false"))
+        .attr("multi_az", A::optional_computed(T::Bool))
+        .attr("backup_retention_period", A::optional_computed(T::Number))
+        .attr("deletion_protection", A::optional(T::Bool).describe("default false"))
+        .attr("skip_final_snapshot", A::optional(T::Bool).describe("default false: destroy then needs final_snapshot_identifier"))
+        .attr("final_snapshot_identifier", A::optional(s()))
+        .attr("apply_immediately", A::optional(T::Bool).describe("apply modifications now instead of in the maintenance window"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()).describe("the DbiResourceId (db-…), as Terraform 5"))
+        .attr("resource_id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("address", A::computed(s()))
+        .attr("endpoint", A::computed(s()).describe("ADDRESS:PORT"))
+        .attr("hosted_zone_id", A::computed(s()))
+        .attr("status", A::computed(s()))
+}
+
 fn filter_block() -> NestedBlockSchema {
     let filter = BlockSchema::default().attr("name", A::required(s())).attr("values", A::required(list_s()));
     nested(Nesting::List, filter, None)
@@ -392,6 +632,17 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(NAT_GATEWAY.into(), nat_gateway());
     p.resources.insert(ROUTE.into(), route());
     p.resources.insert(LAUNCH_TEMPLATE.into(), launch_template());
+    p.resources.insert(IAM_ROLE.into(), iam_role());
+    p.resources.insert(IAM_INSTANCE_PROFILE.into(), iam_instance_profile());
+    p.resources.insert(IAM_ROLE_POLICY_ATTACHMENT.into(), iam_role_policy_attachment());
+    p.resources.insert(IAM_USER.into(), iam_user());
+    p.resources.insert(LB.into(), lb());
+    p.resources.insert(LB_TARGET_GROUP.into(), lb_target_group());
+    p.resources.insert(LB_LISTENER.into(), lb_listener());
+    p.resources.insert(LAUNCH_CONFIGURATION.into(), launch_configuration());
+    p.resources.insert(AUTOSCALING_GROUP.into(), autoscaling_group());
+    p.resources.insert(ELB.into(), elb());
+    p.resources.insert(DB_INSTANCE.into(), db_instance());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());

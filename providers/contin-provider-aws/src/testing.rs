@@ -29,6 +29,66 @@ pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// An IAM client for `endpoint` with dummy credentials.
+pub fn iam_client(endpoint: &str) -> aws_sdk_iam::Client {
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// An ELBv2 client for `endpoint` with dummy credentials in us-east-1.
+pub fn elbv2_client(endpoint: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+    let conf = aws_sdk_elasticloadbalancingv2::Config::builder()
+        .behavior_version(aws_sdk_elasticloadbalancingv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_elasticloadbalancingv2::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_elasticloadbalancingv2::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+}
+
+/// An Auto Scaling client for `endpoint` with dummy credentials in us-east-1.
+pub fn autoscaling_client(endpoint: &str) -> aws_sdk_autoscaling::Client {
+    let conf = aws_sdk_autoscaling::Config::builder()
+        .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+        .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_autoscaling::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_autoscaling::Client::from_conf(conf)
+}
+
+/// A classic ELB client for `endpoint` with dummy credentials in us-east-1.
+pub fn elb_client(endpoint: &str) -> aws_sdk_elasticloadbalancing::Client {
+    let conf = aws_sdk_elasticloadbalancing::Config::builder()
+        .behavior_version(aws_sdk_elasticloadbalancing::config::BehaviorVersion::latest())
+        .region(aws_sdk_elasticloadbalancing::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_elasticloadbalancing::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_elasticloadbalancing::Client::from_conf(conf)
+}
+
+/// An RDS client for `endpoint` with dummy credentials in us-east-1.
+pub fn rds_client(endpoint: &str) -> aws_sdk_rds::Client {
+    let conf = aws_sdk_rds::Config::builder()
+        .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+        .region(aws_sdk_rds::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "contin-test"))
+        .build();
+    aws_sdk_rds::Client::from_conf(conf)
+}
+
+/// True when two IAM policy documents mean the same (the provider's comparison).
+pub fn policies_equivalent(a: &str, b: &str) -> bool {
+    crate::policy::equivalent(a, b)
+}
+
 /// One EC2 object as the tests see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {

@@ -469,3 +469,600 @@ async fn data_sources_vpc_subnets_region_caller_identity() {
     assert!(str_attr(&me, "arn").starts_with("arn:aws:"));
     assert!(!format!("{me:?}").contains("testing"), "credentials in data: {me:?}");
 }
+
+// ------------------------------------------------------------------- IAM
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// The same policy as TRUST: other whitespace, key order, singleton arrays.
+const TRUST_SPELLED: &str = "{\n  \"Statement\": [\n    {\n      \"Action\": [\"sts:AssumeRole\"],\n      \"Effect\": \"Allow\",\n      \"Principal\": { \"Service\": [\"ec2.amazonaws.com\"] }\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}";
+const TRUST_TWO: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+
+fn iam_tag(k: &str, v: &str) -> aws_sdk_iam::types::Tag {
+    aws_sdk_iam::types::Tag::builder().key(k).value(v).build().unwrap()
+}
+
+#[tokio::test]
+async fn iam_role_policy_semantics_drift_and_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+
+    let create_cfg = c(vec![("name", s("contin-role-a")), ("assume_role_policy", s(TRUST))]);
+    let update = c(vec![
+        ("name", s("contin-role-a")),
+        ("assume_role_policy", s(TRUST_TWO)),
+        ("description", s("web servers")),
+        ("max_session_duration", Value::int(7200)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_role", create_cfg.clone(), update)).await.unwrap_or_else(|e| panic!("role: {e}"));
+    // A new name replaces the role; a new path too.
+    let renamed = c(vec![("name", s("contin-role-b")), ("assume_role_policy", s(TRUST))]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_iam_role", create_cfg, renamed)).await.unwrap_or_else(|e| panic!("role replace: {e}"));
+
+    // The configured spelling stays; an equivalent spelling plans no change; IAM returned it URL-encoded.
+    let cx = ctx("aws_iam_role", "web", 1);
+    let spelled = c(vec![("name_prefix", s("web-")), ("assume_role_policy", s(TRUST_SPELLED))]);
+    let r = create(&p, "aws_iam_role", spelled.clone(), &cx).await.unwrap();
+    let name = str_attr(&r, "name");
+    assert!(name.starts_with("web-") && name.len() == 4 + 26, "{name}");
+    assert_eq!(attr(&r, "assume_role_policy"), &s(TRUST_SPELLED));
+    assert_eq!(attr(&r, "path"), &s("/"));
+    assert_eq!(attr(&r, "max_session_duration"), &Value::int(3600));
+    assert_eq!(str_attr(&r, "arn"), format!("arn:aws:iam::123456789012:role/{name}"));
+    assert!(str_attr(&r, "unique_id").starts_with("AROA"), "{r:?}");
+    assert!(!str_attr(&r, "create_date").is_empty());
+    let compact = c(vec![("name_prefix", s("web-")), ("assume_role_policy", s(TRUST))]);
+    let noop = p.plan_change("aws_iam_role", Some(&r), &compact);
+    assert!(noop.requires_replace.is_empty());
+    assert_eq!(noop.planned, r, "an equivalent policy is no change");
+    let live = iam.get_role().role_name(&name).send().await.unwrap();
+    assert!(live.role().unwrap().assume_role_policy_document().unwrap().starts_with("%7B"), "moto returns it URL-encoded like IAM");
+
+    // Drift: the trust policy changed behind contin's back reads as IAM's document, and the plan restores it in place.
+    iam.update_assume_role_policy().role_name(&name).policy_document(TRUST_TWO).send().await.unwrap();
+    let drifted = p.read("aws_iam_role", &r).await.unwrap().unwrap();
+    assert!(contin_provider_aws::testing::policies_equivalent(&str_attr(&drifted, "assume_role_policy"), TRUST_TWO), "{drifted:?}");
+    let fix = p.plan_change("aws_iam_role", Some(&drifted), &spelled);
+    assert!(fix.requires_replace.is_empty());
+    let fixed = p.update("aws_iam_role", &drifted, &fix.planned, &cx).await.unwrap();
+    assert_eq!(fixed, r);
+
+    // A lost state write: the same create adopts the role (tags say it is ours); another resource is refused.
+    assert_eq!(create(&p, "aws_iam_role", spelled.clone(), &cx).await.unwrap(), r);
+    let other = c(vec![("name", s(&name)), ("assume_role_policy", s(TRUST))]);
+    let e = create(&p, "aws_iam_role", other, &ctx("aws_iam_role", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // Bookkeeping tags never show; a tag added out of band is drift.
+    iam.tag_role().role_name(&name).tags(iam_tag("owner", "mallory")).send().await.unwrap();
+    let read = p.read("aws_iam_role", &r).await.unwrap().unwrap();
+    assert_eq!(attr(&read, "tags"), &c(vec![("owner", s("mallory"))]));
+
+    // Import by name.
+    let imported = p.import("aws_iam_role", &name).await.unwrap();
+    assert_eq!(attr(&imported, "arn"), attr(&r, "arn"));
+
+    // Validation names the argument.
+    let d = p.validate("aws_iam_role", &c(vec![("name", s("bad name!")), ("assume_role_policy", s("{nope")), ("max_session_duration", Value::int(60))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert_eq!(sums.len(), 3, "{sums:?}");
+    assert!(sums.iter().any(|x| x.starts_with("name:")) && sums.iter().any(|x| x.starts_with("assume_role_policy:")) && sums.iter().any(|x| x.starts_with("max_session_duration:")));
+
+    p.delete("aws_iam_role", &r, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_role", &r).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn iam_instance_profile_attachment_and_force_detach() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+    let role = |n: &str| c(vec![("name", s(n)), ("assume_role_policy", s(TRUST))]);
+    let ra = create(&p, "aws_iam_role", role("role-a"), &ctx("aws_iam_role", "a", 1)).await.unwrap();
+    let rb = create(&p, "aws_iam_role", role("role-b"), &ctx("aws_iam_role", "b", 1)).await.unwrap();
+
+    // Instance profile: the role changes in place.
+    let ip = c(vec![("name", s("web-profile")), ("role", s("role-a"))]);
+    let ip2 = c(vec![("name", s("web-profile")), ("role", s("role-b")), ("tags", c(vec![("env", s("dev"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_instance_profile", ip.clone(), ip2)).await.unwrap_or_else(|e| panic!("profile: {e}"));
+
+    // Killed between CreateInstanceProfile and AddRoleToInstanceProfile: the re-run adopts the profile and adds the role.
+    let cx = ctx("aws_iam_instance_profile", "crash", 1);
+    iam.create_instance_profile()
+        .instance_profile_name("crash-profile")
+        .tags(iam_tag("contin:lineage", "lineage-types"))
+        .tags(iam_tag("contin:address", "aws_iam_instance_profile.crash"))
+        .tags(iam_tag("contin:generation", "1"))
+        .send()
+        .await
+        .unwrap();
+    let crash_cfg = c(vec![("name", s("crash-profile")), ("role", s("role-a"))]);
+    let adopted = create(&p, "aws_iam_instance_profile", crash_cfg, &cx).await.unwrap();
+    assert_eq!(attr(&adopted, "role"), &s("role-a"));
+    assert!(str_attr(&adopted, "arn").ends_with(":instance-profile/crash-profile"));
+    assert_eq!(attr(&adopted, "tags"), &Value::Null);
+    let all = iam.list_instance_profiles().send().await.unwrap();
+    assert_eq!(all.instance_profiles().iter().filter(|p| p.instance_profile_name() == "crash-profile").count(), 1);
+    // Someone else's profile of that name is refused.
+    let e = create(&p, "aws_iam_instance_profile", c(vec![("name", s("crash-profile"))]), &ctx("aws_iam_instance_profile", "x", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+
+    // Policy attachments: every argument is force-new; import by ROLE/ARN.
+    let pol = |n: &str| {
+        let iam = iam.clone();
+        let n = n.to_string();
+        async move {
+            let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+            iam.create_policy().policy_name(n).policy_document(doc).send().await.unwrap().policy().unwrap().arn().unwrap().to_string()
+        }
+    };
+    let (p1, p2) = (pol("list-1").await, pol("list-2").await);
+    let att = c(vec![("role", s("role-a")), ("policy_arn", s(&p1))]);
+    let att2 = c(vec![("role", s("role-a")), ("policy_arn", s(&p2))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_role_policy_attachment", att.clone(), att2)).await.unwrap_or_else(|e| panic!("attachment: {e}"));
+    let acx = ctx("aws_iam_role_policy_attachment", "a", 1);
+    let a = create(&p, "aws_iam_role_policy_attachment", att.clone(), &acx).await.unwrap();
+    assert_eq!(attr(&a, "id"), &s(&format!("role-a/{p1}")));
+    assert_eq!(create(&p, "aws_iam_role_policy_attachment", att.clone(), &acx).await.unwrap(), a, "attaching twice is one attachment");
+    assert_eq!(p.import("aws_iam_role_policy_attachment", &format!("role-a/{p1}")).await.unwrap(), a);
+    assert!(p.import("aws_iam_role_policy_attachment", "role-a").await.is_err());
+    // Detached behind contin's back: gone.
+    iam.detach_role_policy().role_name("role-a").policy_arn(&p1).send().await.unwrap();
+    assert_eq!(p.read("aws_iam_role_policy_attachment", &a).await.unwrap(), None);
+
+    // A role with a policy attached outside contin: destroy detaches it only with force_detach_policies,
+    // and always takes the role out of its instance profiles (as Terraform).
+    iam.attach_role_policy().role_name("role-b").policy_arn(&p2).send().await.unwrap();
+    iam.add_role_to_instance_profile().instance_profile_name("crash-profile").role_name("role-b").send().await.ok();
+    std::env::set_var("CONTIN_AWS_WAIT_SECONDS", "1");
+    let e = p.delete("aws_iam_role", &rb, &ctx("aws_iam_role", "b", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("force_detach_policies"), "{e}");
+    let forced = p.plan_change("aws_iam_role", Some(&rb), &c(vec![("name", s("role-b")), ("assume_role_policy", s(TRUST)), ("force_detach_policies", Value::Bool(true))]));
+    assert!(forced.requires_replace.is_empty());
+    let rb = p.update("aws_iam_role", &rb, &forced.planned, &ctx("aws_iam_role", "b", 1)).await.unwrap();
+    p.delete("aws_iam_role", &rb, &ctx("aws_iam_role", "b", 1)).await.unwrap();
+    assert_eq!(p.read("aws_iam_role", &rb).await.unwrap(), None);
+
+    p.delete("aws_iam_instance_profile", &adopted, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_instance_profile", &adopted).await.unwrap(), None);
+    p.delete("aws_iam_role", &ra, &ctx("aws_iam_role", "a", 1)).await.unwrap();
+}
+
+#[tokio::test]
+async fn iam_user_rename_force_destroy_and_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+
+    // A rename and a new path are in place (id and arn unknown in the plan).
+    let u = c(vec![("name", s("alice"))]);
+    let u2 = c(vec![("name", s("alice2")), ("path", s("/team/")), ("tags", c(vec![("team", s("core"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_iam_user", u.clone(), u2.clone())).await.unwrap_or_else(|e| panic!("user: {e}"));
+    let cx = ctx("aws_iam_user", "bob", 1);
+    let bob = create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &cx).await.unwrap();
+    assert_eq!(str_attr(&bob, "arn"), "arn:aws:iam::123456789012:user/bob");
+    assert!(!str_attr(&bob, "unique_id").is_empty(), "{bob:?}");
+    let change = p.plan_change("aws_iam_user", Some(&bob), &c(vec![("name", s("bobby"))]));
+    assert!(change.requires_replace.is_empty());
+    assert_eq!(attr(&change.planned, "id"), &Value::Unknown);
+    assert_eq!(attr(&change.planned, "unique_id"), attr(&bob, "unique_id"));
+
+    // Adoption after a lost state write; another resource is refused.
+    assert_eq!(create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &cx).await.unwrap(), bob);
+    let e = create(&p, "aws_iam_user", c(vec![("name", s("bob"))]), &ctx("aws_iam_user", "impostor", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+
+    // A policy attached outside contin blocks a plain destroy; force_destroy detaches it (and deletes access keys).
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    let arn = iam.create_policy().policy_name("bob-list").policy_document(doc).send().await.unwrap().policy().unwrap().arn().unwrap().to_string();
+    iam.attach_user_policy().user_name("bob").policy_arn(&arn).send().await.unwrap();
+    iam.create_access_key().user_name("bob").send().await.unwrap();
+    let e = p.delete("aws_iam_user", &bob, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("force_destroy"), "{e}");
+    let forced = p.plan_change("aws_iam_user", Some(&bob), &c(vec![("name", s("bob")), ("force_destroy", Value::Bool(true))]));
+    let bob = p.update("aws_iam_user", &bob, &forced.planned, &cx).await.unwrap();
+    p.delete("aws_iam_user", &bob, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_user", &bob).await.unwrap(), None);
+    assert!(iam.list_access_keys().user_name("bob").send().await.is_err(), "the user is gone with its keys");
+    assert!(p.import("aws_iam_user", "nobody").await.is_err());
+}
+
+// ------------------------------------------------------------------ ELBv2
+
+#[tokio::test]
+async fn lb_target_group_and_listener() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let elb = testing::elbv2_client(&moto.endpoint());
+    let n = net(&p, "10.40").await;
+    let s2 = create(&p, "aws_subnet", c(vec![("vpc_id", s(&n.vpc)), ("cidr_block", s("10.40.2.0/24")), ("availability_zone", s("us-east-1b"))]), &ctx("aws_subnet", "b", 1))
+        .await
+        .unwrap();
+    let s2 = id(&s2);
+    let sg = |name: &str| {
+        let vpc = n.vpc.clone();
+        let p = &p;
+        let name = name.to_string();
+        async move { id(&create(p, "aws_security_group", c(vec![("name", s(&name)), ("vpc_id", s(&vpc))]), &ctx("aws_security_group", &name, 1)).await.unwrap()) }
+    };
+    let (sg1, sg2) = (sg("lb-1").await, sg("lb-2").await);
+    let subnets = list(&[&n.subnet, &s2]);
+
+    // Load balancer: security groups, idle timeout and tags change in place.
+    let lb = c(vec![("name", s("web-lb")), ("subnets", subnets.clone()), ("security_groups", list(&[&sg1]))]);
+    let lb2 = c(vec![
+        ("name", s("web-lb")),
+        ("subnets", subnets.clone()),
+        ("security_groups", list(&[&sg2])),
+        ("idle_timeout", Value::int(120)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb", lb.clone(), lb2)).await.unwrap_or_else(|e| panic!("lb: {e}"));
+    let cx = ctx("aws_lb", "web", 1);
+    let l = create(&p, "aws_lb", lb.clone(), &cx).await.unwrap();
+    let arn = str_attr(&l, "arn");
+    assert_eq!(attr(&l, "id"), &s(&arn));
+    assert!(str_attr(&l, "arn_suffix").starts_with("app/web-lb/"), "{l:?}");
+    assert!(!str_attr(&l, "dns_name").is_empty() && !str_attr(&l, "zone_id").is_empty());
+    assert_eq!(attr(&l, "vpc_id"), &s(&n.vpc));
+    assert_eq!((attr(&l, "internal"), attr(&l, "load_balancer_type"), attr(&l, "idle_timeout")), (&Value::Bool(false), &s("application"), &Value::int(60)));
+    // A lost state write: the same create adopts the balancer by name + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_lb", lb.clone(), &cx).await.unwrap(), l);
+    let e = create(&p, "aws_lb", lb.clone(), &ctx("aws_lb", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    let all = elb.describe_load_balancers().send().await.unwrap();
+    assert_eq!(all.load_balancers().len(), 1);
+    // Scheme is force-new.
+    let mut internal = lb.clone();
+    if let Value::Map(m) = &mut internal {
+        m.insert("internal".into(), Value::Bool(true));
+    }
+    assert_eq!(p.plan_change("aws_lb", Some(&l), &internal).requires_replace, vec![vec![PathStep::Key("internal".into())]]);
+    // A generated name fits the 32-character limit.
+    let gen = create(&p, "aws_lb", c(vec![("name_prefix", s("api-")), ("subnets", subnets.clone())]), &ctx("aws_lb", "gen", 1)).await.unwrap();
+    let gen_name = str_attr(&gen, "name");
+    assert!(gen_name.starts_with("api-") && gen_name.len() == 30, "{gen_name}");
+
+    // Target group: protocol case normalized, health check in place, drift read back.
+    let tg = c(vec![("name", s("web-tg")), ("port", Value::int(80)), ("protocol", s("http")), ("vpc_id", s(&n.vpc)), ("health_check", Value::List(vec![c(vec![("path", s("/health"))])]))]);
+    let tg2 = c(vec![
+        ("name", s("web-tg")),
+        ("port", Value::int(80)),
+        ("protocol", s("HTTP")),
+        ("vpc_id", s(&n.vpc)),
+        ("health_check", Value::List(vec![c(vec![("path", s("/ready")), ("interval", Value::int(15))])])),
+        ("tags", c(vec![("team", s("web"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb_target_group", tg.clone(), tg2)).await.unwrap_or_else(|e| panic!("target group: {e}"));
+    let tcx = ctx("aws_lb_target_group", "web", 1);
+    let t = create(&p, "aws_lb_target_group", tg.clone(), &tcx).await.unwrap();
+    let tg_arn = str_attr(&t, "arn");
+    assert!(str_attr(&t, "arn_suffix").starts_with("targetgroup/web-tg/"), "{t:?}");
+    assert_eq!(attr(&t, "target_type"), &s("instance"));
+    assert_eq!(create(&p, "aws_lb_target_group", tg.clone(), &tcx).await.unwrap(), t, "adopted by name + tags");
+    let mut moved = tg.clone();
+    if let Value::Map(m) = &mut moved {
+        m.insert("port".into(), Value::int(8080));
+    }
+    assert_eq!(p.plan_change("aws_lb_target_group", Some(&t), &moved).requires_replace, vec![vec![PathStep::Key("port".into())]]);
+    // Without a health_check block the group keeps its health check (no diff).
+    let bare = c(vec![("name", s("web-tg")), ("port", Value::int(80)), ("protocol", s("HTTP")), ("vpc_id", s(&n.vpc))]);
+    assert_eq!(p.plan_change("aws_lb_target_group", Some(&t), &bare).planned, t);
+    elb.modify_target_group().target_group_arn(&tg_arn).health_check_path("/tampered").send().await.unwrap();
+    let drifted = p.read("aws_lb_target_group", &t).await.unwrap().unwrap();
+    let hc = &attr(&drifted, "health_check");
+    assert_eq!(hc.get_path(&[PathStep::Index(0), PathStep::Key("path".into())]), Some(&s("/tampered")));
+    let fixed = p.update("aws_lb_target_group", &drifted, &p.plan_change("aws_lb_target_group", Some(&drifted), &tg).planned, &tcx).await.unwrap();
+    assert_eq!(fixed, t);
+
+    // Listener: port and action change in place; adoption by tags.
+    let fwd = Value::List(vec![c(vec![("type", s("forward")), ("target_group_arn", s(&tg_arn))])]);
+    let li = c(vec![("load_balancer_arn", s(&arn)), ("port", Value::int(80)), ("protocol", s("HTTP")), ("default_action", fwd.clone())]);
+    let fixed_resp = Value::List(vec![c(vec![
+        ("type", s("fixed-response")),
+        ("fixed_response", Value::List(vec![c(vec![("content_type", s("text/plain")), ("message_body", s("hi")), ("status_code", s("200"))])])),
+    ])]);
+    let li2 = c(vec![("load_balancer_arn", s(&arn)), ("port", Value::int(8080)), ("protocol", s("HTTP")), ("default_action", fixed_resp), ("tags", c(vec![("k", s("v"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_lb_listener", li.clone(), li2)).await.unwrap_or_else(|e| panic!("listener: {e}"));
+    let lcx = ctx("aws_lb_listener", "http", 1);
+    let listener = create(&p, "aws_lb_listener", li.clone(), &lcx).await.unwrap();
+    assert_eq!(create(&p, "aws_lb_listener", li.clone(), &lcx).await.unwrap(), listener, "adopted by tags");
+    let ls = elb.describe_listeners().load_balancer_arn(&arn).send().await.unwrap();
+    assert_eq!(ls.listeners().len(), 1, "no second listener");
+    assert_eq!(p.import("aws_lb_listener", &str_attr(&listener, "arn")).await.unwrap(), listener);
+
+    // Deletion protection is a load balancer attribute, set in place (moto
+    // 5.2 stores it but does not refuse DeleteLoadBalancer, so the refusal
+    // itself cannot be exercised here).
+    let protect = c(vec![("name", s("web-lb")), ("subnets", subnets.clone()), ("security_groups", list(&[&sg1])), ("enable_deletion_protection", Value::Bool(true))]);
+    let change = p.plan_change("aws_lb", Some(&l), &protect);
+    assert!(change.requires_replace.is_empty());
+    let l = p.update("aws_lb", &l, &change.planned, &cx).await.unwrap();
+    assert_eq!(attr(&l, "enable_deletion_protection"), &Value::Bool(true));
+    let live = elb.describe_load_balancer_attributes().load_balancer_arn(&arn).send().await.unwrap();
+    assert!(live.attributes().iter().any(|a| a.key() == Some("deletion_protection.enabled") && a.value() == Some("true")), "{live:?}");
+    let change = p.plan_change("aws_lb", Some(&l), &lb);
+    let l = p.update("aws_lb", &l, &change.planned, &cx).await.unwrap();
+
+    // Destroy in reverse order; everything reads as gone.
+    p.delete("aws_lb_listener", &listener, &lcx).await.unwrap();
+    p.delete("aws_lb_target_group", &t, &tcx).await.unwrap();
+    p.delete("aws_lb", &l, &cx).await.unwrap();
+    p.delete("aws_lb", &gen, &ctx("aws_lb", "gen", 1)).await.unwrap();
+    assert_eq!(p.read("aws_lb_listener", &listener).await.unwrap(), None);
+    assert_eq!(p.read("aws_lb_target_group", &t).await.unwrap(), None);
+    assert_eq!(p.read("aws_lb", &l).await.unwrap(), None);
+
+    // Validation names the argument.
+    let d = p.validate("aws_lb_target_group", &c(vec![("name", s("bad_name")), ("protocol", s("FTP"))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("name:")) && sums.iter().any(|x| x.starts_with("protocol:")) && sums.iter().any(|x| x.starts_with("vpc_id: required")), "{sums:?}");
+    let d = p.validate("aws_lb_listener", &c(vec![("load_balancer_arn", s("arn:x")), ("default_action", Value::List(vec![c(vec![("type", s("forward"))])]))]));
+    assert_eq!(d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>(), vec!["default_action[0].target_group_arn: required for a \"forward\" action"]);
+}
+
+// ------------------------------------------------------------ Auto Scaling
+
+#[tokio::test]
+async fn launch_configuration_and_autoscaling_group() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let asg = testing::autoscaling_client(&moto.endpoint());
+    let n = net(&p, "10.50").await;
+
+    // Launch configurations: every argument is force-new.
+    let lc = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.micro")), ("user_data", s("#!/bin/sh\necho hi\n"))]);
+    let lc2 = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.small"))]);
+    conformance::run(&p, &LifecycleCase::new("aws_launch_configuration", lc.clone(), lc2)).await.unwrap_or_else(|e| panic!("lc: {e}"));
+    let lcx = ctx("aws_launch_configuration", "web", 1);
+    let l = create(&p, "aws_launch_configuration", lc.clone(), &lcx).await.unwrap();
+    assert_eq!(attr(&l, "user_data"), &s("#!/bin/sh\necho hi\n"), "user data read back decoded");
+    assert!(str_attr(&l, "arn").contains(":launchConfiguration:"), "{l:?}");
+    assert_eq!(create(&p, "aws_launch_configuration", lc.clone(), &lcx).await.unwrap(), l, "a re-run adopts the configuration it made");
+    let other = c(vec![("name", s("web-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("m5.large"))]);
+    let e = create(&p, "aws_launch_configuration", other, &ctx("aws_launch_configuration", "x", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    let gen = create(&p, "aws_launch_configuration", c(vec![("name_prefix", s("web-")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.micro"))]), &ctx("aws_launch_configuration", "g", 1))
+        .await
+        .unwrap();
+    assert!(str_attr(&gen, "name").starts_with("web-"));
+
+    // Groups: sizes, launch configuration and tags change in place; instances come and go.
+    let g = c(vec![
+        ("name", s("web-asg")),
+        ("min_size", Value::int(1)),
+        ("max_size", Value::int(2)),
+        ("desired_capacity", Value::int(1)),
+        ("launch_configuration", s("web-lc")),
+        ("vpc_zone_identifier", list(&[&n.subnet])),
+        ("force_delete", Value::Bool(true)),
+    ]);
+    let g2 = c(vec![
+        ("name", s("web-asg")),
+        ("min_size", Value::int(0)),
+        ("max_size", Value::int(3)),
+        ("desired_capacity", Value::int(2)),
+        ("launch_configuration", s(&str_attr(&gen, "name"))),
+        ("vpc_zone_identifier", list(&[&n.subnet])),
+        ("force_delete", Value::Bool(true)),
+        ("tag", Value::List(vec![c(vec![("key", s("Name")), ("value", s("web")), ("propagate_at_launch", Value::Bool(true))])])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_autoscaling_group", g.clone(), g2)).await.unwrap_or_else(|e| panic!("asg: {e}"));
+    let gcx = ctx("aws_autoscaling_group", "web", 1);
+    let a = create(&p, "aws_autoscaling_group", g.clone(), &gcx).await.unwrap();
+    assert!(str_attr(&a, "arn").contains(":autoScalingGroup:"), "{a:?}");
+    assert_eq!(attr(&a, "health_check_grace_period"), &Value::int(300));
+    assert_eq!(attr(&a, "tag"), &Value::set(Vec::new()), "bookkeeping tags never show");
+    let live = asg.describe_auto_scaling_groups().auto_scaling_group_names("web-asg").send().await.unwrap();
+    assert_eq!(live.auto_scaling_groups()[0].instances().len(), 1);
+    // A lost state write: adopted by tags; another resource is refused; no second group.
+    assert_eq!(create(&p, "aws_autoscaling_group", g.clone(), &gcx).await.unwrap(), a);
+    let e = create(&p, "aws_autoscaling_group", g.clone(), &ctx("aws_autoscaling_group", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    // Drift: capacity changed behind contin's back; the plan sets it back in place.
+    asg.set_desired_capacity().auto_scaling_group_name("web-asg").desired_capacity(2).send().await.unwrap();
+    let drifted = p.read("aws_autoscaling_group", &a).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "desired_capacity"), &Value::int(2));
+    let fix = p.plan_change("aws_autoscaling_group", Some(&drifted), &g);
+    assert!(fix.requires_replace.is_empty());
+    assert_eq!(p.update("aws_autoscaling_group", &drifted, &fix.planned, &gcx).await.unwrap(), a);
+    // A new name replaces the group.
+    let mut renamed = g.clone();
+    if let Value::Map(m) = &mut renamed {
+        m.insert("name".into(), s("web-asg-2"));
+    }
+    assert_eq!(p.plan_change("aws_autoscaling_group", Some(&a), &renamed).requires_replace, vec![vec![PathStep::Key("name".into())]]);
+    assert_eq!(p.import("aws_autoscaling_group", "web-asg").await.unwrap().get_path(&[PathStep::Key("arn".into())]), Some(attr(&a, "arn")));
+
+    // Without force_delete the group drains to zero before it is deleted.
+    let drain = p.plan_change("aws_autoscaling_group", Some(&a), &{
+        let mut v = g.clone();
+        if let Value::Map(m) = &mut v {
+            m.remove("force_delete");
+        }
+        v
+    });
+    let a = p.update("aws_autoscaling_group", &a, &drain.planned, &gcx).await.unwrap();
+    p.delete("aws_autoscaling_group", &a, &gcx).await.unwrap();
+    assert_eq!(p.read("aws_autoscaling_group", &a).await.unwrap(), None);
+    p.delete("aws_launch_configuration", &l, &lcx).await.unwrap();
+    p.delete("aws_launch_configuration", &gen, &ctx("aws_launch_configuration", "g", 1)).await.unwrap();
+    assert_eq!(p.read("aws_launch_configuration", &l).await.unwrap(), None);
+
+    // Validation names the argument.
+    let d = p.validate("aws_autoscaling_group", &c(vec![("min_size", Value::int(3)), ("max_size", Value::int(1))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("min_size:")) && sums.iter().any(|x| x.contains("launch_configuration, launch_template")), "{sums:?}");
+}
+
+// ------------------------------------------------------------ classic ELB
+
+#[tokio::test]
+async fn classic_elb_listeners_health_check_instances() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let elb = testing::elb_client(&moto.endpoint());
+    let ec2 = testing::client(&moto.endpoint());
+    let n = net(&p, "10.60").await;
+    let sg = id(&create(&p, "aws_security_group", c(vec![("name", s("elb")), ("vpc_id", s(&n.vpc))]), &ctx("aws_security_group", "elb", 1)).await.unwrap());
+    let run = ec2.run_instances().image_id("ami-12c6146b").instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).min_count(1).max_count(1).subnet_id(&n.subnet).send().await.unwrap();
+    let instance = run.instances()[0].instance_id().unwrap().to_string();
+    let listener = |lb_port: i64, proto: &str| c(vec![("instance_port", Value::int(lb_port)), ("instance_protocol", s(proto)), ("lb_port", Value::int(lb_port)), ("lb_protocol", s(proto))]);
+    let hc = Value::List(vec![c(vec![
+        ("target", s("HTTP:80/health")),
+        ("interval", Value::int(15)),
+        ("timeout", Value::int(5)),
+        ("healthy_threshold", Value::int(3)),
+        ("unhealthy_threshold", Value::int(2)),
+    ])]);
+
+    let e1 = c(vec![("name", s("classic")), ("subnets", list(&[&n.subnet])), ("security_groups", list(&[&sg])), ("listener", Value::List(vec![listener(80, "http")]))]);
+    let e2 = c(vec![
+        ("name", s("classic")),
+        ("subnets", list(&[&n.subnet])),
+        ("security_groups", list(&[&sg])),
+        ("listener", Value::List(vec![listener(80, "HTTP"), listener(8080, "TCP")])),
+        ("health_check", hc.clone()),
+        ("instances", list(&[&instance])),
+        ("idle_timeout", Value::int(120)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_elb", e1.clone(), e2.clone())).await.unwrap_or_else(|e| panic!("elb: {e}"));
+
+    let cx = ctx("aws_elb", "web", 1);
+    let b = create(&p, "aws_elb", e2.clone(), &cx).await.unwrap();
+    assert_eq!(str_attr(&b, "arn"), "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/classic");
+    // moto 5.2 leaves CanonicalHostedZoneNameID out: zone_id reads as null there.
+    assert_eq!(str_attr(&b, "dns_name"), "classic.us-east-1.elb.amazonaws.com");
+    assert_eq!(attr(&b, "instances"), &Value::set(vec![s(&instance)]));
+    assert_eq!(attr(&b, "cross_zone_load_balancing"), &Value::Bool(true));
+    // A lost state write: adopted by name + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_elb", e2.clone(), &cx).await.unwrap(), b);
+    let e = create(&p, "aws_elb", e1.clone(), &ctx("aws_elb", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // Drift: the health check changed behind contin's back; the plan restores it in place.
+    let tampered = aws_sdk_elasticloadbalancing::types::HealthCheck::builder()
+        .target("TCP:22")
+        .interval(30)
+        .timeout(5)
+        .healthy_threshold(2)
+        .unhealthy_threshold(2)
+        .build()
+        .unwrap();
+    elb.configure_health_check().load_balancer_name("classic").health_check(tampered).send().await.unwrap();
+    let drifted = p.read("aws_elb", &b).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "health_check").get_path(&[PathStep::Index(0), PathStep::Key("target".into())]), Some(&s("TCP:22")));
+    let fix = p.plan_change("aws_elb", Some(&drifted), &e2);
+    assert!(fix.requires_replace.is_empty());
+    assert_eq!(p.update("aws_elb", &drifted, &fix.planned, &cx).await.unwrap(), b);
+    // internal is force-new; import by name.
+    let mut internal = e2.clone();
+    if let Value::Map(m) = &mut internal {
+        m.insert("internal".into(), Value::Bool(true));
+    }
+    assert_eq!(p.plan_change("aws_elb", Some(&b), &internal).requires_replace, vec![vec![PathStep::Key("internal".into())]]);
+    assert_eq!(p.import("aws_elb", "classic").await.unwrap().get_path(&[PathStep::Key("dns_name".into())]), Some(attr(&b, "dns_name")));
+    p.delete("aws_elb", &b, &cx).await.unwrap();
+    assert_eq!(p.read("aws_elb", &b).await.unwrap(), None);
+    let d = p.validate("aws_elb", &c(vec![("listener", Value::List(vec![listener(70000, "ftp")]))]));
+    let sums: Vec<String> = d.iter().map(|d| d.summary.clone()).collect();
+    assert!(sums.iter().any(|x| x.starts_with("listener[0].lb_protocol:")) && sums.iter().any(|x| x.starts_with("lb_port: 70000")), "{sums:?}");
+}
+
+// -------------------------------------------------------------------- RDS
+
+#[tokio::test]
+async fn db_instance_lifecycle_snapshot_and_protection() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let rds = testing::rds_client(&moto.endpoint());
+    let db = |id: &str, extra: Vec<(&'static str, Value)>| {
+        let mut pairs = vec![
+            ("identifier", s(id)),
+            ("engine", s("postgres")),
+            ("instance_class", s("db.t3.micro")),
+            ("allocated_storage", Value::int(20)),
+            ("username", s("app")),
+            ("password", s("first-secret-1")),
+            ("skip_final_snapshot", Value::Bool(true)),
+        ];
+        for (k, v) in extra {
+            pairs.retain(|(n, _)| *n != k);
+            pairs.push((k, v));
+        }
+        c(pairs)
+    };
+    let update = db(
+        "db-a",
+        vec![
+            ("instance_class", s("db.t3.small")),
+            ("allocated_storage", Value::int(30)),
+            ("password", s("second-secret-2")),
+            ("backup_retention_period", Value::int(7)),
+            ("apply_immediately", Value::Bool(true)),
+            ("tags", c(vec![("env", s("prod"))])),
+        ],
+    );
+    conformance::run(&p, &LifecycleCase::new("aws_db_instance", db("db-a", vec![]), update)).await.unwrap_or_else(|e| panic!("db: {e}"));
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_db_instance", db("db-a", vec![]), db("db-b", vec![])))
+        .await
+        .unwrap_or_else(|e| panic!("db replace: {e}"));
+
+    let cx = ctx("aws_db_instance", "main", 1);
+    let d = create(&p, "aws_db_instance", db("db-main", vec![]), &cx).await.unwrap();
+    assert!(str_attr(&d, "id").starts_with("db-") && attr(&d, "id") == attr(&d, "resource_id"), "{d:?}");
+    assert_eq!(str_attr(&d, "arn"), "arn:aws:rds:us-east-1:123456789012:db:db-main");
+    assert_eq!(str_attr(&d, "endpoint"), format!("{}:5432", str_attr(&d, "address")));
+    assert_eq!(attr(&d, "status"), &s("available"));
+    assert_eq!(attr(&d, "password"), &s("first-secret-1"), "the configured password stays in state (marked sensitive by the schema)");
+    assert!(p.schema().resources["aws_db_instance"].attributes["password"].sensitive);
+    // Imported: RDS does not return the password.
+    let imported = p.import("aws_db_instance", "db-main").await.unwrap();
+    assert_eq!(attr(&imported, "password"), &Value::Null);
+    assert_eq!(attr(&imported, "arn"), attr(&d, "arn"));
+    // A lost state write: adopted by identifier + tags; another resource is refused.
+    assert_eq!(create(&p, "aws_db_instance", db("db-main", vec![]), &cx).await.unwrap(), d);
+    let e = create(&p, "aws_db_instance", db("db-main", vec![]), &ctx("aws_db_instance", "other", 1)).await.unwrap_err();
+    assert!(e.to_string().contains("already exists and was not created by this resource"), "{e}");
+    // A derived identifier.
+    let mut gen_cfg = db("x", vec![]);
+    if let Value::Map(m) = &mut gen_cfg {
+        m.remove("identifier");
+        m.insert("identifier_prefix".into(), s("app-"));
+    }
+    let gen = create(&p, "aws_db_instance", gen_cfg, &ctx("aws_db_instance", "g", 1)).await.unwrap();
+    assert!(str_attr(&gen, "identifier").starts_with("app-") && str_attr(&gen, "identifier").len() == 30, "{gen:?}");
+    p.delete("aws_db_instance", &gen, &ctx("aws_db_instance", "g", 1)).await.unwrap();
+
+    // Deletion protection: in place, and destroy refuses with a hint.
+    let protect = p.plan_change("aws_db_instance", Some(&d), &db("db-main", vec![("deletion_protection", Value::Bool(true)), ("apply_immediately", Value::Bool(true))]));
+    assert!(protect.requires_replace.is_empty());
+    let d = p.update("aws_db_instance", &d, &protect.planned, &cx).await.unwrap();
+    let e = p.delete("aws_db_instance", &d, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("deletion_protection = false"), "{e}");
+    // Without skip_final_snapshot a destroy needs a snapshot name, then takes the snapshot.
+    let keep = p.plan_change(
+        "aws_db_instance",
+        Some(&d),
+        &db("db-main", vec![("skip_final_snapshot", Value::Bool(false)), ("apply_immediately", Value::Bool(true))]),
+    );
+    let d = p.update("aws_db_instance", &d, &keep.planned, &cx).await.unwrap();
+    let e = p.delete("aws_db_instance", &d, &cx).await.unwrap_err();
+    assert!(e.to_string().contains("final_snapshot_identifier is required"), "{e}");
+    let named = p.plan_change(
+        "aws_db_instance",
+        Some(&d),
+        &db("db-main", vec![("skip_final_snapshot", Value::Bool(false)), ("final_snapshot_identifier", s("db-main-final")), ("apply_immediately", Value::Bool(true))]),
+    );
+    let d = p.update("aws_db_instance", &d, &named.planned, &cx).await.unwrap();
+    p.delete("aws_db_instance", &d, &cx).await.unwrap();
+    assert_eq!(p.read("aws_db_instance", &d).await.unwrap(), None);
+    let snaps = rds.describe_db_snapshots().db_snapshot_identifier("db-main-final").send().await.unwrap();
+    assert_eq!(snaps.db_snapshots().len(), 1);
+
+    // Validation names the argument and never shows the password.
+    let bad = db("DB_Main", vec![("password", s("short")), ("instance_class", s("t3.micro"))]);
+    let sums: Vec<String> = p.validate("aws_db_instance", &bad).iter().map(|d| format!("{} {}", d.summary, d.detail)).collect();
+    assert_eq!(sums.len(), 3, "{sums:?}");
+    assert!(sums.iter().all(|x| !x.contains("short")), "{sums:?}");
+}
