@@ -18,10 +18,18 @@ moto=${CONTIN_TEST_MOTO_SERVER:-}
 [ -n "$moto" ] || moto=$(command -v moto_server || true)
 [ -n "$moto" ] || { echo "moto_server not found: run ./scripts/test once or set CONTIN_TEST_MOTO_SERVER" >&2; exit 1; }
 
-cargo build --release -q -p contin-agent --bin contin-agent --example fleet_bench
+# CONTIN_BENCH_PROFILE=dev: a debug build (when a release build is too slow to make).
+profile=${CONTIN_BENCH_PROFILE:-release}
+if [ "$profile" = release ]; then
+    cargo build --release -q -p contin-agent --bin contin-agent --example fleet_bench
+    out=release
+else
+    cargo build -q -p contin-agent --bin contin-agent --example fleet_bench
+    out=debug
+fi
 target=${CARGO_TARGET_DIR:-$root/target}
-bench_bin=$target/release/examples/fleet_bench
-agent_bin=$target/release/contin-agent
+bench_bin=$target/$out/examples/fleet_bench
+agent_bin=$target/$out/contin-agent
 
 work=$(mktemp -d)
 pids=()
