@@ -202,6 +202,9 @@ impl Workspace {
     async fn open_mailbox(&self, create: bool) -> std::result::Result<(String, Box<dyn proto::Mailbox>), String> {
         let url = self.mailbox_url().ok_or_else(|| format!("the {} has no edge mailbox", self.backend.describe()))?;
         let shown = url.render();
+        if let Some(client) = &self.mailbox_client {
+            return Ok((shown, Box::new(SharedMailbox(client.clone()))));
+        }
         if let (MailboxUrl::File(dir), true) = (&url, create) {
             create_private_dir(dir).map_err(|e| format!("mailbox {shown}: cannot create the directory: {e}"))?;
         }
@@ -355,6 +358,7 @@ impl Workspace {
                 desired_generation: rec.map(|r| r.generation),
                 pending: changed.contains(name),
                 workloads_desired: d.map_or(0, |d| d.workloads.iter().map(|w| u64::from(w.replicas)).sum()),
+                tolerate_disconnection: d.and_then(tolerance),
                 agents: Vec::new(),
             });
         }
@@ -377,6 +381,25 @@ impl Workspace {
             }
         }
         Ok(report)
+    }
+}
+
+/// The backend-configured mailbox behind an `Arc` (opened per command).
+struct SharedMailbox(std::sync::Arc<dyn proto::Mailbox>);
+
+#[async_trait::async_trait]
+impl proto::Mailbox for SharedMailbox {
+    fn url(&self) -> String {
+        self.0.url()
+    }
+    async fn get(&self, key: &str, if_not: Option<&str>) -> std::result::Result<Read, proto::MailboxError> {
+        self.0.get(key, if_not).await
+    }
+    async fn put(&self, key: &str, bytes: &[u8]) -> std::result::Result<(), proto::MailboxError> {
+        self.0.put(key, bytes).await
+    }
+    async fn list(&self, prefix: &str) -> std::result::Result<Vec<String>, proto::MailboxError> {
+        self.0.list(prefix).await
     }
 }
 
@@ -412,7 +435,36 @@ pub struct SiteReport {
     pub pending: bool,
     /// Replicas the site should run.
     pub workloads_desired: u64,
+    /// The shortest `autonomy { tolerate_disconnection }` of the site's
+    /// workloads (`None`: no workloads). An agent not seen for longer is
+    /// "disconnected beyond tolerance" (see [`SiteReport::beyond_tolerance`]);
+    /// the agent itself keeps running its workloads regardless.
+    pub tolerate_disconnection: Option<Duration>,
     pub agents: Vec<AgentReport>,
+}
+
+impl SiteReport {
+    /// Whether `agent` was last seen longer ago than the site tolerates
+    /// (false without a verified status or without workloads).
+    pub fn beyond_tolerance(&self, agent: &AgentReport) -> bool {
+        match (self.tolerate_disconnection, agent.last_seen()) {
+            (Some(t), Some(seen)) => seen > t,
+            _ => false,
+        }
+    }
+}
+
+impl AgentReport {
+    /// How long ago the agent's verified status was written (`None`: no
+    /// verified status, or a report time in the future).
+    pub fn last_seen(&self) -> Option<Duration> {
+        self.status.as_ref().ok().and_then(|s| age(&s.reported_at))
+    }
+}
+
+/// The shortest disconnection tolerance of a site's workloads.
+fn tolerance(d: &SiteDesired) -> Option<Duration> {
+    d.workloads.iter().map(|w| Duration::from_secs(w.autonomy.tolerate_disconnection_s)).min()
 }
 
 #[derive(Clone, Debug)]

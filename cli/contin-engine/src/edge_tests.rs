@@ -201,6 +201,18 @@ async fn the_report_verifies_agent_status_with_the_registered_key() {
     assert_eq!((s.acked_generation, s.telemetry.buffered, s.workloads[0].restarts, good.hostname.as_str()), (1, 7, 2, "n1"));
     let bad = f8.agents.iter().find(|a| a.agent_id == ids[1].0).expect("agent");
     assert!(bad.status.as_ref().is_err_and(|e| e.contains("status rejected")), "{:?}", bad.status);
+    // Disconnection tolerance: the workloads' default 24h; a fresh status is within it.
+    assert_eq!(f8.tolerate_disconnection, Some(Duration::from_secs(86_400)));
+    assert_eq!(r.sites[0].tolerate_disconnection, None, "a site without workloads has no tolerance");
+    assert!(good.last_seen().is_some_and(|d| d < Duration::from_secs(60)));
+    assert!(!f8.beyond_tolerance(good) && !f8.beyond_tolerance(bad));
+    let mut stale = status("f8", &ids[0].0, 1);
+    stale.reported_at = proto::rfc3339(SystemTime::now() - Duration::from_secs(86_400 + 60));
+    proto::Mailbox::put(&mb, &keys::status("f8", &ids[0].0), &Envelope::seal(&ids[0].1, &stale)).await.expect("put");
+    let r = ws.edge_list().await.expect("report");
+    let f8 = &r.sites[2];
+    let good = f8.agents.iter().find(|a| a.agent_id == ids[0].0).expect("agent");
+    assert!(f8.beyond_tolerance(good), "last seen a day and a minute ago, tolerance 24h");
 
     // An unreachable mailbox: sites from state, a warning, no agents.
     std::fs::rename(dir.path().join(LOCAL_MAILBOX_DIR), dir.path().join(".contin/moved")).expect("mv");

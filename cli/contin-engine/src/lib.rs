@@ -98,6 +98,10 @@ pub struct Workspace {
     /// The edge mailbox of a remote backend (S3: the state's prefix); a
     /// local state file's is derived from its path (`Workspace::mailbox_url`).
     mailbox: Option<contin_edge_proto::MailboxUrl>,
+    /// The remote mailbox opened with the state backend's own client (S3:
+    /// its endpoint, region, profile and credentials), so the mailbox is
+    /// written exactly where and as the state is.
+    mailbox_client: Option<Arc<dyn contin_edge_proto::Mailbox>>,
 }
 
 impl Workspace {

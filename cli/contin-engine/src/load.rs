@@ -235,7 +235,8 @@ fn invalid_backend(detail: String, loc: &SourceLoc, sources: &SourceMap) -> Engi
 }
 
 /// The backend and, for a remote one, its edge mailbox (S3: the state's prefix).
-type BuiltBackend = (Arc<dyn Backend>, Option<contin_edge_proto::MailboxUrl>);
+/// The S3 mailbox comes with a client sharing the backend's configuration.
+type BuiltBackend = (Arc<dyn Backend>, Option<(contin_edge_proto::MailboxUrl, Option<Arc<dyn contin_edge_proto::Mailbox>>)>);
 
 async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String, Value>) -> Result<BuiltBackend> {
     let Some(b) = &config.backend else {
@@ -303,7 +304,13 @@ async fn build_backend(root: &Path, config: &Config, variables: &BTreeMap<String
                         region: cfg.region.clone().or_else(|| backend.client().config().region().map(|r| r.to_string())),
                         endpoint: cfg.endpoint.clone(),
                     };
-                    Ok((Arc::new(backend), Some(mailbox)))
+                    let client: Arc<dyn contin_edge_proto::Mailbox> = Arc::new(contin_edge_proto::mailbox::S3Mailbox::with_client(
+                        backend.client().clone(),
+                        &cfg.bucket,
+                        &backend.prefix(),
+                        mailbox.render(),
+                    ));
+                    Ok((Arc::new(backend), Some((mailbox, Some(client)))))
                 }
                 Err(e) => Err(invalid(e.to_string(), &b.loc)),
             }
@@ -411,9 +418,12 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
     };
-    let (backend, mailbox) = match &opts.backend {
-        Some(b) => (b.clone(), None),
-        None => build_backend(root, &config, &variables).await?,
+    let (backend, (mailbox, mailbox_client)) = match &opts.backend {
+        Some(b) => (b.clone(), (None, None)),
+        None => {
+            let (b, m) = build_backend(root, &config, &variables).await?;
+            (b, m.map_or((None, None), |(url, client)| (Some(url), client)))
+        }
     };
     let providers = providers_for(root, &config);
     let schemas = schemas_of(&providers);
@@ -430,6 +440,7 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         warnings,
         events: opts.events,
         mailbox,
+        mailbox_client,
     })
 }
 

@@ -171,6 +171,15 @@ impl EventSink for LineReporter {
                 }
                 self.ui.warn(&msg);
             }
+            EngineEvent::EdgeDocumentWritten { site, generation, mailbox } => {
+                if self.json {
+                    let v = serde_json::json!({"type": "edge_document_written", "site": site, "generation": generation, "mailbox": mailbox});
+                    print_lines(&[v.to_string()]);
+                } else {
+                    let addr = format!("edge_site.{site}");
+                    print_lines(&[format!("{}: desired state generation {generation} written to {mailbox}", self.ui.bold(&addr))]);
+                }
+            }
             // Phases are not shown as lines (Terraform prints none for them either).
             _ => {}
         }

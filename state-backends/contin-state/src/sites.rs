@@ -98,6 +98,29 @@ pub fn derive(state: &State) -> BTreeMap<String, Json> {
             c.insert(name, Json::Object(enrolled));
         }
     }
+    // Workloads under the sites they are placed on (`site_names`, else
+    // `placement.sites`); the key is present only on sites with workloads.
+    for r in managed().filter(|r| r.addr.ty == "workload") {
+        let a = &*redacted(r);
+        let names: Vec<String> = match a.get("site_names") {
+            Some(Json::Array(v)) => v.iter().filter_map(|s| site_name(Some(s))).collect(),
+            _ => a
+                .get("placement")
+                .and_then(|p| p.get("sites"))
+                .and_then(Json::as_array)
+                .map(|v| v.iter().filter_map(|s| site_name(Some(s))).collect())
+                .unwrap_or_default(),
+        };
+        let label = r.addr.to_string();
+        let label = label.strip_prefix("workload.").unwrap_or(&label).to_string();
+        for site in names {
+            if let Some(d) = sites.get_mut(&site) {
+                if let Json::Array(w) = d.entry("workloads").or_insert_with(|| json!([])) {
+                    w.push(json!(label));
+                }
+            }
+        }
+    }
     sites.into_iter().map(|(k, v)| (k, Json::Object(v))).collect()
 }
 
@@ -177,8 +200,29 @@ mod tests {
         assert_eq!(sites["a"]["hosts"], json!(["n1"]));
         assert_eq!(sites["a"]["clusters"]["k"]["node_count"], json!(3));
         assert!(sites["a"]["clusters"]["k"].get("kubeconfig").is_none(), "no secrets in the site index");
+        assert!(sites["a"].get("workloads").is_none(), "no workloads key on sites without workloads");
         let order: Vec<(usize, &str)> = tree_order(&sites);
         assert_eq!(order, vec![(0, "eu"), (1, "a"), (1, "b")]);
+    }
+
+    #[test]
+    fn workloads_sit_under_their_sites() {
+        let mut s = State::new();
+        for r in [
+            res("edge_site.eu", json!({"name": "eu", "kind": "region", "parent_name": null})),
+            res("edge_site.f7", json!({"name": "f7", "parent_name": "eu"})),
+            res("edge_site.f8", json!({"name": "f8", "parent_name": "eu"})),
+            res("workload.vision", json!({"name": "vision", "site_names": ["f7", "f8"], "placement": {"sites": ["f7", "f8"]}})),
+            res("workload.probe[0]", json!({"name": "probe", "placement": {"sites": [{"name": "f8"}]}})),
+            res("workload.lost", json!({"name": "lost", "site_names": ["gone"]})),
+        ] {
+            s.resources.insert(r.addr.clone(), r);
+        }
+        let sites = derive(&s);
+        assert_eq!(sites["f7"]["workloads"], json!(["vision"]));
+        assert_eq!(sites["f8"]["workloads"], json!(["probe[0]", "vision"]));
+        assert!(sites["eu"].get("workloads").is_none());
+        assert!(!sites.contains_key("gone"), "a workload never creates a site");
     }
 
     #[test]

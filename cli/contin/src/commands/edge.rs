@@ -65,6 +65,9 @@ async fn list(ctx: &Ctx, json_out: bool) -> anyhow::Result<i32> {
         println!("\nmailbox: {m}");
     }
     println!("GENERATION is acked/desired; WORKLOADS running/desired (replicas); * = the next apply writes a newer document.");
+    if report.sites.iter().any(|s| s.agents.iter().any(|a| s.beyond_tolerance(a))) {
+        println!("beyond tolerance: not seen for longer than the site's autonomy {{ tolerate_disconnection }}; its agent keeps running its workloads.");
+    }
     Ok(0)
 }
 
@@ -85,7 +88,11 @@ fn agent_row(s: &SiteReport, a: &AgentReport, desired: &str) -> Vec<String> {
             let running = st.workloads.iter().filter(|w| w.state == contin_engine::edge::WorkloadState::Running).count();
             let restarts: u64 = st.workloads.iter().map(|w| u64::from(w.restarts)).sum();
             let seen = age(&st.reported_at).map_or(st.reported_at.clone(), |d| format!("{} ago", show_duration(d)));
-            let disconnected = st.disconnected_since.as_deref().and_then(age).map_or("-".to_string(), show_duration);
+            let mut disconnected = st.disconnected_since.as_deref().and_then(age).map_or("-".to_string(), show_duration);
+            if let (true, Some(t)) = (s.beyond_tolerance(a), s.tolerate_disconnection) {
+                // Not seen for longer than the site's workloads tolerate.
+                disconnected = format!("beyond tolerance ({})", show_duration(t));
+            }
             vec![
                 s.site.clone(),
                 name,
@@ -119,6 +126,7 @@ fn report_json(r: &EdgeReport) -> serde_json::Value {
                         "restarts": st.workloads.iter().map(|w| u64::from(w.restarts)).sum::<u64>(),
                         "disconnected_for_s": st.disconnected_since.as_deref().and_then(age).map(|d| d.as_secs()),
                         "telemetry_buffered": st.telemetry.buffered,
+                        "beyond_tolerance": s.beyond_tolerance(a),
                         "status": st,
                         "error": null,
                     }),
@@ -130,6 +138,7 @@ fn report_json(r: &EdgeReport) -> serde_json::Value {
                 "desired_generation": s.desired_generation,
                 "pending": s.pending,
                 "workloads_desired": s.workloads_desired,
+                "tolerate_disconnection_s": s.tolerate_disconnection.map(|d| d.as_secs()),
                 "agents": agents,
             })
         })

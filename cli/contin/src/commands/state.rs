@@ -132,6 +132,10 @@ pub fn render_sites(view: &StateView) -> String {
         if !hosts.is_empty() {
             out.push_str(&format!("{indent}  hosts: {}\n", hosts.join(", ")));
         }
+        let workloads: Vec<&str> = d.get("workloads").and_then(J::as_array).map(|w| w.iter().filter_map(J::as_str).collect()).unwrap_or_default();
+        if !workloads.is_empty() {
+            out.push_str(&format!("{indent}  workloads: {}\n", workloads.join(", ")));
+        }
         if let Some(clusters) = d.get("clusters").and_then(J::as_object) {
             for (cname, c) in clusters {
                 let flavor = c.get("flavor").and_then(J::as_str).unwrap_or("?");
