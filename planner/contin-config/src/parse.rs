@@ -53,16 +53,13 @@ pub fn parse_files_with(files: &[(String, String)], block_hint: Option<Arc<crate
         files.iter().partition(|(name, _)| crate::overrides::is_override_file(base_name(name)));
     for (name, text) in primary {
         let file: Arc<str> = Arc::from(name.as_str());
-        for structure in p.file_structures(&file, text) {
-            p.top_structure(structure, &file);
-        }
+        p.each_structure(&file, text, Parser::top_structure);
     }
     for (name, text) in overrides {
         let file: Arc<str> = Arc::from(name.as_str());
-        for structure in p.file_structures(&file, text) {
-            crate::overrides::apply(&mut p, structure, &file);
-        }
+        p.each_structure(&file, text, |p, structure, file| crate::overrides::apply(p, structure, file));
     }
+    p.config.resources.shrink_to_fit();
     crate::terraform_block::finish(&mut p);
     crate::sites::check(&p.config, &mut p.diags);
     let mut diags = Diagnostics::new();
@@ -100,7 +97,7 @@ pub(crate) fn syntax_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Er
         .at(SourceLoc::new(file.to_string(), start..end))
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Parser {
     pub(crate) config: Config,
     pub(crate) diags: Vec<Diagnostic>,
@@ -170,10 +167,50 @@ fn compact(e: &mut Expression, depth: usize) {
     }
 }
 
+/// What a file's top-level structures are handed to, in source order.
+type Take = fn(&mut Parser, Structure, &Arc<str>);
+
 impl Parser {
+    /// Parses one file and hands each top-level structure to `take`.
+    fn each_structure(&mut self, file: &Arc<str>, text: &str, take: Take) {
+        if file.ends_with(".tf.json") || !self.streamed(file, text, take) {
+            for structure in self.file_structures(file, text) {
+                take(self, structure, file);
+            }
+        }
+    }
+
+    /// A large file is parsed in waves of one chunk per core, and each
+    /// wave's structures are taken before the next wave is parsed, so only
+    /// one wave's syntax trees are alive at a time (all of a
+    /// 100,000-resource file's were ~300 MB at once). `false`, with
+    /// nothing changed, when the file is small or cannot be cut, or when a
+    /// chunk fails to parse: then what this file's earlier waves added is
+    /// undone and the caller parses it whole, so diagnostics are exactly a
+    /// serial parse's.
+    fn streamed(&mut self, file: &Arc<str>, text: &str, take: Take) -> bool {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunks = (text.len() / crate::split::WAVE_CHUNK_BYTES).max(threads).max(2);
+        let Some(ranges) = crate::split::chunk_ranges(text, chunks) else {
+            return false;
+        };
+        let saved = self.clone();
+        self.config.sources.add(file.to_string(), text.to_string());
+        for wave in ranges.chunks(threads) {
+            let Some(bodies) = crate::split::parse_ranges(text, wave) else {
+                *self = saved;
+                return false;
+            };
+            for structure in bodies.into_iter().flatten() {
+                take(self, structure, file);
+            }
+        }
+        true
+    }
+
     /// The top-level structures of one file (`.tf.json` files in Terraform's
     /// JSON syntax, the others in HCL); a syntax error is reported and yields none.
-    fn file_structures(&mut self, file: &Arc<str>, text: &str) -> Vec<Structure> {
+    pub(crate) fn file_structures(&mut self, file: &Arc<str>, text: &str) -> Vec<Structure> {
         self.config.sources.add(file.to_string(), text.to_string());
         if file.ends_with(".tf.json") {
             return match crate::tfjson::structures(file, text, self.block_hint.as_deref()) {
@@ -184,18 +221,13 @@ impl Parser {
                 }
             };
         }
-        let parts = std::thread::available_parallelism().map_or(1, usize::from);
-        let bodies = match crate::split::parse_parallel(text, parts) {
-            Some(bodies) => bodies,
-            None => match hcl_edit::parser::parse_body(text) {
-                Ok(body) => vec![body],
-                Err(e) => {
-                    self.diags.push(syntax_error(file, text, &e));
-                    return Vec::new();
-                }
-            },
-        };
-        bodies.into_iter().flatten().collect()
+        match hcl_edit::parser::parse_body(text) {
+            Ok(body) => body.into_iter().collect(),
+            Err(e) => {
+                self.diags.push(syntax_error(file, text, &e));
+                Vec::new()
+            }
+        }
     }
 
     pub(crate) fn err(&mut self, d: Diagnostic) {

@@ -373,3 +373,54 @@ fn fuzz_regression_error_offset_inside_a_multibyte_character() {
         assert!(config.sources.describe(&loc).starts_with("f.hcl:"));
     }
 }
+
+/// The same file parsed whole on one thread and converted, for comparison
+/// with the wave parse `parse_files` uses on large files.
+fn serial_parse(name: &str, text: &str) -> (Config, Vec<contin_types::Diagnostic>) {
+    let mut p = crate::parse::Parser::default();
+    let file: std::sync::Arc<str> = std::sync::Arc::from(name);
+    for s in p.file_structures(&file, text) {
+        p.top_structure(s, &file);
+    }
+    (p.config, p.diags)
+}
+
+fn large_file(blocks: usize) -> String {
+    let mut text = String::from("variable \"v\" {\n  default = 1\n}\n\n");
+    for i in 0..blocks {
+        let value = if i == 0 { "\"v0\"".to_string() } else { format!("fake_resource.r{}.id", i - 1) };
+        text.push_str(&format!("resource \"fake_resource\" \"r{i}\" {{\n  name  = \"r{i}\"\n  value = {value}\n}}\n\n"));
+    }
+    text
+}
+
+#[test]
+fn a_large_file_parsed_in_waves_equals_a_serial_parse() {
+    let text = large_file(60_000);
+    // Several waves even on a many-core machine's chunk count.
+    assert!(text.len() > 8 * crate::split::WAVE_CHUNK_BYTES, "{}", text.len());
+    let (waves, diags) = parse_files(&[("main.hcl".to_string(), text.clone())]);
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(waves.resources.len(), 60_000);
+    let (serial, serial_diags) = serial_parse("main.hcl", &text);
+    assert!(serial_diags.is_empty());
+    assert!(waves == serial, "the wave parse differs from the serial parse");
+}
+
+#[test]
+fn a_syntax_error_in_a_late_wave_undoes_the_earlier_waves() {
+    let mut text = large_file(60_000);
+    // Damage the last block: the error is found in the last wave, after
+    // earlier waves were converted.
+    let at = text.rfind("value =").unwrap_or(0);
+    text.insert_str(at, "= = ");
+    let (waves, diags) = parse_files(&[("main.hcl".to_string(), text.clone())]);
+    assert!(diags.has_errors());
+    assert!(waves.resources.is_empty(), "{} resources kept from a file with a syntax error", waves.resources.len());
+    assert!(waves.variables.is_empty());
+    let (_, serial_diags) = serial_parse("main.hcl", &text);
+    let serial: Vec<String> = serial_diags.iter().map(|d| format!("{} {} {:?}", d.summary, d.detail, d.loc)).collect();
+    let got: Vec<String> = diags.iter().map(|d| format!("{} {} {:?}", d.summary, d.detail, d.loc)).collect();
+    assert_eq!(got, serial);
+    assert_eq!(waves.sources.files.len(), 1);
+}

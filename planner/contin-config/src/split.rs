@@ -1,8 +1,10 @@
 //! Parallel parsing of large files.
 //!
 //! A file larger than [`SPLIT_MIN_BYTES`] is cut at top-level block
-//! boundaries into one chunk per available core; the chunks are parsed on
-//! scoped threads and their structures concatenated in order. Each chunk is
+//! boundaries into chunks of about [`WAVE_CHUNK_BYTES`]; the parser parses
+//! them in waves of one chunk per core on scoped threads and converts each
+//! wave's structures, in order, before parsing the next (peak memory: one
+//! wave's syntax trees, not the whole file's). Each chunk is
 //! parsed as `spaces(offset) + text[offset..end]`, so every span hcl-edit
 //! records is a byte offset into the original file (diagnostics and
 //! `Expr::loc` need no fix-up).
@@ -16,14 +18,30 @@
 //! (and the result) are exactly those of a serial parse.
 
 use hcl_edit::structure::Body;
+use std::ops::Range;
 
 /// Files below this size are parsed on one thread (the split would cost
 /// more than it saves).
 pub(crate) const SPLIT_MIN_BYTES: usize = 512 * 1024;
 
+/// Text per chunk when a large file is parsed in waves (see
+/// [`chunk_ranges`]): small enough that one wave's syntax trees stay far
+/// below the whole file's, large enough that thread start-up is noise.
+pub(crate) const WAVE_CHUNK_BYTES: usize = 512 * 1024;
+
 /// Parses `text` in `parts` chunks in parallel; `None` when the file is too
 /// small, cannot be cut, or any chunk fails (the caller then parses serially).
+#[cfg(test)]
 pub(crate) fn parse_parallel(text: &str, parts: usize) -> Option<Vec<Body>> {
+    if parts < 2 {
+        return None;
+    }
+    parse_ranges(text, &chunk_ranges(text, parts)?)
+}
+
+/// `text` cut into about `parts` chunks at top-level block boundaries;
+/// `None` when it is smaller than [`SPLIT_MIN_BYTES`] or cannot be cut.
+pub(crate) fn chunk_ranges(text: &str, parts: usize) -> Option<Vec<Range<usize>>> {
     if parts < 2 || text.len() < SPLIT_MIN_BYTES {
         return None;
     }
@@ -38,6 +56,12 @@ pub(crate) fn parse_parallel(text: &str, parts: usize) -> Option<Vec<Body>> {
         start = c;
     }
     ranges.push(start..text.len());
+    Some(ranges)
+}
+
+/// Parses the `ranges` of `text` on one scoped thread each; `None` when any
+/// of them fails.
+pub(crate) fn parse_ranges(text: &str, ranges: &[Range<usize>]) -> Option<Vec<Body>> {
     let results: Vec<Option<Body>> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
