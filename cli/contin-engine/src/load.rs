@@ -136,7 +136,14 @@ fn block_hint(schemas: BTreeMap<String, ProviderSchema>) -> Arc<contin_config::t
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
     let hint = files.iter().any(|(n, _)| n.ends_with(".tf.json")).then(|| block_hint(schemas_of(&builtin_providers(root))));
-    let (config, mut diags) = contin_config::parse_files_with(&files, hint);
+    let (mut config, mut diags) = contin_config::parse_files_with(&files, hint.clone());
+    if !diags.has_errors() && !config.module_calls.is_empty() {
+        let mut loader = crate::modules::DirLoader::new(root)?;
+        diags.extend(contin_config::modules::expand(&mut config, &mut loader, hint));
+        for (name, text) in std::mem::take(&mut loader.manifests) {
+            config.sources.add(name, text);
+        }
+    }
     for d in contin_config::check_required_providers(&config, BUILTIN) {
         diags.push(d);
     }

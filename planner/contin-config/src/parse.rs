@@ -22,6 +22,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "edge_site",
     "host",
     "locals",
+    "module",
     "output",
     "provider",
     "resource",
@@ -193,6 +194,7 @@ impl Parser {
             "data" => self.resource(block, ResourceMode::Data, file),
             "variable" => self.variable(block, file),
             "locals" => self.locals(block, file),
+            "module" => self.module_call(block, file),
             "output" => self.output(block, file),
             "provider" => self.provider(block, file),
             "backend" => self.backend(block, file),
@@ -372,6 +374,7 @@ impl Parser {
             lifecycle: Lifecycle::default(),
             body: Body::default(),
             loc: loc.clone(),
+            module: String::new(),
         };
         let mut count_loc = None;
         let mut lifecycle_loc: Option<SourceLoc> = None;
