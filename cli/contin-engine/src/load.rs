@@ -133,17 +133,15 @@ fn block_hint(schemas: BTreeMap<String, ProviderSchema>) -> Arc<contin_config::t
     })
 }
 
+/// The `.tf.json` block hint over the built-in providers' schemas.
+pub(crate) fn block_hint_for(root: &Path) -> Arc<contin_config::tfjson::BlockHint> {
+    block_hint(schemas_of(&builtin_providers(root)))
+}
+
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
     let hint = files.iter().any(|(n, _)| n.ends_with(".tf.json")).then(|| block_hint(schemas_of(&builtin_providers(root))));
-    let (mut config, mut diags) = contin_config::parse_files_with(&files, hint.clone());
-    if !diags.has_errors() && !config.module_calls.is_empty() {
-        let mut loader = crate::modules::DirLoader::new(root)?;
-        diags.extend(contin_config::modules::expand(&mut config, &mut loader, hint));
-        for (name, text) in std::mem::take(&mut loader.manifests) {
-            config.sources.add(name, text);
-        }
-    }
+    let (config, mut diags) = contin_config::parse_files_with(&files, hint);
     for d in contin_config::check_required_providers(&config, BUILTIN) {
         diags.push(d);
     }
@@ -418,6 +416,12 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
     };
+    let mut config = config;
+    if opts.state_only {
+        crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?;
+    } else {
+        crate::modules::expand(root, &mut config, &mut contin_planner::modules::instance_keys(&variables))?;
+    }
     let (backend, mailbox) = match &opts.backend {
         Some(b) => (b.clone(), None),
         None => build_backend(root, &config, &variables).await?,
@@ -441,7 +445,8 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
 }
 
 pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
-    let (config, mut diags) = parse_dir(root)?;
+    let (mut config, mut diags) = parse_dir(root)?;
+    diags.extend(crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?);
     let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     for (i, r) in config.resources.iter().enumerate() {
@@ -479,7 +484,8 @@ pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
 }
 
 pub(crate) fn graph_dot(root: &Path) -> Result<String> {
-    let (config, _) = parse_dir(root)?;
+    let (mut config, _) = parse_dir(root)?;
+    crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?;
     let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     Ok(prepared.graph.to_dot())

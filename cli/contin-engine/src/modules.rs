@@ -46,3 +46,25 @@ impl ModuleLoader for DirLoader<'_> {
         self.installed.get(key).cloned()
     }
 }
+
+/// Expands the module calls of the root `config` (parsed by `parse_dir`):
+/// reads module directories, flattens them, checks the locals for cycles.
+/// Returns the warnings; errors are an `EngineError`.
+pub(crate) fn expand(root: &Path, config: &mut contin_config::Config, keys: &mut contin_config::modules::InstanceKeys<'_>) -> crate::error::Result<contin_types::Diagnostics> {
+    if config.module_calls.is_empty() {
+        return Ok(contin_types::Diagnostics::new());
+    }
+    let mut loader = DirLoader::new(root)?;
+    let hint = Some(crate::load::block_hint_for(root));
+    let mut diags = contin_config::modules::expand(config, &mut loader, hint, keys);
+    for (name, text) in std::mem::take(&mut loader.manifests) {
+        config.sources.add(name, text);
+    }
+    if !diags.has_errors() {
+        diags.extend(contin_eval::check_cycles(config));
+    }
+    if diags.has_errors() {
+        return Err(crate::error::EngineError::diags(diags, &config.sources));
+    }
+    Ok(diags)
+}

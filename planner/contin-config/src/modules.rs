@@ -20,7 +20,7 @@
 use crate::check::{literal_string, static_path};
 use crate::model::*;
 use crate::parse::{expr, Parser};
-use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc};
+use contin_types::{Diagnostic, Diagnostics, InstanceKey, ResourceMode, SourceLoc};
 use hcl_edit::expr::{Expression, FuncArgs, FuncCall, FuncName, Object, ObjectKey, ObjectValue, TraversalOperator};
 use hcl_edit::structure::{self as hs, Structure};
 use hcl_edit::template::{Directive, Element, Template};
@@ -174,19 +174,212 @@ impl Parser {
         out
     }
 }
+/// One instance of a module call with `count` / `for_each`: its key and,
+/// for `for_each`, `each.value` as JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleInstance {
+    pub key: InstanceKey,
+    pub each_value: Option<serde_json::Value>,
+}
+
+/// Decides the instances of a module call from its `count` (`true`) or
+/// `for_each` expression, written in the flattened root namespace, given the
+/// configuration flattened so far (the caller evaluates: no eval here).
+pub type InstanceKeys<'a> = dyn FnMut(&Config, &Expr, bool) -> Result<Vec<ModuleInstance>, Diagnostics> + 'a;
+
 /// Expands every module call of `config` (the root module, parsed from the
-/// root's files) recursively, flattening the called modules into it.
-/// `hint` is passed to the parser of module files.
-pub fn expand(config: &mut Config, loader: &mut dyn ModuleLoader, hint: Option<Arc<crate::tfjson::BlockHint>>) -> Diagnostics {
-    let mut ex = Expander { loader, hint, diags: Diagnostics::new(), calls: 0 };
+/// root's files), top-down, flattening the called modules into it.
+/// `hint` is passed to the parser of module files; `keys` expands
+/// `count`/`for_each` on module calls.
+pub fn expand(
+    config: &mut Config,
+    loader: &mut dyn ModuleLoader,
+    hint: Option<Arc<crate::tfjson::BlockHint>>,
+    keys: &mut InstanceKeys<'_>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
     own_pass(config, ".");
-    let calls = std::mem::take(&mut config.module_calls);
-    let mut stack = vec![".".to_string()];
-    for call in calls {
-        ex.call(config, call, ".", &[], &mut stack);
+    let mut queue: std::collections::VecDeque<Pending> = std::mem::take(&mut config.module_calls)
+        .into_iter()
+        .map(|call| Pending { call, parent: String::new(), dir: ".".to_string(), keys: Vec::new(), stack: vec![".".to_string()] })
+        .collect();
+    let mut instances = 0usize;
+    while let Some(pd) = queue.pop_front() {
+        let Some((child_dir, child)) = load(&pd, loader, hint.clone(), &mut diags) else { continue };
+        let base = if pd.parent.is_empty() { format!("module.{}", pd.call.name) } else { format!("{}.module.{}", pd.parent, pd.call.name) };
+        let expansion = match (&pd.call.count, &pd.call.for_each) {
+            (Some(e), _) => Some((keys(config, e, true), true)),
+            (_, Some(e)) => Some((keys(config, e, false), false)),
+            _ => None,
+        };
+        let list = match expansion {
+            None => vec![ModuleInstance { key: InstanceKey::None, each_value: None }],
+            Some((Ok(list), _)) => list,
+            Some((Err(d), _)) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        instances += list.len();
+        if instances > MAX_MODULE_CALLS {
+            diags.push(
+                Diagnostic::error("Too many module instances")
+                    .with_detail(format!("The configuration expands more than {MAX_MODULE_CALLS} module instances (limit MAX_MODULE_CALLS)."))
+                    .at(pd.call.loc.clone()),
+            );
+            break;
+        }
+        let mut aggregate: Vec<(InstanceKey, String)> = Vec::new();
+        for inst in &list {
+            let path = format!("{base}{}", inst.key);
+            let mut call = pd.call.clone();
+            substitute_repetition(&mut call, inst);
+            let nested = merge(config, &call, child.clone(), &path, &child_dir, &mut diags);
+            let mut keys_path = pd.keys.clone();
+            keys_path.push(pd.call.name.clone());
+            let mut stack = pd.stack.clone();
+            stack.push(child_dir.clone());
+            for c in nested {
+                queue.push_back(Pending { call: c, parent: path.clone(), dir: child_dir.clone(), keys: keys_path.clone(), stack: stack.clone() });
+            }
+            aggregate.push((inst.key.clone(), path));
+        }
+        if pd.call.count.is_some() || pd.call.for_each.is_some() {
+            let file: Arc<str> = Arc::from(pd.call.loc.file.as_str());
+            let e = if pd.call.count.is_some() {
+                Expression::Array(hcl_edit::expr::Array::from(aggregate.iter().map(|(_, p)| local_ref(p)).collect::<Vec<_>>()))
+            } else {
+                let mut o = Object::new();
+                for (k, p) in &aggregate {
+                    if let InstanceKey::Str(k) = k {
+                        o.insert(ObjectKey::Expression(Expression::String(Decorated::new(k.clone()))), ObjectValue::new(local_ref(p)));
+                    }
+                }
+                Expression::Object(o)
+            };
+            config.locals.insert(base.clone(), Local { name: base.clone(), expr: Expr { expr: e, file }, loc: pd.call.loc.clone() });
+        }
+        config.modules.insert(base, child_dir);
     }
-    expand_module_deps(config, &mut ex.diags);
-    ex.diags
+    expand_module_deps(config, &mut diags);
+    diags
+}
+
+/// `local."NAME"`.
+fn local_ref(name: &str) -> Expression {
+    Expression::Traversal(Box::new(hcl_edit::expr::Traversal::new(
+        Expression::Variable(Decorated::new(Ident::new_unchecked("local"))),
+        vec![Decorated::new(TraversalOperator::GetAttr(Decorated::new(Ident::new_unchecked(name))))],
+    )))
+}
+
+/// In a module call's arguments: `count.index`, `each.key` and `each.value`
+/// of the instance being expanded become literals.
+fn substitute_repetition(call: &mut ModuleCall, inst: &ModuleInstance) {
+    if inst.key == InstanceKey::None {
+        return;
+    }
+    for a in call.args.values_mut() {
+        walk(&mut a.expr.expr, &mut Vec::new(), &mut |t, _| {
+            let Expression::Traversal(tr) = t else { return };
+            let Expression::Variable(root) = &tr.expr else { return };
+            let root = root.as_str().to_string();
+            let attr = get_attr(tr, 0);
+            let lit = match (root.as_str(), attr.as_deref(), &inst.key) {
+                ("count", Some("index"), InstanceKey::Int(i)) => Expression::from(*i),
+                ("each", Some("key"), InstanceKey::Str(k)) => Expression::String(Decorated::new(k.clone())),
+                ("each", Some("value"), _) => {
+                    let json = inst.each_value.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "null".to_string());
+                    Expression::FuncCall(Box::new(FuncCall::new(
+                        FuncName::new(Ident::new_unchecked("jsondecode")),
+                        FuncArgs::from(vec![Expression::String(Decorated::new(json))]),
+                    )))
+                }
+                _ => return,
+            };
+            let rest: Vec<_> = tr.operators.drain(1..).collect();
+            *t = if rest.is_empty() { lit } else { Expression::Traversal(Box::new(hcl_edit::expr::Traversal::new(Expression::Parenthesis(Box::new(hcl_edit::expr::Parenthesis::new(lit))), rest))) };
+        });
+    }
+}
+
+struct Pending {
+    call: ModuleCall,
+    /// The calling module instance's path (`""` for the root).
+    parent: String,
+    /// The calling module's directory.
+    dir: String,
+    /// Module key path (call names) of the caller, for installed modules.
+    keys: Vec<String>,
+    /// Directories being expanded above this call (cycle detection).
+    stack: Vec<String>,
+}
+
+/// Finds, reads and parses the module a call names (its own pass done).
+fn load(pd: &Pending, loader: &mut dyn ModuleLoader, hint: Option<Arc<crate::tfjson::BlockHint>>, diags: &mut Diagnostics) -> Option<(String, Config)> {
+    let call = &pd.call;
+    let mut keys = pd.keys.clone();
+    keys.push(call.name.clone());
+    let key = keys.join(".");
+    let child_dir = if is_local_source(&call.source) {
+        join_dir(&pd.dir, &call.source)
+    } else {
+        match loader.installed(&key) {
+            Some(d) => d,
+            None => {
+                diags.push(
+                    Diagnostic::error("Module not installed")
+                        .with_detail(format!(
+                            "module \"{}\" has source \"{}\", which is not a local path (./ or ../) and is not installed: run `contin init` (or `terraform init`).",
+                            call.name, call.source
+                        ))
+                        .at(call.source_loc.clone()),
+                );
+                return None;
+            }
+        }
+    };
+    if pd.stack.len() > MAX_MODULE_DEPTH {
+        diags.push(
+            Diagnostic::error("Module nesting too deep")
+                .with_detail(format!("module.{} is nested more than {MAX_MODULE_DEPTH} modules deep (limit MAX_MODULE_DEPTH).", keys.join(".module.")))
+                .at(call.loc.clone()),
+        );
+        return None;
+    }
+    if pd.stack.contains(&child_dir) {
+        diags.push(
+            Diagnostic::error("Module calls itself")
+                .with_detail(format!(
+                    "module \"{}\" calls {child_dir}, which is already being expanded ({} → {child_dir}): a module cannot include itself.",
+                    call.name,
+                    pd.stack.join(" → ")
+                ))
+                .at(call.source_loc.clone()),
+        );
+        return None;
+    }
+    let files = match loader.files(&child_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("Unreadable module directory")
+                    .with_detail(format!("module \"{}\" (source \"{}\"): {e}", call.name, call.source))
+                    .at(call.source_loc.clone()),
+            );
+            return None;
+        }
+    };
+    let named: Vec<(String, String)> =
+        files.into_iter().map(|(n, t)| (if child_dir == "." { n } else { format!("{child_dir}/{n}") }, t)).collect();
+    let (mut child, child_diags) = crate::parse_files_with(&named, hint);
+    let failed = child_diags.has_errors();
+    diags.extend(child_diags);
+    if failed {
+        return None;
+    }
+    own_pass(&mut child, &child_dir);
+    Some((child_dir, child))
 }
 
 /// Parses a whole configuration from `(name, text)` pairs where root files
@@ -194,11 +387,13 @@ pub fn expand(config: &mut Config, loader: &mut dyn ModuleLoader, hint: Option<A
 /// (`modules/net/main.tf`), as `Config::sources` records them. A module
 /// manifest among them (`.contin/modules/modules.json`,
 /// `.terraform/modules/modules.json`) maps installed modules' keys to dirs.
-pub fn parse_sources(files: &[(String, String)]) -> (Config, Diagnostics) {
+pub fn parse_sources(files: &[(String, String)], keys: &mut InstanceKeys<'_>) -> (Config, Diagnostics) {
     let root: Vec<(String, String)> = files.iter().filter(|(n, _)| !n.contains('/') && !n.contains('\\')).cloned().collect();
     let (mut config, mut diags) = crate::parse_files(&root);
     let mut loader = SourcesLoader::new(files);
-    diags.extend(expand(&mut config, &mut loader, None));
+    if !diags.has_errors() && !config.module_calls.is_empty() {
+        diags.extend(expand(&mut config, &mut loader, None, keys));
+    }
     for (name, text) in files {
         if MANIFESTS.contains(&name.as_str()) {
             config.sources.add(name.clone(), text.clone());
@@ -265,100 +460,6 @@ impl ModuleLoader for SourcesLoader<'_> {
     }
 }
 
-struct Expander<'l> {
-    loader: &'l mut dyn ModuleLoader,
-    hint: Option<Arc<crate::tfjson::BlockHint>>,
-    diags: Diagnostics,
-    calls: usize,
-}
-
-impl Expander<'_> {
-    /// Loads, expands and merges one call of the module at `dir` (whose key
-    /// path is `keys`) into `parent`.
-    fn call(&mut self, parent: &mut Config, call: ModuleCall, dir: &str, keys: &[String], stack: &mut Vec<String>) {
-        self.calls += 1;
-        if self.calls > MAX_MODULE_CALLS {
-            if self.calls == MAX_MODULE_CALLS + 1 {
-                self.diags.push(
-                    Diagnostic::error("Too many module calls")
-                        .with_detail(format!("The configuration expands more than {MAX_MODULE_CALLS} module calls (limit MAX_MODULE_CALLS)."))
-                        .at(call.loc.clone()),
-                );
-            }
-            return;
-        }
-        let mut keys = keys.to_vec();
-        keys.push(call.name.clone());
-        let key = keys.join(".");
-        let child_dir = if is_local_source(&call.source) {
-            join_dir(dir, &call.source)
-        } else {
-            match self.loader.installed(&key) {
-                Some(d) => d,
-                None => {
-                    self.diags.push(
-                        Diagnostic::error("Module not installed")
-                            .with_detail(format!(
-                                "module \"{}\" has source \"{}\", which is not a local path (./ or ../) and is not installed: run `contin init` (or `terraform init`).",
-                                call.name, call.source
-                            ))
-                            .at(call.source_loc.clone()),
-                    );
-                    return;
-                }
-            }
-        };
-        if stack.len() > MAX_MODULE_DEPTH {
-            self.diags.push(
-                Diagnostic::error("Module nesting too deep")
-                    .with_detail(format!("module.{} is nested more than {MAX_MODULE_DEPTH} modules deep (limit MAX_MODULE_DEPTH).", keys.join(".module.")))
-                    .at(call.loc.clone()),
-            );
-            return;
-        }
-        if stack.contains(&child_dir) {
-            self.diags.push(
-                Diagnostic::error("Module calls itself")
-                    .with_detail(format!(
-                        "module \"{}\" calls {child_dir}, which is already being expanded ({} → {child_dir}): a module cannot include itself.",
-                        call.name,
-                        stack.join(" → ")
-                    ))
-                    .at(call.source_loc.clone()),
-            );
-            return;
-        }
-        let files = match self.loader.files(&child_dir) {
-            Ok(f) => f,
-            Err(e) => {
-                self.diags.push(
-                    Diagnostic::error("Unreadable module directory")
-                        .with_detail(format!("module \"{}\" (source \"{}\"): {e}", call.name, call.source))
-                        .at(call.source_loc.clone()),
-                );
-                return;
-            }
-        };
-        let named: Vec<(String, String)> =
-            files.into_iter().map(|(n, t)| (if child_dir == "." { n } else { format!("{child_dir}/{n}") }, t)).collect();
-        let (mut child, child_diags) = crate::parse_files_with(&named, self.hint.clone());
-        let failed = child_diags.has_errors();
-        self.diags.extend(child_diags);
-        if failed {
-            return;
-        }
-        own_pass(&mut child, &child_dir);
-        let calls = std::mem::take(&mut child.module_calls);
-        stack.push(child_dir.clone());
-        for c in calls {
-            self.call(&mut child, c, &child_dir, &keys, stack);
-        }
-        stack.pop();
-        expand_module_deps(&mut child, &mut self.diags);
-        merge(parent, call, child, &child_dir, &mut self.diags);
-    }
-}
-
 /// Scoped name of a module's local `name` under prefix `p` (`module.net.`).
 fn scoped_local(p: &str, name: &str) -> String {
     if name.starts_with("module.") {
@@ -369,17 +470,8 @@ fn scoped_local(p: &str, name: &str) -> String {
 }
 
 /// Merges expanded module `child`, called by `call`, into `parent`.
-fn merge(parent: &mut Config, call: ModuleCall, mut child: Config, dir: &str, diags: &mut Diagnostics) {
-    let path = format!("module.{}", call.name);
+fn merge(parent: &mut Config, call: &ModuleCall, mut child: Config, path: &str, dir: &str, diags: &mut Diagnostics) -> Vec<ModuleCall> {
     let p = format!("{path}.");
-    if let Some(e) = call.count.as_ref().or(call.for_each.as_ref()) {
-        diags.push(
-            Diagnostic::error("count and for_each on modules are not supported yet")
-                .with_detail(format!("module \"{}\" sets count or for_each; contin expands each module once. Remove it or call the module once per instance.", call.name))
-                .at(e.loc()),
-        );
-        return;
-    }
     for pb in child.providers.values() {
         diags.push(
             Diagnostic::error("Provider configuration in a called module")
@@ -440,13 +532,13 @@ fn merge(parent: &mut Config, call: ModuleCall, mut child: Config, dir: &str, di
         obj.insert(ObjectKey::Ident(Decorated::new(Ident::new_unchecked(name))), ObjectValue::new(value));
     }
     parent.locals.insert(
-        path.clone(),
-        Local { name: path.clone(), expr: Expr { expr: Expression::Object(obj), file: Arc::from(call.loc.file.as_str()) }, loc: call.loc.clone() },
+        path.to_string(),
+        Local { name: path.to_string(), expr: Expr { expr: Expression::Object(obj), file: Arc::from(call.loc.file.as_str()) }, loc: call.loc.clone() },
     );
     // Resources.
     let providers: BTreeMap<&str, &str> = call.providers.iter().map(|(c, pk, _)| (c.as_str(), pk.as_str())).collect();
     for mut r in std::mem::take(&mut child.resources) {
-        r.module = if r.module.is_empty() { path.clone() } else { format!("{path}.{}", r.module) };
+        r.module = if r.module.is_empty() { path.to_string() } else { format!("{path}.{}", r.module) };
         for e in r.count.iter_mut().chain(r.for_each.iter_mut()) {
             rewrite_expr(e, &p);
         }
@@ -473,13 +565,43 @@ fn merge(parent: &mut Config, call: ModuleCall, mut child: Config, dir: &str, di
         }
         parent.resources.push(r);
     }
-    for (k, d) in std::mem::take(&mut child.modules) {
-        parent.modules.insert(format!("{p}{k}"), d);
-    }
-    parent.modules.insert(path, dir.to_string());
     for (n, t) in std::mem::take(&mut child.sources.files) {
         parent.sources.add(n, t);
     }
+    // Nested calls, rewritten into the root namespace; expanded by the caller.
+    let mut nested = std::mem::take(&mut child.module_calls);
+    for c in &mut nested {
+        for e in c.count.iter_mut().chain(c.for_each.iter_mut()) {
+            rewrite_expr(e, &p);
+        }
+        for a in c.args.values_mut() {
+            rewrite_expr(&mut a.expr, &p);
+        }
+        for d in &mut c.depends_on {
+            d.name = format!("{p}{}", d.name);
+        }
+        c.depends_on.extend(call.depends_on.iter().cloned());
+        for (_, parent_key, loc) in &mut c.providers {
+            let implied = parent_key.split('.').next().unwrap_or(parent_key).to_string();
+            match providers.get(parent_key.as_str()) {
+                Some(k) => *parent_key = k.to_string(),
+                None if parent_key.contains('.') => diags.push(
+                    Diagnostic::error("Provider configuration not present")
+                        .with_detail(format!("module \"{}\" passes provider configuration \"{parent_key}\", which module \"{}\" does not receive: add it to that module block's providers.", c.name, call.name))
+                        .at(loc.clone()),
+                ),
+                None => *parent_key = implied,
+            }
+        }
+        // Default (unaliased) configurations the nested call does not map
+        // explicitly still follow this call's mapping.
+        for (child_key, parent_key) in &providers {
+            if !child_key.contains('.') && !c.providers.iter().any(|(k, _, _)| k == child_key) {
+                c.providers.push((child_key.to_string(), parent_key.to_string(), call.loc.clone()));
+            }
+        }
+    }
+    nested
 }
 
 /// Replaces `depends_on = [module.x]` in `config`'s resources by every
@@ -497,8 +619,9 @@ fn expand_module_deps(config: &mut Config, diags: &mut Diagnostics) {
                 out.push(d);
                 continue;
             }
-            let target = format!("module.{}", d.name);
-            if !config.modules.contains_key(&target) {
+            let target = d.name.clone();
+            let known = config.modules.contains_key(&target) || blocks.iter().any(|(m, ..)| within(m, &target));
+            if !known {
                 diags.push(
                     Diagnostic::error("Reference to undeclared module")
                         .with_detail(format!("No module call named \"{}\" is declared here.", d.name))
@@ -507,8 +630,7 @@ fn expand_module_deps(config: &mut Config, diags: &mut Diagnostics) {
                 continue;
             }
             for (m, mode, ty, name) in &blocks {
-                let within = m == &target || m.starts_with(&format!("{target}."));
-                if within {
+                if within(m, &target) {
                     out.push(Reference { mode: *mode, ty: ty.clone(), name: name.clone(), loc: d.loc.clone() });
                 }
             }
@@ -518,6 +640,12 @@ fn expand_module_deps(config: &mut Config, diags: &mut Diagnostics) {
     for o in config.outputs.values_mut() {
         o.depends_on.retain(|d| d.ty != "module");
     }
+}
+
+/// True when module instance path `m` is `target`, one of its instances
+/// (`target[0]`) or below either.
+fn within(m: &str, target: &str) -> bool {
+    m.strip_prefix(target).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// In a module's own expressions: `module.x…` → `local."module.x"…`, and
@@ -546,6 +674,13 @@ fn own_pass(config: &mut Config, dir: &str) {
     }
     for pb in config.providers.values_mut() {
         body_each(&mut pb.body, &mut f);
+    }
+    // `depends_on = [module.x]` names the module path (`module.x`).
+    let deps = config.resources.iter_mut().map(|r| &mut r.depends_on).chain(config.module_calls.iter_mut().map(|c| &mut c.depends_on));
+    for list in deps {
+        for d in list.iter_mut().filter(|d| d.ty == "module") {
+            d.name = format!("module.{}", d.name);
+        }
     }
 }
 

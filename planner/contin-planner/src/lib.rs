@@ -5,6 +5,7 @@
 pub mod apply_eval;
 mod instance;
 pub mod io;
+pub mod modules;
 mod scope;
 pub mod walk;
 pub mod plan;
