@@ -16,6 +16,8 @@ pub mod codec;
 mod plan_tests;
 #[cfg(test)]
 mod marks_tests;
+#[cfg(test)]
+mod modules_tests;
 
 pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues};
 pub use io::{NoIo, PlanIo};

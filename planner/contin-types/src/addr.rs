@@ -75,9 +75,13 @@ impl ResourceAddr {
             format!("{}.{}", self.module, self.name)
         }
     }
-    /// True when this address lies in module instance `module` or below it.
+    /// True when this address lies in module `module` or below it; a
+    /// module path without a key also covers its instances (`module.a`
+    /// covers `module.a[0]`).
     pub fn within_module(&self, module: &str) -> bool {
-        self.module == module || (self.module.starts_with(module) && self.module[module.len()..].starts_with('.'))
+        self.module
+            .strip_prefix(module)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || (rest.starts_with('[') && !module.ends_with(']')))
     }
     /// The provider name implied by the type prefix (`aws_instance` → `aws`).
     pub fn implied_provider(&self) -> &str {
@@ -253,6 +257,8 @@ mod tests {
         assert_eq!(a.block_name(), "module.a.module.b.main");
         assert!(a.within_module("module.a"));
         assert!(!a.within_module("module.ab"));
+        let i: ResourceAddr = "module.a[1].t.n".parse().unwrap();
+        assert!(i.within_module("module.a") && i.within_module("module.a[1]") && !i.within_module("module.a[0]"));
         let m: ResourceAddr = "module.a".parse().unwrap();
         assert!(m.is_module());
         for bad in ["module.", "module.1x.a.b", "module.a[0", "module.a.b", "module.a[x].t.n", "module.a.."] {
