@@ -21,6 +21,7 @@ mod load;
 pub mod lock;
 mod migrate;
 mod modules;
+pub mod module_install;
 mod plan;
 pub mod state_ops;
 #[cfg(test)]
