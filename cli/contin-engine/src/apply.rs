@@ -144,7 +144,7 @@ impl Workspace {
             self.config.clone()
         } else {
             let files: Vec<(String, String)> = plan.sources.files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            let (config, diags) = contin_config::parse_files(&files);
+            let (config, diags) = contin_config::modules::parse_sources(&files, &mut contin_planner::modules::instance_keys(&plan.variables));
             if diags.has_errors() {
                 return Err(EngineError::diags(diags, &plan.sources));
             }

@@ -21,6 +21,8 @@ mod journal;
 mod load;
 pub mod lock;
 mod migrate;
+mod modules;
+pub mod module_install;
 mod plan;
 pub mod state_ops;
 #[cfg(test)]
@@ -147,7 +149,7 @@ impl Workspace {
     /// instance address such as `aws_instance.web[0]`), when still configured.
     pub fn resource_location(&self, addr: &str) -> Option<String> {
         let a: contin_types::ResourceAddr = addr.parse().ok()?;
-        let r = self.config.resources.iter().find(|r| r.mode == a.mode && r.ty == a.ty && r.name == a.name)?;
+        let r = self.config.resources.iter().find(|r| r.module == a.module && r.mode == a.mode && r.ty == a.ty && r.name == a.name)?;
         Some(self.config.sources.describe(&r.loc))
     }
 }

@@ -133,6 +133,11 @@ fn block_hint(schemas: BTreeMap<String, ProviderSchema>) -> Arc<contin_config::t
     })
 }
 
+/// The `.tf.json` block hint over the built-in providers' schemas.
+pub(crate) fn block_hint_for(root: &Path) -> Arc<contin_config::tfjson::BlockHint> {
+    block_hint(schemas_of(&builtin_providers(root)))
+}
+
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
     let hint = files.iter().any(|(n, _)| n.ends_with(".tf.json")).then(|| block_hint(schemas_of(&builtin_providers(root))));
@@ -418,6 +423,12 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(_) if opts.state_only => BTreeMap::new(),
         Err(d) => return Err(EngineError::diags(d, &config.sources)),
     };
+    let mut config = config;
+    if opts.state_only {
+        crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?;
+    } else {
+        crate::modules::expand(root, &mut config, &mut contin_planner::modules::instance_keys(&variables))?;
+    }
     let (backend, (mailbox, mailbox_client)) = match &opts.backend {
         Some(b) => (b.clone(), (None, None)),
         None => {
@@ -445,7 +456,8 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
 }
 
 pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
-    let (config, mut diags) = parse_dir(root)?;
+    let (mut config, mut diags) = parse_dir(root)?;
+    diags.extend(crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?);
     let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     for (i, r) in config.resources.iter().enumerate() {
@@ -483,7 +495,8 @@ pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
 }
 
 pub(crate) fn graph_dot(root: &Path) -> Result<String> {
-    let (config, _) = parse_dir(root)?;
+    let (mut config, _) = parse_dir(root)?;
+    crate::modules::expand(root, &mut config, &mut contin_planner::modules::placeholder_keys)?;
     let schemas = schemas_of(&providers_for(root, &config));
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     Ok(prepared.graph.to_dot())

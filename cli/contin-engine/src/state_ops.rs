@@ -14,6 +14,8 @@ use std::path::PathBuf;
 /// is not a resource address (a bare type such as `local_file`) matches nothing.
 pub fn addr_matches(addr: &ResourceAddr, pattern: &str) -> bool {
     match pattern.parse::<ResourceAddr>() {
+        // `module.x` (or `module.x[0]`): everything in that module.
+        Ok(p) if p.is_module() => addr.within_module(&p.module),
         Ok(p) if p.key == InstanceKey::None => addr.resource() == p,
         Ok(p) => *addr == p,
         Err(_) => false,
@@ -109,6 +111,7 @@ impl StateView {
                         InstanceKey::Str(s) => serde_json::json!(s),
                     },
                     "provider": r.provider,
+                    "module_address": if r.addr.module.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.addr.module) },
                     "status": r.status,
                     "values": attrs,
                     "sensitive_paths": sensitive_paths.iter().map(|p| contin_types::value::path_to_string(p)).collect::<Vec<_>>(),
@@ -196,6 +199,22 @@ pub fn move_addr(state: &mut State, src: &str, dst: &str) -> Result<Vec<String>>
     let parse = |a: &str| a.parse::<ResourceAddr>().map_err(|e| EngineError::Invalid(format!("invalid resource address {a:?}: {e}")));
     let (src_addr, dst_addr) = (parse(src)?, parse(dst)?);
     let bail = |m: String| Err(EngineError::Invalid(m));
+    if src_addr.is_module() || dst_addr.is_module() {
+        if !(src_addr.is_module() && dst_addr.is_module()) {
+            return bail(format!("cannot move {src} to {dst}: a module moves only to a module address"));
+        }
+        // `module.a` → `module.b`: every instance in module.a and below.
+        let renames: Vec<(ResourceAddr, ResourceAddr)> = state
+            .resources
+            .keys()
+            .filter(|k| k.within_module(&src_addr.module))
+            .map(|k| (k.clone(), ResourceAddr { module: format!("{}{}", dst_addr.module, &k.module[src_addr.module.len()..]), ..k.clone() }))
+            .collect();
+        if renames.is_empty() {
+            return bail(format!("no resource in {src} in the state"));
+        }
+        return apply_moves(state, renames);
+    }
     if src_addr.ty != dst_addr.ty || src_addr.mode != dst_addr.mode {
         return bail(format!("cannot move {src} to {dst}: the resource types differ"));
     }
@@ -239,6 +258,34 @@ pub fn move_addr(state: &mut State, src: &str, dst: &str) -> Result<Vec<String>>
                 *dep = to.clone();
             } else if whole_block && *dep == src_addr {
                 *dep = dst_addr.clone();
+            }
+        }
+    }
+    Ok(renames.iter().map(|(f, t)| format!("{f} -> {t}")).collect())
+}
+
+/// Applies a module move: instances and the dependencies naming them.
+fn apply_moves(state: &mut State, renames: Vec<(ResourceAddr, ResourceAddr)>) -> Result<Vec<String>> {
+    for (_, to) in &renames {
+        if state.resources.contains_key(to) && !renames.iter().any(|(f, _)| f == to) {
+            return Err(EngineError::Invalid(format!("cannot move to {to}: it already exists in the state")));
+        }
+    }
+    let mut moved = Vec::new();
+    for (from, _) in &renames {
+        if let Some(r) = state.resources.remove(from) {
+            moved.push(r);
+        }
+    }
+    for (mut r, (_, to)) in moved.into_iter().zip(&renames) {
+        r.addr = to.clone();
+        state.resources.insert(to.clone(), r);
+    }
+    let blocks: Vec<(ResourceAddr, ResourceAddr)> = renames.iter().map(|(f, t)| (f.resource(), t.resource())).collect();
+    for r in state.resources.values_mut() {
+        for dep in r.dependencies.iter_mut() {
+            if let Some((_, to)) = renames.iter().chain(&blocks).find(|(from, _)| from == dep) {
+                *dep = to.clone();
             }
         }
     }

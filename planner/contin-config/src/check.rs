@@ -156,6 +156,8 @@ pub(crate) fn references(expr: &Expr, diags: &mut Vec<Diagnostic>) -> Vec<Refere
     for item in items.iter() {
         let loc = expr.loc_of(item);
         match static_path(item).as_deref() {
+            // `module.x`: every resource of that module (expanded in modules.rs).
+            Some(["module", name]) => refs.push(Reference { mode: ResourceMode::Managed, ty: "module".to_string(), name: name.to_string(), loc }),
             Some(["data", ty, name]) => refs.push(Reference { mode: ResourceMode::Data, ty: ty.to_string(), name: name.to_string(), loc }),
             Some([ty, name]) if !matches!(*ty, "var" | "local" | "data" | "count" | "each" | "self" | "path" | "module") => {
                 refs.push(Reference { mode: ResourceMode::Managed, ty: ty.to_string(), name: name.to_string(), loc })

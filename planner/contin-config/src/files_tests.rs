@@ -169,7 +169,7 @@ fn tf_json_errors_are_located_in_the_json_file() {
     );
     assert_eq!(
         problems(&[("x.tf.json", "{\"module\": {\"m\": {}}}")]),
-        ["x.tf.json:1:3: error: Unsupported block type \"module\""]
+        ["x.tf.json:1:13: error: Missing required argument \"source\""]
     );
     // Unknown arguments are found the same way as in HCL.
     let p = problems(&[("x.tf.json", "{\"variable\": {\"v\": {\n  \"defualt\": 1}}}")]);

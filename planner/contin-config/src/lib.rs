@@ -6,6 +6,7 @@
 mod check;
 mod fmt;
 pub mod model;
+pub mod modules;
 pub mod overrides;
 mod parse;
 pub mod terraform_block;

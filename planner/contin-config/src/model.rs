@@ -155,6 +155,49 @@ pub struct Resource {
     pub body: Body,
     /// The block header (`resource "t" "n"`), for messages.
     pub loc: SourceLoc,
+    /// Module instance path (`module.net`, `module.a.module.b`); empty in
+    /// the root module. See `modules.rs`.
+    pub module: String,
+}
+
+impl Resource {
+    /// The name in the block table and in rewritten references: `NAME` in
+    /// the root module, `MODULE.NAME` inside one.
+    pub fn block_name(&self) -> String {
+        if self.module.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.module, self.name)
+        }
+    }
+}
+
+/// A `module "NAME" { source = … }` block, before expansion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub source_loc: SourceLoc,
+    /// `version` constraint (registry sources).
+    pub version: Option<String>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Reference>,
+    /// `providers = { CHILD = PARENT }` (`aws` / `aws.west` keys).
+    pub providers: Vec<(String, String, SourceLoc)>,
+    /// Input variable arguments.
+    pub args: BTreeMap<String, Attribute>,
+    pub loc: SourceLoc,
+}
+
+/// An input variable of a called module: flattened into the local named
+/// `module.NAME.var.X`, whose value gets the variable's type conversion,
+/// default (for null when not nullable) and validations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleVar {
+    pub variable: Variable,
+    /// The module call (for messages).
+    pub call_loc: SourceLoc,
 }
 
 /// One `NAME = { source = "...", version = "..." }` of `required_providers`.
@@ -192,4 +235,12 @@ pub struct Config {
     pub terraform: TerraformSettings,
     /// Text of every parsed file (relative names), for diagnostics and plan files.
     pub sources: SourceMap,
+    /// `module` blocks of this module (emptied by `modules::expand`, which
+    /// flattens their contents into this configuration).
+    pub module_calls: Vec<ModuleCall>,
+    /// Locals that stand for module input variables (see [`ModuleVar`]).
+    pub module_vars: BTreeMap<String, ModuleVar>,
+    /// Every expanded module instance: path (`module.a.module.b`) → source
+    /// directory relative to the root.
+    pub modules: BTreeMap<String, String>,
 }

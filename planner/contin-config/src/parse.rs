@@ -22,6 +22,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "edge_site",
     "host",
     "locals",
+    "module",
     "output",
     "provider",
     "resource",
@@ -57,7 +58,7 @@ pub fn parse_files_with(files: &[(String, String)], block_hint: Option<Arc<crate
     }
     for (name, text) in overrides {
         let file: Arc<str> = Arc::from(name.as_str());
-        p.each_structure(&file, text, |p, structure, file| crate::overrides::apply(p, structure, file));
+        p.each_structure(&file, text, crate::overrides::apply);
     }
     p.config.resources.shrink_to_fit();
     crate::terraform_block::finish(&mut p);
@@ -261,6 +262,7 @@ impl Parser {
             "data" => self.resource(block, ResourceMode::Data, file),
             "variable" => self.variable(block, file),
             "locals" => self.locals(block, file),
+            "module" => self.module_call(block, file),
             "output" => self.output(block, file),
             "provider" => self.provider(block, file),
             "backend" => self.backend(block, file),
@@ -440,6 +442,7 @@ impl Parser {
             lifecycle: Lifecycle::default(),
             body: Body::default(),
             loc: loc.clone(),
+            module: String::new(),
         };
         let mut count_loc = None;
         let mut lifecycle_loc: Option<SourceLoc> = None;

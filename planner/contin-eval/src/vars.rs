@@ -49,6 +49,43 @@ pub fn resolve_variables(
     resolve_variables_with_warnings(vars, inputs, scope_for_defaults).0
 }
 
+/// The value of a called module's input variable `decl`, given `value` (the
+/// module block's argument, or the default): null replaced by the default
+/// when the variable is not nullable, converted to its type, validated.
+/// `given_at` locates the argument for messages.
+pub fn module_input(decl: &Variable, value: Value, given_at: &SourceLoc) -> Result<Value, Diagnostics> {
+    let name = decl.name.as_str();
+    let ty = match &decl.ty {
+        Some(t) => parse_type(t).map_err(Diagnostics::from)?,
+        None => TypeConstraint::Any,
+    };
+    let value = if value.is_null() && !decl.nullable {
+        match &decl.default {
+            Some(d) => eval(d, &EmptyScope)?,
+            None => {
+                return Err(Diagnostic::error("Invalid value for input variable")
+                    .with_detail(format!("The module's variable \"{name}\" is declared with nullable = false, so it cannot be null."))
+                    .at(given_at.clone())
+                    .with_related(format!("var.{name} declared here"), decl.loc.clone())
+                    .into())
+            }
+        }
+    } else {
+        value
+    };
+    let value = convert(value, &ty).map_err(|msg| {
+        let msg = if decl.sensitive { "the value is sensitive, so the reason is not shown (sensitive value)".to_string() } else { msg };
+        Diagnostics::from(
+            Diagnostic::error("Invalid value for input variable")
+                .with_detail(format!("The value given for the module's variable \"{name}\" is not suitable: the variable's type is {ty}, and {msg}."))
+                .at(given_at.clone())
+                .with_related(format!("var.{name} declared here"), decl.loc.clone()),
+        )
+    })?;
+    let value = validate(name, decl, value)?;
+    Ok(if decl.sensitive { value.mark_sensitive() } else { value })
+}
+
 /// [`resolve_variables`] and its warnings: like Terraform, a value a file
 /// gives for an undeclared variable is a warning (on the command line it is
 /// an error). On failure the warnings are also in the error list.

@@ -15,7 +15,7 @@ impl InstanceValues for WorkingValues<'_> {
         let start = resource.resource();
         self.0
             .range(&start..)
-            .take_while(|(a, _)| a.mode == start.mode && a.ty == start.ty && a.name == start.name)
+            .take_while(|(a, _)| a.module == start.module && a.mode == start.mode && a.ty == start.ty && a.name == start.name)
             .map(|(a, v)| (a.key.clone(), v.clone()))
             .collect()
     }

@@ -34,18 +34,21 @@ pub struct DepGraph {
     names: Vec<String>,
 }
 
-/// Key identifying a resource block: (mode, type, name).
+/// Key identifying a resource block: (mode, type, block name), the block
+/// name carrying the module path inside a module (`module.net.main`,
+/// `Resource::block_name`), as rewritten references do.
 pub type BlockKey = (ResourceMode, String, String);
 
 pub fn block_key(r: &Resource) -> BlockKey {
-    (r.mode, r.ty.clone(), r.name.clone())
+    (r.mode, r.ty.clone(), r.block_name())
 }
 
-/// `aws_vpc.main` / `data.aws_ami.u` for a block.
+/// `aws_vpc.main` / `data.aws_ami.u` / `module.net.aws_vpc.main` for a block.
 pub fn block_name(r: &Resource) -> String {
+    let module = if r.module.is_empty() { String::new() } else { format!("{}.", r.module) };
     match r.mode {
-        ResourceMode::Managed => format!("{}.{}", r.ty, r.name),
-        ResourceMode::Data => format!("data.{}.{}", r.ty, r.name),
+        ResourceMode::Managed => format!("{module}{}.{}", r.ty, r.name),
+        ResourceMode::Data => format!("{module}data.{}.{}", r.ty, r.name),
     }
 }
 

@@ -97,18 +97,18 @@ struct ApplyValues<'a> {
 impl crate::scope::ResourceValues for ApplyValues<'_> {
     fn resource_value(&self, index: usize) -> Option<Value> {
         let r = &self.config.resources[index];
-        let addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
+        let addr = ResourceAddr { module: r.module.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
         Some(crate::scope::shape_resource(r, self.values.instances(&addr)))
     }
     fn resource_instance(&self, index: usize, key: &InstanceKey) -> Option<Value> {
         let r = &self.config.resources[index];
-        self.values.instance(&ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() })
+        self.values.instance(&ResourceAddr { module: r.module.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() })
     }
     fn local_value(&self, name: &str, scope: &crate::scope::EvalScope<'_>) -> Result<Value, contin_types::Diagnostic> {
         let local = self.config.locals.get(name).ok_or_else(|| {
             contin_types::Diagnostic::error(format!("Reference to undeclared local value local.{name}"))
         })?;
-        contin_eval::eval(&local.expr, scope).map_err(|d| {
+        crate::scope::eval_local(self.config, local, scope).map_err(|d| {
             d.0.into_iter().next().unwrap_or_else(|| contin_types::Diagnostic::error(format!("local.{name} failed")))
         })
     }
@@ -116,7 +116,7 @@ impl crate::scope::ResourceValues for ApplyValues<'_> {
 
 impl ApplyEvaluator for ConfigEvaluator {
     fn final_config(&self, addr: &ResourceAddr, values: &dyn InstanceValues) -> Result<Value, Diagnostics> {
-        let key = (addr.mode, addr.ty.clone(), addr.name.clone());
+        let key = (addr.mode, addr.ty.clone(), addr.block_name());
         let Some(&i) = self.prepared.blocks.get(&key) else {
             return Err(contin_types::Diagnostic::error(format!("{addr} is not in the configuration")).into());
         };

@@ -57,7 +57,7 @@ fn invalid(summary: &str, detail: String, loc: &SourceLoc) -> Diagnostics {
     Diagnostic::error(summary).with_detail(detail).at(loc.clone()).into()
 }
 
-fn count_value(v: &Value, loc: &SourceLoc) -> Result<i64, Diagnostics> {
+pub(crate) fn count_value(v: &Value, loc: &SourceLoc) -> Result<i64, Diagnostics> {
     let bad = |detail: String| invalid("Invalid count argument", detail, loc);
     if v.contains_sensitive() {
         return Err(bad("The given \"count\" value is sensitive; a sensitive value cannot decide how many instances exist.".into()));
@@ -80,7 +80,7 @@ fn count_value(v: &Value, loc: &SourceLoc) -> Result<i64, Diagnostics> {
     }
 }
 
-fn for_each_value(v: &Value, loc: &SourceLoc) -> Result<Vec<(String, Value)>, Diagnostics> {
+pub(crate) fn for_each_value(v: &Value, loc: &SourceLoc) -> Result<Vec<(String, Value)>, Diagnostics> {
     let bad = |detail: String| invalid("Invalid for_each argument", detail, loc);
     if v.is_sensitive() {
         return Err(bad("Sensitive values cannot be used as for_each arguments: the instance keys would reveal them.".into()));

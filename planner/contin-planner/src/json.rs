@@ -87,6 +87,9 @@ fn action_reason(action: Action, reason: &Option<ChangeReason>) -> Option<&'stat
 fn address_fields(addr: &ResourceAddr, provider: &str) -> Map<String, J> {
     let mut m = Map::new();
     m.insert("address".into(), json!(addr.to_string()));
+    if !addr.module.is_empty() {
+        m.insert("module_address".into(), json!(addr.module));
+    }
     m.insert("mode".into(), json!(match addr.mode { ResourceMode::Managed => "managed", ResourceMode::Data => "data" }));
     m.insert("type".into(), json!(addr.ty));
     m.insert("name".into(), json!(addr.name));

@@ -5,6 +5,7 @@
 pub mod apply_eval;
 mod instance;
 pub mod io;
+pub mod modules;
 mod scope;
 pub mod walk;
 pub mod plan;
@@ -15,6 +16,8 @@ pub mod codec;
 mod plan_tests;
 #[cfg(test)]
 mod marks_tests;
+#[cfg(test)]
+mod modules_tests;
 
 pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues};
 pub use io::{NoIo, PlanIo};

@@ -109,6 +109,17 @@ impl Scope for EvalScope<'_> {
     // time on this scope.)
 }
 
+/// A local's value; for the locals that stand for a called module's input
+/// variables (`module.NAME.var.X`), with the variable's default, type
+/// conversion and validations applied.
+pub fn eval_local(config: &Config, local: &contin_config::Local, scope: &dyn Scope) -> Result<Value, contin_types::Diagnostics> {
+    let v = contin_eval::eval(&local.expr, scope)?;
+    match config.module_vars.get(&local.name) {
+        Some(mv) => contin_eval::vars::module_input(&mv.variable, v, &local.expr.loc()),
+        None => Ok(v),
+    }
+}
+
 /// The instance a plain index names in a resource block's shaped value:
 /// a whole number for `count`, a string for `for_each`. Anything else
 /// (marked, unknown, other types, other blocks) is left to ordinary indexing.

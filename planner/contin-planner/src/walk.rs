@@ -204,7 +204,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                 Node::Local(name) => {
                     let local = &input.config.locals[&name];
                     let scope = walk_scope(input, &prepared, &values);
-                    let v = contin_eval::eval(&local.expr, &scope).unwrap_or_else(|d| {
+                    let v = crate::scope::eval_local(input.config, local, &scope).unwrap_or_else(|d| {
                         diags.extend(d);
                         Value::Unknown
                     });
@@ -305,7 +305,7 @@ pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
 
 /// The address of a whole resource block (`aws_instance.a`).
 fn block_addr(r: &Resource) -> ResourceAddr {
-    ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None }
+    ResourceAddr { module: r.module.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None }
 }
 
 /// Recorded dependencies as block addresses, sorted and de-duplicated:
@@ -548,7 +548,7 @@ fn check_prevent_destroy(input: &PlanningInput<'_>, prepared: &Prepared, changes
         if !matches!(c.action, Action::Replace | Action::Delete) || c.addr.mode != ResourceMode::Managed {
             continue;
         }
-        let Some(&i) = prepared.blocks.get(&(c.addr.mode, c.addr.ty.clone(), c.addr.name.clone())) else { continue };
+        let Some(&i) = prepared.blocks.get(&(c.addr.mode, c.addr.ty.clone(), c.addr.block_name())) else { continue };
         let r = &input.config.resources[i];
         if r.lifecycle.prevent_destroy {
             diags.push(prevent_destroy_error(r, &c.addr));
@@ -612,7 +612,7 @@ fn plan_orphans(input: &PlanningInput<'_>, prepared: &Prepared, changes: &mut BT
         if changes.contains_key(addr) || only_deposed(rs) {
             continue;
         }
-        let block = prepared.blocks.get(&(addr.mode, addr.ty.clone(), addr.name.clone())).map(|i| &input.config.resources[*i]);
+        let block = prepared.blocks.get(&(addr.mode, addr.ty.clone(), addr.block_name())).map(|i| &input.config.resources[*i]);
         let reason = match (block, &addr.key) {
             (Some(r), InstanceKey::Int(_)) if r.count.is_some() => ChangeReason::CountIndex,
             (Some(r), InstanceKey::Str(_)) if r.for_each.is_some() => ChangeReason::EachKey,
@@ -707,8 +707,11 @@ fn plan_destroy(input: &PlanningInput<'_>, changes: &mut BTreeMap<ResourceAddr, 
 }
 
 fn target_matches(t: &ResourceAddr, addr: &ResourceAddr) -> bool {
-    if t.key == InstanceKey::None {
-        t.mode == addr.mode && t.ty == addr.ty && t.name == addr.name
+    if t.is_module() {
+        // `-target=module.net`: everything in that module instance and below.
+        addr.within_module(&t.module)
+    } else if t.key == InstanceKey::None {
+        t.module == addr.module && t.mode == addr.mode && t.ty == addr.ty && t.name == addr.name
     } else {
         t == addr
     }

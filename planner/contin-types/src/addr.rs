@@ -29,9 +29,13 @@ impl fmt::Display for InstanceKey {
     }
 }
 
-/// Address of one resource instance.
+/// Address of one resource instance. `module` is the module instance path
+/// (`module.net` or `module.a[0].module.b`), empty in the root module; an
+/// address with a `module` and an empty `ty`/`name` names a whole module
+/// (`-target=module.net`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceAddr {
+    pub module: String,
     pub mode: ResourceMode,
     pub ty: String,
     pub name: String,
@@ -40,10 +44,10 @@ pub struct ResourceAddr {
 
 impl ResourceAddr {
     pub fn managed(ty: impl Into<String>, name: impl Into<String>) -> Self {
-        ResourceAddr { mode: ResourceMode::Managed, ty: ty.into(), name: name.into(), key: InstanceKey::None }
+        ResourceAddr { module: String::new(), mode: ResourceMode::Managed, ty: ty.into(), name: name.into(), key: InstanceKey::None }
     }
     pub fn data(ty: impl Into<String>, name: impl Into<String>) -> Self {
-        ResourceAddr { mode: ResourceMode::Data, ty: ty.into(), name: name.into(), key: InstanceKey::None }
+        ResourceAddr { module: String::new(), mode: ResourceMode::Data, ty: ty.into(), name: name.into(), key: InstanceKey::None }
     }
     pub fn with_key(mut self, key: InstanceKey) -> Self {
         self.key = key;
@@ -53,6 +57,32 @@ impl ResourceAddr {
     pub fn resource(&self) -> ResourceAddr {
         ResourceAddr { key: InstanceKey::None, ..self.clone() }
     }
+    /// The same address inside module instance path `module` (`module.net`).
+    pub fn in_module(mut self, module: impl Into<String>) -> Self {
+        self.module = module.into();
+        self
+    }
+    /// True for a whole-module address (`module.net`).
+    pub fn is_module(&self) -> bool {
+        !self.module.is_empty() && self.ty.is_empty()
+    }
+    /// The name the configuration's block table uses: `NAME` in the root,
+    /// `MODULE.NAME` (`module.net.main`) inside a module.
+    pub fn block_name(&self) -> String {
+        if self.module.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.module, self.name)
+        }
+    }
+    /// True when this address lies in module `module` or below it; a
+    /// module path without a key also covers its instances (`module.a`
+    /// covers `module.a[0]`).
+    pub fn within_module(&self, module: &str) -> bool {
+        self.module
+            .strip_prefix(module)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || (rest.starts_with('[') && !module.ends_with(']')))
+    }
     /// The provider name implied by the type prefix (`aws_instance` → `aws`).
     pub fn implied_provider(&self) -> &str {
         self.ty.split('_').next().unwrap_or(&self.ty)
@@ -61,6 +91,12 @@ impl ResourceAddr {
 
 impl fmt::Display for ResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_module() {
+            return f.write_str(&self.module);
+        }
+        if !self.module.is_empty() {
+            write!(f, "{}.", self.module)?;
+        }
         if self.mode == ResourceMode::Data {
             f.write_str("data.")?;
         }
@@ -85,9 +121,13 @@ impl FromStr for ResourceAddr {
     type Err = AddrParseError;
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let err = |reason| AddrParseError { input: input.to_string(), reason };
-        let (mode, rest) = match input.strip_prefix("data.") {
+        let (module, input_rest) = split_module_path(input).map_err(err)?;
+        if input_rest.is_empty() {
+            return Ok(ResourceAddr { module, mode: ResourceMode::Managed, ty: String::new(), name: String::new(), key: InstanceKey::None });
+        }
+        let (mode, rest) = match input_rest.strip_prefix("data.") {
             Some(rest) => (ResourceMode::Data, rest),
-            None => (ResourceMode::Managed, input),
+            None => (ResourceMode::Managed, input_rest),
         };
         let (head, key) = match rest.find('[') {
             Some(i) => {
@@ -108,8 +148,69 @@ impl FromStr for ResourceAddr {
         if !is_ident(ty) || !is_ident(name) {
             return Err(err("TYPE and NAME must be identifiers"));
         }
-        Ok(ResourceAddr { mode, ty: ty.to_string(), name: name.to_string(), key })
+        Ok(ResourceAddr { module, mode, ty: ty.to_string(), name: name.to_string(), key })
     }
+}
+
+/// How many `module.` steps an address may have.
+pub const MAX_MODULE_PATH_DEPTH: usize = 64;
+
+/// Splits the leading `module.NAME[KEY].` steps off an address: the module
+/// path as written (normalised) and the rest.
+fn split_module_path(input: &str) -> Result<(String, &str), &'static str> {
+    let mut rest = input;
+    let mut path = String::new();
+    let mut depth = 0;
+    while let Some(after) = rest.strip_prefix("module.") {
+        depth += 1;
+        if depth > MAX_MODULE_PATH_DEPTH {
+            return Err("too many nested modules (limit MAX_MODULE_PATH_DEPTH = 64)");
+        }
+        let end = after.find(['.', '[']).unwrap_or(after.len());
+        let name = &after[..end];
+        if !is_ident(name) {
+            return Err("module NAME must be an identifier");
+        }
+        let mut step = format!("module.{name}");
+        let mut tail = &after[end..];
+        if tail.starts_with('[') {
+            let close = if tail[1..].starts_with('"') {
+                // A quoted key may contain `]` and `.`: find its closing quote.
+                let mut esc = false;
+                let mut close = None;
+                for (i, c) in tail[2..].char_indices() {
+                    if esc {
+                        esc = false;
+                    } else if c == '\\' {
+                        esc = true;
+                    } else if c == '"' {
+                        close = Some(2 + i + 1);
+                        break;
+                    }
+                }
+                close.filter(|&i| tail[i..].starts_with(']')).ok_or("unterminated module instance key")?
+            } else {
+                tail.find(']').ok_or("unterminated module instance key")?
+            };
+            let inner = &tail[1..close];
+            let key = if inner.starts_with('"') {
+                InstanceKey::Str(serde_json::from_str(inner).map_err(|_| "bad string key")?)
+            } else {
+                InstanceKey::Int(inner.parse().map_err(|_| "instance key must be a number or a quoted string")?)
+            };
+            step.push_str(&key.to_string());
+            tail = &tail[close + 1..];
+        }
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(&step);
+        if tail.is_empty() {
+            return Ok((path, tail));
+        }
+        rest = tail.strip_prefix('.').ok_or("expected . after a module step")?;
+    }
+    Ok((path, rest))
 }
 
 impl Serialize for ResourceAddr {
@@ -137,5 +238,33 @@ mod tests {
         }
         assert!("nodot".parse::<ResourceAddr>().is_err());
         assert!("a.b[x]".parse::<ResourceAddr>().is_err());
+    }
+
+    #[test]
+    fn module_addresses_round_trip() {
+        for s in [
+            "module.net.aws_vpc.main",
+            "module.net[0].aws_vpc.main[1]",
+            "module.a[\"k.]x\"].module.b.data.aws_ami.u",
+            "module.net",
+            "module.net[\"x\"]",
+        ] {
+            let a: ResourceAddr = s.parse().unwrap();
+            assert_eq!(a.to_string(), s);
+        }
+        let a: ResourceAddr = "module.a.module.b.aws_vpc.main".parse().unwrap();
+        assert_eq!(a.module, "module.a.module.b");
+        assert_eq!(a.block_name(), "module.a.module.b.main");
+        assert!(a.within_module("module.a"));
+        assert!(!a.within_module("module.ab"));
+        let i: ResourceAddr = "module.a[1].t.n".parse().unwrap();
+        assert!(i.within_module("module.a") && i.within_module("module.a[1]") && !i.within_module("module.a[0]"));
+        let m: ResourceAddr = "module.a".parse().unwrap();
+        assert!(m.is_module());
+        for bad in ["module.", "module.1x.a.b", "module.a[0", "module.a.b", "module.a[x].t.n", "module.a.."] {
+            assert!(bad.parse::<ResourceAddr>().is_err(), "{bad}");
+        }
+        let deep = "module.m.".repeat(MAX_MODULE_PATH_DEPTH + 1) + "t.n";
+        assert!(deep.parse::<ResourceAddr>().is_err());
     }
 }

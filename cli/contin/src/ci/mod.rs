@@ -254,7 +254,7 @@ impl<'a> Report<'a> {
     pub fn with_config(mut self, config: &contin_config::Config) -> Self {
         self.sources = config.sources.clone();
         for r in &config.resources {
-            let addr = ResourceAddr { mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: contin_types::InstanceKey::None };
+            let addr = ResourceAddr { module: r.module.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: contin_types::InstanceKey::None };
             self.blocks.insert(addr.to_string(), r.loc.clone());
         }
         self

@@ -8,6 +8,16 @@ use crate::args::InitArgs;
 use anyhow::bail;
 
 pub async fn init(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<i32> {
+    // Modules first: opening the workspace expands them.
+    let installed = contin_engine::module_install::install_modules(&ctx.dir).await.map_err(engine_err)?;
+    if !installed.is_empty() {
+        println!("Initializing modules...");
+        for m in &installed {
+            let version = m.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+            println!("- {} in {}{version} (from {})", m.key, m.dir, m.source);
+        }
+        println!();
+    }
     let ws = super::open_state_workspace(ctx).await?;
     if args.migrate_state {
         println!("Migrating the state...");
