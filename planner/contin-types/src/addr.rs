@@ -33,7 +33,7 @@ impl fmt::Display for InstanceKey {
 /// (`module.net` or `module.a[0].module.b`), empty in the root module; an
 /// address with a `module` and an empty `ty`/`name` names a whole module
 /// (`-target=module.net`).
-#[derive(Clone, Debug, Hash)]
+#[derive(Clone, Debug)]
 pub struct ResourceAddr {
     pub module: String,
     pub mode: ResourceMode,
@@ -58,6 +58,16 @@ impl PartialEq for ResourceAddr {
 }
 
 impl Eq for ResourceAddr {}
+
+impl std::hash::Hash for ResourceAddr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.module.hash(state);
+        self.mode.hash(state);
+        self.ty.hash(state);
+        self.name.hash(state);
+        self.key.hash(state);
+    }
+}
 
 impl Ord for ResourceAddr {
     /// Module path, mode, type, name, key (the order of the fields).
