@@ -28,13 +28,18 @@ use std::path::{Path, PathBuf};
 /// from a hand-made lock file, is left out).
 pub fn locked_message(holder: &contin_state::LockInfo) -> String {
     let text = contin_engine::EngineError::Locked { holder: holder.clone() }.to_string();
-    let url = holder.ci_url.as_deref().map(str::trim).filter(|u| !u.is_empty() && u.len() <= 2048 && !u.chars().any(char::is_control));
-    let Some(url) = url else { return text };
-    let line = format!("The lock is held by the CI run {url}");
+    let Some(line) = ci_run_line(holder) else { return text };
     match text.split_once("\n\n") {
         Some((first, rest)) => format!("{first}\n{line}\n\n{rest}"),
         None => format!("{text}\n{line}"),
     }
+}
+
+/// `The lock is held by the CI run URL` when the holder recorded a usable
+/// CI run URL (trimmed, bounded, no control characters).
+pub fn ci_run_line(holder: &contin_state::LockInfo) -> Option<String> {
+    let url = holder.ci_url.as_deref().map(str::trim).filter(|u| !u.is_empty() && u.len() <= 2048 && !u.chars().any(char::is_control))?;
+    Some(format!("The lock is held by the CI run {url}"))
 }
 
 /// The report files one run writes (plan and drift).

@@ -40,6 +40,9 @@ pub async fn force_unlock(ctx: &Ctx, args: &ForceUnlockArgs) -> anyhow::Result<i
             "The state lock is held by {} (operation {}, since {}, lock ID {}).",
             holder.who, holder.operation, holder.created, holder.id
         );
+        if let Some(line) = crate::ci::ci_run_line(&holder) {
+            println!("{line}.");
+        }
     }
     if !args.force {
         if !prompt::stdin_is_tty() {
