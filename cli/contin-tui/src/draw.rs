@@ -187,16 +187,6 @@ pub fn fmt_dur(ms: u64) -> String {
 
 // ---- Apply ---------------------------------------------------------------
 
-fn progressive(a: Action) -> &'static str {
-    match a {
-        Action::Create => "creating",
-        Action::Update => "modifying",
-        Action::Replace => "replacing",
-        Action::Delete => "destroying",
-        Action::Read => "reading",
-        Action::NoOp => "working",
-    }
-}
 
 fn apply_row(app: &App, row: &ApplyRow, selected: bool) -> Row<'static> {
     let (icon, step, elapsed, style) = match &row.status {
@@ -205,7 +195,7 @@ fn apply_row(app: &App, row: &ApplyRow, selected: bool) -> Row<'static> {
             let frame = SPINNER[((app.now_ms / 100) % SPINNER.len() as u64) as usize];
             (
                 frame.to_string(),
-                format!("{}…", progressive(row.action)),
+                format!("{}…", row.action.progressive()),
                 fmt_dur(app.now_ms.saturating_sub(*since_ms)),
                 Style::new().fg(Color::Cyan),
             )

@@ -22,6 +22,22 @@ pub struct Tally {
     pub skipped: usize,
 }
 
+impl Tally {
+    /// Counts one finished change (a replace adds and destroys).
+    pub fn finished(&mut self, action: Action) {
+        match action {
+            Action::Create => self.added += 1,
+            Action::Update => self.changed += 1,
+            Action::Replace => {
+                self.added += 1;
+                self.destroyed += 1
+            }
+            Action::Delete => self.destroyed += 1,
+            Action::Read | Action::NoOp => {}
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     tally: Tally,
@@ -71,7 +87,7 @@ impl LineReporter {
             let step = every.as_secs().max(1);
             if secs >= step && secs / step > *reported {
                 *reported = secs / step;
-                lines.push(format!("{}: Still {}... [{}s elapsed]", self.ui.bold(&addr.to_string()), progressive(*action), (secs / step) * step));
+                lines.push(format!("{}: Still {}... [{}s elapsed]", self.ui.bold(&addr.to_string()), action.progressive(), (secs / step) * step));
             }
         }
         drop(inner);
@@ -88,17 +104,6 @@ fn print_lines(lines: &[String]) {
 }
 
 /// "Creating", "Modifying", … (after "Still").
-fn progressive(action: Action) -> &'static str {
-    match action {
-        Action::Create => "creating",
-        Action::Update => "modifying",
-        Action::Replace => "replacing",
-        Action::Delete => "destroying",
-        Action::Read => "reading",
-        Action::NoOp => "working",
-    }
-}
-
 fn started_word(action: Action) -> &'static str {
     match action {
         Action::Create => "Creating...",
@@ -195,17 +200,7 @@ impl LineReporter {
             }
             ApplyEvent::Finished { addr, action, .. } => {
                 inner.running.remove(addr);
-                let t = &mut inner.tally;
-                match action {
-                    Action::Create => t.added += 1,
-                    Action::Update => t.changed += 1,
-                    Action::Replace => {
-                        t.added += 1;
-                        t.destroyed += 1
-                    }
-                    Action::Delete => t.destroyed += 1,
-                    Action::Read | Action::NoOp => {}
-                }
+                inner.tally.finished(*action);
             }
             ApplyEvent::Failed { addr, .. } => {
                 inner.running.remove(addr);

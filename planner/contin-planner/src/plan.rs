@@ -30,6 +30,21 @@ pub enum Action {
     Delete,
 }
 
+impl Action {
+    /// The verb while the change runs (`Still creating...`, the dashboard's
+    /// apply rows).
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Action::Create => "creating",
+            Action::Update => "modifying",
+            Action::Replace => "replacing",
+            Action::Delete => "destroying",
+            Action::Read => "reading",
+            Action::NoOp => "working",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeReason {

@@ -8,7 +8,7 @@ use crate::args::{DashboardArgs, ExecArgs, PlanningArgs};
 use crate::events::Tally;
 use contin_engine::{ApplyOptions, ApplyResult, Approval, EngineEvent, EventSink, PlanOptions, Workspace, WorkspaceOptions};
 use contin_executor::ApplyEvent;
-use contin_planner::{Action, Plan, PlanMode};
+use contin_planner::{Plan, PlanMode};
 use contin_tui::clock::SystemClock;
 use contin_tui::agents::MailboxAgents;
 use contin_tui::fleet::{nodes_from_state, overlay_status, spawn_poller, AgentStatusSource, FleetData, NoAgents};
@@ -44,16 +44,7 @@ impl EventSink for DashboardSink {
         if let EngineEvent::Apply(e) = &event {
             let mut t = self.tally.lock().unwrap_or_else(|p| p.into_inner());
             match e {
-                ApplyEvent::Finished { action, .. } => match action {
-                    Action::Create => t.added += 1,
-                    Action::Update => t.changed += 1,
-                    Action::Replace => {
-                        t.added += 1;
-                        t.destroyed += 1
-                    }
-                    Action::Delete => t.destroyed += 1,
-                    Action::Read | Action::NoOp => {}
-                },
+                ApplyEvent::Finished { action, .. } => t.finished(*action),
                 ApplyEvent::Failed { .. } => t.failed += 1,
                 ApplyEvent::Skipped { .. } => t.skipped += 1,
                 _ => {}
