@@ -115,6 +115,8 @@ fn boundaries(s: &[u8]) -> Vec<usize> {
     let mut heredoc: Option<Vec<u8>> = None;
     let mut i = 0;
     let mut line_start = 0;
+    // The last non-blank line was a top-level block's closing `}`.
+    let mut closed = false;
     while i < s.len() {
         if let Some(tag) = &heredoc {
             // At a line start inside a heredoc: the line is its terminator
@@ -149,12 +151,11 @@ fn boundaries(s: &[u8]) -> Vec<usize> {
         match c {
             b'\n' => {
                 let line = s[line_start..i].trim_ascii();
-                let closed_block = stack.is_empty() && line == b"}";
+                // Blank lines between blocks keep the block closed.
+                closed = stack.is_empty() && (line == b"}" || (closed && line.is_empty()));
                 i += 1;
                 line_start = i;
-                if closed_block
-                    && s.get(i).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                {
+                if closed && s.get(i).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
                     out.push(i);
                 }
             }
@@ -223,7 +224,8 @@ mod tests {
 
     #[test]
     fn cuts_only_between_top_level_blocks() {
-        let text: String = (0..4).map(block).collect();
+        // Blank lines between blocks (as written by hand and `fmt`), or none.
+        let text: String = (0..4).map(|i| block(i) + if i % 2 == 0 { "\n\n" } else { "" }).collect();
         let b = boundaries(text.as_bytes());
         let starts: Vec<usize> = text.match_indices("resource \"fake_resource\"").map(|(p, _)| p).collect();
         assert_eq!(b, starts[1..].to_vec(), "only the real block starts are boundaries");

@@ -26,11 +26,13 @@ struct Case {
     refreshed: BTreeMap<ResourceAddr, Option<Value>>,
     mode: PlanMode,
     targets: Vec<&'static str>,
+    /// Planning threads (`None`: one per core, as `plan`).
+    threads: Option<usize>,
 }
 
 impl Case {
     fn new(hcl: &'static str) -> Self {
-        Case { hcl, state: None, refreshed: BTreeMap::new(), mode: PlanMode::Normal, targets: Vec::new() }
+        Case { hcl, state: None, refreshed: BTreeMap::new(), mode: PlanMode::Normal, targets: Vec::new(), threads: None }
     }
     fn state(mut self, resources: serde_json::Value) -> Self {
         self.state = Some(serde_json::json!({
@@ -83,7 +85,10 @@ impl Case {
             mode: self.mode,
             targets: &targets,
         };
-        plan(&input)
+        match self.threads {
+            Some(t) => crate::walk::plan_on(&input, t),
+            None => plan(&input),
+        }
     }
 
     /// The plan (or the errors) as text for a snapshot.
@@ -597,4 +602,40 @@ output "o" {
     assert_eq!(value("fake_resource.d"), "\"a\"");
     let o = p.outputs.get("o").and_then(|o| o.after.as_ref()).map(show);
     assert_eq!(o.as_deref(), Some("[\"a\", \"a-local/a\", \"a\"]"));
+}
+
+/// Wide levels are planned on several threads; the plan and the order of
+/// its diagnostics must be a serial walk's, whatever the thread count.
+#[test]
+fn a_wide_level_plans_the_same_on_any_number_of_threads() {
+    let mut hcl = String::new();
+    for i in 0..150 {
+        // Every 37th block of each level fails to evaluate.
+        let a = if i % 37 == 5 { format!("tonumber(\"a{i}\")") } else { format!("\"a{i}\"") };
+        let b = if i % 37 == 9 { format!("tonumber(fake_resource.a{i}.value)") } else { format!("\"b-${{fake_resource.a{i}.value}}\"") };
+        hcl.push_str(&format!("resource \"fake_resource\" \"a{i}\" {{\n  name = \"a{i}\"\n  value = {a}\n}}\n"));
+        hcl.push_str(&format!("resource \"fake_resource\" \"b{i}\" {{\n  name = \"b{i}\"\n  value = {b}\n}}\n"));
+    }
+    hcl.push_str("locals {\n  first = fake_resource.b0.value\n}\noutput \"first\" {\n  value = local.first\n}\n");
+    let hcl: &'static str = Box::leak(hcl.into_boxed_str());
+    let recorded = serde_json::json!([
+        rs("fake_resource.a0", serde_json::json!({"id": "i0", "name": "a0", "value": "old"}), &[]),
+        rs("fake_resource.a1", serde_json::json!({"id": "i1", "name": "a1", "value": "a1"}), &[]),
+        rs("fake_resource.gone", serde_json::json!({"id": "ig", "name": "gone", "value": "x"}), &[]),
+    ]);
+    let failing = |threads| Case { threads: Some(threads), ..Case::new(hcl).state(recorded.clone()) }.summary();
+    let serial = failing(1);
+    assert!(serial.starts_with("errors:") && serial.matches("Invalid function argument").count() == 8, "{serial}");
+    for threads in [2, 3, 8] {
+        assert_eq!(failing(threads), serial, "{threads} threads");
+    }
+    // Without the failing blocks: the same plan on every thread count.
+    let clean: String = hcl.replace("tonumber(", "tostring(");
+    let clean: &'static str = Box::leak(clean.into_boxed_str());
+    let planned = |threads| Case { threads: Some(threads), ..Case::new(clean).state(recorded.clone()) }.summary();
+    let serial = planned(1);
+    assert!(serial.contains("fake_resource.gone") && serial.contains("fake_resource.b149"), "{serial}");
+    for threads in [2, 3, 8] {
+        assert_eq!(planned(threads), serial, "{threads} threads");
+    }
 }

@@ -170,8 +170,13 @@ impl ResourceValues for WalkValues {
     }
 }
 
-/// Computes the plan.
+/// Computes the plan (large levels of the graph on one thread per core).
 pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
+    plan_on(input, std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// [`plan`] on up to `threads` threads: the result never depends on `threads`.
+pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan, Diagnostics> {
     let prepared = prepare(input.config, input.schemas)?;
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     let mut diags = Diagnostics::new();
@@ -198,41 +203,53 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
                 dependants.insert(i, prepared.graph.dependant_count(ix));
             }
         }
-        for &ix in &prepared.graph.order {
-            match prepared.graph.graph[ix].clone() {
-                Node::Variable(_) => {}
-                Node::Local(name) => {
-                    let local = &input.config.locals[&name];
-                    let scope = walk_scope(input, &prepared, &values);
-                    let v = crate::scope::eval_local(input.config, local, &scope).unwrap_or_else(|d| {
-                        diags.extend(d);
-                        Value::Unknown
-                    });
-                    values.locals.insert(name, v);
-                }
-                Node::Resource(i) => {
-                    // Per block, like Terraform: `b[i]` depends on `a`, not on
-                    // each `a[j]` (K×K addresses for count → count).
-                    let mut deps: Vec<ResourceAddr> = prepared
-                        .graph
-                        .resource_dependencies(ix)
-                        .into_iter()
-                        .map(|j| block_addr(&input.config.resources[j]))
-                        .collect();
-                    deps.sort();
-                    let value = plan_block(input, &prepared, &values, i, deps, &mut changes, &mut diags);
-                    if dependants.get(&i).is_some_and(|n| *n > 0) {
-                        values.resources.insert(i, value);
-                    }
-                }
-                Node::Output(name) => {
-                    let scope = walk_scope(input, &prepared, &values);
-                    if let Some(oc) = plan_output(input, &name, &scope, &mut diags) {
-                        outputs.insert(name, oc);
-                    }
+        // Diagnostics per walk position, joined in walk order at the end, so
+        // a level planned on several threads reports exactly as a serial walk.
+        let mut node_diags: Vec<Diagnostics> = (0..prepared.graph.order.len()).map(|_| Diagnostics::new()).collect();
+        for level in levels(&prepared.graph) {
+            let blocks: Vec<(usize, usize)> = level
+                .iter()
+                .filter_map(|&pos| match prepared.graph.graph[prepared.graph.order[pos]] {
+                    Node::Resource(i) => Some((pos, i)),
+                    _ => None,
+                })
+                .collect();
+            for planned in plan_blocks(input, &prepared, &values, &blocks, threads) {
+                let PlannedBlock { pos, index, value, changes: block_changes, diags: block_diags } = planned;
+                node_diags[pos] = block_diags;
+                let mut block_changes = block_changes;
+                changes.append(&mut block_changes);
+                if dependants.get(&index).is_some_and(|n| *n > 0) {
+                    values.resources.insert(index, value);
                 }
             }
-            release_dependencies(&prepared, ix, &mut dependants, &mut values);
+            // Locals and outputs of this level use only earlier levels.
+            for &pos in &level {
+                match prepared.graph.graph[prepared.graph.order[pos]].clone() {
+                    Node::Local(name) => {
+                        let local = &input.config.locals[&name];
+                        let scope = walk_scope(input, &prepared, &values);
+                        let v = crate::scope::eval_local(input.config, local, &scope).unwrap_or_else(|d| {
+                            node_diags[pos].extend(d);
+                            Value::Unknown
+                        });
+                        values.locals.insert(name, v);
+                    }
+                    Node::Output(name) => {
+                        let scope = walk_scope(input, &prepared, &values);
+                        if let Some(oc) = plan_output(input, &name, &scope, &mut node_diags[pos]) {
+                            outputs.insert(name, oc);
+                        }
+                    }
+                    Node::Variable(_) | Node::Resource(_) => {}
+                }
+            }
+            for &pos in &level {
+                release_dependencies(&prepared, prepared.graph.order[pos], &mut dependants, &mut values);
+            }
+        }
+        for d in node_diags {
+            diags.extend(d);
         }
         plan_orphans(input, &prepared, &mut changes);
         if let Some(state) = input.state {
@@ -266,6 +283,62 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         unreachable: Vec::new(),
         outputs,
         deposed,
+    })
+}
+
+/// The walk order's positions grouped by level: a node's level is one more
+/// than its highest dependency's, so the nodes of one level never use each
+/// other and can be planned in any order (each level keeps walk order).
+fn levels(graph: &DepGraph) -> Vec<Vec<usize>> {
+    let mut level_of: HashMap<contin_graph::NodeIndex, usize> = HashMap::with_capacity(graph.order.len());
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    for (pos, &ix) in graph.order.iter().enumerate() {
+        let level = graph.direct_dependencies(ix).filter_map(|d| level_of.get(&d)).map(|l| l + 1).max().unwrap_or(0);
+        level_of.insert(ix, level);
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(pos);
+    }
+    levels
+}
+
+/// One resource block's planning result.
+struct PlannedBlock {
+    pos: usize,
+    index: usize,
+    value: Value,
+    changes: BTreeMap<ResourceAddr, ResourceChange>,
+    diags: Diagnostics,
+}
+
+/// Below this many blocks in one level, the level is planned on the
+/// calling thread (starting threads would cost more than it saves).
+const PARALLEL_MIN_BLOCKS: usize = 64;
+
+/// Plans the resource `blocks` (walk position, block index) of one level,
+/// on up to `threads` scoped threads when the level is large; results in
+/// the order of `blocks`.
+fn plan_blocks(input: &PlanningInput<'_>, prepared: &Prepared, values: &WalkValues, blocks: &[(usize, usize)], threads: usize) -> Vec<PlannedBlock> {
+    let one = |&(pos, index): &(usize, usize)| {
+        // Per block, like Terraform: `b[i]` depends on `a`, not on each
+        // `a[j]` (K×K addresses for count → count).
+        let ix = prepared.graph.order[pos];
+        let mut deps: Vec<ResourceAddr> =
+            prepared.graph.resource_dependencies(ix).into_iter().map(|j| block_addr(&input.config.resources[j])).collect();
+        deps.sort();
+        let mut changes = BTreeMap::new();
+        let mut diags = Diagnostics::new();
+        let value = plan_block(input, prepared, values, index, deps, &mut changes, &mut diags);
+        PlannedBlock { pos, index, value, changes, diags }
+    };
+    if threads < 2 || blocks.len() < PARALLEL_MIN_BLOCKS {
+        return blocks.iter().map(one).collect();
+    }
+    let per_thread = blocks.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = blocks.chunks(per_thread).map(|chunk| s.spawn(move || chunk.iter().map(one).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     })
 }
 
