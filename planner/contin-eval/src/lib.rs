@@ -5,6 +5,7 @@
 //! goes through `Scope::read_file`, which the CLI implements.
 
 mod cycles;
+mod cty;
 mod eval;
 pub mod limits;
 pub mod funcs;
