@@ -216,6 +216,16 @@ impl<'a> Evaluator<'a> {
     fn eval_binary(&mut self, b: &hcl_edit::expr::BinaryOp) -> R {
         let lhs = self.eval(&b.lhs_expr)?;
         let rhs = self.eval(&b.rhs_expr)?;
+        let op = *b.operator.value();
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && is_collection(&lhs) && is_collection(&rhs) {
+            // A list never equals a tuple, nor a map an object (their types
+            // differ), whatever the elements: read from the expressions.
+            let (l, r) = (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0));
+            if l.conflicts(&r) && lhs.is_wholly_known() && rhs.is_wholly_known() {
+                let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
+                return Ok(remark(Value::Bool(op == BinaryOperator::NotEq), marked));
+            }
+        }
         binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
     }
 
@@ -863,6 +873,11 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
 /// Terraform unifies the types of both conditional results: mixed
 /// string/number/bool become strings; number vs bool or primitive vs
 /// collection is an error.
+/// A list, tuple, set, map or object (possibly sensitive).
+fn is_collection(v: &Value) -> bool {
+    matches!(v.unmarked(), Value::List(_) | Value::Set(_) | Value::Map(_))
+}
+
 /// The chosen result converted to the type both results unify to (cty's
 /// `convert.Unify` over the types the values show, see `cty`), or the
 /// message of Terraform's "Inconsistent conditional result types".

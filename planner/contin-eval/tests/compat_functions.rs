@@ -64,6 +64,7 @@ fn expected() -> Vec<(String, String)> {
 /// and the variables (defaults) and locals of `files/main.tf`.
 struct DirScope {
     dir: PathBuf,
+    config: contin_config::Config,
     variables: BTreeMap<String, Value>,
     locals: BTreeMap<String, contin_config::Local>,
     /// Locals being evaluated (the fixture has no cycles; this bounds a mistake).
@@ -77,7 +78,7 @@ impl DirScope {
         assert!(!diags.has_errors(), "files/main.tf does not parse: {diags:?}");
         let variables = contin_eval::vars::resolve_variables(&config.variables, &Default::default(), &EmptyScope)
             .expect("files/main.tf's variables have valid defaults");
-        DirScope { dir, variables, locals: config.locals, depth: Cell::new(0) }
+        DirScope { dir, variables, locals: config.locals.clone(), config, depth: Cell::new(0) }
     }
     fn path(&self, p: &str) -> PathBuf {
         self.dir.join(p)
@@ -102,6 +103,15 @@ impl Scope for DirScope {
             }
             _ => Err(Diagnostic::error(format!("no {r} in the compat test")).at(loc.clone())),
         }
+    }
+    fn reference_shape(&self, r: &Reference) -> contin_eval::shape::Shape {
+        if self.depth.get() > 16 {
+            return contin_eval::shape::Shape::Any;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let s = contin_eval::shape::config_reference_shape(&self.config, r, self);
+        self.depth.set(self.depth.get() - 1);
+        s
     }
     fn read_file(&self, path: &str) -> Result<String, String> {
         std::fs::read_to_string(self.path(path)).map_err(|e| format!("{path}: {e}"))

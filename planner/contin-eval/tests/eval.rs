@@ -255,3 +255,69 @@ fn conditional_results_unify_like_terraform() {
     assert_eq!(ev("true ? var.secret : 1"), Value::string("hunter2").mark_sensitive());
     assert_eq!(ev("false ? \"a\" : var.count"), Value::string("3"));
 }
+
+/// A scope over a parsed configuration: variables' defaults, locals, and
+/// their shapes (list or tuple, map or object).
+struct ConfigScope {
+    config: contin_config::Config,
+    vars: BTreeMap<String, Value>,
+}
+
+impl ConfigScope {
+    fn new(src: &str) -> Self {
+        let (config, diags) = contin_config::parse_files(&[("main.tf".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let vars = contin_eval::vars::resolve_variables(&config.variables, &Default::default(), &contin_eval::EmptyScope)
+            .expect("defaults are valid");
+        ConfigScope { config, vars }
+    }
+}
+
+impl Scope for ConfigScope {
+    fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        match r {
+            Reference::Var(n) => self.vars.get(n).cloned(),
+            Reference::Local(n) => self.config.locals.get(n).and_then(|l| eval(&l.expr, self).ok()),
+            _ => None,
+        }
+        .ok_or_else(|| Diagnostic::error(format!("no {r}")).at(loc.clone()))
+    }
+    fn reference_shape(&self, r: &Reference) -> contin_eval::shape::Shape {
+        contin_eval::shape::config_reference_shape(&self.config, r, self)
+    }
+}
+
+#[test]
+fn a_list_never_equals_a_tuple() {
+    // terraform 1.11.4 console in this configuration: false, true, false,
+    // true, false, true, true.
+    let scope = ConfigScope::new(
+        r#"
+variable "subnets" {
+  type    = list(string)
+  default = []
+}
+variable "untyped" {
+  default = []
+}
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+locals {
+  l = tolist([])
+  t = []
+}
+"#,
+    );
+    let ev = |src: &str| eval(&expr(src), &scope).unwrap_or_else(|d| panic!("{src}: {d:?}"));
+    assert_eq!(ev("var.subnets == []"), Value::Bool(false));
+    assert_eq!(ev("var.untyped == []"), Value::Bool(true));
+    assert_eq!(ev("local.l == []"), Value::Bool(false));
+    assert_eq!(ev("local.t == []"), Value::Bool(true));
+    assert_eq!(ev("var.tags == {}"), Value::Bool(false));
+    assert_eq!(ev("var.tags != {}"), Value::Bool(true));
+    assert_eq!(ev("length(var.subnets) == 0"), Value::Bool(true));
+    // Unknown stays unknown, sensitive stays sensitive.
+    assert_eq!(ev("sensitive(var.subnets) == []"), Value::Bool(false).mark_sensitive());
+}
