@@ -220,7 +220,7 @@ impl<'a> Evaluator<'a> {
         if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && is_collection(&lhs) && is_collection(&rhs) {
             // A list never equals a tuple, nor a map an object (their types
             // differ), whatever the elements: read from the expressions.
-            let (l, r) = (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0));
+            let (l, r) = crate::shape::with_stack_base(self.stack_base, |_| (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0)));
             if l.conflicts(&r) && lhs.is_wholly_known() && rhs.is_wholly_known() {
                 let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
                 return Ok(remark(Value::Bool(op == BinaryOperator::NotEq), marked));

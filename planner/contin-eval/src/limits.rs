@@ -53,6 +53,10 @@ pub const MAX_DOCUMENT_DEPTH: usize = 128;
 /// Nesting depth to which a value's type is read for cty's unification
 /// (conditional results); deeper parts count as the dynamic type (no conversion).
 pub const MAX_TYPE_DEPTH: usize = 128;
+/// References (locals naming locals) followed to find an expression's
+/// collection shape (`shape::static_shape`); past it the shape is unknown and
+/// values compare by content. Also stops a cycle of locals.
+pub const MAX_SHAPE_REFERENCE_DEPTH: usize = 64;
 /// Largest file `file()` and `templatefile()` may read. The planner has no
 /// IO: the `Scope::read_file` implementation (the engine) enforces it,
 /// ideally before reading (metadata length) and while reading (take).

@@ -16,6 +16,7 @@ use crate::types::TypeConstraint;
 use crate::{limits, Reference, Scope};
 use contin_config::{Config, Expr, Variable};
 use hcl_edit::expr::{Expression, FuncCall, ObjectKey, TraversalOperator};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// What is statically known about the type of a value.
@@ -93,17 +94,52 @@ enum ChildKey {
 }
 
 /// The statically known shape of `expr` in `scope` (for a scope's
-/// [`Scope::reference_shape`] of a local: its expression's shape). A scope
-/// that answers locals this way must not have cycles among them (the
-/// planner checks with [`crate::check_cycles`] first).
+/// [`Scope::reference_shape`] of a local: its expression's shape). Chains of
+/// locals are followed [`limits::MAX_SHAPE_REFERENCE_DEPTH`] deep (a cycle
+/// ends there too).
 pub fn static_shape(expr: &Expr, scope: &dyn Scope) -> Shape {
-    Evaluator::new(scope, &expr.file).shape(&expr.expr, 0)
+    // Scopes answer locals by calling back here: bound the chain (and any
+    // cycle) per thread, and the stack from the outermost walk on.
+    let depth = DEPTH.with(|d| d.get());
+    if depth >= limits::MAX_SHAPE_REFERENCE_DEPTH {
+        return Shape::Any;
+    }
+    with_stack_base(crate::eval::stack_addr(), |base| {
+        DEPTH.with(|d| d.set(depth + 1));
+        let mut ev = Evaluator::new(scope, &expr.file);
+        ev.stack_base = base;
+        let s = ev.shape(&expr.expr, 0);
+        DEPTH.with(|d| d.set(depth));
+        s
+    })
+}
+
+thread_local! {
+    /// Locals followed by the current shape walk.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Stack address where the outermost shape walk (or the evaluation that
+    /// asked) started.
+    static BASE: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the stack base of the outermost walk (`base` when this is
+/// the outermost).
+pub(crate) fn with_stack_base<T>(base: usize, f: impl FnOnce(usize) -> T) -> T {
+    let outer = BASE.with(|b| b.get());
+    if outer.is_none() {
+        BASE.with(|b| b.set(Some(base)));
+    }
+    let r = f(outer.unwrap_or(base));
+    if outer.is_none() {
+        BASE.with(|b| b.set(None));
+    }
+    r
 }
 
 impl Evaluator<'_> {
     /// The shape of `e` (see the module docs); `depth` bounds the walk.
     pub(crate) fn shape(&self, e: &Expression, depth: usize) -> Shape {
-        if depth >= limits::MAX_EXPRESSION_DEPTH {
+        if depth >= limits::MAX_EXPRESSION_DEPTH || self.stack_base.abs_diff(crate::eval::stack_addr()) > limits::MAX_EVAL_STACK_BYTES {
             return Shape::Any;
         }
         let d = depth + 1;
@@ -269,8 +305,7 @@ pub fn variable_shape(ty: Option<&TypeConstraint>) -> Shape {
 
 /// [`Scope::reference_shape`] for a scope over a configuration: a variable's
 /// shape from its type constraint, a local's from its expression (a local
-/// standing for a module's input variable: that variable's type). Locals
-/// must be free of cycles (see [`static_shape`]).
+/// standing for a module's input variable: that variable's type).
 pub fn config_reference_shape(config: &Config, r: &Reference, scope: &dyn Scope) -> Shape {
     let of_variable = |v: &Variable| match &v.ty {
         Some(t) => crate::types::parse_type(t).map_or(Shape::Any, |t| Shape::of_type(&t)),
@@ -308,6 +343,22 @@ mod tests {
         assert_eq!(shape("{a = tolist([])}.a"), Shape::List(Box::new(Shape::Any)));
         assert_eq!(shape("tolist([])[*]"), Shape::List(Box::new(Shape::Any)));
         assert_eq!(shape("upper(\"x\")"), Shape::Any);
+    }
+
+    #[test]
+    fn a_cycle_of_locals_ends_at_the_limit() {
+        let (config, _) = contin_config::parse_files(&[("main.tf".to_string(), "locals {\n  a = local.b\n  b = local.a\n}\n".to_string())]);
+        struct Cyclic(Config);
+        impl Scope for Cyclic {
+            fn lookup(&self, r: &Reference, loc: &contin_types::SourceLoc) -> Result<contin_types::Value, contin_types::Diagnostic> {
+                Err(contin_types::Diagnostic::error(format!("no {r}")).at(loc.clone()))
+            }
+            fn reference_shape(&self, r: &Reference) -> Shape {
+                config_reference_shape(&self.0, r, self)
+            }
+        }
+        let scope = Cyclic(config);
+        assert_eq!(static_shape(&crate::parse_expr("local.a", "t.tf").unwrap(), &scope), Shape::Any);
     }
 
     #[test]
