@@ -8,8 +8,9 @@
 //! matters: tuples of different lengths unify as a list of their unified
 //! elements, objects with different attributes as a map, exactly as cty
 //! does for tuples and objects, and as it does for lists and maps too. A
-//! null or unknown value is of the dynamic type, which unifies with
-//! anything (to dynamic: no conversion).
+//! null or unknown value is of the dynamic type: it converts to anything,
+//! so a primitive beside it keeps its type, and a structural type beside it
+//! unifies to dynamic (no conversion), as in cty.
 
 use crate::limits;
 use crate::types::{ObjectAttr, TypeConstraint};
@@ -97,18 +98,20 @@ pub(crate) fn unify(tys: &[Ty]) -> Option<Ty> {
     if tys.iter().all(|t| t == first) {
         return Some(first.clone());
     }
-    // cty: any dynamic type among structural ones makes the result dynamic;
-    // a dynamic value converts to anything.
-    if tys.contains(&Ty::Dynamic) {
-        return Some(Ty::Dynamic);
-    }
     let count = |f: fn(&Ty) -> bool| tys.iter().filter(|t| f(t)).count();
     let maps = count(|t| matches!(t, Ty::Map(_)));
     let lists = count(|t| matches!(t, Ty::List(_)));
     let sets = count(|t| matches!(t, Ty::Set(_)));
     let objects = count(|t| matches!(t, Ty::Object(_)));
     let tuples = count(|t| matches!(t, Ty::Tuple(_)));
+    let dynamic = count(|t| matches!(t, Ty::Dynamic));
     let n = tys.len();
+    // cty: structural types with a dynamic one among them unify to dynamic
+    // (what the dynamic value turns out to be decides).
+    let all_dynamic_or = |k: usize| k > 0 && dynamic > 0 && k + dynamic == n;
+    if [maps, lists, sets, objects, tuples].into_iter().any(all_dynamic_or) {
+        return Some(Ty::Dynamic);
+    }
     if maps == n {
         return unify(&elements(tys)).map(|e| Ty::Map(Box::new(e)));
     }
@@ -291,7 +294,10 @@ mod tests {
         assert_eq!(unify(&[Ty::Number, Ty::Bool]), None);
         assert_eq!(unify(&[Ty::Bool, Ty::Number, Ty::String]), Some(Ty::String));
         assert_eq!(unify(&[Ty::Number, Ty::Number]), Some(Ty::Number));
-        assert_eq!(unify(&[Ty::Dynamic, Ty::Number]), Some(Ty::Dynamic));
+        // A null converts to anything: the other type wins.
+        assert_eq!(unify(&[Ty::Dynamic, Ty::Number]), Some(Ty::Number));
+        assert_eq!(unify(&[Ty::Dynamic, Ty::Number, Ty::String]), Some(Ty::String));
+        assert_eq!(unify(&[Ty::Dynamic, Ty::Tuple(vec![])]), Some(Ty::Dynamic));
     }
 
     #[test]

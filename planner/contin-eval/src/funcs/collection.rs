@@ -1,6 +1,6 @@
 //! Collection, numeric and conversion functions.
 
-use super::{int_arg, list_arg, map_arg, not_null, number_arg, string_arg, FnResult, FuncError};
+use super::{int_arg, list_arg, map_arg, number_arg, string_arg, FnResult, FuncError};
 use crate::eval::values_equal;
 use crate::limits::{too_many_elements, MAX_COLLECTION_ELEMENTS};
 use crate::number;
@@ -89,7 +89,14 @@ pub(super) fn flatten(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 pub(super) fn distinct(args: Vec<Value>, _: &dyn Scope) -> FnResult {
-    let items = list_arg(first(args), 0)?;
+    // The parameter is list(any): elements are unified first ([1, "1"] is ["1", "1"]).
+    let arg = first(args);
+    let arg = match arg.unmarked() {
+        Value::List(_) | Value::Set(_) => convert(arg, &TypeConstraint::List(Box::new(TypeConstraint::Any)))
+            .map_err(|e| FuncError::Arg(0, format!("list of any single type required: {e}")))?,
+        _ => arg,
+    };
+    let items = list_arg(arg, 0)?;
     let mut out: Vec<Value> = Vec::new();
     for v in items {
         if !out.iter().any(|o| values_equal(o, &v)) {
@@ -450,7 +457,7 @@ pub(super) fn tobool(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 fn convert_arg(v: Value, t: TypeConstraint) -> FnResult {
-    not_null(&v, 0)?;
+    // tolist(null) is a null list (convert keeps nulls).
     convert(v, &t).map_err(|e| FuncError::Arg(0, format!("cannot convert: {e}")))
 }
 
