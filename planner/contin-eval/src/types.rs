@@ -227,7 +227,7 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
                 out.push(convert(item, et).map_err(|e| format!("element {i}: {e}"))?);
             }
             if **et == TypeConstraint::Any {
-                out = unify(out).map_err(|e| format!("{} required: {e}", t.friendly()))?;
+                out = unify_values(out).map_err(|e| format!("{} required: {e}", t.friendly()))?;
             }
             Ok(if matches!(t, TypeConstraint::Set(_)) { Value::set(out) } else { Value::List(out) })
         }
@@ -240,7 +240,7 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
             }
             if **et == TypeConstraint::Any {
                 let keys: Vec<String> = out.keys().cloned().collect();
-                let vals = unify(out.into_values().collect()).map_err(|e| format!("{} required: {e}", t.friendly()))?;
+                let vals = unify_values(out.into_values().collect()).map_err(|e| format!("{} required: {e}", t.friendly()))?;
                 out = keys.into_iter().zip(vals).collect();
             }
             Ok(Value::Map(out))
@@ -284,7 +284,7 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
 /// cty does (`crate::cty::unify`: mixed primitives become strings, tuples of
 /// different lengths lists, objects with different attributes maps, …) and
 /// every element is converted to the unified type.
-fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
+pub(crate) fn unify_values(items: Vec<Value>) -> Result<Vec<Value>, String> {
     use crate::cty::{type_of, unify, Ty};
     let tys: Vec<Ty> = items.iter().filter(|v| !matches!(v.unmarked(), Value::Null | Value::Unknown)).map(type_of).collect();
     if tys.is_empty() {
