@@ -154,16 +154,26 @@ pub(crate) fn unify(tys: &[Ty]) -> Option<Ty> {
     }
     // Otherwise the first of the given types, most general first, that all
     // others convert to (HCL unifies with cty's unsafe conversions).
-    let mut order: Vec<usize> = (0..n).collect();
+    // Distinct types only (bounded: hostile input could make every element
+    // a different type and the search below quadratic).
+    let mut distinct: Vec<&Ty> = Vec::new();
+    for t in tys {
+        if !distinct.contains(&t) {
+            if distinct.len() >= limits::MAX_UNIFY_TYPES {
+                return None;
+            }
+            distinct.push(t);
+        }
+    }
     // A stable insertion sort: `compare` is a partial order.
-    for i in 1..order.len() {
+    for i in 1..distinct.len() {
         let mut j = i;
-        while j > 0 && compare(&tys[order[j]], &tys[order[j - 1]]) == std::cmp::Ordering::Less {
-            order.swap(j, j - 1);
+        while j > 0 && compare(distinct[j], distinct[j - 1]) == std::cmp::Ordering::Less {
+            distinct.swap(j, j - 1);
             j -= 1;
         }
     }
-    order.into_iter().map(|i| &tys[i]).find(|want| tys.iter().all(|t| converts(t, want))).cloned()
+    distinct.iter().find(|want| distinct.iter().all(|t| converts(t, want))).map(|t| (*t).clone())
 }
 
 /// cty's `compareTypes`: `Less` when `a` is more general than `b` (string
@@ -331,6 +341,18 @@ mod tests {
         let a2 = t(Value::map([("a", Value::string("1"))]));
         assert_eq!(unify(&[a, a2]), Some(Ty::Object([("a".to_string(), Ty::String)].into_iter().collect())));
         assert_eq!(unify(&[t(Value::map([("a", Value::int(1))])), t(Value::List(vec![]))]), None);
+    }
+
+    #[test]
+    fn many_different_types_are_refused_not_searched() {
+        let mut tys = vec![Ty::Number];
+        for i in 0..limits::MAX_UNIFY_TYPES + 1 {
+            tys.push(Ty::Object([(format!("a{i}"), Ty::Number)].into_iter().collect()));
+        }
+        assert_eq!(unify(&tys), None);
+        // Many elements of few types are fine.
+        let many: Vec<Ty> = (0..100_000).map(|i| if i % 2 == 0 { Ty::Number } else { Ty::String }).collect();
+        assert_eq!(unify(&many), Some(Ty::String));
     }
 
     #[test]
