@@ -217,11 +217,10 @@ impl<'a> Evaluator<'a> {
         let lhs = self.eval(&b.lhs_expr)?;
         let rhs = self.eval(&b.rhs_expr)?;
         let op = *b.operator.value();
-        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && is_collection(&lhs) && is_collection(&rhs) {
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && is_collection(&lhs) && is_collection(&rhs) && self.kinds_differ(b) {
             // A list never equals a tuple, nor a map an object (their types
-            // differ), whatever the elements: read from the expressions.
-            let (l, r) = crate::shape::with_stack_base(self.stack_base, |_| (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0)));
-            if l.conflicts(&r) && lhs.is_wholly_known() && rhs.is_wholly_known() {
+            // differ), whatever the elements.
+            if lhs.is_wholly_known() && rhs.is_wholly_known() {
                 let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
                 return Ok(remark(Value::Bool(op == BinaryOperator::NotEq), marked));
             }
@@ -229,6 +228,15 @@ impl<'a> Evaluator<'a> {
         binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
     }
 
+
+    /// Whether the operands' expressions are of different collection kinds
+    /// (list and tuple, map and object: see `shape`). Not inlined: only
+    /// collection comparisons pay for its stack frame.
+    #[inline(never)]
+    fn kinds_differ(&self, b: &hcl_edit::expr::BinaryOp) -> bool {
+        let (l, r) = crate::shape::with_stack_base(self.stack_base, |_| (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0)));
+        l.conflicts(&r)
+    }
 
     fn eval_variable(&mut self, id: &Decorated<hcl_edit::Ident>) -> R {
         if let Some(v) = self.local(id.as_str()) {
@@ -532,7 +540,43 @@ impl<'a> Evaluator<'a> {
         if core && (name == "templatefile" || name == "templatestring") {
             return self.templatefile(spec.name, args, &locs, call_loc);
         }
-        funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, &locs, call_loc))
+        self.finish_call(call, core, spec, args, &locs, call_loc)
+    }
+
+    /// Calls `spec` with the evaluated arguments. A separate (never inlined)
+    /// function keeps eval_call's stack frame small: it is on the stack once
+    /// per nesting level, this one only at the leaves.
+    #[inline(never)]
+    fn finish_call(&mut self, call: &FuncCall, core: bool, spec: &'static funcs::FuncSpec, mut args: Vec<Value>, locs: &[Lz], call_loc: Lz) -> R {
+        let name = spec.name;
+        let n = call.args.len();
+        // Where Terraform treats a list differently from a tuple (which the
+        // values do not say), the argument expressions' shapes decide.
+        let lists = core && matches!(name, "element" | "concat") && !call.args.expand_final() && {
+            let exprs: Vec<&Expression> = call.args.iter().take(if name == "element" { 1 } else { n }).collect();
+            crate::shape::with_stack_base(self.stack_base, |_| {
+                !exprs.is_empty() && exprs.iter().all(|a| matches!(self.shape(a, 0), crate::shape::Shape::List(_)))
+            })
+        };
+        if lists && name == "element" {
+            // element() of a list wraps a negative index too (of a tuple it is an error).
+            if let (Some(Value::List(items)), Some(Value::Number(i))) = (args.first(), args.get(1)) {
+                if let (Some(i), Ok(len)) = (i.as_i64(), i64::try_from(items.len())) {
+                    if i < 0 && len > 0 {
+                        args[1] = Value::int(i.rem_euclid(len));
+                    }
+                }
+            }
+        }
+        let r = funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, locs, call_loc))?;
+        if lists && name == "concat" {
+            // concat() of lists is a list of their unified element type
+            // (of tuples: a tuple, elements unchanged).
+            if let Value::List(items) = r {
+                return types::unify_values(items.clone()).map(Value::List).or(Ok(Value::List(items)));
+            }
+        }
+        Ok(r)
     }
 
     fn eval_try(&mut self, call: &FuncCall, loc: Lz) -> R {
