@@ -3,7 +3,7 @@
 //! `template.rs`, functions in `funcs/`.
 
 use crate::funcs::{self, FuncError};
-use crate::{limits, number};
+use crate::{limits, number, types};
 use crate::refs::{self, RootRef};
 use crate::{Reference, Scope};
 use contin_types::{Diagnostic, SourceLoc, Value};
@@ -43,6 +43,10 @@ pub(crate) struct Evaluator<'a> {
     /// Address of a local of the outermost evaluation: the stack used since
     /// is bounded by `limits::MAX_EVAL_STACK_BYTES` (frames are large in debug builds).
     pub(crate) stack_base: usize,
+    /// References that failed to resolve so far (undeclared names, malformed
+    /// references): Terraform rejects those before evaluating, so `can` and
+    /// `try` pass such errors on instead of catching them.
+    pub(crate) static_errors: usize,
 }
 
 /// An address on the current stack (no unsafe: the address is only compared).
@@ -54,7 +58,15 @@ pub(crate) fn stack_addr() -> usize {
 
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(scope: &'a dyn Scope, file: &Arc<str>) -> Self {
-        Evaluator { scope, file: file.clone(), locals: Vec::new(), depth: 0, template_depth: 0, stack_base: stack_addr() }
+        Evaluator {
+            scope,
+            file: file.clone(),
+            locals: Vec::new(),
+            depth: 0,
+            template_depth: 0,
+            stack_base: stack_addr(),
+            static_errors: 0,
+        }
     }
 
     pub(crate) fn eval_root(&mut self, e: &Expression) -> R {
@@ -204,25 +216,52 @@ impl<'a> Evaluator<'a> {
     fn eval_binary(&mut self, b: &hcl_edit::expr::BinaryOp) -> R {
         let lhs = self.eval(&b.lhs_expr)?;
         let rhs = self.eval(&b.rhs_expr)?;
+        let op = *b.operator.value();
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && is_collection(&lhs) && is_collection(&rhs) && self.kinds_differ(b) {
+            // A list never equals a tuple, nor a map an object (their types
+            // differ), whatever the elements.
+            if lhs.is_wholly_known() && rhs.is_wholly_known() {
+                let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
+                return Ok(remark(Value::Bool(op == BinaryOperator::NotEq), marked));
+            }
+        }
         binary(*b.operator.value(), lhs, rhs, self.lz(b.lhs_expr.span()), self.lz(b.rhs_expr.span()), self.lz(b.span()))
     }
 
+
+    /// Whether the operands' expressions are of different collection kinds
+    /// (list and tuple, map and object: see `shape`). Not inlined: only
+    /// collection comparisons pay for its stack frame.
+    #[inline(never)]
+    fn kinds_differ(&self, b: &hcl_edit::expr::BinaryOp) -> bool {
+        let (l, r) = crate::shape::with_stack_base(self.stack_base, |_| (self.shape(&b.lhs_expr, 0), self.shape(&b.rhs_expr, 0)));
+        l.conflicts(&r)
+    }
 
     fn eval_variable(&mut self, id: &Decorated<hcl_edit::Ident>) -> R {
         if let Some(v) = self.local(id.as_str()) {
             return Ok(v.clone());
         }
         let loc = self.loc(id.span());
-        match refs::resolve_root(id, &[], &self.file) {
+        let r = match refs::resolve_root(id, &[], &self.file) {
             Ok(RootRef { reference, loc, .. }) => self.scope.lookup(&reference, &loc),
             Err(d) => Err(d.at(loc)),
+        };
+        self.count_static(r)
+    }
+
+    /// Counts a failed reference resolution (see `static_errors`).
+    fn count_static<T>(&mut self, r: Result<T, Diagnostic>) -> Result<T, Diagnostic> {
+        if r.is_err() {
+            self.static_errors += 1;
         }
+        r
     }
 
     fn eval_traversal(&mut self, t: &Traversal) -> R {
         let (val, rest) = match &t.expr {
             Expression::Variable(id) if self.local(id.as_str()).is_none() => {
-                let root = refs::resolve_root(id, &t.operators, &self.file)?;
+                let root = self.count_static(refs::resolve_root(id, &t.operators, &self.file))?;
                 let rest = &t.operators[root.consumed..];
                 // `resource[key]...`: ask the scope for the one instance so a
                 // block of K instances is not copied whole for every lookup.
@@ -236,14 +275,14 @@ impl<'a> Evaluator<'a> {
                         let val = match self.scope.lookup_instance(&root.reference, &key) {
                             Some(v) => v,
                             None => {
-                                let whole = self.scope.lookup(&root.reference, &root.loc)?;
+                                let whole = self.count_static(self.scope.lookup(&root.reference, &root.loc))?;
                                 index(whole, key, self.lz(op.span()))?
                             }
                         };
                         return self.apply_ops(val, &rest[1..]);
                     }
                 }
-                let val = self.scope.lookup(&root.reference, &root.loc)?;
+                let val = self.count_static(self.scope.lookup(&root.reference, &root.loc))?;
                 (val, rest)
             }
             other => (self.eval(other)?, &t.operators[..]),
@@ -501,7 +540,43 @@ impl<'a> Evaluator<'a> {
         if core && (name == "templatefile" || name == "templatestring") {
             return self.templatefile(spec.name, args, &locs, call_loc);
         }
-        funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, &locs, call_loc))
+        self.finish_call(call, core, spec, args, &locs, call_loc)
+    }
+
+    /// Calls `spec` with the evaluated arguments. A separate (never inlined)
+    /// function keeps eval_call's stack frame small: it is on the stack once
+    /// per nesting level, this one only at the leaves.
+    #[inline(never)]
+    fn finish_call(&mut self, call: &FuncCall, core: bool, spec: &'static funcs::FuncSpec, mut args: Vec<Value>, locs: &[Lz], call_loc: Lz) -> R {
+        let name = spec.name;
+        let n = call.args.len();
+        // Where Terraform treats a list differently from a tuple (which the
+        // values do not say), the argument expressions' shapes decide.
+        let lists = core && matches!(name, "element" | "concat") && !call.args.expand_final() && {
+            let exprs: Vec<&Expression> = call.args.iter().take(if name == "element" { 1 } else { n }).collect();
+            crate::shape::with_stack_base(self.stack_base, |_| {
+                !exprs.is_empty() && exprs.iter().all(|a| matches!(self.shape(a, 0), crate::shape::Shape::List(_)))
+            })
+        };
+        if lists && name == "element" {
+            // element() of a list wraps a negative index too (of a tuple it is an error).
+            if let (Some(Value::List(items)), Some(Value::Number(i))) = (args.first(), args.get(1)) {
+                if let (Some(i), Ok(len)) = (i.as_i64(), i64::try_from(items.len())) {
+                    if i < 0 && len > 0 {
+                        args[1] = Value::int(i.rem_euclid(len));
+                    }
+                }
+            }
+        }
+        let r = funcs::call(spec, args, self.scope).map_err(|e| func_diag(spec.name, spec, e, locs, call_loc))?;
+        if lists && name == "concat" {
+            // concat() of lists is a list of their unified element type
+            // (of tuples: a tuple, elements unchanged).
+            if let Value::List(items) = r {
+                return types::unify_values(items.clone()).map(Value::List).or(Ok(Value::List(items)));
+            }
+        }
+        Ok(r)
     }
 
     fn eval_try(&mut self, call: &FuncCall, loc: Lz) -> R {
@@ -512,9 +587,13 @@ impl<'a> Evaluator<'a> {
         }
         let mut last = None;
         for a in call.args.iter() {
+            let before = self.static_errors;
             match self.eval(a) {
                 Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                 Ok(v) => return Ok(v),
+                // An undeclared or malformed reference: an error Terraform
+                // reports before evaluation, which try does not catch.
+                Err(d) if self.static_errors > before => return Err(d),
                 Err(d) => last = Some(d),
             }
         }
@@ -533,9 +612,12 @@ impl<'a> Evaluator<'a> {
                 .at(loc.at()));
         }
         let Some(a) = call.args.get(0) else { return Ok(Value::Bool(false)) };
+        let before = self.static_errors;
         Ok(match self.eval(a) {
             Ok(v) if !v.is_wholly_known() => Value::Unknown,
             Ok(_) => Value::Bool(true),
+            // An undeclared or malformed reference (see eval_try).
+            Err(d) if self.static_errors > before => return Err(d),
             Err(_) => Value::Bool(false),
         })
     }
@@ -606,6 +688,7 @@ impl<'a> Evaluator<'a> {
             depth: self.depth,
             template_depth: self.template_depth + 1,
             stack_base: self.stack_base,
+            static_errors: 0,
         };
         let r = crate::template::eval_template(&mut ev, &tpl)?;
         Ok(remark(r, pm || vm))
@@ -834,36 +917,37 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
 /// Terraform unifies the types of both conditional results: mixed
 /// string/number/bool become strings; number vs bool or primitive vs
 /// collection is an error.
+/// A list, tuple, set, map or object (possibly sensitive).
+fn is_collection(v: &Value) -> bool {
+    matches!(v.unmarked(), Value::List(_) | Value::Set(_) | Value::Map(_))
+}
+
+/// The chosen result converted to the type both results unify to (cty's
+/// `convert.Unify` over the types the values show, see `cty`), or the
+/// message of Terraform's "Inconsistent conditional result types".
 fn unify_conditional(v: Value, other: &Value, cond: bool) -> Result<Value, String> {
-    let kind = |x: &Value| -> Option<&'static str> {
-        match x.unmarked() {
-            Value::Null | Value::Unknown => None,
-            Value::Bool(_) => Some("bool"),
-            Value::Number(_) => Some("number"),
-            Value::String(_) => Some("string"),
-            Value::List(_) | Value::Set(_) => Some("list"),
-            Value::Map(_) => Some("object"),
-            Value::Sensitive(_) => None,
-        }
-    };
-    let (Some(a), Some(b)) = (kind(&v), kind(other)) else { return Ok(v) };
-    if a == b {
-        return Ok(v);
-    }
-    let (t, f) = if cond { (a, b) } else { (b, a) };
-    let err = || format!("The true and false result expressions must have consistent types. The 'true' value is {t}, but the 'false' value is {f}.");
-    match (a, b) {
-        ("string", "number" | "bool") => Ok(v),
-        ("number" | "bool", "string") => {
-            let (plain, m) = unmark(v);
-            let s = match plain {
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => return Err(err()),
-            };
-            Ok(remark(Value::String(s), m))
-        }
-        _ => Err(err()),
+    use crate::cty::{type_of, unify, Ty};
+    let (tv, to) = (type_of(&v), type_of(other));
+    let (t, f) = if cond { (&tv, &to) } else { (&to, &tv) };
+    match unify(&[t.clone(), f.clone()]) {
+        Some(Ty::Dynamic) => Ok(v),
+        Some(target) if target == tv => Ok(v),
+        Some(target) => types::convert(v, &target.constraint()).map_err(|e| {
+            format!("The true and false result expressions must have consistent types: the result cannot be converted to the {} type both have in common ({e}).", target.kind())
+        }),
+        None => Err(match (t, f) {
+            (Ty::Tuple(a), Ty::Tuple(b)) if a.len() != b.len() => format!(
+                "The true and false result expressions must have consistent types. The 'true' tuple has length {}, but the 'false' tuple has length {}.",
+                a.len(),
+                b.len()
+            ),
+            (Ty::Object(_), Ty::Object(_)) => "The true and false result expressions must have consistent types. The 'true' and 'false' objects have attributes whose types cannot be unified.".to_string(),
+            _ => format!(
+                "The true and false result expressions must have consistent types. The 'true' value is {}, but the 'false' value is {}.",
+                t.kind(),
+                f.kind()
+            ),
+        }),
     }
 }
 

@@ -5,11 +5,13 @@
 //! goes through `Scope::read_file`, which the CLI implements.
 
 mod cycles;
+mod cty;
 mod eval;
 pub mod limits;
 pub mod funcs;
 mod number;
 mod refs;
+pub mod shape;
 mod template;
 pub mod types;
 pub mod vars;
@@ -119,6 +121,14 @@ pub trait Scope {
     /// For plantimestamp(): the time the plan was made (default: now).
     fn plan_time_unix(&self) -> i64 {
         unix_now()
+    }
+    /// Whether a reference's value is a list or a tuple, a map or an
+    /// object (`Value` does not say; `==` does: `tolist([]) == []` is false).
+    /// A variable: [`shape::variable_shape`] of its type constraint; a local:
+    /// [`shape::static_shape`] of its expression. The default knows nothing
+    /// (values are then compared by content).
+    fn reference_shape(&self, _r: &Reference) -> shape::Shape {
+        shape::Shape::Any
     }
 }
 

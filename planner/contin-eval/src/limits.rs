@@ -50,6 +50,17 @@ pub const MAX_BCRYPT_COST: u32 = 16;
 pub const MAX_YAML_NODES: usize = 1_000_000;
 /// Nesting depth of `yamldecode` input and of `yamlencode`/`jsonencode` output.
 pub const MAX_DOCUMENT_DEPTH: usize = 128;
+/// Nesting depth to which a value's type is read for cty's unification
+/// (conditional results); deeper parts count as the dynamic type (no conversion).
+pub const MAX_TYPE_DEPTH: usize = 128;
+/// Different types of mixed kinds (primitives beside collections, …) one
+/// unification considers; more have no common type ("all elements must
+/// have the same type").
+pub const MAX_UNIFY_TYPES: usize = 256;
+/// References (locals naming locals) followed to find an expression's
+/// collection shape (`shape::static_shape`); past it the shape is unknown and
+/// values compare by content. Also stops a cycle of locals.
+pub const MAX_SHAPE_REFERENCE_DEPTH: usize = 64;
 /// Largest file `file()` and `templatefile()` may read. The planner has no
 /// IO: the `Scope::read_file` implementation (the engine) enforces it,
 /// ideally before reading (metadata length) and while reading (take).

@@ -238,3 +238,20 @@ fn sensitive_values_stay_out_of_errors() {
     let (got, _) = err("var.secret_map[\"nope\"] + tonumber(var.secret_map.k)");
     assert!(!got.contains("hunter2"), "{got}");
 }
+
+#[test]
+fn type_unification_is_bounded() {
+    // Mixed kinds with more than MAX_UNIFY_TYPES different types: refused,
+    // not searched pairwise.
+    let (msg, _) = err(r#"tolist(concat([1], [for i in range(1000) : {"a${i}" = i}]))"#);
+    assert!(msg.contains("all elements must have the same type"), "{msg}");
+    let (msg, _) = err(r#"true ? concat([1], [for i in range(1000) : {"a${i}" = i}]) : {}"#);
+    assert!(msg.starts_with("Inconsistent conditional result types"), "{msg}");
+    // Many elements of few types unify as usual.
+    assert_eq!(ok(r#"length(tolist(concat(flatten([for i in range(1000) : range(20)]), ["x"])))"#), Value::int(20001));
+    // A value nested deeper than MAX_TYPE_DEPTH: the rest counts as dynamic.
+    // (40 literal levels around 120 decoded ones: the parser nests 64 at most.)
+    let json = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+    let deep = format!("{}jsondecode(\"{json}\"){}", "[".repeat(40), "]".repeat(40));
+    assert_eq!(ok(&format!("length(true ? {deep} : {deep})")), Value::int(1));
+}

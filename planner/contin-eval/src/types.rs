@@ -227,7 +227,7 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
                 out.push(convert(item, et).map_err(|e| format!("element {i}: {e}"))?);
             }
             if **et == TypeConstraint::Any {
-                out = unify(out).map_err(|e| format!("{} required: {e}", t.friendly()))?;
+                out = unify_values(out).map_err(|e| format!("{} required: {e}", t.friendly()))?;
             }
             Ok(if matches!(t, TypeConstraint::Set(_)) { Value::set(out) } else { Value::List(out) })
         }
@@ -240,7 +240,7 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
             }
             if **et == TypeConstraint::Any {
                 let keys: Vec<String> = out.keys().cloned().collect();
-                let vals = unify(out.into_values().collect()).map_err(|e| format!("{} required: {e}", t.friendly()))?;
+                let vals = unify_values(out.into_values().collect()).map_err(|e| format!("{} required: {e}", t.friendly()))?;
                 out = keys.into_iter().zip(vals).collect();
             }
             Ok(Value::Map(out))
@@ -280,25 +280,25 @@ pub fn convert(v: Value, t: &TypeConstraint) -> Result<Value, String> {
     }
 }
 
-/// Element types of an `any` collection must agree: mixed primitives become
-/// strings when one is a string; otherwise the kinds must match.
-fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
-    let kind = |v: &Value| match v.unmarked() {
-        Value::Bool(_) => Some(1u8),
-        Value::Number(_) => Some(2),
-        Value::String(_) => Some(3),
-        Value::List(_) | Value::Set(_) => Some(4),
-        Value::Map(_) => Some(5),
-        _ => None,
-    };
-    let kinds: std::collections::BTreeSet<u8> = items.iter().filter_map(kind).collect();
-    if kinds.len() <= 1 {
+/// Element types of an `any` collection must agree: they are unified as
+/// cty does (`crate::cty::unify`: mixed primitives become strings, tuples of
+/// different lengths lists, objects with different attributes maps, …) and
+/// every element is converted to the unified type.
+pub(crate) fn unify_values(items: Vec<Value>) -> Result<Vec<Value>, String> {
+    use crate::cty::{type_of, unify, Ty};
+    let tys: Vec<Ty> = items.iter().filter(|v| !matches!(v.unmarked(), Value::Null | Value::Unknown)).map(type_of).collect();
+    if tys.is_empty() {
         return Ok(items);
     }
-    if kinds.iter().all(|k| *k <= 3) && kinds.contains(&3) {
-        return items.into_iter().map(|v| convert(v, &TypeConstraint::String)).collect();
+    match unify(&tys) {
+        None => Err("all elements must have the same type".into()),
+        Some(Ty::Dynamic) => Ok(items),
+        Some(t) if tys.iter().all(|x| *x == t) => Ok(items),
+        Some(t) => {
+            let c = t.constraint();
+            items.into_iter().map(|v| convert(v, &c)).collect()
+        }
     }
-    Err("all elements must have the same type".into())
 }
 
 #[cfg(test)]
@@ -327,6 +327,19 @@ mod tests {
             Ok(Value::List(vec![Value::string("1"), Value::string("a")]))
         );
         assert_eq!(convert(Value::List(vec![Value::string("x")]), &ty("list(number)")), Err("element 0: a number is required".into()));
+        // Elements of an `any` collection unify like cty, also nested:
+        // [[1], ["a"]] is [["1"], ["a"]], [{a = 1}, {a = "x"}] is [{a = "1"}, {a = "x"}].
+        let list = |items: Vec<Value>| Value::List(items);
+        assert_eq!(
+            convert(list(vec![list(vec![Value::int(1)]), list(vec![Value::string("a")])]), &ty("list(any)")),
+            Ok(list(vec![list(vec![Value::string("1")]), list(vec![Value::string("a")])]))
+        );
+        assert_eq!(
+            convert(list(vec![Value::map([("a", Value::int(1))]), Value::map([("a", Value::string("x"))])]), &ty("list(any)")),
+            Ok(list(vec![Value::map([("a", Value::string("1"))]), Value::map([("a", Value::string("x"))])]))
+        );
+        assert_eq!(convert(list(vec![Value::int(1), Value::Null]), &ty("list(any)")), Ok(list(vec![Value::int(1), Value::Null])));
+        assert_eq!(convert(list(vec![Value::int(1), list(vec![])]), &ty("list(any)")), Err("list of any required: all elements must have the same type".into()));
         let obj = ty("object({a = string, b = optional(number, 7)})");
         assert_eq!(
             convert(Value::map([("a", Value::int(1)), ("z", Value::Null)]), &obj),

@@ -225,3 +225,99 @@ fn bodies_with_nested_blocks() {
     map.add("main.hcl", "lenght(1)");
     assert_eq!(map.describe(d.0[1].loc.as_ref().expect("located")), "main.hcl:1:1");
 }
+
+#[test]
+fn can_and_try_do_not_catch_undeclared_references() {
+    // Terraform rejects a reference to something undeclared before it
+    // evaluates, so neither can nor try turns it into false / a fallback.
+    assert_eq!(err("can(var.nope)").summary, "Reference to undeclared input variable");
+    assert_eq!(err("try(local.nope, \"fallback\")").summary, "Reference to undeclared input variable");
+    assert_eq!(err("try(\"x\" + 1, var.nope.id, 2)").summary, "Reference to undeclared input variable");
+    // Dynamic errors are still caught, also in a traversal after a good reference.
+    assert_eq!(ev("can(var.tags.nope)"), Value::Bool(false));
+    assert_eq!(ev("try(var.tags.nope, \"fallback\")"), Value::string("fallback"));
+    assert_eq!(ev("try(aws_instance.gw[5].id, \"none\")"), Value::string("none"));
+    assert_eq!(ev("can(tonumber(\"x\"))"), Value::Bool(false));
+}
+
+#[test]
+fn conditional_results_unify_like_terraform() {
+    // The type page's example: an empty tuple and a tuple of two objects
+    // that unify neither as one object type nor as a map.
+    let d = err("var.name == \"web\" ? [] : [{foo = \"bar\", map = {bleep = \"bloop\"}}, {beep = \"boop\"}]");
+    assert_eq!(d.summary, "Inconsistent conditional result types");
+    assert!(d.detail.contains("'true' tuple has length 0, but the 'false' tuple has length 2"), "{}", d.detail);
+    // Unifiable results are converted to the common type.
+    assert_eq!(json(&ev("true ? [1] : [\"a\", 2]")), r#"["1"]"#);
+    assert_eq!(json(&ev("true ? {a = 1} : {b = \"x\"}")), r#"{"a":"1"}"#);
+    assert_eq!(err("true ? 1 : false").summary, "Inconsistent conditional result types");
+    // Sensitive results stay sensitive through the conversion.
+    assert_eq!(ev("true ? var.secret : 1"), Value::string("hunter2").mark_sensitive());
+    assert_eq!(ev("false ? \"a\" : var.count"), Value::string("3"));
+}
+
+/// A scope over a parsed configuration: variables' defaults, locals, and
+/// their shapes (list or tuple, map or object).
+struct ConfigScope {
+    config: contin_config::Config,
+    vars: BTreeMap<String, Value>,
+}
+
+impl ConfigScope {
+    fn new(src: &str) -> Self {
+        let (config, diags) = contin_config::parse_files(&[("main.tf".to_string(), src.to_string())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let vars = contin_eval::vars::resolve_variables(&config.variables, &Default::default(), &contin_eval::EmptyScope)
+            .expect("defaults are valid");
+        ConfigScope { config, vars }
+    }
+}
+
+impl Scope for ConfigScope {
+    fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
+        match r {
+            Reference::Var(n) => self.vars.get(n).cloned(),
+            Reference::Local(n) => self.config.locals.get(n).and_then(|l| eval(&l.expr, self).ok()),
+            _ => None,
+        }
+        .ok_or_else(|| Diagnostic::error(format!("no {r}")).at(loc.clone()))
+    }
+    fn reference_shape(&self, r: &Reference) -> contin_eval::shape::Shape {
+        contin_eval::shape::config_reference_shape(&self.config, r, self)
+    }
+}
+
+#[test]
+fn a_list_never_equals_a_tuple() {
+    // terraform 1.11.4 console in this configuration: false, true, false,
+    // true, false, true, true.
+    let scope = ConfigScope::new(
+        r#"
+variable "subnets" {
+  type    = list(string)
+  default = []
+}
+variable "untyped" {
+  default = []
+}
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+locals {
+  l = tolist([])
+  t = []
+}
+"#,
+    );
+    let ev = |src: &str| eval(&expr(src), &scope).unwrap_or_else(|d| panic!("{src}: {d:?}"));
+    assert_eq!(ev("var.subnets == []"), Value::Bool(false));
+    assert_eq!(ev("var.untyped == []"), Value::Bool(true));
+    assert_eq!(ev("local.l == []"), Value::Bool(false));
+    assert_eq!(ev("local.t == []"), Value::Bool(true));
+    assert_eq!(ev("var.tags == {}"), Value::Bool(false));
+    assert_eq!(ev("var.tags != {}"), Value::Bool(true));
+    assert_eq!(ev("length(var.subnets) == 0"), Value::Bool(true));
+    // Unknown stays unknown, sensitive stays sensitive.
+    assert_eq!(ev("sensitive(var.subnets) == []"), Value::Bool(false).mark_sensitive());
+}

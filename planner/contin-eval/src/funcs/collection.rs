@@ -1,6 +1,6 @@
 //! Collection, numeric and conversion functions.
 
-use super::{int_arg, list_arg, map_arg, not_null, number_arg, string_arg, FnResult, FuncError};
+use super::{int_arg, list_arg, map_arg, number_arg, string_arg, FnResult, FuncError};
 use crate::eval::values_equal;
 use crate::limits::{too_many_elements, MAX_COLLECTION_ELEMENTS};
 use crate::number;
@@ -89,7 +89,14 @@ pub(super) fn flatten(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 pub(super) fn distinct(args: Vec<Value>, _: &dyn Scope) -> FnResult {
-    let items = list_arg(first(args), 0)?;
+    // The parameter is list(any): elements are unified first ([1, "1"] is ["1", "1"]).
+    let arg = first(args);
+    let arg = match arg.unmarked() {
+        Value::List(_) | Value::Set(_) => convert(arg, &TypeConstraint::List(Box::new(TypeConstraint::Any)))
+            .map_err(|e| FuncError::Arg(0, format!("list of any single type required: {e}")))?,
+        _ => arg,
+    };
+    let items = list_arg(arg, 0)?;
     let mut out: Vec<Value> = Vec::new();
     for v in items {
         if !out.iter().any(|o| values_equal(o, &v)) {
@@ -244,25 +251,27 @@ pub(super) fn contains(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 pub(super) fn coalesce(args: Vec<Value>, _: &dyn Scope) -> FnResult {
-    let any_string = args.iter().any(|a| matches!(a, Value::String(_)));
-    // Terraform unifies the argument types first: primitives meet as
-    // strings, but a collection and a primitive have no common type.
-    let primitive = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
-    let non_null: Vec<&Value> = args.iter().filter(|a| !a.is_null()).collect();
-    let mixed_number_bool = !any_string
-        && non_null.iter().any(|v| matches!(v, Value::Number(_)))
-        && non_null.iter().any(|v| matches!(v, Value::Bool(_)));
-    if mixed_number_bool || (non_null.iter().any(|v| primitive(v)) && non_null.iter().any(|v| !primitive(v))) {
-        return Err(FuncError::Call("all arguments must have the same type".into()));
-    }
-    for a in args {
-        match a {
-            Value::Null => continue,
-            Value::String(s) if s.is_empty() => continue,
-            Value::Number(n) if any_string => return Ok(Value::String(n.to_string())),
-            Value::Bool(b) if any_string => return Ok(Value::String(b.to_string())),
-            other => return Ok(other),
+    use crate::cty::{type_of, unify, Ty};
+    // Terraform unifies the argument types first (cty: primitives meet as
+    // strings, tuples of different lengths as lists, …); a collection and a
+    // primitive have no common type. The result has the unified type.
+    let tys: Vec<Ty> = args.iter().filter(|a| !a.is_null()).map(type_of).collect();
+    let target = match tys.is_empty() {
+        true => Ty::Dynamic,
+        false => unify(&tys).ok_or_else(|| FuncError::Call("all arguments must have the same type".into()))?,
+    };
+    for (i, a) in args.into_iter().enumerate() {
+        if a.is_null() {
+            continue;
         }
+        let v = match target {
+            Ty::Dynamic => a,
+            ref t => convert(a, &t.constraint()).map_err(|e| FuncError::Arg(i, format!("cannot convert to the arguments' common type: {e}")))?,
+        };
+        if matches!(&v, Value::String(s) if s.is_empty()) {
+            continue;
+        }
+        return Ok(v);
     }
     Err(FuncError::Call("no non-null, non-empty-string arguments".into()))
 }
@@ -450,7 +459,7 @@ pub(super) fn tobool(args: Vec<Value>, _: &dyn Scope) -> FnResult {
 }
 
 fn convert_arg(v: Value, t: TypeConstraint) -> FnResult {
-    not_null(&v, 0)?;
+    // tolist(null) is a null list (convert keeps nulls).
     convert(v, &t).map_err(|e| FuncError::Arg(0, format!("cannot convert: {e}")))
 }
 

@@ -106,25 +106,18 @@ pub(super) fn transpose(args: Vec<Value>, _: &dyn Scope) -> FnResult {
     Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
 }
 
-/// Terraform unifies the element types of all arguments: with a string
-/// among primitives, numbers and bools become strings.
-/// Numbers and bools without a string have no common type: an error.
+/// Terraform unifies the element types of all arguments (cty's unification:
+/// with a string among primitives, numbers and bools become strings; nested
+/// tuples and objects unify too). Numbers and bools without a string have no
+/// common type: an error.
 fn unify_primitives(sets: &mut [Vec<Value>]) -> Result<(), String> {
-    let any_string = sets.iter().flatten().any(|v| matches!(v, Value::String(_)));
-    let any_number = sets.iter().flatten().any(|v| matches!(v, Value::Number(_)));
-    let any_bool = sets.iter().flatten().any(|v| matches!(v, Value::Bool(_)));
-    let all_primitive = sets.iter().flatten().all(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null));
-    if all_primitive && !any_string && any_number && any_bool {
-        return Err("all elements must be of the same type (numbers and bools have no common type)".into());
-    }
-    if any_string && all_primitive {
-        for v in sets.iter_mut().flatten() {
-            match v {
-                Value::Number(n) => *v = Value::String(n.to_string()),
-                Value::Bool(b) => *v = Value::String(b.to_string()),
-                _ => {}
-            }
-        }
+    let lens: Vec<usize> = sets.iter().map(Vec::len).collect();
+    let all: Vec<Value> = sets.iter_mut().flat_map(std::mem::take).collect();
+    let mut unified = crate::types::unify_values(all)
+        .map_err(|_| "all elements must be of the same type (they have no common type)".to_string())?
+        .into_iter();
+    for (s, n) in sets.iter_mut().zip(lens) {
+        *s = unified.by_ref().take(n).collect();
     }
     Ok(())
 }

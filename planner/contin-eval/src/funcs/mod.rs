@@ -327,14 +327,6 @@ fn unreachable_templatefile(_args: Vec<Value>, _scope: &dyn Scope) -> FnResult {
 
 // ---- argument helpers ----
 
-pub(crate) fn not_null(v: &Value, i: usize) -> Result<(), FuncError> {
-    if matches!(v, Value::Null) {
-        Err(FuncError::Arg(i, "argument must not be null".into()))
-    } else {
-        Ok(())
-    }
-}
-
 /// A string parameter: numbers and bools convert, like Terraform.
 pub(crate) fn string_arg(v: &Value, i: usize) -> Result<String, FuncError> {
     match v.unmarked() {
