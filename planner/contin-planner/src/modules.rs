@@ -61,6 +61,11 @@ struct KeyScope<'a> {
 }
 
 impl Scope for KeyScope<'_> {
+    /// Declared variable types and local expressions tell lists from tuples
+    /// (`var.list == []` is false in Terraform).
+    fn reference_shape(&self, r: &Reference) -> contin_eval::shape::Shape {
+        contin_eval::shape::config_reference_shape(self.config, r, self)
+    }
     fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
         match r {
             Reference::Var(n) => match (self.variables.get(n), self.config.variables.get(n)) {

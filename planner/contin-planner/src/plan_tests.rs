@@ -639,3 +639,16 @@ fn a_wide_level_plans_the_same_on_any_number_of_threads() {
         assert_eq!(planned(threads), serial, "{threads} threads");
     }
 }
+
+/// A local holding a list is never equal to the empty tuple `[]`, one
+/// holding `[]` is (terraform 1.11: `local.l == []` is false, `local.t == []`
+/// true): the walk's scope tells the evaluator what each reference is.
+#[test]
+fn a_list_local_is_not_the_empty_tuple() {
+    let p = Case::new(
+        "locals {\n  t = []\n  l = tolist([])\n}\n\
+         resource \"fake_resource\" \"a\" {\n  name = tostring(local.l == [])\n  value = tostring(local.t == [])\n}\n",
+    )
+    .summary();
+    assert!(p.contains("\"false\"") && p.contains("\"true\""), "{p}");
+}

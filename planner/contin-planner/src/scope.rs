@@ -54,6 +54,11 @@ impl EvalScope<'_> {
 }
 
 impl Scope for EvalScope<'_> {
+    /// Declared variable types and local expressions tell lists from tuples
+    /// (`var.list == []` is false in Terraform).
+    fn reference_shape(&self, r: &Reference) -> contin_eval::shape::Shape {
+        contin_eval::shape::config_reference_shape(self.config, r, self)
+    }
     fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
         let missing = |what: &str| Diagnostic::error(format!("Reference to unavailable {what}")).at(loc.clone());
         match r {
