@@ -156,6 +156,11 @@ impl Workspace {
         };
         let mut plan = tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| EngineError::diags(d, &self.config.sources))?;
         plan.unreachable = unreachable;
+        if !plan.language.warnings.is_empty() {
+            // Failed `check` assertions, unresolved moves.
+            let diags = contin_types::Diagnostics(plan.language.warnings.clone());
+            self.events.event(EngineEvent::Warnings { diags, sources: self.config.sources.clone() });
+        }
         Ok(plan)
     }
 

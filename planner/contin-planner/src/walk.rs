@@ -2,6 +2,7 @@
 //! refreshed state and asks each provider for its (pure) diff, producing the
 //! immutable `Plan`.
 
+use crate::conditions::ConditionKind;
 use crate::instance::{desired_config, expand};
 use crate::io::PlanIo;
 use crate::plan::*;
@@ -172,6 +173,24 @@ impl ResourceValues for WalkValues {
 
 /// Computes the plan.
 pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
+    // `moved` / `removed` statements: plan against the state as they leave it.
+    let Some((state, edits)) = crate::state_edits::plan_state_edits(input.config, input.state)? else {
+        return plan_edited(input, LanguageEffects::default());
+    };
+    let mut refreshed = input.refreshed.clone();
+    for (from, to) in &edits.moved {
+        if let Some(v) = refreshed.remove(from) {
+            refreshed.insert(to.clone(), v);
+        }
+    }
+    for a in &edits.forgotten {
+        refreshed.remove(a);
+    }
+    let edited = PlanningInput { state: Some(&state), refreshed: &refreshed, ..*input };
+    plan_edited(&edited, edits)
+}
+
+fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects) -> Result<Plan, Diagnostics> {
     let prepared = prepare(input.config, input.schemas)?;
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     let mut diags = Diagnostics::new();
@@ -196,6 +215,16 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         for &ix in &prepared.graph.order {
             if let Node::Resource(i) = prepared.graph.graph[ix] {
                 dependants.insert(i, prepared.graph.dependant_count(ix));
+            }
+        }
+        // `check` assertions run after the walk: keep what they read.
+        for c in &input.config.checks {
+            for site in c.asserts.iter().flat_map(|a| contin_eval::references(&a.condition).into_iter().chain(contin_eval::references(&a.error_message))) {
+                if let contin_eval::Reference::Resource { mode, ty, name } = site.reference {
+                    if let Some(&i) = prepared.blocks.get(&(mode, ty, name)) {
+                        *dependants.entry(i).or_insert(0) += 1;
+                    }
+                }
             }
         }
         for &ix in &prepared.graph.order {
@@ -234,6 +263,10 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
             }
             release_dependencies(&prepared, ix, &mut dependants, &mut values);
         }
+        let scope = walk_scope(input, &prepared, &values);
+        for c in &input.config.checks {
+            language.warnings.extend(crate::conditions::check(&c.asserts, ConditionKind::CheckAssertion, &scope, None));
+        }
         plan_orphans(input, &prepared, &mut changes);
         if let Some(state) = input.state {
             for (name, o) in &state.outputs {
@@ -266,6 +299,7 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
         unreachable: Vec::new(),
         outputs,
         deposed,
+        language,
     })
 }
 
@@ -422,6 +456,12 @@ fn plan_block(
             // crash left unknown (journal recovery): nothing to compare with.
             None => (state_rs.filter(|rs| !rs.attributes.is_null()).map(|rs| Value::from_json(&rs.attributes)), false),
         };
+        let pre = crate::conditions::check(&r.lifecycle.preconditions, ConditionKind::ResourcePrecondition, &inst_scope, None);
+        if !pre.is_empty() {
+            diags.extend(for_addr(Diagnostics(pre), &addr));
+            inst_values.push((key, Value::Unknown));
+            continue;
+        }
         let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
             Ok(d) => d,
             Err(d) => {
@@ -487,6 +527,10 @@ fn plan_block(
                 }
             }
         };
+        if let Some(after) = change.after.as_ref().filter(|_| !r.lifecycle.postconditions.is_empty()) {
+            let post = crate::conditions::check(&r.lifecycle.postconditions, ConditionKind::ResourcePostcondition, &inst_scope, Some(after));
+            diags.extend(for_addr(Diagnostics(post), &addr));
+        }
         inst_values.push((key, change.after.clone().unwrap_or(Value::Unknown)));
         changes.insert(addr, change);
     }
@@ -581,6 +625,11 @@ pub(crate) fn sensitive_output(name: &str, o: &contin_config::Output) -> Diagnos
 
 fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, diags: &mut Diagnostics) -> Option<OutputChange> {
     let o = &input.config.outputs[name];
+    let pre = crate::conditions::check(&o.preconditions, ConditionKind::OutputPrecondition, scope, None);
+    if !pre.is_empty() {
+        diags.extend(Diagnostics(pre));
+        return None;
+    }
     let v = match contin_eval::eval(&o.value, scope) {
         Ok(v) => v,
         Err(d) => {
