@@ -84,7 +84,7 @@ pub fn check_moved(config: &Config) -> Diagnostics {
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error("Ambiguous move statements")
-                    .with_detail(format!("A statement at {} declared that {f} moved to {}, but this statement instead declares that it moved to {t}.", first.loc.file, first.to))
+                    .with_detail(format!("A statement at {} declared that {f} moved to {}, but this statement instead declares that it moved to {t}.", config.sources.describe(&first.loc), first.to))
                     .at(m.loc.clone())
                     .with_related("first move from here", first.loc.clone()),
             );
@@ -126,17 +126,14 @@ pub fn check_moved(config: &Config) -> Diagnostics {
 
 /// The state as planning sees it after `moved` and `removed` statements,
 /// with what changed. `None` when no statement applies.
-pub fn plan_state_edits(config: &Config, state: Option<&State>) -> Result<Option<(State, StateEdits)>, Diagnostics> {
-    let diags = check_moved(config);
-    let mut removed_diags = check_removed(config);
-    if diags.has_errors() || removed_diags.has_errors() {
-        let mut all = diags;
-        all.extend(std::mem::take(&mut removed_diags));
-        return Err(all);
+pub fn plan_state_edits(config: &Config, state: Option<&State>) -> Option<(State, StateEdits)> {
+    // Invalid statements are reported by `walk::prepare` (and `validate`).
+    if check_statements(config).has_errors() {
+        return None;
     }
-    let Some(state) = state else { return Ok(None) };
+    let Some(state) = state else { return None };
     if config.moved.is_empty() && config.removed.iter().all(|r| r.destroy) {
-        return Ok(None);
+        return None;
     }
     let mut edits = StateEdits::default();
     let mut next = state.clone();
@@ -184,9 +181,26 @@ pub fn plan_state_edits(config: &Config, state: Option<&State>) -> Result<Option
     edits.moved.sort();
     edits.forgotten.sort();
     if edits.is_empty() {
-        return Ok(None);
+        return None;
     }
-    Ok(Some((next, edits)))
+    Some((next, edits))
+}
+
+/// Static checks of `moved`, `removed` and `import` statements.
+pub fn check_statements(config: &Config) -> Diagnostics {
+    let mut diags = check_moved(config);
+    diags.extend(check_removed(config));
+    for i in &config.imports {
+        let declared = config.resources.iter().any(|r| r.mode == ResourceMode::Managed && r.module.is_empty() && r.ty == i.ty && r.name == i.name);
+        if !declared {
+            diags.push(
+                Diagnostic::error("Configuration for import target does not exist")
+                    .with_detail(format!("The configuration for the given import target {}.{} does not exist. All target instances must have an associated configuration to be imported.", i.ty, i.name))
+                    .at(i.to_loc.clone()),
+            );
+        }
+    }
+    diags
 }
 
 /// A `removed` block whose `from` is still declared is an error.

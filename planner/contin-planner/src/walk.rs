@@ -55,6 +55,7 @@ pub fn prepare(config: &Config, schemas: &BTreeMap<String, ProviderSchema>) -> R
             }
         }
     }
+    diags.extend(crate::state_edits::check_statements(config));
     let graph = match contin_graph::build(config) {
         Ok(g) => Some(g),
         Err(d) => {
@@ -174,7 +175,7 @@ impl ResourceValues for WalkValues {
 /// Computes the plan.
 pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
     // `moved` / `removed` statements: plan against the state as they leave it.
-    let Some((state, edits)) = crate::state_edits::plan_state_edits(input.config, input.state)? else {
+    let Some((state, edits)) = crate::state_edits::plan_state_edits(input.config, input.state) else {
         return plan_edited(input, LanguageEffects::default());
     };
     let mut refreshed = input.refreshed.clone();
