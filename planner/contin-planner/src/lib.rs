@@ -4,6 +4,7 @@
 
 pub mod apply_eval;
 pub mod conditions;
+pub mod imports;
 pub mod state_edits;
 mod instance;
 pub mod io;

@@ -38,10 +38,16 @@ pub fn summary_counts(plan: &Plan) -> (usize, usize, usize) {
     (add, change, destroy)
 }
 
+/// The ID an `import` block imports `addr` from, if it does.
+fn import_id<'p>(plan: &'p Plan, addr: &ResourceAddr) -> Option<&'p str> {
+    plan.language.imports.iter().find(|i| &i.addr == addr).map(|i| i.id.as_str())
+}
+
 /// Renders the plan like `terraform plan`. `color` adds ANSI colours on the
 /// action symbols (the caller decides: TTY, `NO_COLOR`).
 pub fn render_plan(plan: &Plan, color: bool) -> String {
-    let mut r = Renderer { out: String::new(), color, moved: plan.language.moved.clone() };
+    let imported = plan.language.imports.iter().map(|i| (i.addr.clone(), i.id.clone())).collect();
+    let mut r = Renderer { out: String::new(), color, moved: plan.language.moved.clone(), imported };
     for u in &plan.unreachable {
         r.out.push_str(&format!(
             "Warning: {} is unreachable ({}); its recorded state was kept and drift was not checked.\n\n",
@@ -56,7 +62,7 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     let mut changes: Vec<(&ResourceChange, Option<&str>)> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || plan.language.moved_from(&c.addr).is_some())
+        .filter(|c| c.action != Action::NoOp || plan.language.moved_from(&c.addr).is_some() || import_id(plan, &c.addr).is_some())
         .map(|c| (c, None))
         .collect();
     changes.extend(plan.deposed.iter().map(|d| (&d.change, Some(d.key.as_str()))));
@@ -78,6 +84,7 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         for (c, deposed) in &changes {
             match plan.language.moved_from(&c.addr).filter(|_| deposed.is_none()) {
                 Some(from) if c.action == Action::NoOp => r.moved_only(c, from),
+                _ if c.action == Action::NoOp && deposed.is_none() && import_id(plan, &c.addr).is_some() => r.imported_only(c),
                 _ => r.resource_change(c, *deposed),
             }
             r.out.push('\n');
@@ -87,7 +94,11 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             r.out.push_str(" # (destroy = false is set in the configuration)\n\n");
         }
         let (add, change, destroy) = summary_counts(plan);
-        r.out.push_str(&format!("Plan: {add} to add, {change} to change, {destroy} to destroy.\n"));
+        let imports = match plan.language.imports.len() {
+            0 => String::new(),
+            n => format!("{n} to import, "),
+        };
+        r.out.push_str(&format!("Plan: {imports}{add} to add, {change} to change, {destroy} to destroy.\n"));
         if !forgotten.is_empty() {
             r.out.push_str("\nWarning: Some objects will no longer be managed by contin\n\n");
             r.out.push_str("If you apply this plan, contin will discard its tracking information for\n");
@@ -130,6 +141,8 @@ struct Renderer {
     color: bool,
     /// `moved` statements' (from, to) instance addresses.
     moved: Vec<(ResourceAddr, ResourceAddr)>,
+    /// `import` blocks' (address, id).
+    imported: Vec<(ResourceAddr, String)>,
 }
 
 /// How the body of a resource (or a drifted resource) is shown.
@@ -237,6 +250,14 @@ impl Renderer {
         self.out.push_str("\n\n");
     }
 
+    /// An object imported without changes: `# ADDR will be imported`.
+    fn imported_only(&mut self, c: &ResourceChange) {
+        self.out.push_str(&format!("  # {} will be imported\n", c.addr));
+        let empty = Value::Map(Default::default());
+        let v = c.after.as_ref().or(c.before.as_ref()).unwrap_or(&empty);
+        self.resource_body("   ", &c.addr, Body::Update(v, v), &[]);
+    }
+
     /// An instance that only moved: `# FROM has moved to TO`, its value unchanged.
     fn moved_only(&mut self, c: &ResourceChange, from: &ResourceAddr) {
         self.out.push_str(&format!("  # {from} has moved to {}\n", c.addr));
@@ -267,6 +288,8 @@ impl Renderer {
             self.out.push_str("  # (left over from a partially-failed replacement of this instance)\n");
         } else if let Some(from) = self.moved.iter().find(|(_, to)| to == addr).map(|(f, _)| f.clone()) {
             self.out.push_str(&format!("  # (moved from {from})\n"));
+        } else if let Some(id) = self.imported.iter().find(|(a, _)| a == addr).map(|(_, id)| id.clone()) {
+            self.out.push_str(&format!("  # (imported from {})\n", quote(&id)));
         } else if let Some(reason) = reason_line(c) {
             self.out.push_str(&format!("  # ({reason})\n"));
         }

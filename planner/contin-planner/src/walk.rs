@@ -193,6 +193,23 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
 
 fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects) -> Result<Plan, Diagnostics> {
     let prepared = prepare(input.config, input.schemas)?;
+    if input.mode != PlanMode::Destroy {
+        // `import` blocks: the engine read each target into `refreshed`.
+        for t in crate::imports::import_targets(input.config, input.variables, input.schemas, input.io)? {
+            if input.state.is_some_and(|s| s.resources.contains_key(&t.addr)) {
+                continue;
+            }
+            match input.refreshed.get(&t.addr) {
+                Some(Some(_)) => language.imports.push(PlannedImport { addr: t.addr, provider: t.provider, id: t.id }),
+                _ => {
+                    return Err(Diagnostic::error("Cannot import")
+                        .with_detail(format!("{} (ID {:?}) was not read from its provider before planning.", t.addr, t.id))
+                        .at(t.loc)
+                        .into())
+                }
+            }
+        }
+    }
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     let mut diags = Diagnostics::new();
     let mut outputs = BTreeMap::new();
@@ -277,6 +294,14 @@ fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects) -> Resu
                     outputs.insert(name.clone(), OutputChange { action: Action::Delete, before: Some(before), after: None, sensitive: o.sensitive });
                 }
             }
+        }
+    }
+    for i in &language.imports {
+        if !changes.contains_key(&i.addr) {
+            diags.push(
+                Diagnostic::error("Configuration for import target does not exist")
+                    .with_detail(format!("The configuration for the given import target {} does not exist. All target instances must have an associated configuration to be imported.", i.addr)),
+            );
         }
     }
     let kept = if input.targets.is_empty() { BTreeSet::new() } else { apply_targets(input, &mut changes) };
