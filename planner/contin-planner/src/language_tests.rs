@@ -287,3 +287,66 @@ check "names" {
     let w: Vec<String> = p.language.warnings.iter().map(|d| format!("{} [{}]: {}", d.summary, d.severity_name(), d.detail)).collect();
     assert_eq!(w, ["Check block assertion failed [warning]: a is not named b"]);
 }
+
+#[test]
+fn replace_triggered_by_replaces_when_the_reference_changes() {
+    // b[i] follows a[i] as a whole instance; c follows a[0].name only.
+    let hcl = r#"
+resource "fake_resource" "a" {
+  count = 2
+  name  = count.index == 0 ? "a0-renamed" : "a1"
+}
+
+resource "fake_resource" "b" {
+  count = 2
+  name  = "b${count.index}"
+  value = "ia${count.index}"
+  lifecycle {
+    replace_triggered_by = [fake_resource.a[count.index]]
+  }
+}
+
+resource "fake_resource" "c" {
+  name = "c"
+  lifecycle {
+    replace_triggered_by = [fake_resource.a[1].name, fake_resource.a[0].id]
+  }
+}
+"#;
+    let p = Case::new(hcl).state(chain_state()).refreshed_as_recorded().run().unwrap_or_else(|d| panic!("{d}"));
+    let actions: Vec<String> = p.changes.iter().map(|c| format!("{} {:?} {:?}", c.addr, c.action, c.reason)).collect();
+    assert_eq!(
+        actions,
+        [
+            "fake_resource.a[0] Update None",
+            "fake_resource.a[1] NoOp None",
+            "fake_resource.b[0] Replace Some(ReplaceTriggered)",
+            "fake_resource.b[1] NoOp None",
+            // a[0].id is not changed by an in-place update, a[1].name did not change.
+            "fake_resource.c NoOp None",
+        ]
+    );
+    let out = crate::render::render_plan(&p, false);
+    assert!(out.contains("  # fake_resource.b[0] will be replaced due to changes in replace_triggered_by\n"), "{out}");
+}
+
+#[test]
+fn dynamic_blocks_and_references_to_their_iterators_plan() {
+    // The fake resource has no nested blocks: the generated `rule` block is
+    // refused by the schema (a located error naming it), and the iterator
+    // `rule.value` is not taken for a reference to an undeclared resource.
+    let hcl = r#"
+resource "fake_resource" "a" {
+  name = "a"
+  dynamic "rule" {
+    for_each = ["x"]
+    content {
+      n = rule.value
+    }
+  }
+}
+"#;
+    let out = Case::new(hcl).summary();
+    assert!(out.contains("rule"), "{out}");
+    assert!(!out.contains("undeclared"), "the iterator is not a resource reference: {out}");
+}

@@ -62,6 +62,8 @@ pub enum ChangeReason {
     DeletedOutOfBand,
     /// `contin destroy` / `plan --destroy`.
     DestroyMode,
+    /// A `lifecycle.replace_triggered_by` reference changed.
+    ReplaceTriggered,
 }
 
 /// The planned change of one resource instance.

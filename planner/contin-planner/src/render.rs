@@ -278,6 +278,7 @@ impl Renderer {
             (Action::Create, _) => "will be created".to_string(),
             (Action::Update, _) => "will be updated in-place".to_string(),
             (Action::Replace, Some(ChangeReason::Tainted)) => "is tainted, so must be replaced".to_string(),
+            (Action::Replace, Some(ChangeReason::ReplaceTriggered)) => "will be replaced due to changes in replace_triggered_by".to_string(),
             (Action::Replace, _) => "must be replaced".to_string(),
             (Action::Delete, _) => "will be destroyed".to_string(),
             (Action::Read, _) => "will be read during apply".to_string(),
@@ -731,6 +732,7 @@ fn reason_line(c: &ResourceChange) -> Option<String> {
         (Some(ChangeReason::EachKey), _) => Some(format!("because key {} is not in for_each map", key_text(&c.addr.key))),
         (Some(ChangeReason::DeletedOutOfBand), _) => Some("because object was deleted outside contin".to_string()),
         (Some(ChangeReason::DestroyMode), _) => None,
+        (Some(ChangeReason::ReplaceTriggered), _) => None,
         (Some(ChangeReason::CannotUpdate | ChangeReason::Tainted), _) | (None, _) => None,
     }
 }

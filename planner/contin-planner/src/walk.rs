@@ -524,7 +524,20 @@ fn plan_block(
                 for d in pc.diagnostics.0 {
                     diags.push(d.at_opt(Some(r.loc.clone())).for_address(&addr));
                 }
+                let triggered = match (&prior_plain, tainted) {
+                    (Some(_), false) if !r.lifecycle.replace_triggered_by.is_empty() => {
+                        match replace_triggered(r, &inst_scope, changes) {
+                            Ok(t) => t,
+                            Err(d) => {
+                                diags.extend(for_addr(d, &addr));
+                                false
+                            }
+                        }
+                    }
+                    _ => false,
+                };
                 let (action, reason) = match &prior_plain {
+                    Some(_) if triggered && pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::ReplaceTriggered)),
                     None if gone => (Action::Create, Some(ChangeReason::DeletedOutOfBand)),
                     None if tainted => (Action::Create, Some(ChangeReason::Tainted)),
                     None => (Action::Create, None),
@@ -876,4 +889,67 @@ fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
         }
     }
     out
+}
+
+/// `lifecycle.replace_triggered_by`: true when a referenced resource
+/// instance is planned to change (create, update, replace), or, for an
+/// attribute reference (`aws_x.a.id`), when that attribute's value changes
+/// (unknown after the plan counts as a change).
+fn replace_triggered(r: &Resource, scope: &EvalScope<'_>, changes: &BTreeMap<ResourceAddr, ResourceChange>) -> Result<bool, Diagnostics> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    for e in &r.lifecycle.replace_triggered_by {
+        let Expression::Traversal(t) = &e.expr else { continue };
+        let Some(ty) = t.expr.as_variable().map(|v| v.as_str().to_string()) else { continue };
+        let mut ops = t.operators.iter().map(|o| o.value()).peekable();
+        let Some(TraversalOperator::GetAttr(name)) = ops.next() else { continue };
+        let base = ResourceAddr { module: r.module.clone(), mode: ResourceMode::Managed, ty, name: name.as_str().to_string(), key: InstanceKey::None };
+        // `[key]` picks one instance (may use count.index / each.key).
+        let key = match ops.peek() {
+            Some(TraversalOperator::Index(ix)) => {
+                let ix = contin_config::Expr { expr: ix.clone(), file: e.file.clone() };
+                let v = contin_eval::eval(&ix, scope)?;
+                ops.next();
+                match v.unmarked() {
+                    Value::String(s) => Some(InstanceKey::Str(s.clone())),
+                    Value::Number(n) => n.as_i64().map(InstanceKey::Int),
+                    _ => None,
+                }
+            }
+            Some(TraversalOperator::LegacyIndex(n)) => {
+                let k = InstanceKey::Int(*n.value() as i64);
+                ops.next();
+                Some(k)
+            }
+            _ => None,
+        };
+        let path: Vec<contin_types::value::PathStep> = ops
+            .map_while(|o| match o {
+                TraversalOperator::GetAttr(a) => Some(contin_types::value::PathStep::Key(a.as_str().to_string())),
+                TraversalOperator::LegacyIndex(n) => usize::try_from(*n.value()).ok().map(contin_types::value::PathStep::Index),
+                _ => None,
+            })
+            .collect();
+        let picked: Vec<&ResourceChange> = match &key {
+            Some(k) => changes.get(&base.clone().with_key(k.clone())).into_iter().collect(),
+            None => changes.values().filter(|c| c.addr.resource() == base).collect(),
+        };
+        for c in picked {
+            let changed = if path.is_empty() {
+                matches!(c.action, Action::Create | Action::Update | Action::Replace)
+            } else {
+                let before = c.before.as_ref().and_then(|b| b.get_path(&path));
+                let after = c.after.as_ref().and_then(|a| a.get_path(&path));
+                match (before, after) {
+                    (_, Some(a)) if !a.is_wholly_known() => true,
+                    (Some(b), Some(a)) => !same_json(b, a),
+                    (None, None) => false,
+                    _ => true,
+                }
+            };
+            if changed {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
