@@ -316,3 +316,118 @@ pub(crate) fn check_dynamic_blocks(body: &Body, diags: &mut Vec<Diagnostic>, dep
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_files;
+
+    fn errors(src: &str) -> Vec<String> {
+        let (_, d) = parse_files(&[("main.tf".to_string(), src.to_string())]);
+        d.0.iter().filter(|d| d.is_error()).map(|d| format!("{}: {} @{}", d.summary, d.detail, d.loc.as_ref().map_or(String::new(), |l| src[l.span.clone()].to_string()))).collect()
+    }
+
+    #[test]
+    fn language_blocks_parse_into_the_config() {
+        let src = r#"
+resource "t_x" "a" {
+  lifecycle {
+    replace_triggered_by = [t_x.b, t_x.c[0].id]
+    precondition {
+      condition     = true
+      error_message = "m"
+    }
+    postcondition {
+      condition     = self.id != ""
+      error_message = "m"
+    }
+  }
+}
+moved {
+  from = module.old.t_x.a["k"]
+  to   = t_x.a
+}
+removed {
+  from = module.gone
+  lifecycle {
+    destroy = false
+  }
+}
+import {
+  for_each = var.ids
+  to       = t_x.a[each.key]
+  id       = each.value
+  provider = t.west
+}
+check "c" {
+  data "t_d" "d" {}
+  assert {
+    condition     = true
+    error_message = "m"
+  }
+}
+variable "e" {
+  ephemeral = true
+}
+"#;
+        let (c, d) = parse_files(&[("main.tf".to_string(), src.to_string())]);
+        assert!(!d.has_errors(), "{d:?}");
+        let r = &c.resources[0];
+        assert_eq!((r.lifecycle.preconditions.len(), r.lifecycle.postconditions.len(), r.lifecycle.replace_triggered_by.len()), (1, 1, 2));
+        assert_eq!(c.moved[0].from.to_string(), "module.old.t_x.a[\"k\"]");
+        assert_eq!(c.moved[0].to.to_string(), "t_x.a");
+        assert!(c.removed[0].from.is_module() && !c.removed[0].destroy);
+        let i = &c.imports[0];
+        assert_eq!((i.ty.as_str(), i.name.as_str(), i.provider.as_deref()), ("t_x", "a", Some("t.west")));
+        assert!(i.key.is_some() && i.for_each.is_some());
+        assert_eq!(c.checks[0].data, Some(("t_d".to_string(), "d".to_string())));
+        // The scoped data source is declared like any other.
+        assert!(c.resources.iter().any(|r| r.ty == "t_d"));
+        assert!(c.variables["e"].ephemeral);
+    }
+
+    #[test]
+    fn malformed_language_blocks_are_located_errors() {
+        let src = r#"
+resource "t_x" "a" {
+  dynamic "x" {
+    for_each = [1]
+    bogus    = 2
+    iterator = "not an identifier"
+    content {}
+    content {}
+  }
+  dynamic {
+    for_each = []
+    content {}
+  }
+  lifecycle {
+    replace_triggered_by = [var.x]
+  }
+}
+moved {
+  from = t_x.a[var.k]
+}
+import {
+  to = module.m.t_x.a
+  id = "i"
+}
+removed {
+  from = t_x.a[0]
+}
+"#;
+        let e = errors(src);
+        let want = [
+            "Unsupported argument \"bogus\" in dynamic block",
+            "Invalid dynamic iterator name",
+            "must have exactly one content block (found 2)",
+            "dynamic blocks need 1 label",
+            "Invalid replace_triggered_by expression: Each entry must reference a managed resource or one of its attributes, like aws_instance.a or aws_instance.a.id. @var.x",
+            "Missing required argument \"to\"",
+            "Invalid import address",
+            "Resource instance address with keys is not allowed",
+        ];
+        for w in want {
+            assert!(e.iter().any(|x| x.contains(w)), "missing {w:?} in {e:#?}");
+        }
+    }
+}

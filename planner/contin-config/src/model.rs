@@ -61,6 +61,9 @@ pub struct Variable {
     pub description: Option<String>,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `ephemeral = true`: usable in provider configuration and locals, not
+    /// in resource arguments or outputs (checked by the graph).
+    pub ephemeral: bool,
     /// `validation { condition, error_message }` blocks, in source order.
     pub validations: Vec<VariableValidation>,
     pub loc: SourceLoc,

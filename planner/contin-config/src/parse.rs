@@ -35,7 +35,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "workload",
 ];
 
-const VARIABLE_ARGS: &[&str] = &["default", "description", "nullable", "sensitive", "type"];
+const VARIABLE_ARGS: &[&str] = &["default", "description", "ephemeral", "nullable", "sensitive", "type"];
 const OUTPUT_ARGS: &[&str] = &["depends_on", "description", "sensitive", "value"];
 const LIFECYCLE_ARGS: &[&str] = &["create_before_destroy", "ignore_changes", "prevent_destroy", "replace_triggered_by"];
 const LIFECYCLE_BLOCKS: &[&str] = &["postcondition", "precondition"];
@@ -645,6 +645,7 @@ impl Parser {
             description: None,
             sensitive: false,
             nullable: true,
+            ephemeral: false,
             validations: Vec::new(),
             loc: loc.clone(),
         };
@@ -660,6 +661,7 @@ impl Parser {
                         var.sensitive = self.bool_arg(&expr(file, attr.value), "sensitive")
                     }
                     "nullable" => var.nullable = self.bool_arg(&expr(file, attr.value), "nullable"),
+                    "ephemeral" => var.ephemeral = self.bool_arg(&expr(file, attr.value), "ephemeral"),
                     _ => self.unsupported_arg("variable", &attr, VARIABLE_ARGS, file),
                 },
                 Structure::Block(b) if b.ident.as_str() == "validation" => {

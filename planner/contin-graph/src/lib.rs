@@ -268,6 +268,21 @@ impl Resolver<'_> {
                     diags.push(undeclared("input variable", &format!("var.{name}"), name, candidates, loc, |n| format!("var.{n}")));
                     return;
                 }
+                // Ephemeral values must not reach what is persisted: resource
+                // arguments (state) and outputs (state).
+                let persisted = match me {
+                    Node::Resource(i) => self.config.resources.get(*i).is_some_and(|r| r.mode == contin_types::ResourceMode::Managed),
+                    Node::Output(_) => true,
+                    _ => false,
+                };
+                if persisted && self.config.variables.get(name).is_some_and(|v| v.ephemeral) {
+                    diags.push(
+                        Diagnostic::error("Invalid use of ephemeral value")
+                            .with_detail(format!("var.{name} is ephemeral: ephemeral values are not valid in resource arguments or outputs, because those are saved in the state."))
+                            .at(loc),
+                    );
+                    return;
+                }
                 Node::Variable(name.clone())
             }
             Reference::Local(name) => {

@@ -131,7 +131,7 @@ pub fn plan_state_edits(config: &Config, state: Option<&State>) -> Option<(State
     if check_statements(config).has_errors() {
         return None;
     }
-    let Some(state) = state else { return None };
+    let state = state?;
     if config.moved.is_empty() && config.removed.iter().all(|r| r.destroy) {
         return None;
     }
