@@ -154,10 +154,14 @@ impl Workspace {
         let evaluator = ConfigEvaluator::new(config, plan.variables.clone(), (*self.schemas).clone(), io)
             .map_err(|d| EngineError::diags(d, &plan.sources))?
             .for_destroy(plan.mode == PlanMode::Destroy);
-        let prior = match state {
+        let mut prior = match state {
             Some(s) => s,
             None => self.first_state(plan).await?,
         };
+        // `moved` / `removed` statements: the changes use the new addresses.
+        contin_planner::state_edits::apply_state_edits(&plan.language, &mut prior);
+        // `import` blocks: the objects are recorded before the changes run.
+        self.apply_import_blocks(plan, &mut prior).await?;
         let exec_opts = contin_executor::ApplyOptions { parallelism: opts.parallelism.max(1), ..contin_executor::ApplyOptions::default() };
         let reporter = Arc::new(ApplyEvents(self.events.clone()));
         // Every finished change is journaled (fsynced) before its dependants

@@ -83,3 +83,65 @@ impl Workspace {
         .await
     }
 }
+
+/// `import` blocks (see `contin_planner::imports`): read at plan time, made
+/// at apply time (under the lock, before any change runs).
+impl Workspace {
+    /// Imports every `import` block target the state lacks into `refreshed`
+    /// (the value planning compares the configuration with).
+    pub(crate) async fn read_import_blocks(
+        &self,
+        state: Option<&State>,
+        refreshed: &mut std::collections::BTreeMap<ResourceAddr, Option<contin_types::Value>>,
+    ) -> Result<()> {
+        let io = self.io();
+        let targets = contin_planner::imports::import_targets(&self.config, &self.variables, &self.schemas, &io)
+            .map_err(|d| EngineError::diags(d, &self.config.sources))?;
+        for t in targets {
+            if state.is_some_and(|s| s.resources.contains_key(&t.addr)) {
+                continue;
+            }
+            let value = self.import_one(&t.addr, &t.provider, &t.id).await?;
+            refreshed.insert(t.addr, Some(value));
+        }
+        Ok(())
+    }
+
+    /// Records the plan's imports in `state` (values read again now).
+    pub(crate) async fn apply_import_blocks(&self, plan: &contin_planner::Plan, state: &mut State) -> Result<()> {
+        for i in &plan.language.imports {
+            if state.resources.contains_key(&i.addr) {
+                continue;
+            }
+            let value = self.import_one(&i.addr, &i.provider, &i.id).await?;
+            let sensitive_paths = self
+                .schemas
+                .get(&i.provider)
+                .and_then(|s| s.resources.get(&i.addr.ty))
+                .map(|b| contin_provider::schema::sensitive_paths(b, &value))
+                .unwrap_or_default();
+            state.resources.insert(
+                i.addr.clone(),
+                ResourceState {
+                    addr: i.addr.clone(),
+                    provider: i.provider.clone(),
+                    schema_version: 0,
+                    attributes: value.to_json_lossy(),
+                    sensitive_paths,
+                    dependencies: Vec::new(),
+                    status: ResourceStatus::Ready,
+                    create_before_destroy: false,
+                    generation: 1,
+                    deposed: Vec::new(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn import_one(&self, addr: &ResourceAddr, provider_name: &str, id: &str) -> Result<contin_types::Value> {
+        let provider = self.providers.get(provider_name).cloned().ok_or_else(|| EngineError::Provider(format!("provider {provider_name} is not available")))?;
+        self.events.event(EngineEvent::Importing { addr: addr.clone(), id: id.to_string() });
+        provider.import(&addr.ty, id).await.map_err(|e| EngineError::Provider(format!("{addr}: import of {id:?} failed: {e}")))
+    }
+}

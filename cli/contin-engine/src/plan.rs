@@ -137,10 +137,13 @@ impl Workspace {
     /// Refreshes (unless disabled) and plans against `state`.
     pub async fn plan_against(&self, state: Option<&State>, opts: &PlanOptions) -> Result<Plan> {
         let targets = parse_targets(&opts.targets)?;
-        let Refreshed { values: refreshed, unreachable } = match (state, opts.refresh) {
+        let Refreshed { values: mut refreshed, unreachable } = match (state, opts.refresh) {
             (Some(s), true) => self.refresh_state(s, &targets, opts.parallelism).await?,
             _ => Refreshed::default(),
         };
+        if !opts.destroy {
+            self.read_import_blocks(state, &mut refreshed).await?;
+        }
         self.events.event(EngineEvent::Planning);
         let io = self.io();
         let input = PlanningInput {
@@ -156,6 +159,11 @@ impl Workspace {
         };
         let mut plan = tokio::task::block_in_place(|| contin_planner::plan(&input)).map_err(|d| EngineError::diags(d, &self.config.sources))?;
         plan.unreachable = unreachable;
+        if !plan.language.warnings.is_empty() {
+            // Failed `check` assertions, unresolved moves.
+            let diags = contin_types::Diagnostics(plan.language.warnings.clone());
+            self.events.event(EngineEvent::Warnings { diags, sources: self.config.sources.clone() });
+        }
         Ok(plan)
     }
 

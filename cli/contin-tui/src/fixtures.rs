@@ -176,6 +176,7 @@ fn empty_plan(changes: Vec<ResourceChange>) -> Plan {
         outputs: BTreeMap::new(),
         unreachable: Vec::new(),
         deposed: Vec::new(),
+        language: Default::default(),
     }
 }
 

@@ -125,6 +125,7 @@ fn reason_text(c: &ResourceChange) -> Option<String> {
         Some(ChangeReason::EachKey) => Some("for_each no longer includes this key".into()),
         Some(ChangeReason::DeletedOutOfBand) => Some("the object was deleted outside contin".into()),
         Some(ChangeReason::DestroyMode) => Some("destroy mode".into()),
+        Some(ChangeReason::ReplaceTriggered) => Some("a replace_triggered_by reference changed".into()),
         None if c.action == Action::Replace && !paths.is_empty() => Some(format!("replace forced by a change to {}", paths.join(", "))),
         None => None,
     }

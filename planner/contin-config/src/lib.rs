@@ -5,6 +5,7 @@
 
 mod check;
 mod fmt;
+mod language;
 pub mod model;
 pub mod modules;
 pub mod overrides;

@@ -61,6 +61,9 @@ pub struct Variable {
     pub description: Option<String>,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `ephemeral = true`: usable in provider configuration and locals, not
+    /// in resource arguments or outputs (checked by the graph).
+    pub ephemeral: bool,
     /// `validation { condition, error_message }` blocks, in source order.
     pub validations: Vec<VariableValidation>,
     pub loc: SourceLoc,
@@ -89,6 +92,8 @@ pub struct Output {
     pub sensitive: bool,
     pub depends_on: Vec<Reference>,
     pub loc: SourceLoc,
+    /// `precondition` blocks, checked before the value is recorded.
+    pub preconditions: Vec<Condition>,
 }
 
 /// `provider "aws" { … }`.
@@ -125,17 +130,41 @@ pub enum IgnoreChanges {
     Attrs(Vec<String>),
 }
 
+/// A `precondition` / `postcondition` block (resources, data sources,
+/// outputs) or a `check` block's `assert`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block keyword (`precondition`).
+    pub loc: SourceLoc,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lifecycle {
     pub prevent_destroy: bool,
     pub create_before_destroy: bool,
     pub ignore_changes: IgnoreChanges,
     pub loc: Option<SourceLoc>,
+    /// `precondition` blocks: checked before the instance is planned.
+    pub preconditions: Vec<Condition>,
+    /// `postcondition` blocks: checked on the planned (or read) value, `self`.
+    pub postconditions: Vec<Condition>,
+    /// `replace_triggered_by = [aws_x.a, aws_y.b.id]`: one expression each.
+    pub replace_triggered_by: Vec<Expr>,
 }
 
 impl Default for Lifecycle {
     fn default() -> Self {
-        Lifecycle { prevent_destroy: false, create_before_destroy: false, ignore_changes: IgnoreChanges::Attrs(Vec::new()), loc: None }
+        Lifecycle {
+            prevent_destroy: false,
+            create_before_destroy: false,
+            ignore_changes: IgnoreChanges::Attrs(Vec::new()),
+            loc: None,
+            preconditions: Vec::new(),
+            postconditions: Vec::new(),
+            replace_triggered_by: Vec::new(),
+        }
     }
 }
 
@@ -221,6 +250,53 @@ pub struct TerraformSettings {
     pub cloud: Option<SourceLoc>,
 }
 
+/// `moved { from = …  to = … }`: state recorded at `from` now belongs to `to`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MovedBlock {
+    pub from: contin_types::ResourceAddr,
+    pub to: contin_types::ResourceAddr,
+    pub from_loc: SourceLoc,
+    pub to_loc: SourceLoc,
+    pub loc: SourceLoc,
+}
+
+/// `removed { from = …  lifecycle { destroy = false } }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemovedBlock {
+    /// A whole resource or module (no instance key).
+    pub from: contin_types::ResourceAddr,
+    pub from_loc: SourceLoc,
+    /// `false`: forget the objects (state only); `true`: destroy them.
+    pub destroy: bool,
+    pub lifecycle_loc: Option<SourceLoc>,
+    pub loc: SourceLoc,
+}
+
+/// `import { to = TYPE.NAME[KEY]  id = …  for_each = … }` (root module).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportBlock {
+    pub ty: String,
+    pub name: String,
+    /// The instance key expression (may use `each.key`/`each.value`).
+    pub key: Option<Expr>,
+    pub to_loc: SourceLoc,
+    pub id: Expr,
+    pub for_each: Option<Expr>,
+    /// `provider = aws.west`.
+    pub provider: Option<String>,
+    pub loc: SourceLoc,
+}
+
+/// `check "NAME" { data … assert { … } }`: failed asserts are warnings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckBlock {
+    pub name: String,
+    /// The scoped data source (`(type, name)`, declared in `Config::resources`).
+    pub data: Option<(String, String)>,
+    pub asserts: Vec<Condition>,
+    pub loc: SourceLoc,
+}
+
 /// A whole configuration directory.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Config {
@@ -243,4 +319,12 @@ pub struct Config {
     /// Every expanded module instance: path (`module.a.module.b`) → source
     /// directory relative to the root.
     pub modules: BTreeMap<String, String>,
+    /// `moved` blocks, in source order.
+    pub moved: Vec<MovedBlock>,
+    /// `removed` blocks, in source order.
+    pub removed: Vec<RemovedBlock>,
+    /// `import` blocks, in source order.
+    pub imports: Vec<ImportBlock>,
+    /// `check` blocks, in source order.
+    pub checks: Vec<CheckBlock>,
 }

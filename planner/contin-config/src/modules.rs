@@ -543,6 +543,7 @@ fn merge(parent: &mut Config, call: &ModuleCall, mut child: Config, path: &str, 
             rewrite_expr(e, &p);
         }
         rewrite_body(&mut r.body, &p);
+        rewrite_lifecycle(&mut r.lifecycle, &p);
         for d in &mut r.depends_on {
             d.name = format!("{p}{}", d.name);
         }
@@ -693,8 +694,53 @@ fn body_each(body: &mut Body, f: &mut dyn FnMut(&mut Expr)) {
     }
 }
 
+/// Rewrites every expression of a body; the iterator of a `dynamic` block
+/// is bound inside its `labels` and `content` (not a resource reference).
 fn rewrite_body(body: &mut Body, p: &str) {
-    body_each(body, &mut |e| rewrite_expr(e, p));
+    rewrite_body_bound(body, p, &mut Vec::new(), 0);
+}
+
+fn rewrite_body_bound(body: &mut Body, p: &str, bound: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    for a in body.attributes.values_mut() {
+        walk(&mut a.expr.expr, bound, &mut |t, b| rename(t, p, b));
+    }
+    for b in &mut body.blocks {
+        if b.ty != "dynamic" {
+            rewrite_body_bound(&mut b.body, p, bound, depth + 1);
+            continue;
+        }
+        let n = bound.len();
+        if let Some(fe) = b.body.attributes.get_mut("for_each") {
+            walk(&mut fe.expr.expr, bound, &mut |t, b| rename(t, p, b));
+        }
+        let iterator = match b.body.attributes.get("iterator").map(|a| &a.expr.expr) {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            Some(Expression::String(s)) => s.value().clone(),
+            _ => b.labels.first().cloned().unwrap_or_default(),
+        };
+        bound.push(iterator);
+        if let Some(l) = b.body.attributes.get_mut("labels") {
+            walk(&mut l.expr.expr, bound, &mut |t, b| rename(t, p, b));
+        }
+        for c in b.body.blocks.iter_mut().filter(|c| c.ty == "content") {
+            rewrite_body_bound(&mut c.body, p, bound, depth + 1);
+        }
+        bound.truncate(n);
+    }
+}
+
+/// Rewrites a resource's lifecycle conditions and `replace_triggered_by`.
+fn rewrite_lifecycle(lc: &mut Lifecycle, p: &str) {
+    for c in lc.preconditions.iter_mut().chain(lc.postconditions.iter_mut()) {
+        rewrite_expr(&mut c.condition, p);
+        rewrite_expr(&mut c.error_message, p);
+    }
+    for e in &mut lc.replace_triggered_by {
+        rewrite_expr(e, p);
+    }
 }
 
 fn rewrite_expr(e: &mut Expr, p: &str) {

@@ -17,23 +17,28 @@ use std::sync::Arc;
 /// means one entry here and one match arm in `Parser::top_block`.
 const TOP_LEVEL_BLOCKS: &[&str] = &[
     "backend",
+    "check",
     "cluster",
     "data",
     "edge_site",
     "host",
+    "import",
     "locals",
     "module",
+    "moved",
     "output",
     "provider",
+    "removed",
     "resource",
     "terraform",
     "variable",
     "workload",
 ];
 
-const VARIABLE_ARGS: &[&str] = &["default", "description", "nullable", "sensitive", "type"];
+const VARIABLE_ARGS: &[&str] = &["default", "description", "ephemeral", "nullable", "sensitive", "type"];
 const OUTPUT_ARGS: &[&str] = &["depends_on", "description", "sensitive", "value"];
-const LIFECYCLE_ARGS: &[&str] = &["create_before_destroy", "ignore_changes", "prevent_destroy"];
+const LIFECYCLE_ARGS: &[&str] = &["create_before_destroy", "ignore_changes", "prevent_destroy", "replace_triggered_by"];
+const LIFECYCLE_BLOCKS: &[&str] = &["postcondition", "precondition"];
 const VALIDATION_ARGS: &[&str] = &["condition", "error_message"];
 
 /// Parses every `(file name, text)` pair (the caller sorts them) into one
@@ -267,6 +272,10 @@ impl Parser {
             "provider" => self.provider(block, file),
             "backend" => self.backend(block, file),
             "terraform" => self.terraform(block, file),
+            "moved" => self.moved(block, file),
+            "removed" => self.removed(block, file),
+            "import" => self.import(block, file),
+            "check" => self.check_block(block, file),
             other => {
                 let detail =
                     valid_choices_detail("Valid top-level blocks are", other, TOP_LEVEL_BLOCKS);
@@ -482,6 +491,7 @@ impl Parser {
                 Structure::Block(nested) => res.body.blocks.push(nested_block(nested, file)),
             }
         }
+        crate::language::check_dynamic_blocks(&res.body, &mut self.diags, 0);
         if let (Some(count_loc), Some(for_each)) = (count_loc, &res.for_each) {
             self.err(
                 Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
@@ -564,9 +574,22 @@ impl Parser {
                     "ignore_changes" => {
                         lc.ignore_changes = self.ignore_changes(&expr(file, attr.value))
                     }
+                    "replace_triggered_by" => {
+                        lc.replace_triggered_by = crate::language::replace_triggered_by(&expr(file, attr.value), &mut self.diags)
+                    }
                     _ => self.unsupported_arg("lifecycle", &attr, LIFECYCLE_ARGS, file),
                 },
-                Structure::Block(b) => self.unsupported_block("lifecycle", &b, &[], file),
+                Structure::Block(b) if b.ident.as_str() == "precondition" => {
+                    if let Some(c) = self.condition(b, file) {
+                        lc.preconditions.push(c);
+                    }
+                }
+                Structure::Block(b) if b.ident.as_str() == "postcondition" => {
+                    if let Some(c) = self.condition(b, file) {
+                        lc.postconditions.push(c);
+                    }
+                }
+                Structure::Block(b) => self.unsupported_block("lifecycle", &b, LIFECYCLE_BLOCKS, file),
             }
         }
         lc
@@ -622,6 +645,7 @@ impl Parser {
             description: None,
             sensitive: false,
             nullable: true,
+            ephemeral: false,
             validations: Vec::new(),
             loc: loc.clone(),
         };
@@ -637,6 +661,7 @@ impl Parser {
                         var.sensitive = self.bool_arg(&expr(file, attr.value), "sensitive")
                     }
                     "nullable" => var.nullable = self.bool_arg(&expr(file, attr.value), "nullable"),
+                    "ephemeral" => var.ephemeral = self.bool_arg(&expr(file, attr.value), "ephemeral"),
                     _ => self.unsupported_arg("variable", &attr, VARIABLE_ARGS, file),
                 },
                 Structure::Block(b) if b.ident.as_str() == "validation" => {
@@ -656,7 +681,16 @@ impl Parser {
         self.config.variables.insert(name, var);
     }
 
+    /// A `precondition`, `postcondition` or `assert` block.
+    pub(crate) fn condition(&mut self, block: hs::Block, file: &Arc<str>) -> Option<Condition> {
+        self.validation(block, file).map(|v| Condition { condition: v.condition, error_message: v.error_message, loc: v.loc })
+    }
+
     fn validation(&mut self, block: hs::Block, file: &Arc<str>) -> Option<VariableValidation> {
+        let kind = block.ident.as_str().to_string();
+        if !block.labels.is_empty() {
+            self.labels(&block, file, &[]);
+        }
         let loc = loc_of(file, &block.ident);
         let mut condition = None;
         let mut error_message = None;
@@ -665,9 +699,9 @@ impl Parser {
                 Structure::Attribute(attr) => match attr.key.as_str() {
                     "condition" => condition = Some(expr(file, attr.value)),
                     "error_message" => error_message = Some(expr(file, attr.value)),
-                    _ => self.unsupported_arg("validation", &attr, VALIDATION_ARGS, file),
+                    _ => self.unsupported_arg(&kind, &attr, VALIDATION_ARGS, file),
                 },
-                Structure::Block(b) => self.unsupported_block("validation", &b, &[], file),
+                Structure::Block(b) => self.unsupported_block(&kind, &b, &[], file),
             }
         }
         match (condition, error_message) {
@@ -682,7 +716,7 @@ impl Parser {
                 } else {
                     "error_message"
                 };
-                self.err(missing_arg("validation", missing, loc));
+                self.err(missing_arg(&kind, missing, loc));
                 None
             }
         }
@@ -732,6 +766,7 @@ impl Parser {
         let mut description = None;
         let mut sensitive = false;
         let mut depends_on = Vec::new();
+        let mut preconditions = Vec::new();
         for structure in block.body {
             match structure {
                 Structure::Attribute(attr) => match attr.key.as_str() {
@@ -745,7 +780,12 @@ impl Parser {
                     }
                     _ => self.unsupported_arg("output", &attr, OUTPUT_ARGS, file),
                 },
-                Structure::Block(b) => self.unsupported_block("output", &b, &[], file),
+                Structure::Block(b) if b.ident.as_str() == "precondition" => {
+                    if let Some(c) = self.condition(b, file) {
+                        preconditions.push(c);
+                    }
+                }
+                Structure::Block(b) => self.unsupported_block("output", &b, &["precondition"], file),
             }
         }
         let Some(value) = value else {
@@ -765,6 +805,7 @@ impl Parser {
                 sensitive,
                 depends_on,
                 loc,
+                preconditions,
             },
         );
     }
@@ -798,6 +839,7 @@ impl Parser {
                 Structure::Block(b) => body.blocks.push(nested_block(b, file)),
             }
         }
+        crate::language::check_dynamic_blocks(&body, &mut self.diags, 0);
         let key = match &alias {
             Some(a) => format!("{name}.{a}"),
             None => name.clone(),

@@ -6,6 +6,7 @@
 
 mod cycles;
 mod cty;
+mod dynamic;
 mod eval;
 pub mod limits;
 pub mod funcs;
@@ -20,6 +21,7 @@ use contin_config::{Body, Expr};
 use contin_types::{Diagnostic, Diagnostics, ResourceMode, SourceLoc, Value};
 
 pub use cycles::check_cycles;
+pub use dynamic::{eval_with_locals, iterator_name, MAX_DYNAMIC_BLOCKS, MAX_DYNAMIC_DEPTH};
 pub use refs::{body_references, references};
 
 /// A root reference an expression makes to something outside itself.
@@ -155,35 +157,10 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Value, Diagnostics> {
 }
 
 /// Evaluates a body: a `Value::Map` of attributes by name; nested blocks as a
-/// `List` of maps under the block type name (labels ignored). Reports every
-/// failing attribute at once.
+/// `List` of maps under the block type name (labels ignored); `dynamic`
+/// blocks are expanded (`dynamic.rs`). Reports every failing attribute at once.
 pub fn eval_body(body: &Body, scope: &dyn Scope) -> Result<Value, Diagnostics> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut diags = Diagnostics::new();
-    for (name, attr) in &body.attributes {
-        match eval(&attr.expr, scope) {
-            Ok(v) => {
-                out.insert(name.clone(), v);
-            }
-            Err(d) => diags.extend(d),
-        }
-    }
-    for block in &body.blocks {
-        match eval_body(&block.body, scope) {
-            Ok(v) => {
-                let entry = out.entry(block.ty.clone()).or_insert_with(|| Value::List(Vec::new()));
-                if let Value::List(items) = entry {
-                    items.push(v);
-                }
-            }
-            Err(d) => diags.extend(d),
-        }
-    }
-    if diags.has_errors() {
-        Err(diags)
-    } else {
-        Ok(Value::Map(out))
-    }
+    dynamic::eval_body(body, scope)
 }
 
 /// Parses an expression from text (for tests, tfvars values and `-var`).

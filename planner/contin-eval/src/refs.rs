@@ -126,15 +126,42 @@ pub fn references(expr: &Expr) -> Vec<RefSite> {
 }
 
 /// Every reference in all attributes and nested blocks of a body.
+/// Inside a `dynamic` block's `content` (and its `labels`), the iterator
+/// name is bound, not a reference.
 pub fn body_references(body: &Body) -> Vec<RefSite> {
     let mut out = Vec::new();
+    body_refs(body, &mut Vec::new(), &mut out, 0);
+    out
+}
+
+fn body_refs(body: &Body, bound: &mut Vec<String>, out: &mut Vec<RefSite>, depth: usize) {
+    if depth > crate::MAX_DYNAMIC_DEPTH {
+        return;
+    }
     for attr in body.attributes.values() {
-        walk(&attr.expr.expr, &attr.expr.file, &mut Vec::new(), &mut out);
+        walk(&attr.expr.expr, &attr.expr.file, bound, out);
     }
     for block in &body.blocks {
-        out.extend(body_references(&block.body));
+        if block.ty == "dynamic" {
+            let n = bound.len();
+            // `for_each` is outside the iterator's scope.
+            if let Some(fe) = block.body.attributes.get("for_each") {
+                walk(&fe.expr.expr, &fe.expr.file, bound, out);
+            }
+            if let Ok(name) = crate::iterator_name(block) {
+                bound.push(name);
+            }
+            if let Some(labels) = block.body.attributes.get("labels") {
+                walk(&labels.expr.expr, &labels.expr.file, bound, out);
+            }
+            for content in block.body.blocks.iter().filter(|b| b.ty == "content") {
+                body_refs(&content.body, bound, out, depth + 1);
+            }
+            bound.truncate(n);
+        } else {
+            body_refs(&block.body, bound, out, depth + 1);
+        }
     }
-    out
 }
 
 fn walk(e: &Expression, file: &str, bound: &mut Vec<String>, out: &mut Vec<RefSite>) {

@@ -354,6 +354,7 @@ fn plan_of(mut changes: Vec<ResourceChange>) -> Plan {
         outputs: BTreeMap::new(),
         unreachable: vec![],
         deposed: vec![],
+        language: Default::default(),
     }
 }
 

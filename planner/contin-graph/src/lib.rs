@@ -174,6 +174,16 @@ pub fn build(config: &Config) -> Result<DepGraph, Diagnostics> {
         for site in contin_eval::body_references(&r.body) {
             resolver.edge(&me, site, ctx, &mut edges, &mut diags);
         }
+        // Conditions and replace_triggered_by are evaluated per instance
+        // too; `self` (postconditions) is not a reference.
+        let lc = &r.lifecycle;
+        let conditions = lc.preconditions.iter().chain(lc.postconditions.iter());
+        let exprs = conditions.flat_map(|c| [&c.condition, &c.error_message]).chain(lc.replace_triggered_by.iter());
+        for e in exprs {
+            for site in contin_eval::references(e) {
+                resolver.edge(&me, site, ctx, &mut edges, &mut diags);
+            }
+        }
         for d in &r.depends_on {
             let site = RefSite {
                 reference: Reference::Resource { mode: d.mode, ty: d.ty.clone(), name: d.name.clone() },
@@ -186,6 +196,11 @@ pub fn build(config: &Config) -> Result<DepGraph, Diagnostics> {
         let me = Node::Output(o.name.clone());
         for site in contin_eval::references(&o.value) {
             resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+        }
+        for c in &o.preconditions {
+            for site in contin_eval::references(&c.condition).into_iter().chain(contin_eval::references(&c.error_message)) {
+                resolver.edge(&me, site, Context::Plain, &mut edges, &mut diags);
+            }
         }
         for d in &o.depends_on {
             let site = RefSite {
@@ -251,6 +266,21 @@ impl Resolver<'_> {
                     let ok = self.suggest();
                     let candidates = self.config.variables.keys().filter(|_| ok);
                     diags.push(undeclared("input variable", &format!("var.{name}"), name, candidates, loc, |n| format!("var.{n}")));
+                    return;
+                }
+                // Ephemeral values must not reach what is persisted: resource
+                // arguments (state) and outputs (state).
+                let persisted = match me {
+                    Node::Resource(i) => self.config.resources.get(*i).is_some_and(|r| r.mode == contin_types::ResourceMode::Managed),
+                    Node::Output(_) => true,
+                    _ => false,
+                };
+                if persisted && self.config.variables.get(name).is_some_and(|v| v.ephemeral) {
+                    diags.push(
+                        Diagnostic::error("Invalid use of ephemeral value")
+                            .with_detail(format!("var.{name} is ephemeral: ephemeral values are not valid in resource arguments or outputs, because those are saved in the state."))
+                            .at(loc),
+                    );
                     return;
                 }
                 Node::Variable(name.clone())

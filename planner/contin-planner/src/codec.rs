@@ -140,6 +140,7 @@ mod tests {
                     prevent_destroy: false,
                 },
             }],
+            language: Default::default(),
         }
     }
 

@@ -27,6 +27,17 @@ pub fn plan_to_json(plan: &Plan) -> J {
             if let (Some(key), J::Object(m)) = (deposed, &mut j) {
                 m.insert("deposed".into(), json!(key));
             }
+            // Terraform's `previous_address` (moved) and `change.importing`.
+            if let (None, J::Object(m)) = (deposed, &mut j) {
+                if let Some(from) = plan.language.moved_from(&c.addr) {
+                    m.insert("previous_address".into(), json!(from.to_string()));
+                }
+                if let Some(i) = plan.language.imports.iter().find(|i| i.addr == c.addr) {
+                    if let Some(J::Object(ch)) = m.get_mut("change") {
+                        ch.insert("importing".into(), json!({"id": i.id}));
+                    }
+                }
+            }
             j
         })
         .collect();
@@ -52,6 +63,11 @@ pub fn plan_to_json(plan: &Plan) -> J {
     if !plan.unreachable.is_empty() {
         let list: Vec<J> = plan.unreachable.iter().map(|u| json!({"address": u.addr.to_string(), "reason": u.reason})).collect();
         doc["unreachable"] = J::Array(list);
+    }
+    if !plan.language.forgotten.is_empty() {
+        // `removed { lifecycle { destroy = false } }`: Terraform's "forget" action.
+        let list: Vec<J> = plan.language.forgotten.iter().map(|a| json!({"address": a.to_string(), "change": {"actions": ["forget"]}})).collect();
+        doc["forgotten"] = J::Array(list);
     }
     doc
 }
@@ -81,6 +97,7 @@ fn action_reason(action: Action, reason: &Option<ChangeReason>) -> Option<&'stat
         ChangeReason::DeletedOutOfBand => Some("deleted_out_of_band"),
         // Terraform gives no reason in destroy mode either.
         ChangeReason::DestroyMode => None,
+        ChangeReason::ReplaceTriggered => Some("replace_by_triggers"),
     }
 }
 

@@ -3,6 +3,9 @@
 //! Architecture invariant: no IO; deterministic for equal inputs.
 
 pub mod apply_eval;
+pub mod conditions;
+pub mod imports;
+pub mod state_edits;
 mod instance;
 pub mod io;
 pub mod modules;

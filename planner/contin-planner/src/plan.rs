@@ -62,6 +62,8 @@ pub enum ChangeReason {
     DeletedOutOfBand,
     /// `contin destroy` / `plan --destroy`.
     DestroyMode,
+    /// A `lifecycle.replace_triggered_by` reference changed.
+    ReplaceTriggered,
 }
 
 /// The planned change of one resource instance.
@@ -134,6 +136,52 @@ pub struct Plan {
     /// `changes`, which holds one entry per instance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<DeposedChange>,
+    /// What `moved`, `removed`, `import` and `check` blocks add to the plan.
+    #[serde(default, skip_serializing_if = "LanguageEffects::is_empty")]
+    pub language: LanguageEffects,
+}
+
+/// The plan's share of the Terraform language blocks beyond resources.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LanguageEffects {
+    /// `moved` blocks: (from, to) instance addresses; apply renames them in
+    /// the state before any change runs (`changes` already use `to`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<(ResourceAddr, ResourceAddr)>,
+    /// `removed { lifecycle { destroy = false } }`: instances apply drops
+    /// from the state without destroying them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forgotten: Vec<ResourceAddr>,
+    /// `import` blocks: objects apply imports (provider `import`) before
+    /// any change runs; their `changes` entry plans against the imported value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<PlannedImport>,
+    /// Warnings: failed `check` assertions, unresolved moves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<contin_types::Diagnostic>,
+}
+
+impl LanguageEffects {
+    pub fn is_empty(&self) -> bool {
+        self.moved.is_empty() && self.forgotten.is_empty() && self.imports.is_empty() && self.warnings.is_empty()
+    }
+    /// True when apply would change the state because of these.
+    pub fn changes_state(&self) -> bool {
+        !self.moved.is_empty() || !self.forgotten.is_empty() || !self.imports.is_empty()
+    }
+    /// The address `addr` had before a `moved` statement, if it moved.
+    pub fn moved_from(&self, addr: &ResourceAddr) -> Option<&ResourceAddr> {
+        self.moved.iter().find(|(_, to)| to == addr).map(|(from, _)| from)
+    }
+}
+
+/// One object an `import` block brings under management.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedImport {
+    pub addr: ResourceAddr,
+    /// The provider configuration (`aws`, `aws.west`).
+    pub provider: String,
+    pub id: String,
 }
 
 /// The planned destroy of one deposed object of an instance.
@@ -169,6 +217,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
             || !self.deposed.is_empty()
+            || self.language.changes_state()
             || self.outputs.values().any(|o| o.action != Action::NoOp)
     }
     pub fn change(&self, addr: &ResourceAddr) -> Option<&ResourceChange> {

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 #[path = "deposed_tests.rs"]
 mod deposed;
+#[path = "language_tests.rs"]
+mod language;
 
 /// One planning run: configuration text, prior state (JSON, the stored form),
 /// refreshed values (absent = not refreshed), mode and targets.

@@ -38,10 +38,16 @@ pub fn summary_counts(plan: &Plan) -> (usize, usize, usize) {
     (add, change, destroy)
 }
 
+/// The ID an `import` block imports `addr` from, if it does.
+fn import_id<'p>(plan: &'p Plan, addr: &ResourceAddr) -> Option<&'p str> {
+    plan.language.imports.iter().find(|i| &i.addr == addr).map(|i| i.id.as_str())
+}
+
 /// Renders the plan like `terraform plan`. `color` adds ANSI colours on the
 /// action symbols (the caller decides: TTY, `NO_COLOR`).
 pub fn render_plan(plan: &Plan, color: bool) -> String {
-    let mut r = Renderer { out: String::new(), color };
+    let imported = plan.language.imports.iter().map(|i| (i.addr.clone(), i.id.clone())).collect();
+    let mut r = Renderer { out: String::new(), color, moved: plan.language.moved.clone(), imported };
     for u in &plan.unreachable {
         r.out.push_str(&format!(
             "Warning: {} is unreachable ({}); its recorded state was kept and drift was not checked.\n\n",
@@ -52,29 +58,57 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         r.drift_section(plan);
     }
     // An instance's own change, then its deposed objects' destroys (by key).
-    let mut changes: Vec<(&ResourceChange, Option<&str>)> =
-        plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| (c, None)).collect();
+    // A moved instance is shown even without changes ("has moved to").
+    let mut changes: Vec<(&ResourceChange, Option<&str>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || plan.language.moved_from(&c.addr).is_some() || import_id(plan, &c.addr).is_some())
+        .map(|c| (c, None))
+        .collect();
     changes.extend(plan.deposed.iter().map(|d| (&d.change, Some(d.key.as_str()))));
     changes.sort_by(|a, b| a.0.addr.cmp(&b.0.addr).then_with(|| a.1.cmp(&b.1)));
     let outputs: Vec<(&String, &OutputChange)> =
         plan.outputs.iter().filter(|(_, o)| o.action != Action::NoOp).collect();
 
-    if changes.is_empty() && outputs.is_empty() {
+    let forgotten = &plan.language.forgotten;
+    if changes.is_empty() && outputs.is_empty() && forgotten.is_empty() {
         r.out.push_str("No changes. Your infrastructure matches the configuration.\n\n");
         r.out.push_str("contin has compared your real infrastructure against your configuration\n");
         r.out.push_str("and found no differences, so no changes are needed.\n");
         return r.out;
     }
-    if !changes.is_empty() {
+    if !changes.is_empty() || !forgotten.is_empty() {
         let plain: Vec<&ResourceChange> = changes.iter().map(|(c, _)| *c).collect();
         r.legend(&plain);
         r.out.push_str("contin will perform the following actions:\n\n");
         for (c, deposed) in &changes {
-            r.resource_change(c, *deposed);
+            match plan.language.moved_from(&c.addr).filter(|_| deposed.is_none()) {
+                Some(from) if c.action == Action::NoOp => r.moved_only(c, from),
+                _ if c.action == Action::NoOp && deposed.is_none() && import_id(plan, &c.addr).is_some() => r.imported_only(c),
+                _ => r.resource_change(c, *deposed),
+            }
             r.out.push('\n');
         }
+        for a in forgotten {
+            r.out.push_str(&format!(" # {a} will no longer be managed by contin, but will not be destroyed\n"));
+            r.out.push_str(" # (destroy = false is set in the configuration)\n\n");
+        }
         let (add, change, destroy) = summary_counts(plan);
-        r.out.push_str(&format!("Plan: {add} to add, {change} to change, {destroy} to destroy.\n"));
+        let imports = match plan.language.imports.len() {
+            0 => String::new(),
+            n => format!("{n} to import, "),
+        };
+        r.out.push_str(&format!("Plan: {imports}{add} to add, {change} to change, {destroy} to destroy.\n"));
+        if !forgotten.is_empty() {
+            r.out.push_str("\nWarning: Some objects will no longer be managed by contin\n\n");
+            r.out.push_str("If you apply this plan, contin will discard its tracking information for\n");
+            r.out.push_str("the following objects, but it will not delete them:\n");
+            for a in forgotten {
+                r.out.push_str(&format!(" - {a}\n"));
+            }
+            r.out.push_str("\nAfter applying this plan, contin will no longer manage these objects. You\n");
+            r.out.push_str("will need to import them into contin to manage them again.\n");
+        }
     }
     if !outputs.is_empty() {
         if !changes.is_empty() {
@@ -105,6 +139,10 @@ enum Sym {
 struct Renderer {
     out: String,
     color: bool,
+    /// `moved` statements' (from, to) instance addresses.
+    moved: Vec<(ResourceAddr, ResourceAddr)>,
+    /// `import` blocks' (address, id).
+    imported: Vec<(ResourceAddr, String)>,
 }
 
 /// How the body of a resource (or a drifted resource) is shown.
@@ -212,6 +250,22 @@ impl Renderer {
         self.out.push_str("\n\n");
     }
 
+    /// An object imported without changes: `# ADDR will be imported`.
+    fn imported_only(&mut self, c: &ResourceChange) {
+        self.out.push_str(&format!("  # {} will be imported\n", c.addr));
+        let empty = Value::Map(Default::default());
+        let v = c.after.as_ref().or(c.before.as_ref()).unwrap_or(&empty);
+        self.resource_body("   ", &c.addr, Body::Update(v, v), &[]);
+    }
+
+    /// An instance that only moved: `# FROM has moved to TO`, its value unchanged.
+    fn moved_only(&mut self, c: &ResourceChange, from: &ResourceAddr) {
+        self.out.push_str(&format!("  # {from} has moved to {}\n", c.addr));
+        let empty = Value::Map(Default::default());
+        let v = c.after.as_ref().or(c.before.as_ref()).unwrap_or(&empty);
+        self.resource_body("   ", &c.addr, Body::Update(v, v), &[]);
+    }
+
     /// One change; `deposed` names the deposed object it destroys.
     fn resource_change(&mut self, c: &ResourceChange, deposed: Option<&str>) {
         let addr = &c.addr;
@@ -224,6 +278,7 @@ impl Renderer {
             (Action::Create, _) => "will be created".to_string(),
             (Action::Update, _) => "will be updated in-place".to_string(),
             (Action::Replace, Some(ChangeReason::Tainted)) => "is tainted, so must be replaced".to_string(),
+            (Action::Replace, Some(ChangeReason::ReplaceTriggered)) => "will be replaced due to changes in replace_triggered_by".to_string(),
             (Action::Replace, _) => "must be replaced".to_string(),
             (Action::Delete, _) => "will be destroyed".to_string(),
             (Action::Read, _) => "will be read during apply".to_string(),
@@ -232,6 +287,10 @@ impl Renderer {
         self.out.push_str(&format!("  # {shown} {headline}\n"));
         if deposed.is_some() {
             self.out.push_str("  # (left over from a partially-failed replacement of this instance)\n");
+        } else if let Some(from) = self.moved.iter().find(|(_, to)| to == addr).map(|(f, _)| f.clone()) {
+            self.out.push_str(&format!("  # (moved from {from})\n"));
+        } else if let Some(id) = self.imported.iter().find(|(a, _)| a == addr).map(|(_, id)| id.clone()) {
+            self.out.push_str(&format!("  # (imported from {})\n", quote(&id)));
         } else if let Some(reason) = reason_line(c) {
             self.out.push_str(&format!("  # ({reason})\n"));
         }
@@ -673,6 +732,7 @@ fn reason_line(c: &ResourceChange) -> Option<String> {
         (Some(ChangeReason::EachKey), _) => Some(format!("because key {} is not in for_each map", key_text(&c.addr.key))),
         (Some(ChangeReason::DeletedOutOfBand), _) => Some("because object was deleted outside contin".to_string()),
         (Some(ChangeReason::DestroyMode), _) => None,
+        (Some(ChangeReason::ReplaceTriggered), _) => None,
         (Some(ChangeReason::CannotUpdate | ChangeReason::Tainted), _) | (None, _) => None,
     }
 }

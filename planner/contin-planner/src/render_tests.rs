@@ -50,6 +50,7 @@ pub(crate) fn plan(mut changes: Vec<ResourceChange>) -> Plan {
         outputs: BTreeMap::new(),
         unreachable: vec![],
         deposed: vec![],
+        language: Default::default(),
     }
 }
 

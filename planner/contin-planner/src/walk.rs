@@ -2,6 +2,7 @@
 //! refreshed state and asks each provider for its (pure) diff, producing the
 //! immutable `Plan`.
 
+use crate::conditions::ConditionKind;
 use crate::instance::{desired_config, expand};
 use crate::io::PlanIo;
 use crate::plan::*;
@@ -54,6 +55,7 @@ pub fn prepare(config: &Config, schemas: &BTreeMap<String, ProviderSchema>) -> R
             }
         }
     }
+    diags.extend(crate::state_edits::check_statements(config));
     let graph = match contin_graph::build(config) {
         Ok(g) => Some(g),
         Err(d) => {
@@ -177,7 +179,42 @@ pub fn plan(input: &PlanningInput<'_>) -> Result<Plan, Diagnostics> {
 
 /// [`plan`] on up to `threads` threads: the result never depends on `threads`.
 pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan, Diagnostics> {
+    // `moved` / `removed` statements: plan against the state as they leave it.
+    let Some((state, edits)) = crate::state_edits::plan_state_edits(input.config, input.state) else {
+        return plan_edited(input, LanguageEffects::default(), threads);
+    };
+    let mut refreshed = input.refreshed.clone();
+    for (from, to) in &edits.moved {
+        if let Some(v) = refreshed.remove(from) {
+            refreshed.insert(to.clone(), v);
+        }
+    }
+    for a in &edits.forgotten {
+        refreshed.remove(a);
+    }
+    let edited = PlanningInput { state: Some(&state), refreshed: &refreshed, ..*input };
+    plan_edited(&edited, edits, threads)
+}
+
+fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects, threads: usize) -> Result<Plan, Diagnostics> {
     let prepared = prepare(input.config, input.schemas)?;
+    if input.mode != PlanMode::Destroy {
+        // `import` blocks: the engine read each target into `refreshed`.
+        for t in crate::imports::import_targets(input.config, input.variables, input.schemas, input.io)? {
+            if input.state.is_some_and(|s| s.resources.contains_key(&t.addr)) {
+                continue;
+            }
+            match input.refreshed.get(&t.addr) {
+                Some(Some(_)) => language.imports.push(PlannedImport { addr: t.addr, provider: t.provider, id: t.id }),
+                _ => {
+                    return Err(Diagnostic::error("Cannot import")
+                        .with_detail(format!("{} (ID {:?}) was not read from its provider before planning.", t.addr, t.id))
+                        .at(t.loc)
+                        .into())
+                }
+            }
+        }
+    }
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     let mut diags = Diagnostics::new();
     let mut outputs = BTreeMap::new();
@@ -203,6 +240,16 @@ pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan,
                 dependants.insert(i, prepared.graph.dependant_count(ix));
             }
         }
+        // `check` assertions run after the walk: keep what they read.
+        for c in &input.config.checks {
+            for site in c.asserts.iter().flat_map(|a| contin_eval::references(&a.condition).into_iter().chain(contin_eval::references(&a.error_message))) {
+                if let contin_eval::Reference::Resource { mode, ty, name } = site.reference {
+                    if let Some(&i) = prepared.blocks.get(&(mode, ty, name)) {
+                        *dependants.entry(i).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
         // Diagnostics per walk position, joined in walk order at the end, so
         // a level planned on several threads reports exactly as a serial walk.
         let mut node_diags: Vec<Diagnostics> = (0..prepared.graph.order.len()).map(|_| Diagnostics::new()).collect();
@@ -214,7 +261,7 @@ pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan,
                     _ => None,
                 })
                 .collect();
-            for planned in plan_blocks(input, &prepared, &values, &blocks, threads) {
+            for planned in plan_blocks(input, &prepared, &values, &blocks, &changes, threads) {
                 let PlannedBlock { pos, index, value, changes: block_changes, diags: block_diags } = planned;
                 node_diags[pos] = block_diags;
                 let mut block_changes = block_changes;
@@ -251,6 +298,10 @@ pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan,
         for d in node_diags {
             diags.extend(d);
         }
+        let scope = walk_scope(input, &prepared, &values);
+        for c in &input.config.checks {
+            language.warnings.extend(crate::conditions::check(&c.asserts, ConditionKind::CheckAssertion, &scope, None));
+        }
         plan_orphans(input, &prepared, &mut changes);
         if let Some(state) = input.state {
             for (name, o) in &state.outputs {
@@ -260,6 +311,14 @@ pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan,
                     outputs.insert(name.clone(), OutputChange { action: Action::Delete, before: Some(before), after: None, sensitive: o.sensitive });
                 }
             }
+        }
+    }
+    for i in &language.imports {
+        if !changes.contains_key(&i.addr) {
+            diags.push(
+                Diagnostic::error("Configuration for import target does not exist")
+                    .with_detail(format!("The configuration for the given import target {} does not exist. All target instances must have an associated configuration to be imported.", i.addr)),
+            );
         }
     }
     let kept = if input.targets.is_empty() { BTreeSet::new() } else { apply_targets(input, &mut changes) };
@@ -283,6 +342,7 @@ pub(crate) fn plan_on(input: &PlanningInput<'_>, threads: usize) -> Result<Plan,
         unreachable: Vec::new(),
         outputs,
         deposed,
+        language,
     })
 }
 
@@ -319,7 +379,14 @@ const PARALLEL_MIN_BLOCKS: usize = 64;
 /// Plans the resource `blocks` (walk position, block index) of one level,
 /// on up to `threads` scoped threads when the level is large; results in
 /// the order of `blocks`.
-fn plan_blocks(input: &PlanningInput<'_>, prepared: &Prepared, values: &WalkValues, blocks: &[(usize, usize)], threads: usize) -> Vec<PlannedBlock> {
+fn plan_blocks(
+    input: &PlanningInput<'_>,
+    prepared: &Prepared,
+    values: &WalkValues,
+    blocks: &[(usize, usize)],
+    planned: &BTreeMap<ResourceAddr, ResourceChange>,
+    threads: usize,
+) -> Vec<PlannedBlock> {
     let one = |&(pos, index): &(usize, usize)| {
         // Per block, like Terraform: `b[i]` depends on `a`, not on each
         // `a[j]` (K×K addresses for count → count).
@@ -329,7 +396,7 @@ fn plan_blocks(input: &PlanningInput<'_>, prepared: &Prepared, values: &WalkValu
         deps.sort();
         let mut changes = BTreeMap::new();
         let mut diags = Diagnostics::new();
-        let value = plan_block(input, prepared, values, index, deps, &mut changes, &mut diags);
+        let value = plan_block(input, prepared, values, index, deps, planned, &mut changes, &mut diags);
         PlannedBlock { pos, index, value, changes, diags }
     };
     if threads < 2 || blocks.len() < PARALLEL_MIN_BLOCKS {
@@ -464,6 +531,8 @@ fn plan_block(
     values: &WalkValues,
     i: usize,
     deps: Vec<ResourceAddr>,
+    // Changes of the earlier levels (what `replace_triggered_by` looks at).
+    planned: &BTreeMap<ResourceAddr, ResourceChange>,
     changes: &mut BTreeMap<ResourceAddr, ResourceChange>,
     diags: &mut Diagnostics,
 ) -> Value {
@@ -495,6 +564,12 @@ fn plan_block(
             // crash left unknown (journal recovery): nothing to compare with.
             None => (state_rs.filter(|rs| !rs.attributes.is_null()).map(|rs| Value::from_json(&rs.attributes)), false),
         };
+        let pre = crate::conditions::check(&r.lifecycle.preconditions, ConditionKind::ResourcePrecondition, &inst_scope, None);
+        if !pre.is_empty() {
+            diags.extend(for_addr(Diagnostics(pre), &addr));
+            inst_values.push((key, Value::Unknown));
+            continue;
+        }
         let desired = match desired_config(r, block, &inst_scope, prior_plain.as_ref()) {
             Ok(d) => d,
             Err(d) => {
@@ -531,7 +606,20 @@ fn plan_block(
                 for d in pc.diagnostics.0 {
                     diags.push(d.at_opt(Some(r.loc.clone())).for_address(&addr));
                 }
+                let triggered = match (&prior_plain, tainted) {
+                    (Some(_), false) if !r.lifecycle.replace_triggered_by.is_empty() => {
+                        match replace_triggered(r, &inst_scope, planned) {
+                            Ok(t) => t,
+                            Err(d) => {
+                                diags.extend(for_addr(d, &addr));
+                                false
+                            }
+                        }
+                    }
+                    _ => false,
+                };
                 let (action, reason) = match &prior_plain {
+                    Some(_) if triggered && pc.requires_replace.is_empty() => (Action::Replace, Some(ChangeReason::ReplaceTriggered)),
                     None if gone => (Action::Create, Some(ChangeReason::DeletedOutOfBand)),
                     None if tainted => (Action::Create, Some(ChangeReason::Tainted)),
                     None => (Action::Create, None),
@@ -560,6 +648,10 @@ fn plan_block(
                 }
             }
         };
+        if let Some(after) = change.after.as_ref().filter(|_| !r.lifecycle.postconditions.is_empty()) {
+            let post = crate::conditions::check(&r.lifecycle.postconditions, ConditionKind::ResourcePostcondition, &inst_scope, Some(after));
+            diags.extend(for_addr(Diagnostics(post), &addr));
+        }
         inst_values.push((key, change.after.clone().unwrap_or(Value::Unknown)));
         changes.insert(addr, change);
     }
@@ -654,6 +746,11 @@ pub(crate) fn sensitive_output(name: &str, o: &contin_config::Output) -> Diagnos
 
 fn plan_output(input: &PlanningInput<'_>, name: &str, scope: &EvalScope<'_>, diags: &mut Diagnostics) -> Option<OutputChange> {
     let o = &input.config.outputs[name];
+    let pre = crate::conditions::check(&o.preconditions, ConditionKind::OutputPrecondition, scope, None);
+    if !pre.is_empty() {
+        diags.extend(Diagnostics(pre));
+        return None;
+    }
     let v = match contin_eval::eval(&o.value, scope) {
         Ok(v) => v,
         Err(d) => {
@@ -874,4 +971,67 @@ fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
         }
     }
     out
+}
+
+/// `lifecycle.replace_triggered_by`: true when a referenced resource
+/// instance is planned to change (create, update, replace), or, for an
+/// attribute reference (`aws_x.a.id`), when that attribute's value changes
+/// (unknown after the plan counts as a change).
+fn replace_triggered(r: &Resource, scope: &EvalScope<'_>, changes: &BTreeMap<ResourceAddr, ResourceChange>) -> Result<bool, Diagnostics> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    for e in &r.lifecycle.replace_triggered_by {
+        let Expression::Traversal(t) = &e.expr else { continue };
+        let Some(ty) = t.expr.as_variable().map(|v| v.as_str().to_string()) else { continue };
+        let mut ops = t.operators.iter().map(|o| o.value()).peekable();
+        let Some(TraversalOperator::GetAttr(name)) = ops.next() else { continue };
+        let base = ResourceAddr { module: r.module.clone(), mode: ResourceMode::Managed, ty, name: name.as_str().to_string(), key: InstanceKey::None };
+        // `[key]` picks one instance (may use count.index / each.key).
+        let key = match ops.peek() {
+            Some(TraversalOperator::Index(ix)) => {
+                let ix = contin_config::Expr { expr: ix.clone(), file: e.file.clone() };
+                let v = contin_eval::eval(&ix, scope)?;
+                ops.next();
+                match v.unmarked() {
+                    Value::String(s) => Some(InstanceKey::Str(s.clone())),
+                    Value::Number(n) => n.as_i64().map(InstanceKey::Int),
+                    _ => None,
+                }
+            }
+            Some(TraversalOperator::LegacyIndex(n)) => {
+                let k = InstanceKey::Int(*n.value() as i64);
+                ops.next();
+                Some(k)
+            }
+            _ => None,
+        };
+        let path: Vec<contin_types::value::PathStep> = ops
+            .map_while(|o| match o {
+                TraversalOperator::GetAttr(a) => Some(contin_types::value::PathStep::Key(a.as_str().to_string())),
+                TraversalOperator::LegacyIndex(n) => usize::try_from(*n.value()).ok().map(contin_types::value::PathStep::Index),
+                _ => None,
+            })
+            .collect();
+        let picked: Vec<&ResourceChange> = match &key {
+            Some(k) => changes.get(&base.clone().with_key(k.clone())).into_iter().collect(),
+            None => changes.values().filter(|c| c.addr.resource() == base).collect(),
+        };
+        for c in picked {
+            let changed = if path.is_empty() {
+                matches!(c.action, Action::Create | Action::Update | Action::Replace)
+            } else {
+                let before = c.before.as_ref().and_then(|b| b.get_path(&path));
+                let after = c.after.as_ref().and_then(|a| a.get_path(&path));
+                match (before, after) {
+                    (_, Some(a)) if !a.is_wholly_known() => true,
+                    (Some(b), Some(a)) => !same_json(b, a),
+                    (None, None) => false,
+                    _ => true,
+                }
+            };
+            if changed {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }

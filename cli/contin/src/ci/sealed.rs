@@ -205,6 +205,7 @@ mod tests {
             outputs: Default::default(),
             unreachable: Vec::new(),
             deposed: Vec::new(),
+            language: Default::default(),
         }
     }
 

@@ -59,6 +59,7 @@ fn plan(mut changes: Vec<ResourceChange>) -> Plan {
         outputs: BTreeMap::new(),
         unreachable: Vec::new(),
         deposed: Vec::new(),
+        language: Default::default(),
     }
 }
 
