@@ -591,7 +591,7 @@ fn list(shared: &Shared, coll: &str, r: &Route, query: &BTreeMap<String, String>
         .map(|(_, v)| v.clone())
         .filter(|v| filter.as_ref().is_none_or(|f| f.iter().all(|(k, want)| lookup(v, k).as_deref() == Some(want.as_str()))))
         .collect();
-    let kind = kind_of(&r.collection).replace('#', "#") + "List";
+    let kind = format!("{}List", kind_of(&r.collection));
     ok_json(&json!({"kind": kind, "id": coll, "items": items, "selfLink": self_link(shared, coll)}))
 }
 
