@@ -31,6 +31,8 @@ const BUILTIN: &[&str] = &[
     "aws",
     #[cfg(feature = "onprem")]
     "onprem",
+    #[cfg(feature = "google")]
+    "google",
 ];
 
 /// A fresh, unconfigured instance of provider `name` (one per provider
@@ -44,6 +46,8 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]
         "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::with_base_dir(root.to_path_buf())),
+        #[cfg(feature = "google")]
+        "google" => Arc::new(contin_provider_google::GoogleProvider::new()),
         _ => return None,
     })
 }

@@ -211,6 +211,7 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
     let s = s.strip_prefix("registry.terraform.io/").unwrap_or(&s);
     Some(match s {
         "hashicorp/aws" => "aws",
+        "hashicorp/google" => "google",
         "hashicorp/local" => "local",
         "hashicorp/null" => "local",
         "contin/fake" => "fake",
