@@ -31,6 +31,8 @@ const BUILTIN: &[&str] = &[
     "aws",
     #[cfg(feature = "onprem")]
     "onprem",
+    #[cfg(feature = "azure")]
+    "azurerm",
 ];
 
 /// A fresh, unconfigured instance of provider `name` (one per provider
@@ -44,6 +46,8 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]
         "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::with_base_dir(root.to_path_buf())),
+        #[cfg(feature = "azure")]
+        "azurerm" => Arc::new(contin_provider_azure::AzureProvider::new()),
         _ => return None,
     })
 }
