@@ -61,7 +61,7 @@ pub(crate) fn configure(cfg: &Value) -> Result<Inner, Diagnostic> {
     }
     let endpoint = url_setting(&cfg, "endpoint", "ARM_ENDPOINT", DEFAULT_ENDPOINT)?;
     let authority = url_setting(&cfg, "authority_host", "ARM_AUTHORITY_HOST", DEFAULT_AUTHORITY)?;
-    let http = BoundedHttp::new();
+    let http = BoundedHttp::shared();
     let tenant = setting(&cfg, "tenant_id", "ARM_TENANT_ID");
     let client_id = setting(&cfg, "client_id", "ARM_CLIENT_ID");
     let secret = setting(&cfg, "client_secret", "ARM_CLIENT_SECRET");

@@ -24,7 +24,7 @@ pub struct BoundedHttp {
 }
 
 impl BoundedHttp {
-    pub fn new() -> Arc<dyn HttpClient> {
+    pub fn shared() -> Arc<dyn HttpClient> {
         Arc::new(BoundedHttp { inner: azure_core::new_http_client() })
     }
 }

@@ -202,7 +202,7 @@ pub(crate) fn parse_id(id: &str) -> Option<ArmId> {
         }
         namespace = Some(it.next()?.to_string());
         let rest: Vec<&str> = it.collect();
-        if rest.is_empty() || rest.len() % 2 != 0 {
+        if rest.is_empty() || !rest.len().is_multiple_of(2) {
             return None;
         }
         for pair in rest.chunks(2) {
