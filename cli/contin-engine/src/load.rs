@@ -33,6 +33,8 @@ const BUILTIN: &[&str] = &[
     "onprem",
     #[cfg(feature = "google")]
     "google",
+    #[cfg(feature = "azure")]
+    "azurerm",
 ];
 
 /// A fresh, unconfigured instance of provider `name` (one per provider
@@ -48,6 +50,8 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "onprem" => Arc::new(contin_provider_onprem::OnpremProvider::with_base_dir(root.to_path_buf())),
         #[cfg(feature = "google")]
         "google" => Arc::new(contin_provider_google::GoogleProvider::new()),
+        #[cfg(feature = "azure")]
+        "azurerm" => Arc::new(contin_provider_azure::AzureProvider::new()),
         _ => return None,
     })
 }

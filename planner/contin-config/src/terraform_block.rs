@@ -214,6 +214,7 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
         "hashicorp/google" => "google",
         "hashicorp/local" => "local",
         "hashicorp/null" => "local",
+        "hashicorp/azurerm" => "azurerm",
         "contin/fake" => "fake",
         "contin/edge" => "edge",
         "contin/onprem" => "onprem",
