@@ -7,10 +7,10 @@
 //! Measures:
 //! 1. apply-to-applied: generation 2 published for every site → each agent
 //!    applies it (its "applying generation 2" event): p50/p99/max;
-//! 2. apply-to-all-acked: until every agent's signed `status.json` in the
-//!    bucket acks generation 2 (what `contin edge list` reads);
-//! 2b. apply-to-acked per agent: its "status uploaded (acked generation 2)"
-//!    event (status is written on change), p50/p99;
+//! 2. apply-to-acked per agent (its "status uploaded (acked generation 2)"
+//!    event; status is written on change), p50/p99, and apply-to-all-acked
+//!    (the last one), then every agent's signed `status.json` in the bucket
+//!    verified (what `contin edge list` reads);
 //! 3. mailbox requests per second through the proxy while idle (steady
 //!    polling: GETs, how many answered 304, PUTs) and moto's CPU use;
 //! 4. reconvergence: the proxy drops every connection for `--cut` seconds,

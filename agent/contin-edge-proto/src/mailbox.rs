@@ -132,8 +132,12 @@ impl MailboxUrl {
 #[derive(Clone, Default)]
 pub struct Connections {
     #[cfg(feature = "s3")]
-    clients: std::sync::Arc<tokio::sync::Mutex<std::collections::HashMap<(Option<String>, Option<String>), aws_sdk_s3::Client>>>,
+    clients: std::sync::Arc<tokio::sync::Mutex<S3Clients>>,
 }
+
+/// S3 clients by (region, endpoint).
+#[cfg(feature = "s3")]
+type S3Clients = std::collections::HashMap<(Option<String>, Option<String>), aws_sdk_s3::Client>;
 
 impl std::fmt::Debug for Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
