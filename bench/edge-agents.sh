@@ -53,7 +53,8 @@ kill "$agent_pid"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$moto" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-pids+=("$!")
+moto_pid=$!
+pids+=("$moto_pid")
 for _ in $(seq 1 100); do
     python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null && break
     sleep 0.2
@@ -61,4 +62,4 @@ done
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
 /usr/bin/time -f "fleet_bench: %e s wall, %U s user, %S s sys, max RSS %M kB" \
-    "$bench_bin" --moto "http://127.0.0.1:$port" --agents "$N" --poll "$POLL" --cut "$CUT"
+    "$bench_bin" --moto "http://127.0.0.1:$port" --moto-pid "$moto_pid" --agents "$N" --poll "$POLL" --cut "$CUT"

@@ -44,6 +44,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 pub fn stderr_sink() -> EventSink {
     Arc::new(|e: Event| {
         let level = match e.level {
+            Level::Debug => return,
             Level::Info => "INFO",
             Level::Warn => "WARN",
             Level::Error => "ERROR",
@@ -68,15 +69,12 @@ async fn shutdown_signal() {
 /// Runs the agent until SIGTERM/SIGINT (workloads keep running); 1 on error.
 pub async fn run_command(args: RunArgs) -> i32 {
     let events = stderr_sink();
-    let opts = AgentOptions {
-        token: args.token,
-        data_dir: args.data_dir,
-        serve: args.serve,
-        upstreams: args.upstreams,
-        poll: args.poll,
-        telemetry_capacity: args.telemetry_capacity.max(1),
-        events: events.clone(),
-    };
+    let mut opts = AgentOptions::new(args.data_dir, events.clone());
+    opts.token = args.token;
+    opts.serve = args.serve;
+    opts.upstreams = args.upstreams;
+    opts.poll = args.poll;
+    opts.telemetry_capacity = args.telemetry_capacity.max(1);
     match crate::run(opts, shutdown_signal()).await {
         Ok(()) => {
             events(Event { level: Level::Info, message: "stopped (workloads keep running)".into() });

@@ -52,6 +52,8 @@ pub enum AgentError {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
+    /// Routine detail (each status upload); not logged by the binary.
+    Debug,
     Info,
     Warn,
     Error,
@@ -80,11 +82,22 @@ pub struct AgentOptions {
     pub poll: Duration,
     pub telemetry_capacity: u64,
     pub events: EventSink,
+    /// S3 clients (HTTP connection pools) to share with other in-process
+    /// agents; a fresh set by default.
+    pub connections: contin_edge_proto::Connections,
+    /// Longest time between two status uploads while nothing changes
+    /// (status is written when it changes, and at least this often).
+    pub heartbeat: Duration,
 }
 
 impl AgentOptions {
     pub fn new(data_dir: PathBuf, events: EventSink) -> AgentOptions {
-        AgentOptions { token: None, data_dir, serve: None, upstreams: Vec::new(), poll: Duration::from_secs(5), telemetry_capacity: store::TELEMETRY_CAPACITY, events }
+        AgentOptions { token: None, data_dir, serve: None, upstreams: Vec::new(), poll: Duration::from_secs(5),
+            telemetry_capacity: store::TELEMETRY_CAPACITY,
+            events,
+            connections: contin_edge_proto::Connections::default(),
+            heartbeat: sync::HEARTBEAT,
+        }
     }
 }
 
@@ -243,7 +256,10 @@ pub async fn run(opts: AgentOptions, shutdown: impl std::future::Future<Output =
     sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<DesiredState>(4);
-    let syncer = sync::Syncer::new(&opts, enrollment, key, trusted, store.clone(), cache, shared.clone(), desired.map(|(_, d)| d.generation)).await?;
+    // Status changed (a generation applied, a workload's state): the
+    // syncer reports it now rather than at its next poll.
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let syncer = sync::Syncer::new(&opts, enrollment, key, trusted, store.clone(), cache, shared.clone(), desired.map(|(_, d)| d.generation), changed.clone()).await?;
     let sync_task = tokio::spawn(syncer.run(tx));
 
     tokio::pin!(shutdown);
@@ -272,8 +288,12 @@ pub async fn run(opts: AgentOptions, shutdown: impl std::future::Future<Output =
             }
         }
         if let Ok(mut s) = shared.lock() {
-            s.acked_generation = sup.generation();
-            s.workloads = sup.status();
+            let (acked, workloads) = (sup.generation(), sup.status());
+            if s.acked_generation != acked || s.workloads != workloads {
+                changed.notify_one();
+            }
+            s.acked_generation = acked;
+            s.workloads = workloads;
         }
     }
     sync_task.abort();

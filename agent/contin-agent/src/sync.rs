@@ -16,6 +16,12 @@ use std::time::{Duration, SystemTime};
 pub const BATCH_POINTS: usize = 500;
 /// While connected, telemetry is uploaded once this many points wait.
 pub const UPLOAD_THRESHOLD: u64 = 60;
+/// Default longest time between two status uploads when nothing changed
+/// (`edge list`'s "last seen"); changes are uploaded at once.
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
+/// Poll intervals are spread by up to ± this share (so a fleet started
+/// together does not poll in lockstep).
+const JITTER: f64 = 0.1;
 /// Rejections kept in status.
 const MAX_REJECTIONS: usize = 10;
 /// Relay: most descendant sites cached, and deepest level followed.
@@ -60,9 +66,26 @@ pub struct Syncer {
     unreachable_logged: BTreeSet<usize>,
     /// The link came back: upload all buffered telemetry.
     reconnected: bool,
+    /// Signalled when the supervisor's acked generation or workloads changed.
+    changed: Arc<tokio::sync::Notify>,
+    heartbeat: Duration,
+    /// What the last uploaded status said (without its time and telemetry
+    /// sample) and when it was uploaded.
+    last_report: Option<(String, tokio::time::Instant)>,
+    /// xorshift state for the poll jitter (seeded from the agent id).
+    rng: u64,
 }
 
-async fn open(url: &str) -> Result<Box<dyn Mailbox>, AgentError> {
+/// `poll` spread uniformly over ± [`JITTER`] (xorshift64 on `state`, non-zero).
+fn jittered(poll: Duration, state: &mut u64) -> Duration {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    let unit = (*state >> 11) as f64 / (1u64 << 53) as f64; // [0, 1)
+    poll.mul_f64(1.0 - JITTER + 2.0 * JITTER * unit)
+}
+
+async fn open(url: &str, conns: &contin_edge_proto::Connections) -> Result<Box<dyn Mailbox>, AgentError> {
     let uerr = |d: String| AgentError::Upstream { url: url.to_string(), detail: d };
     let parsed = MailboxUrl::parse(url).map_err(|e| uerr(e.to_string()))?;
     match &parsed {
@@ -71,7 +94,7 @@ async fn open(url: &str) -> Result<Box<dyn Mailbox>, AgentError> {
         MailboxUrl::File(p) => return Ok(Box::new(contin_edge_proto::FileMailbox::existing(p.clone()))),
         _ => {}
     }
-    parsed.open().await.map_err(|e| uerr(e.to_string()))?.ok_or_else(|| uerr("unsupported mailbox".into()))
+    parsed.open_shared(conns).await.map_err(|e| uerr(e.to_string()))?.ok_or_else(|| uerr("unsupported mailbox".into()))
 }
 
 impl Syncer {
@@ -85,17 +108,20 @@ impl Syncer {
         cache: RelayCache,
         shared: Arc<Mutex<Reported>>,
         running: Option<u64>,
+        changed: Arc<tokio::sync::Notify>,
     ) -> Result<Syncer, AgentError> {
         let urls = if opts.upstreams.is_empty() { vec![enrollment.mailbox.clone()] } else { opts.upstreams.clone() };
         let mut upstreams = Vec::new();
         for u in &urls {
-            upstreams.push(open(u).await?);
+            upstreams.push(open(u, &opts.connections).await?);
         }
-        let primary = open(&enrollment.mailbox).await?;
+        let primary = open(&enrollment.mailbox, &opts.connections).await?;
         let primary_listed = urls.iter().position(|u| MailboxUrl::parse(u).ok() == MailboxUrl::parse(&enrollment.mailbox).ok());
         let link = store.meta::<Link>("link")?.unwrap_or_default();
+        let id = agent_id(&key.verifying_key());
+        let rng = id.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x1000_0000_01b3)) | 1;
         Ok(Syncer {
-            id: agent_id(&key.verifying_key()),
+            id,
             enrollment,
             key,
             trusted,
@@ -113,6 +139,10 @@ impl Syncer {
             link,
             unreachable_logged: BTreeSet::new(),
             reconnected: false,
+            changed,
+            heartbeat: opts.heartbeat,
+            last_report: None,
+            rng,
         })
     }
 
@@ -123,8 +153,36 @@ impl Syncer {
     pub async fn run(mut self, tx: tokio::sync::mpsc::Sender<DesiredState>) {
         loop {
             let started = tokio::time::Instant::now();
-            self.round(&tx).await;
-            tokio::time::sleep_until(started + self.poll).await;
+            let connected = self.round(&tx).await;
+            let next = started + self.next_interval();
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next) => break,
+                    // A generation applied or a workload changed: report it
+                    // now (only while the link is up; a cut link is retried
+                    // by the next poll).
+                    _ = self.changed.notified(), if connected => {
+                        if self.primary_ok(connected, None) {
+                            self.report().await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The poll interval, spread by ± [`JITTER`].
+    fn next_interval(&mut self) -> Duration {
+        jittered(self.poll, &mut self.rng)
+    }
+
+    /// Whether the token's mailbox (status, telemetry) is worth writing to:
+    /// not when the same mailbox just failed as an upstream (a write would
+    /// only time out).
+    fn primary_ok(&self, connected: bool, from: Option<usize>) -> bool {
+        match self.primary_listed {
+            Some(i) => from == Some(i) || (connected && !self.unreachable_logged.contains(&i)),
+            None => true,
         }
     }
 
@@ -174,7 +232,8 @@ impl Syncer {
         }
     }
 
-    async fn round(&mut self, tx: &tokio::sync::mpsc::Sender<DesiredState>) {
+    /// One poll; returns whether an upstream answered.
+    async fn round(&mut self, tx: &tokio::sync::mpsc::Sender<DesiredState>) -> bool {
         let site = self.enrollment.site.clone();
         let round_started = SystemTime::now();
         let (connected, from, bytes) = self.fetch(&site).await;
@@ -199,15 +258,11 @@ impl Syncer {
             self.refresh_relay().await;
         }
         self.update_link(connected, round_started);
-        // Status and telemetry go to the token's mailbox; skip the write when
-        // the same mailbox just failed as an upstream (it would only time out).
-        let primary_ok = match self.primary_listed {
-            Some(i) => from == Some(i) || (connected && !self.unreachable_logged.contains(&i)),
-            None => true,
-        };
-        if primary_ok {
+        // Status and telemetry go to the token's mailbox.
+        if self.primary_ok(connected, from) {
             self.report().await;
         }
+        connected
     }
 
     /// `tried_at`: when this round's first request went out (a cut link may
@@ -338,9 +393,28 @@ impl Syncer {
             workloads,
             telemetry: TelemetrySummary { buffered: self.store.telemetry_len().unwrap_or(0), uploaded: counters.uploaded, dropped: counters.dropped, capacity: self.store.capacity(), last },
         };
+        // Upload when something changed or the heartbeat is due; the time
+        // and the telemetry sample alone are not a change.
+        let fingerprint = {
+            let mut s = status.clone();
+            s.reported_at.clear();
+            s.telemetry.last = None;
+            s.telemetry.buffered = 0;
+            serde_json::to_string(&s).unwrap_or_default()
+        };
+        let now = tokio::time::Instant::now();
+        if let Some((last, at)) = &self.last_report {
+            if *last == fingerprint && now.duration_since(*at) < self.heartbeat {
+                return;
+            }
+        }
         let sealed = Envelope::seal(&self.key, &status);
-        if let Err(e) = self.primary.put(&keys::status(&site, &self.id), &sealed).await {
-            self.log(Level::Warn, format!("status: {e}"));
+        match self.primary.put(&keys::status(&site, &self.id), &sealed).await {
+            Ok(()) => {
+                self.last_report = Some((fingerprint, now));
+                self.log(Level::Debug, format!("status uploaded (acked generation {acked})"));
+            }
+            Err(e) => self.log(Level::Warn, format!("status: {e}")),
         }
     }
 
@@ -367,5 +441,22 @@ impl Syncer {
                 return false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_intervals_spread_within_ten_percent() {
+        let poll = Duration::from_secs(5);
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let v: Vec<Duration> = (0..2000).map(|_| jittered(poll, &mut state)).collect();
+        assert!(v.iter().all(|d| *d >= poll.mul_f64(0.9) && *d <= poll.mul_f64(1.1)));
+        let (lo, hi) = (v.iter().min().copied().unwrap_or_default(), v.iter().max().copied().unwrap_or_default());
+        assert!(lo < poll.mul_f64(0.92) && hi > poll.mul_f64(1.08), "spread over the whole range: {lo:?}..{hi:?}");
+        let mean = v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len() as f64;
+        assert!((mean - 5.0).abs() < 0.05, "centred on the poll: {mean}");
     }
 }

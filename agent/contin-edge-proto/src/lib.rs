@@ -7,7 +7,7 @@ pub mod mailbox;
 pub mod sign;
 mod types;
 
-pub use mailbox::{FileMailbox, Mailbox, MailboxError, MailboxUrl, Read};
+pub use mailbox::{Connections, FileMailbox, Mailbox, MailboxError, MailboxUrl, Read};
 pub use sign::{agent_id, rfc3339, decode_public_key, decode_secret_key, encode_public_key, encode_secret_key, generate_key, Envelope, Token};
 pub use types::*;
 

@@ -108,12 +108,40 @@ impl MailboxUrl {
 
     /// Opens a file or S3 mailbox (`Http` is the agent's: `None` here).
     pub async fn open(&self) -> Result<Option<Box<dyn Mailbox>>, MailboxError> {
+        self.open_shared(&Connections::default()).await
+    }
+
+    /// Like [`MailboxUrl::open`], reusing `conns`' S3 clients (one HTTP
+    /// connection pool per endpoint and region, kept-alive connections
+    /// shared by every mailbox opened through the same `Connections`).
+    pub async fn open_shared(&self, conns: &Connections) -> Result<Option<Box<dyn Mailbox>>, MailboxError> {
+        let _ = conns;
         Ok(match self {
             MailboxUrl::File(p) => Some(Box::new(FileMailbox::new(p.clone()))),
             #[cfg(feature = "s3")]
-            MailboxUrl::S3 { .. } => Some(Box::new(S3Mailbox::connect(self).await?)),
+            MailboxUrl::S3 { .. } => Some(Box::new(S3Mailbox::connect_shared(self, conns).await?)),
             _ => None,
         })
+    }
+}
+
+/// S3 clients (each with its HTTP connection pool) shared between the
+/// mailboxes opened through it: many in-process agents (the fleet bench)
+/// or an agent's upstream and status mailbox then reuse kept-alive
+/// connections instead of one pool each. Cheap to clone (shared inside).
+#[derive(Clone, Default)]
+pub struct Connections {
+    #[cfg(feature = "s3")]
+    clients: std::sync::Arc<tokio::sync::Mutex<S3Clients>>,
+}
+
+/// S3 clients by (region, endpoint).
+#[cfg(feature = "s3")]
+type S3Clients = std::collections::HashMap<(Option<String>, Option<String>), aws_sdk_s3::Client>;
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connections")
     }
 }
 
@@ -281,9 +309,20 @@ mod s3 {
         /// Short timeouts and 2 attempts: a poll must fail fast while the
         /// link is down (the agent keeps running what it has).
         pub async fn connect(url: &MailboxUrl) -> Result<S3Mailbox, MailboxError> {
+            S3Mailbox::connect_shared(url, &Connections::default()).await
+        }
+
+        /// [`S3Mailbox::connect`] through `conns`: the first mailbox for an
+        /// (endpoint, region) builds the client, later ones share it.
+        pub async fn connect_shared(url: &MailboxUrl, conns: &Connections) -> Result<S3Mailbox, MailboxError> {
             let MailboxUrl::S3 { bucket, prefix, region, endpoint } = url else {
                 return Err(MailboxError::BadUrl(url.render()));
             };
+            let mut clients = conns.clients.lock().await;
+            let slot = (region.clone(), endpoint.clone());
+            if let Some(c) = clients.get(&slot) {
+                return Ok(S3Mailbox::with_client(c.clone(), bucket, prefix, url.render()));
+            }
             let timeouts = TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .operation_attempt_timeout(Duration::from_secs(5))
@@ -304,7 +343,9 @@ mod s3 {
             }
             let path_style = endpoint.is_some() || sdk.endpoint_url().is_some();
             let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
-            Ok(S3Mailbox::with_client(Client::from_conf(conf), bucket, prefix, url.render()))
+            let client = Client::from_conf(conf);
+            clients.insert(slot, client.clone());
+            Ok(S3Mailbox::with_client(client, bucket, prefix, url.render()))
         }
 
         pub fn with_client(client: Client, bucket: &str, prefix: &str, url: String) -> S3Mailbox {

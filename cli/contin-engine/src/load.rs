@@ -27,6 +27,10 @@ const BUILTIN: &[&str] = &[
     "local",
     "fake",
     "edge",
+    "random",
+    "time",
+    "tls",
+    "http",
     #[cfg(feature = "aws")]
     "aws",
     #[cfg(feature = "onprem")]
@@ -44,6 +48,10 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "local" => Arc::new(contin_provider_local::LocalProvider::new(root.to_path_buf())),
         "fake" => Arc::new(contin_provider_fake::FakeProvider::new()),
         "edge" => Arc::new(contin_provider_edge::EdgeProvider::new()),
+        "random" => Arc::new(contin_provider_util::RandomProvider::new()),
+        "time" => Arc::new(contin_provider_util::TimeProvider::new()),
+        "tls" => Arc::new(contin_provider_util::TlsProvider::new()),
+        "http" => Arc::new(contin_provider_util::HttpProvider::new()),
         #[cfg(feature = "aws")]
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]

@@ -215,6 +215,10 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
         "hashicorp/local" => "local",
         "hashicorp/null" => "local",
         "hashicorp/azurerm" => "azurerm",
+        "hashicorp/random" => "random",
+        "hashicorp/time" => "time",
+        "hashicorp/tls" => "tls",
+        "hashicorp/http" => "http",
         "contin/fake" => "fake",
         "contin/edge" => "edge",
         "contin/onprem" => "onprem",
@@ -238,7 +242,7 @@ pub fn check_required_providers(config: &Config, builtin: &[&str]) -> Vec<Diagno
                 Diagnostic::error(format!("Provider \"{}\" is not built into contin", req.source))
                     .with_detail(format!(
                         "required_providers \"{}\" asks for {}; contin has no plugin installation and provides only its built-in providers: {} \
-                         (hashicorp/aws → aws, hashicorp/local and hashicorp/null → local).",
+                         (hashicorp/aws → aws, hashicorp/azurerm → azurerm, hashicorp/google → google, hashicorp/local and hashicorp/null → local, hashicorp/random, time, tls and http → random, time, tls, http).",
                         req.name,
                         req.source,
                         known.join(", ")
