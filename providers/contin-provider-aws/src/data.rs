@@ -63,22 +63,31 @@ pub(crate) async fn ami(inner: &Inner, cfg: &Value) -> Result<Value, ProviderErr
 
 pub(crate) async fn availability_zones(inner: &Inner, cfg: &Value) -> Result<Value, ProviderError> {
     let what = "data.aws_availability_zones";
-    let mut req = inner.ec2.describe_availability_zones();
+    let mut req = inner.ec2.describe_availability_zones().set_all_availability_zones(get_bool(cfg, "all_availability_zones"));
     if let Some(s) = get_str(cfg, "state") {
         req = req.filters(Filter::builder().name("state").values(s).build());
     }
+    for f in filters(cfg) {
+        req = req.filters(f);
+    }
     let out = req.send().await.map_err(|e| api_err(what, e))?;
-    let mut zones: Vec<(String, String)> = out
+    let (exclude_names, exclude_ids) = (get_strs(cfg, "exclude_names"), get_strs(cfg, "exclude_zone_ids"));
+    let mut zones: Vec<(String, String, String)> = out
         .availability_zones()
         .iter()
-        .filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string())))
+        .filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string(), z.group_name().unwrap_or("").to_string())))
+        .filter(|(name, id, _)| !exclude_names.contains(name) && !exclude_ids.contains(id))
         .collect();
     zones.sort();
     let block = schema::availability_zones();
     let mut m = inputs(&block, cfg);
     m.insert("id".into(), Value::string(inner.region.clone()));
     m.insert("names".into(), str_list(zones.iter().map(|z| z.0.clone())));
-    m.insert("zone_ids".into(), str_list(zones.into_iter().map(|z| z.1)));
+    m.insert("zone_ids".into(), str_list(zones.iter().map(|z| z.1.clone())));
+    let mut groups: Vec<String> = zones.into_iter().map(|z| z.2).filter(|g| !g.is_empty()).collect();
+    groups.sort();
+    groups.dedup();
+    m.insert("group_names".into(), Value::set(groups.into_iter().map(Value::String).collect()));
     Ok(complete(&block, m))
 }
 

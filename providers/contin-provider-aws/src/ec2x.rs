@@ -63,6 +63,7 @@ async fn read_eip(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value
     m.insert("id".to_string(), Value::string(id));
     m.insert("allocation_id".into(), Value::string(id));
     m.insert("domain".into(), opt_string(a.domain().map(DomainType::as_str)));
+    m.insert("vpc".into(), Value::Bool(a.domain() == Some(&DomainType::Vpc)));
     m.insert("instance".into(), opt_string(a.instance_id().filter(|i| !i.is_empty())));
     m.insert("association_id".into(), opt_string(a.association_id()));
     m.insert("public_ip".into(), opt_string(a.public_ip()));

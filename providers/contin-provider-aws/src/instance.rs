@@ -7,7 +7,7 @@ use crate::schema;
 use crate::util::*;
 use crate::Inner;
 use aws_sdk_ec2::types::{
-    AttributeValue, BlockDeviceMapping, EbsBlockDevice, Filter, Instance, InstanceStateName, InstanceType, ResourceType, VolumeType,
+    AttributeValue, BlockDeviceMapping, EbsBlockDevice, Filter, Instance, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use contin_provider::{OpContext, ProviderError};
 use contin_types::Value;
@@ -68,6 +68,10 @@ async fn read_id(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>
     m.insert("availability_zone".into(), opt_string(i.placement().and_then(|p| p.availability_zone())));
     m.insert("private_ip".into(), opt_string(i.private_ip_address()));
     m.insert("public_ip".into(), opt_string(i.public_ip_address()));
+    m.insert("associate_public_ip_address".into(), Value::Bool(i.public_ip_address().is_some_and(|a| !a.is_empty())));
+    // Terraform's spelling of "none": an empty string.
+    m.insert("private_dns".into(), Value::string(i.private_dns_name().unwrap_or("")));
+    m.insert("public_dns".into(), Value::string(i.public_dns_name().unwrap_or("")));
     m.insert("instance_state".into(), opt_string(state_of(&i).map(InstanceStateName::as_str)));
     m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:instance/{id}", inner.region, owner.as_deref().unwrap_or(""))));
     m.insert("tags".into(), tags_value(i.tags(), &inner.default_tags, shape));
@@ -141,13 +145,26 @@ pub(crate) async fn create(inner: &Inner, planned: &Value, ctx: &OpContext) -> R
                 .min_count(1)
                 .max_count(1)
                 .client_token(client_token(ctx))
-                .set_subnet_id(get_str(planned, "subnet_id").map(String::from))
                 .set_key_name(get_str(planned, "key_name").map(String::from))
                 .set_user_data(get_str(planned, "user_data").map(|u| contin_types::base64::encode(u.as_bytes())))
                 .tag_specifications(tag_spec(ResourceType::Instance, &tags, ctx));
             let sgs = get_strs(planned, "vpc_security_group_ids");
-            if !sgs.is_empty() {
-                req = req.set_security_group_ids(Some(sgs));
+            let subnet = get_str(planned, "subnet_id").map(String::from);
+            if let Some(public) = get_bool(planned, "associate_public_ip_address") {
+                // EC2 takes the public address choice only on a network interface
+                // specification, which then carries the subnet and groups too.
+                let nic = InstanceNetworkInterfaceSpecification::builder()
+                    .device_index(0)
+                    .associate_public_ip_address(public)
+                    .set_subnet_id(subnet)
+                    .set_groups((!sgs.is_empty()).then_some(sgs))
+                    .build();
+                req = req.network_interfaces(nic);
+            } else {
+                req = req.set_subnet_id(subnet);
+                if !sgs.is_empty() {
+                    req = req.set_security_group_ids(Some(sgs));
+                }
             }
             if let Some(az) = get_str(planned, "availability_zone") {
                 req = req.placement(aws_sdk_ec2::types::Placement::builder().availability_zone(az).build());

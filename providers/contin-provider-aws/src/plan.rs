@@ -179,7 +179,19 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             }
         }
         schema::S3_OBJECT => one_of(cfg, &["content", "source"], false, &mut d),
-        schema::EIP => check_enum(cfg, "domain", &["vpc"], &mut d),
+        schema::EIP => {
+            check_enum(cfg, "domain", &["vpc"], &mut d);
+            match get(cfg, "vpc").map(Value::unmarked) {
+                Some(Value::Bool(false)) => d.push(
+                    Diagnostic::error("vpc: only VPC addresses (vpc = true) are supported")
+                        .with_detail("EC2-Classic addresses no longer exist; remove vpc or set domain = \"vpc\""),
+                ),
+                Some(Value::Bool(true)) if set(cfg, "domain") => d.push(
+                    Diagnostic::error("vpc: conflicts with domain").with_detail("vpc is the deprecated spelling of domain = \"vpc\": set only one"),
+                ),
+                _ => {}
+            }
+        }
         schema::SECURITY_GROUP_RULE => {
             check_enum(cfg, "type", &["ingress", "egress"], &mut d);
             one_of(cfg, &["cidr_blocks", "source_security_group_id"], true, &mut d);
@@ -751,6 +763,9 @@ mod tests {
         assert!(v(schema::S3_BUCKET_VERSIONING, vec![("versioning_configuration", vc("Suspended"))]).is_empty());
         assert_eq!(v(schema::S3_OBJECT, vec![("content", Value::string("a")), ("source", Value::string("b"))]), vec!["source: conflicts with content"]);
         assert_eq!(v(schema::EIP, vec![("domain", Value::string("standard"))]), vec!["domain: \"standard\" is not one of vpc"]);
+        assert_eq!(v(schema::EIP, vec![("vpc", Value::Bool(false))]), vec!["vpc: only VPC addresses (vpc = true) are supported"]);
+        assert_eq!(v(schema::EIP, vec![("vpc", Value::Bool(true)), ("domain", Value::string("vpc"))]), vec!["vpc: conflicts with domain"]);
+        assert!(v(schema::EIP, vec![("vpc", Value::Bool(true))]).is_empty());
         let rule = |extra: Vec<(&'static str, Value)>| {
             let mut p = vec![("type", Value::string("ingress")), ("from_port", Value::int(443)), ("to_port", Value::int(80)), ("protocol", Value::string("tcp"))];
             p.extend(extra);

@@ -170,11 +170,17 @@ pub fn instance() -> BlockSchema {
         .attr("key_name", A::optional_computed(s()).force_new())
         .attr("user_data", A::optional(s()).force_new())
         .attr("availability_zone", A::optional_computed(s()).force_new())
+        .attr(
+            "associate_public_ip_address",
+            A::optional_computed(T::Bool).force_new().describe("a public IPv4 address on the primary network interface (default: the subnet's map_public_ip_on_launch)"),
+        )
         .attr("tags", tags())
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
         .attr("private_ip", A::computed(s()))
         .attr("public_ip", A::computed(s()))
+        .attr("private_dns", A::computed(s()))
+        .attr("public_dns", A::computed(s()))
         .attr("instance_state", A::computed(s()))
         .block("root_block_device", nested(Nesting::List, root, Some(1)))
 }
@@ -199,9 +205,14 @@ pub fn ami() -> BlockSchema {
 pub fn availability_zones() -> BlockSchema {
     BlockSchema::default()
         .attr("state", A::optional(s()).describe("available, information, impaired or unavailable"))
+        .attr("all_availability_zones", A::optional(T::Bool).describe("also Local Zones and Wavelength Zones, whatever their opt-in status"))
+        .attr("exclude_names", A::optional(set_s()).describe("zone names left out of the result"))
+        .attr("exclude_zone_ids", A::optional(set_s()).describe("zone ids left out of the result"))
         .attr("id", A::computed(s()))
         .attr("names", A::computed(list_s()))
         .attr("zone_ids", A::computed(list_s()))
+        .attr("group_names", A::computed(set_s()))
+        .block("filter", filter_block())
 }
 
 pub fn s3_bucket() -> BlockSchema {
@@ -252,6 +263,7 @@ pub fn s3_object() -> BlockSchema {
 pub fn eip() -> BlockSchema {
     BlockSchema::default()
         .attr("domain", A::optional_computed(s()).force_new().describe("only \"vpc\""))
+        .attr("vpc", A::optional_computed(T::Bool).force_new().describe("deprecated spelling of domain = \"vpc\" (only true)"))
         .attr("instance", A::optional(s()).describe("instance to associate; changed in place"))
         .attr("tags", tags())
         .attr("id", A::computed(s()))

@@ -1066,3 +1066,72 @@ async fn db_instance_lifecycle_snapshot_and_protection() {
     assert_eq!(sums.len(), 3, "{sums:?}");
     assert!(sums.iter().all(|x| !x.contains("short")), "{sums:?}");
 }
+
+/// Arguments real Terraform roots use on types contin has (tests/realworld):
+/// `associate_public_ip_address` on instances, `vpc = true` on EIPs,
+/// `filter`/`exclude_names` on `aws_availability_zones`.
+#[tokio::test]
+async fn terraform_arguments_public_ip_eip_vpc_and_az_filters() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let n = net(&p, "10.40").await;
+    let ec2 = testing::client(&moto.endpoint());
+    let imgs = ec2.describe_images().send().await.unwrap();
+    let mut amis: Vec<String> = imgs.images().iter().filter_map(|i| i.image_id().map(String::from)).collect();
+    amis.sort();
+    let sg = create(&p, "aws_security_group", c(vec![("name", s("pub")), ("vpc_id", s(&n.vpc))]), &ctx("aws_security_group", "pub", 1)).await.unwrap();
+
+    // The subnet does not map public addresses: only the argument gives one.
+    let inst_cfg = |public: bool| {
+        c(vec![
+            ("ami", s(&amis[0])),
+            ("instance_type", s("t2.micro")),
+            ("subnet_id", s(&n.subnet)),
+            ("vpc_security_group_ids", Value::set(vec![s(&id(&sg))])),
+            ("associate_public_ip_address", Value::Bool(public)),
+        ])
+    };
+    let inst = create(&p, "aws_instance", inst_cfg(true), &ctx("aws_instance", "pub", 1)).await.unwrap();
+    assert_eq!(attr(&inst, "associate_public_ip_address"), &Value::Bool(true));
+    assert!(!str_attr(&inst, "public_ip").is_empty(), "{inst:?}");
+    assert_eq!(attr(&inst, "subnet_id"), &s(&n.subnet));
+    assert_eq!(attr(&inst, "vpc_security_group_ids"), &Value::set(vec![s(&id(&sg))]));
+    assert!(matches!(attr(&inst, "private_dns"), Value::String(_)));
+    assert!(matches!(attr(&inst, "public_dns"), Value::String(_)));
+    // Read back equal: no change; the other choice replaces the instance.
+    assert_eq!(p.plan_change("aws_instance", Some(&inst), &inst_cfg(true)).planned, inst);
+    assert!(!p.plan_change("aws_instance", Some(&inst), &inst_cfg(false)).requires_replace.is_empty());
+    let live = ec2.describe_instances().instance_ids(id(&inst)).send().await.unwrap();
+    let live = live.reservations()[0].instances()[0].clone();
+    assert_eq!(live.subnet_id(), Some(n.subnet.as_str()));
+    assert!(live.public_ip_address().is_some());
+    p.delete("aws_instance", &inst, &ctx("aws_instance", "pub", 1)).await.unwrap();
+    let private = create(&p, "aws_instance", inst_cfg(false), &ctx("aws_instance", "priv", 1)).await.unwrap();
+    assert_eq!(attr(&private, "associate_public_ip_address"), &Value::Bool(false));
+    assert_eq!(attr(&private, "public_dns"), &s(""));
+    p.delete("aws_instance", &private, &ctx("aws_instance", "priv", 1)).await.unwrap();
+
+    // vpc = true: a VPC address, read back as vpc = true and domain "vpc".
+    let eip_cfg = c(vec![("vpc", Value::Bool(true))]);
+    let a = create(&p, "aws_eip", eip_cfg.clone(), &ctx("aws_eip", "old", 1)).await.unwrap();
+    assert_eq!(attr(&a, "vpc"), &Value::Bool(true));
+    assert_eq!(attr(&a, "domain"), &s("vpc"));
+    assert_eq!(p.plan_change("aws_eip", Some(&a), &eip_cfg).planned, a);
+    p.delete("aws_eip", &a, &ctx("aws_eip", "old", 1)).await.unwrap();
+
+    // Zones: filter blocks go to EC2, exclude_names is applied to the answer.
+    let all = p.read_data("aws_availability_zones", &c(vec![])).await.unwrap();
+    let names = |v: &Value| match attr(v, "names") {
+        Value::List(n) => n.clone(),
+        other => panic!("names: {other:?}"),
+    };
+    assert!(names(&all).contains(&s("us-east-1a")), "{all:?}");
+    let filtered = c(vec![
+        ("exclude_names", Value::set(vec![s("us-east-1a")])),
+        ("filter", Value::List(vec![c(vec![("name", s("zone-name")), ("values", list(&["us-east-1a", "us-east-1b"]))])])),
+    ]);
+    let some = conformance::check_data_source(&p, "aws_availability_zones", &filtered).await.unwrap();
+    assert_eq!(names(&some), vec![s("us-east-1b")]);
+    // moto answers no zone groups; the attribute is still a set.
+    assert!(matches!(attr(&some, "group_names"), Value::Set(_)), "{some:?}");
+}
