@@ -158,7 +158,11 @@ impl Workspace {
             Some(s) => s,
             None => self.first_state(plan).await?,
         };
-        let exec_opts = contin_executor::ApplyOptions { parallelism: opts.parallelism.max(1), ..contin_executor::ApplyOptions::default() };
+        let exec_opts = contin_executor::ApplyOptions {
+            parallelism: opts.parallelism.max(1),
+            provisioners: Some(Arc::new(crate::provisioners::EngineProvisioners { root: self.root.clone() })),
+            ..contin_executor::ApplyOptions::default()
+        };
         let reporter = Arc::new(ApplyEvents(self.events.clone()));
         // Every finished change is journaled (fsynced) before its dependants
         // start; the backend gets the final snapshot. The journal stays when
