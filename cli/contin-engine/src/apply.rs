@@ -162,7 +162,11 @@ impl Workspace {
         contin_planner::state_edits::apply_state_edits(&plan.language, &mut prior);
         // `import` blocks: the objects are recorded before the changes run.
         self.apply_import_blocks(plan, &mut prior).await?;
-        let exec_opts = contin_executor::ApplyOptions { parallelism: opts.parallelism.max(1), ..contin_executor::ApplyOptions::default() };
+        let exec_opts = contin_executor::ApplyOptions {
+            parallelism: opts.parallelism.max(1),
+            provisioners: Some(Arc::new(crate::provisioners::EngineProvisioners { root: self.root.clone() })),
+            ..contin_executor::ApplyOptions::default()
+        };
         let reporter = Arc::new(ApplyEvents(self.events.clone()));
         // Every finished change is journaled (fsynced) before its dependants
         // start; the backend gets the final snapshot. The journal stays when

@@ -24,6 +24,7 @@ mod migrate;
 mod modules;
 pub mod module_install;
 mod plan;
+mod provisioners;
 pub mod state_ops;
 #[cfg(test)]
 mod tests;

@@ -370,6 +370,8 @@ impl ApplyModel {
             }
             ApplyEvent::Checkpointed { .. } => self.checkpoints += 1,
             ApplyEvent::Cancelling => self.cancelling = true,
+            // Provisioner output is for the line reporter; rows show status only.
+            ApplyEvent::ProvisionerOutput { .. } => {}
         }
     }
 

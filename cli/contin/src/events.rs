@@ -147,6 +147,9 @@ fn event_json(event: &ApplyEvent) -> serde_json::Value {
         ApplyEvent::Skipped { addr, action, reason } => json!({"type": "apply_skipped", "address": addr.to_string(), "action": action_name(*action), "reason": reason}),
         ApplyEvent::Checkpointed { serial, resources, took } => json!({"type": "state_checkpoint", "serial": serial, "resources": resources, "elapsed_ms": took.as_millis() as u64}),
         ApplyEvent::Cancelling => json!({"type": "cancelling"}),
+        ApplyEvent::ProvisionerOutput { addr, provisioner, line } => {
+            json!({"type": "provision_output", "address": addr.to_string(), "provisioner": provisioner, "output": line})
+        }
     }
 }
 
@@ -207,7 +210,7 @@ impl LineReporter {
                 inner.tally.failed += 1;
             }
             ApplyEvent::Skipped { .. } => inner.tally.skipped += 1,
-            ApplyEvent::Checkpointed { .. } | ApplyEvent::Cancelling => {}
+            ApplyEvent::Checkpointed { .. } | ApplyEvent::Cancelling | ApplyEvent::ProvisionerOutput { .. } => {}
         }
         drop(inner);
         if self.json {
@@ -236,6 +239,10 @@ impl LineReporter {
             ApplyEvent::Checkpointed { .. } => {}
             ApplyEvent::Cancelling => {
                 eprintln!("Stopping: no new changes start; waiting for the ones in progress to finish...");
+            }
+            // Terraform's form: `null_resource.x (local-exec): hello`.
+            ApplyEvent::ProvisionerOutput { addr, provisioner, line } => {
+                print_lines(&[format!("{} ({provisioner}): {line}", ui.bold(&addr.to_string()))]);
             }
         }
     }

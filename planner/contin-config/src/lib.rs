@@ -10,6 +10,7 @@ pub mod model;
 pub mod modules;
 pub mod overrides;
 mod parse;
+mod provisioners;
 pub mod terraform_block;
 pub mod tfjson;
 pub mod version;
@@ -25,3 +26,5 @@ pub use version::TERRAFORM_LANGUAGE_VERSION;
 mod parse_tests;
 #[cfg(test)]
 mod files_tests;
+#[cfg(test)]
+mod provisioners_tests;

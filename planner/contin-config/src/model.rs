@@ -187,6 +187,44 @@ pub struct Resource {
     /// Module instance path (`module.net`, `module.a.module.b`); empty in
     /// the root module. See `modules.rs`.
     pub module: String,
+    /// `provisioner "TYPE" { … }` blocks in source order (`provisioners.rs`).
+    pub provisioners: Vec<Provisioner>,
+    /// The resource-level `connection { … }` block.
+    pub connection: Option<Connection>,
+}
+
+/// When a provisioner runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProvisionerWhen {
+    /// After the object is created (the default).
+    Create,
+    /// Before the object is deleted (`when = destroy`).
+    Destroy,
+}
+
+/// A `provisioner "local-exec" | "remote-exec" | "file" { … }` block.
+/// `self` references in it are rewritten to the resource's own instance
+/// (`TYPE.NAME`, `[count.index]` / `[each.key]` when repeated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Provisioner {
+    /// `local-exec`, `remote-exec` or `file`.
+    pub kind: String,
+    /// The provisioner's own arguments (`command`, `inline`, `destination`, …).
+    pub body: Body,
+    /// Its own `connection` block (else the resource's applies).
+    pub connection: Option<Connection>,
+    pub when: ProvisionerWhen,
+    /// `on_failure = continue`: a failure is reported and ignored.
+    pub on_failure_continue: bool,
+    /// The block header (`provisioner "local-exec"`), for messages.
+    pub loc: SourceLoc,
+}
+
+/// A `connection { type = "ssh", host = …, … }` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connection {
+    pub body: Body,
+    pub loc: SourceLoc,
 }
 
 impl Resource {

@@ -544,6 +544,7 @@ fn merge(parent: &mut Config, call: &ModuleCall, mut child: Config, path: &str, 
         }
         rewrite_body(&mut r.body, &p);
         rewrite_lifecycle(&mut r.lifecycle, &p);
+        crate::provisioners::provisioner_exprs(&mut r, &mut |e| rewrite_expr(e, &p));
         for d in &mut r.depends_on {
             d.name = format!("{p}{}", d.name);
         }
@@ -664,6 +665,7 @@ fn own_pass(config: &mut Config, dir: &str) {
             f(e);
         }
         body_each(&mut r.body, &mut f);
+        crate::provisioners::provisioner_exprs(r, &mut f);
     }
     for c in &mut config.module_calls {
         for e in c.count.iter_mut().chain(c.for_each.iter_mut()) {
@@ -821,7 +823,7 @@ fn rename(t: &mut Expression, p: &str, _bound: &[String]) {
 
 /// Calls `f` on every traversal whose root is a free variable (not bound by
 /// a `for`), and recurses everywhere else.
-fn walk(e: &mut Expression, bound: &mut Vec<String>, f: &mut dyn FnMut(&mut Expression, &[String])) {
+pub(crate) fn walk(e: &mut Expression, bound: &mut Vec<String>, f: &mut dyn FnMut(&mut Expression, &[String])) {
     match e {
         Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) | Expression::Variable(_) => {}
         Expression::Array(a) => a.iter_mut().for_each(|x| walk(x, bound, f)),

@@ -203,6 +203,21 @@ fn merge_resource(p: &mut Parser, r: Resource, keys: &Keys) {
             _ => {}
         }
     }
+    // Provisioner / connection blocks in the override replace the base's
+    // (Terraform's rule); what the new ones reference stays a dependency.
+    if keys.blocks.contains("provisioner") || keys.blocks.contains("connection") {
+        for d in &r.depends_on {
+            if !base.depends_on.iter().any(|x| x.mode == d.mode && x.ty == d.ty && x.name == d.name) {
+                base.depends_on.push(d.clone());
+            }
+        }
+    }
+    if keys.blocks.contains("provisioner") {
+        base.provisioners = r.provisioners.clone();
+    }
+    if keys.blocks.contains("connection") {
+        base.connection = r.connection.clone();
+    }
     merge_body(&mut base.body, r.body, keys);
     for key in &keys.lifecycle {
         match key.as_str() {

@@ -452,6 +452,8 @@ impl Parser {
             body: Body::default(),
             loc: loc.clone(),
             module: String::new(),
+            provisioners: Vec::new(),
+            connection: None,
         };
         let mut count_loc = None;
         let mut lifecycle_loc: Option<SourceLoc> = None;
@@ -488,6 +490,9 @@ impl Parser {
                     lifecycle_loc = Some(nested_loc);
                     res.lifecycle = self.lifecycle(nested, file);
                 }
+                Structure::Block(nested) if matches!(nested.ident.as_str(), "provisioner" | "connection") => {
+                    self.provisioner_or_connection(&mut res, nested, file);
+                }
                 Structure::Block(nested) => res.body.blocks.push(nested_block(nested, file)),
             }
         }
@@ -517,6 +522,7 @@ impl Parser {
                 Box::new(Attribute { name: "name".to_string(), expr: expr(file, lit), loc: loc.clone() }),
             );
         }
+        self.finish_provisioners(&mut res);
         let key = (res.mode, res.ty.clone(), res.name.clone());
         if let Some(first) = self.resource_locs.get(&key).cloned() {
             let prefix = if res.mode == ResourceMode::Data {
@@ -907,7 +913,7 @@ fn insert_attribute(body: &mut Body, attr: hs::Attribute, file: &Arc<str>) {
     );
 }
 
-fn nested_block(block: hs::Block, file: &Arc<str>) -> NestedBlock {
+pub(crate) fn nested_block(block: hs::Block, file: &Arc<str>) -> NestedBlock {
     NestedBlock {
         ty: block.ident.as_str().to_string(),
         labels: block

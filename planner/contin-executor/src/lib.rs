@@ -8,6 +8,7 @@ use contin_types::ResourceAddr;
 use std::time::Duration;
 
 mod graph;
+mod provision;
 mod run;
 mod values;
 #[cfg(test)]
@@ -25,6 +26,9 @@ pub enum ApplyEvent {
     Checkpointed { serial: u64, resources: usize, took: Duration },
     /// Cancellation requested: no new starts; in-flight work finishes.
     Cancelling,
+    /// One line of a provisioner's output (or Terraform's
+    /// "(output suppressed due to sensitive value in config)" in its place).
+    ProvisionerOutput { addr: ResourceAddr, provisioner: String, line: String },
 }
 
 /// Receives events; implemented by the CLI (lines, progress, dashboard).
@@ -32,18 +36,52 @@ pub trait Reporter: Send + Sync {
     fn event(&self, event: ApplyEvent);
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ApplyOptions {
     /// Concurrent provider operations (`--parallelism`, default 10).
     pub parallelism: usize,
     /// Minimum spacing between state checkpoints.
     pub checkpoint_interval: Duration,
+    /// Runs `provisioner` blocks; without it an instance that has any fails
+    /// (its object recorded tainted).
+    pub provisioners: Option<std::sync::Arc<dyn Provisioners>>,
+}
+
+impl std::fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("parallelism", &self.parallelism)
+            .field("checkpoint_interval", &self.checkpoint_interval)
+            .field("provisioners", &self.provisioners.is_some())
+            .finish()
+    }
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(250) }
+        ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(250), provisioners: None }
     }
+}
+
+pub use contin_planner::{ProvisionerRun, ProvisionerWhen};
+
+/// Where provisioner output lines go (already prefixed by nothing: the
+/// executor wraps each in an `ApplyEvent::ProvisionerOutput`).
+pub type OutputSink<'a> = &'a (dyn Fn(String) + Send + Sync);
+
+/// Runs one evaluated provisioner (the IO: local processes, SSH). Supplied
+/// by the caller; the executor decides when (after create, before delete)
+/// and what a failure does (taint, `on_failure`).
+pub trait Provisioners: Send + Sync {
+    /// Runs `run` for the instance `addr`, sending output lines to
+    /// `output`. The error says what failed and never holds the command or
+    /// any argument value (they may be secret).
+    fn run<'a>(
+        &'a self,
+        addr: &'a ResourceAddr,
+        run: &'a ProvisionerRun,
+        output: OutputSink<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
 /// The result of an apply.

@@ -54,6 +54,8 @@ enum Op {
     Update { prior: Value, planned: Value, ctx: OpContext },
     Read { cfg: Value },
     Delete { prior: Value, ctx: OpContext },
+    /// Destroy-time provisioners, then the delete.
+    ProvisionThenDelete { prior: Value, ctx: OpContext, runs: Vec<contin_planner::ProvisionerRun> },
     /// Nothing to call (data source leaving state, object not recorded).
     Forget,
 }
@@ -119,6 +121,9 @@ pub(crate) struct Run<'p> {
     cancelled: bool,
     ckpt: Checkpoints,
     jr: journaling::Journaling,
+    /// Forward nodes whose creation-time provisioners are running (their
+    /// object is recorded tainted until they succeed).
+    provisioning: std::collections::HashSet<usize>,
 }
 
 enum Wake {
@@ -202,6 +207,7 @@ impl<'p> Run<'p> {
             cancelled: false,
             ckpt,
             jr: journaling::Journaling::new(journal),
+            provisioning: std::collections::HashSet::new(),
         }
     }
 
@@ -279,6 +285,7 @@ impl<'p> Run<'p> {
                 }
                 Wake::Op(Some(Err(e))) => {
                     if let Some(n) = self.task_nodes.remove(&e.id()) {
+                        self.provisioning.remove(&n);
                         let label = self.label(self.graph.nodes[n].change);
                         let msg = format!("{label}: provider operation aborted: {e}");
                         self.node_failed(n, msg);
@@ -337,9 +344,23 @@ impl<'p> Run<'p> {
                 return;
             }
         };
+        let op = match op {
+            Op::Delete { prior, ctx } if self.deposed_keys[ci].is_none() => match self.with_destroy_provisioners(n, prior, ctx) {
+                Ok(op) => op,
+                Err(msg) => {
+                    drop(permit);
+                    let label = self.label(ci);
+                    self.node_failed(n, format!("{label}: {msg}; the object was not deleted"));
+                    return;
+                }
+            },
+            op => op,
+        };
         let provider = self.providers.get(&change.provider).cloned();
         let addr = change.addr.clone();
         let label = self.label(ci);
+        let runner = self.opts.provisioners.clone();
+        let reporter = self.reporter.clone();
         let intent = match &op {
             Op::Create { ctx, .. } => self.intent_for(n, ctx.generation),
             _ => None,
@@ -349,6 +370,15 @@ impl<'p> Run<'p> {
             if let Err(f) = journaling::write_intent(intent, &addr).await {
                 return (n, Err(f));
             }
+            let op = match op {
+                Op::ProvisionThenDelete { prior, ctx, runs } => {
+                    if let Err(e) = crate::provision::run_all(runner, &addr, runs, reporter).await {
+                        return (n, Err(OpFailure::from(format!("{e}; the object was not deleted (destroy-time provisioners run again next time)"))));
+                    }
+                    Op::Delete { prior, ctx }
+                }
+                op => op,
+            };
             let result = run_op(provider, &addr, &label, op).await;
             (n, result)
         });
@@ -450,7 +480,15 @@ impl<'p> Run<'p> {
     }
 
     fn op_done(&mut self, n: usize, result: Result<Option<Value>, OpFailure>) {
+        if self.provisioning.remove(&n) {
+            self.provisioners_done(n, result.map(|_| ()).map_err(|f| f.message));
+            return;
+        }
         match result {
+            Ok(value) if self.runs_create_provisioners(n) => {
+                self.record(n, value);
+                self.start_create_provisioners(n);
+            }
             Ok(value) => {
                 self.record(n, value);
                 self.finished_and_recorded(n);
@@ -789,7 +827,101 @@ async fn run_op(provider: Option<Arc<dyn Provider>>, addr: &ResourceAddr, label:
             provider.update(ty, &prior, &planned, &ctx).await.map(Some).map_err(|e| fail("update", e))
         }
         Op::Read { cfg } => provider.read_data(ty, &cfg).await.map(Some).map_err(|e| fail("read", e)),
-        Op::Delete { prior, ctx } => provider.delete(ty, &prior, &ctx).await.map(|()| None).map_err(|e| fail("delete", e)),
+        Op::Delete { prior, ctx } | Op::ProvisionThenDelete { prior, ctx, .. } => {
+            provider.delete(ty, &prior, &ctx).await.map(|()| None).map_err(|e| fail("delete", e))
+        }
         Op::Forget => Ok(None),
+    }
+}
+
+impl Run<'_> {
+    /// A create (or the create half of a replace) whose block has
+    /// creation-time provisioners.
+    fn runs_create_provisioners(&self, n: usize) -> bool {
+        let change = self.change_of(n);
+        self.graph.nodes[n].kind == NodeKind::Forward
+            && matches!(change.action, Action::Create | Action::Replace)
+            && change.addr.mode == ResourceMode::Managed
+            && self.evaluator.has_provisioners(&change.addr, contin_planner::ProvisionerWhen::Create)
+    }
+
+    /// The created object is recorded (`record` ran): it becomes tainted
+    /// (journaled) and its provisioners start; `provisioners_done` finishes the node.
+    fn start_create_provisioners(&mut self, n: usize) {
+        let change = self.change_of(n);
+        let addr = change.addr.clone();
+        if let Some(rs) = self.state.resources.get_mut(&addr) {
+            rs.status = ResourceStatus::Tainted;
+        }
+        let records = self.deposed_and_records(n);
+        self.jr_extend(records);
+        self.ckpt.dirty_version += 1;
+        let runs = match self.evaluator.provisioners(&addr, contin_planner::ProvisionerWhen::Create, &WorkingValues(&self.values)) {
+            Ok(runs) => runs,
+            Err(d) => {
+                let msg = format!("{addr}: evaluating its provisioners failed: {}; the object is tainted and will be replaced by the next apply", diag_text(&d));
+                self.node_failed(n, msg);
+                return;
+            }
+        };
+        let runner = self.opts.provisioners.clone();
+        let reporter = self.reporter.clone();
+        let semaphore = self.semaphore.clone();
+        self.provisioning.insert(n);
+        let handle = self.tasks.spawn(async move {
+            // Provisioners count against -parallelism like provider calls.
+            let _permit = semaphore.acquire_owned().await;
+            let r = crate::provision::run_all(runner, &addr, runs, reporter).await;
+            (n, r.map(|()| None).map_err(OpFailure::from))
+        });
+        self.task_nodes.insert(handle.id(), n);
+    }
+
+    /// Creation-time provisioners of node `n` finished.
+    fn provisioners_done(&mut self, n: usize, result: Result<(), String>) {
+        let addr = self.change_of(n).addr.clone();
+        match result {
+            Ok(()) => {
+                if let Some(rs) = self.state.resources.get_mut(&addr) {
+                    rs.status = ResourceStatus::Ready;
+                    self.ckpt.dirty_version += 1;
+                    if self.jr.journal.is_some() {
+                        let record = contin_state::journal::JournalRecord::Put(Box::new(rs.clone()));
+                        self.jr_push(record, n);
+                        return;
+                    }
+                }
+                if self.jr.journal.is_some() {
+                    self.jr_wait(n);
+                } else {
+                    self.node_done(n);
+                }
+            }
+            Err(msg) => {
+                self.node_failed(n, format!("{msg}; the object is tainted and will be replaced by the next apply"));
+            }
+        }
+    }
+
+    /// Adds destroy-time provisioners to a delete, evaluated with `self` =
+    /// the object being deleted (none for a tainted object).
+    fn with_destroy_provisioners(&mut self, n: usize, prior: Value, ctx: OpContext) -> Result<Op, String> {
+        let change = self.change_of(n);
+        let addr = &change.addr;
+        let tainted = self.prior.resources.get(addr).is_some_and(|r| r.status == ResourceStatus::Tainted);
+        if tainted || addr.mode != ResourceMode::Managed || !self.evaluator.has_provisioners(addr, contin_planner::ProvisionerWhen::Destroy) {
+            return Ok(Op::Delete { prior, ctx });
+        }
+        let marked = match self.values.get(addr) {
+            Some(v) if !self.graph.cbd[self.graph.nodes[n].change] => v.clone(),
+            _ => prior.clone(),
+        };
+        let base = WorkingValues(&self.values);
+        let overlay = crate::provision::Overlay { base: &base, addr, value: &marked };
+        match self.evaluator.provisioners(addr, contin_planner::ProvisionerWhen::Destroy, &overlay) {
+            Ok(runs) if runs.is_empty() => Ok(Op::Delete { prior, ctx }),
+            Ok(runs) => Ok(Op::ProvisionThenDelete { prior, ctx, runs }),
+            Err(d) => Err(format!("evaluating its destroy-time provisioners failed: {}", diag_text(&d))),
+        }
     }
 }

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 mod deposed;
 mod journal;
+mod provisioners;
 
 // ---------------------------------------------------------------- backend
 
@@ -385,7 +386,7 @@ impl Harness {
             provider: Arc::new(provider),
             backend: Arc::new(MemBackend::default()),
             events: Arc::new(Events::default()),
-            opts: ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(20) },
+            opts: ApplyOptions { parallelism: 10, checkpoint_interval: Duration::from_millis(20), provisioners: None },
             cancel: CancellationToken::new(),
         }
     }

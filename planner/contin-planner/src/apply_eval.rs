@@ -26,6 +26,41 @@ pub trait ApplyEvaluator: Send + Sync {
     fn final_config(&self, addr: &ResourceAddr, values: &dyn InstanceValues) -> Result<Value, Diagnostics>;
     /// Final output values: name → (value, sensitive).
     fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics>;
+    /// Whether the instance's block declares provisioners that run `when`
+    /// (cheap: no evaluation).
+    fn has_provisioners(&self, _addr: &ResourceAddr, _when: ProvisionerWhen) -> bool {
+        false
+    }
+    /// The instance's provisioners that run `when`, evaluated against
+    /// `values` (which hold the instance itself: `self`), in source order.
+    fn provisioners(&self, _addr: &ResourceAddr, _when: ProvisionerWhen, _values: &dyn InstanceValues) -> Result<Vec<ProvisionerRun>, Diagnostics> {
+        Ok(Vec::new())
+    }
+}
+
+pub use contin_config::ProvisionerWhen;
+
+/// One provisioner of an instance, evaluated and ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProvisionerRun {
+    /// `local-exec`, `remote-exec` or `file`.
+    pub kind: String,
+    /// Its arguments as an object (sensitive marks kept).
+    pub args: Value,
+    /// The connection that applies (its own, else the resource's) as an
+    /// object, when there is one.
+    pub connection: Option<Value>,
+    pub on_failure_continue: bool,
+    /// `FILE:LINE:COL` of the `provisioner` block, for messages.
+    pub declared_at: String,
+}
+
+impl ProvisionerRun {
+    /// Terraform suppresses a provisioner's output when its arguments hold
+    /// a sensitive value (the connection's do not count: they are never printed).
+    pub fn output_suppressed(&self) -> bool {
+        self.args.contains_sensitive()
+    }
 }
 
 /// `ApplyEvaluator` over a configuration snapshot (the plan's).
@@ -132,6 +167,59 @@ impl ApplyEvaluator for ConfigEvaluator {
         };
         let prior = values.instance(addr).map(|v| v.unmark_deep().0);
         crate::instance::desired_config(r, block, &scope.with_repetition(rep), prior.as_ref())
+    }
+
+    fn has_provisioners(&self, addr: &ResourceAddr, when: ProvisionerWhen) -> bool {
+        let key = (addr.mode, addr.ty.clone(), addr.block_name());
+        self.prepared.blocks.get(&key).is_some_and(|&i| self.config.resources[i].provisioners.iter().any(|p| p.when == when))
+    }
+
+    fn provisioners(&self, addr: &ResourceAddr, when: ProvisionerWhen, values: &dyn InstanceValues) -> Result<Vec<ProvisionerRun>, Diagnostics> {
+        let key = (addr.mode, addr.ty.clone(), addr.block_name());
+        let Some(&i) = self.prepared.blocks.get(&key) else {
+            return Ok(Vec::new());
+        };
+        let r = &self.config.resources[i];
+        if !r.provisioners.iter().any(|p| p.when == when) {
+            return Ok(Vec::new());
+        }
+        let av = ApplyValues { config: &self.config, values };
+        let scope = self.scope(&av);
+        // Destroy-time: only the instance key is known (the block may have
+        // fewer instances now); creation-time: the block's expansion.
+        let from_key = || match &addr.key {
+            InstanceKey::None => Repetition::default(),
+            InstanceKey::Int(n) => Repetition { count_index: Some(*n), ..Repetition::default() },
+            InstanceKey::Str(k) => Repetition { each_key: Some(Value::string(k.clone())), ..Repetition::default() },
+        };
+        let rep = match when {
+            ProvisionerWhen::Destroy => from_key(),
+            ProvisionerWhen::Create => self.expansion(i, &scope)?.get(&addr.key).cloned().unwrap_or_else(from_key),
+        };
+        let scope = scope.with_repetition(rep);
+        let eval_body = |body: &contin_config::Body| -> Result<Value, Diagnostics> {
+            let mut m = BTreeMap::new();
+            for (name, a) in &body.attributes {
+                m.insert(name.clone(), contin_eval::eval(&a.expr, &scope)?);
+            }
+            Ok(Value::Map(m))
+        };
+        let mut out = Vec::new();
+        for p in r.provisioners.iter().filter(|p| p.when == when) {
+            let args = eval_body(&p.body)?;
+            let connection = match p.connection.as_ref().or(r.connection.as_ref()) {
+                Some(c) => Some(eval_body(&c.body)?),
+                None => None,
+            };
+            out.push(ProvisionerRun {
+                kind: p.kind.clone(),
+                args,
+                connection,
+                on_failure_continue: p.on_failure_continue,
+                declared_at: self.config.sources.describe(&p.loc),
+            });
+        }
+        Ok(out)
     }
 
     fn outputs(&self, values: &dyn InstanceValues) -> Result<BTreeMap<String, (Value, bool)>, Diagnostics> {

@@ -27,6 +27,8 @@ use std::sync::LazyLock;
 pub const LOCAL_FILE: &str = "local_file";
 pub const NULL_RESOURCE: &str = "null_resource";
 pub const LOCAL_EXEC: &str = "local_exec";
+/// Terraform's built-in `terraform_data` (served here: contin has no `terraform` provider).
+pub const TERRAFORM_DATA: &str = "terraform_data";
 
 /// The `local` provider. Stateless: everything it knows is in the values it
 /// is given, plus the directory relative paths are resolved against.
@@ -53,7 +55,7 @@ impl LocalProvider {
     }
     /// Resource types this provider serves (`null_resource` has no `local_` prefix).
     pub fn resource_types() -> &'static [&'static str] {
-        &[LOCAL_FILE, NULL_RESOURCE, LOCAL_EXEC]
+        &[LOCAL_FILE, NULL_RESOURCE, LOCAL_EXEC, TERRAFORM_DATA]
     }
 }
 
@@ -86,6 +88,30 @@ pub(crate) fn random_id() -> String {
 static FILE_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(file::resource_schema);
 static NULL_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(null_schema);
 static EXEC_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(exec::schema);
+static DATA_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(terraform_data_schema);
+
+/// `terraform_data`: `input` is stored and echoed as `output`;
+/// `triggers_replace` changing replaces it (Terraform's built-in resource).
+fn terraform_data_schema() -> BlockSchema {
+    BlockSchema::default()
+        .attr("input", AttrSchema::optional(AttrType::Any).describe("any value, copied to output"))
+        .attr("output", AttrSchema::computed(AttrType::Any).describe("the input after apply"))
+        .attr("triggers_replace", AttrSchema::optional(AttrType::Any).force_new().describe("a change replaces the resource"))
+        .attr("id", AttrSchema::computed(AttrType::String))
+}
+
+/// `output` is unknown until apply when `input` is set and changes (null stays null).
+fn terraform_data_plan(prior: Option<&Value>, desired: &Value) -> PlannedChange {
+    let mut pc = plan_change_from_schema(&DATA_SCHEMA, prior, desired);
+    let input = attr(&pc.planned, "input").cloned().unwrap_or(Value::Null);
+    let replaced = prior.is_none() || !pc.requires_replace.is_empty();
+    let changed = prior.is_some_and(|p| attr(p, "input").map(|v| v.unmark_deep().0) != attr(&pc.planned, "input").map(|v| v.unmark_deep().0));
+    if replaced || changed {
+        let output = if input.is_null() { Value::Null } else { Value::Unknown };
+        pc.planned = with_attr(pc.planned, "output", output);
+    }
+    pc
+}
 
 fn null_schema() -> BlockSchema {
     BlockSchema::default()
@@ -107,6 +133,7 @@ impl Provider for LocalProvider {
         s.resources.insert(LOCAL_FILE.into(), file::resource_schema());
         s.resources.insert(NULL_RESOURCE.into(), null_schema());
         s.resources.insert(LOCAL_EXEC.into(), exec::schema());
+        s.resources.insert(TERRAFORM_DATA.into(), terraform_data_schema());
         s.data_sources.insert(LOCAL_FILE.into(), file::data_schema());
         s
     }
@@ -131,6 +158,7 @@ impl Provider for LocalProvider {
             LOCAL_FILE => plan_change_from_schema(&FILE_SCHEMA, prior, &file::with_defaults(desired)),
             NULL_RESOURCE => plan_change_from_schema(&NULL_SCHEMA, prior, desired),
             LOCAL_EXEC => plan_change_from_schema(&EXEC_SCHEMA, prior, desired),
+            TERRAFORM_DATA => terraform_data_plan(prior, desired),
             _ => PlannedChange {
                 planned: desired.clone(),
                 requires_replace: Vec::new(),
@@ -143,7 +171,7 @@ impl Provider for LocalProvider {
         match ty {
             LOCAL_FILE => file::read(state, &self.base_dir).await,
             // State is the truth for these.
-            NULL_RESOURCE | LOCAL_EXEC => Ok(Some(state.clone())),
+            NULL_RESOURCE | LOCAL_EXEC | TERRAFORM_DATA => Ok(Some(state.clone())),
             _ => Err(unsupported(ty)),
         }
     }
@@ -153,6 +181,10 @@ impl Provider for LocalProvider {
             LOCAL_FILE => file::create(planned, &self.base_dir).await,
             NULL_RESOURCE => Ok(with_attr(planned.clone(), "id", Value::String(random_id()))),
             LOCAL_EXEC => exec::create(planned, &self.base_dir).await,
+            TERRAFORM_DATA => {
+                let output = attr(planned, "input").cloned().unwrap_or(Value::Null);
+                Ok(with_attr(with_attr(planned.clone(), "id", Value::String(random_id())), "output", output))
+            }
             _ => Err(unsupported(ty)),
         }
     }
@@ -163,6 +195,7 @@ impl Provider for LocalProvider {
             // replacement: the planned value is the new state.
             LOCAL_FILE | NULL_RESOURCE => Ok(planned.clone()),
             LOCAL_EXEC => Ok(exec::update(prior, planned)),
+            TERRAFORM_DATA => Ok(with_attr(planned.clone(), "output", attr(planned, "input").cloned().unwrap_or(Value::Null))),
             _ => Err(unsupported(ty)),
         }
     }
@@ -170,7 +203,7 @@ impl Provider for LocalProvider {
     async fn delete(&self, ty: &str, prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
         match ty {
             LOCAL_FILE => file::delete(prior, &self.base_dir).await,
-            NULL_RESOURCE => Ok(()),
+            NULL_RESOURCE | TERRAFORM_DATA => Ok(()),
             LOCAL_EXEC => exec::delete(prior, &self.base_dir).await,
             _ => Err(unsupported(ty)),
         }

@@ -325,3 +325,27 @@ async fn relative_paths_resolve_against_the_base_dir_not_the_cwd() {
     p.delete(LOCAL_FILE, &v, &ctx(LOCAL_FILE)).await.unwrap();
     assert!(!dir.path().join("sub/x.txt").exists());
 }
+
+#[tokio::test]
+async fn terraform_data_echoes_input_and_replaces_on_triggers_replace() {
+    let p = LocalProvider::default();
+    let t = |input: &str, trig: &str| cfg(&[("input", s(input)), ("triggers_replace", s(trig))]);
+    conformance::run(&p, &LifecycleCase::new(TERRAFORM_DATA, t("a", "1"), t("a", "2")).state_only()).await.unwrap_or_else(|e| panic!("{e}"));
+    let created = apply(&p, TERRAFORM_DATA, &t("a", "1")).await.unwrap();
+    assert_eq!(attr(&created, "output"), Some(&s("a")));
+    assert!(attr_str(&created, "id").is_some_and(|id| !id.is_empty()));
+    // Unknown at plan while the input is new; null input → null output.
+    let planned = p.plan_change(TERRAFORM_DATA, None, &t("a", "1")).planned;
+    assert_eq!(attr(&planned, "output"), Some(&Value::Unknown));
+    let none = p.plan_change(TERRAFORM_DATA, None, &cfg(&[])).planned;
+    assert_eq!(attr(&none, "output"), None);
+    // triggers_replace forces replacement; input changes in place, output unknown then.
+    assert!(!p.plan_change(TERRAFORM_DATA, Some(&created), &t("a", "2")).requires_replace.is_empty());
+    let change = p.plan_change(TERRAFORM_DATA, Some(&created), &t("b", "1"));
+    assert!(change.requires_replace.is_empty());
+    assert_eq!(attr(&change.planned, "output"), Some(&Value::Unknown));
+    let updated = p.update(TERRAFORM_DATA, &created, &change.planned, &ctx(TERRAFORM_DATA)).await.unwrap();
+    assert_eq!(attr(&updated, "output"), Some(&s("b")));
+    let same = p.plan_change(TERRAFORM_DATA, Some(&created), &t("a", "1"));
+    assert_eq!(same.planned, created, "no change: nothing to do");
+}

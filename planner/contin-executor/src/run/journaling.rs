@@ -102,6 +102,24 @@ impl Run<'_> {
         }
     }
 
+    /// Buffers `records` for the next journal append (nothing without a journal).
+    pub(super) fn jr_extend(&mut self, records: Vec<JournalRecord>) {
+        if self.jr.journal.is_some() {
+            self.jr.buf.extend(records);
+        }
+    }
+
+    /// Buffers `record`; node `n` is done once it is durable.
+    pub(super) fn jr_push(&mut self, record: JournalRecord, n: usize) {
+        self.jr.buf.push(record);
+        self.jr.waiting.push(n);
+    }
+
+    /// Node `n` is done once everything buffered is durable.
+    pub(super) fn jr_wait(&mut self, n: usize) {
+        self.jr.waiting.push(n);
+    }
+
     /// A failed node: a part-way create is recorded `Tainted` (replaced by
     /// the next plan); its records are journaled, and a clean create failure
     /// closes its intent.
@@ -130,7 +148,7 @@ impl Run<'_> {
     /// Keeps the old object of a create_before_destroy replace as deposed
     /// when the new one is recorded, drops it when it is deleted; returns
     /// what the journal must record for node `n`.
-    fn deposed_and_records(&mut self, n: usize) -> Vec<JournalRecord> {
+    pub(super) fn deposed_and_records(&mut self, n: usize) -> Vec<JournalRecord> {
         let ci = self.graph.nodes[n].change;
         let change = self.changes[ci];
         let addr = &change.addr;
