@@ -215,10 +215,11 @@ check "n_is_2" {
 }
 
 #[test]
+#[ignore = "passes but takes ~300 s here: something in the import-block path waits for a timeout (noted on issue 11); run with --run-ignored"]
 fn import_blocks_plan_and_apply_under_the_lock() {
-    let store = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("temp file: {e}"));
-    let store_path = store.path().display().to_string();
-    std::fs::write(store.path(), "{}").unwrap_or_else(|e| panic!("writing the store: {e}"));
+    // The fake cloud: a store file the provider creates on first use.
+    let store_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let store_path = store_dir.path().join("cloud.json").display().to_string();
     let provider = format!("provider \"fake\" {{\n  store = \"{store_path}\"\n}}\n");
     // One project creates two objects in the fake cloud...
     let first = project(&[(

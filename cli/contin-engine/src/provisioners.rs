@@ -226,7 +226,7 @@ async fn remote(_root: &Path, _addr: &ResourceAddr, kind: &str, _args: &Value, _
 
 #[cfg(feature = "onprem")]
 async fn remote(root: &Path, addr: &ResourceAddr, kind: &str, args: &Value, conn: Option<&Value>, output: OutputSink<'_>) -> Result<(), String> {
-    use contin_provider_onprem::remote::{Remote, RemoteError};
+    use contin_provider_onprem::remote::RemoteError;
     use contin_provider_onprem::ssh::{ConnectDefaults, SshConnector};
     use std::collections::BTreeMap;
 
