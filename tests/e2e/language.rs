@@ -215,7 +215,6 @@ check "n_is_2" {
 }
 
 #[test]
-#[ignore = "passes but takes ~300 s here: something in the import-block path waits for a timeout (noted on issue 11); run with --run-ignored"]
 fn import_blocks_plan_and_apply_under_the_lock() {
     // The fake cloud: a store file the provider creates on first use.
     let store_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
