@@ -262,6 +262,37 @@ fn lock_timeout_waits_for_a_real_holder_and_names_it() {
     assert!(child.wait().expect("holder exits").success());
 }
 
+/// SIGTERM while the planner walks a big configuration: the walk stops
+/// between blocks (it used to run to the end, ~15 s here, before the signal
+/// was honoured), exit 143, lock free.
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_long_plan_walk_stops_it_at_once() {
+    let mut big = String::from("provider \"fake\" {}\n");
+    for i in 0..20_000 {
+        big.push_str(&format!("resource \"fake_resource\" \"r{i}\" {{\n  name  = \"r{i}\"\n  value = join(\"-\", [for k in range(5) : \"v{i}-${{k}}\"])\n}}\n\n"));
+    }
+    let p = Project::with_main(&big);
+    let mut cmd = p.command(&["plan", "-refresh=false"]);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start plan");
+    // The lock is taken after the configuration is loaded, right before the walk.
+    wait_for(&p.file("contin.state.json.lock"), "the plan's lock");
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("plan exits");
+    let took = sent.elapsed();
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    assert_eq!(status.code(), Some(143), "SIGTERM exits 143: {stderr}");
+    assert!(took < Duration::from_secs(5), "the plan took {took:?} to stop after SIGTERM");
+    // The lock is free at once.
+    p.write("main.hcl", "resource \"fake_resource\" \"a\" {\n  name = \"a\"\n}\n");
+    p.run(&["plan", "-refresh=false"]).expect_code(0);
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_during_a_long_apply_releases_the_lock_and_keeps_the_state_consistent() {

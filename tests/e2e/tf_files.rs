@@ -179,7 +179,7 @@ fn validate_reports_every_file_level_problem_at_once() {
     failing(
         "validate_all_at_once",
         &[
-            ("versions.tf", "terraform {\n  required_version = \">= 2.0\"\n  required_providers {\n    random = {\n      source = \"hashicorp/random\"\n    }\n  }\n  cloud {\n    organization = \"acme\"\n  }\n}\n"),
+            ("versions.tf", "terraform {\n  required_version = \">= 2.0\"\n  required_providers {\n    cloudflare = {\n      source = \"cloudflare/cloudflare\"\n    }\n  }\n  cloud {\n    organization = \"acme\"\n  }\n}\n"),
             ("vars.tf", "variable \"v\" {\n  description = <<-EOT\n    A heredoc description.\n  EOT\n  defualt = 1\n}\n"),
             ("extra.tf.json", "{\"output\": {\"o\": {\"vaule\": 1}}}"),
         ],

@@ -42,6 +42,9 @@ pub(crate) struct EngineIo {
     pub providers: BTreeMap<String, Arc<dyn Provider>>,
     pub handle: tokio::runtime::Handle,
     pub root: PathBuf,
+    /// Fired by Ctrl-C / SIGTERM: the planner polls it between blocks
+    /// (it runs inside `block_in_place`, where `select!` cannot).
+    pub cancel: CancellationToken,
 }
 
 impl PlanIo for EngineIo {
@@ -100,11 +103,19 @@ impl PlanIo for EngineIo {
     fn home_dir(&self) -> Option<String> {
         std::env::var("HOME").ok()
     }
+    fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
 }
 
 impl Workspace {
     pub(crate) fn io(&self) -> EngineIo {
-        EngineIo { providers: self.providers.clone(), handle: tokio::runtime::Handle::current(), root: self.root.clone() }
+        EngineIo {
+            providers: self.providers.clone(),
+            handle: tokio::runtime::Handle::current(),
+            root: self.root.clone(),
+            cancel: CancellationToken::new(),
+        }
     }
 
     /// The stored state (`None` when there is none yet) with the journal of
@@ -128,14 +139,24 @@ impl Workspace {
     /// Loads state and plans; the caller holds the lock.
     pub(crate) async fn plan_locked(&self, opts: &PlanOptions, cancel: &CancellationToken) -> Result<Option<PlanOutcome>> {
         let state = self.recovered_state(true).await?;
-        tokio::select! {
-            plan = self.plan_against(state.as_ref(), opts) => Ok(Some(PlanOutcome { plan: plan?, state })),
-            _ = cancel.cancelled() => Ok(None),
+        let plan = tokio::select! {
+            plan = self.plan_cancellable(state.as_ref(), opts, cancel) => plan,
+            _ = cancel.cancelled() => return Ok(None),
+        };
+        // The planner stops between blocks when `cancel` fires mid-walk.
+        if cancel.is_cancelled() {
+            return Ok(None);
         }
+        Ok(Some(PlanOutcome { plan: plan?, state }))
     }
 
     /// Refreshes (unless disabled) and plans against `state`.
     pub async fn plan_against(&self, state: Option<&State>, opts: &PlanOptions) -> Result<Plan> {
+        self.plan_cancellable(state, opts, &CancellationToken::new()).await
+    }
+
+    /// [`Self::plan_against`], stopping between blocks once `cancel` fires.
+    async fn plan_cancellable(&self, state: Option<&State>, opts: &PlanOptions, cancel: &CancellationToken) -> Result<Plan> {
         let targets = parse_targets(&opts.targets)?;
         let Refreshed { values: mut refreshed, unreachable } = match (state, opts.refresh) {
             (Some(s), true) => self.refresh_state(s, &targets, opts.parallelism).await?,
@@ -145,7 +166,7 @@ impl Workspace {
             self.read_import_blocks(state, &mut refreshed).await?;
         }
         self.events.event(EngineEvent::Planning);
-        let io = self.io();
+        let io = EngineIo { cancel: cancel.clone(), ..self.io() };
         let input = PlanningInput {
             config: &self.config,
             variables: &self.variables,

@@ -270,12 +270,10 @@ impl Parser {
                                 .with_detail("Destroy-time provisioners and their connection configurations may only reference attributes of the related resource, via 'self', 'count.index', or 'each.key'. References to other resources during the destroy phase can cause dependency cycles and interact poorly with create_before_destroy.")
                                 .at(loc),
                         ),
-                        Some(Some((mode, ty, name))) => {
-                            if !deps.iter().any(|d| d.mode == mode && d.ty == ty && d.name == name) {
-                                deps.push(Reference { mode, ty, name, loc });
-                            }
+                        Some(Some((mode, ty, name))) if !deps.iter().any(|d| d.mode == mode && d.ty == ty && d.name == name) => {
+                            deps.push(Reference { mode, ty, name, loc });
                         }
-                        Some(None) => {}
+                        Some(_) => {}
                     }
                     if root == "self" {
                         rewrite_self(tr, &res.ty, &res.name, repeated_by);

@@ -30,6 +30,11 @@ pub trait PlanIo: Send + Sync {
     fn home_dir(&self) -> Option<String> {
         None
     }
+    /// True once the user asked to stop (Ctrl-C, SIGTERM): the walk stops
+    /// between blocks and planning fails with "Planning interrupted".
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// No IO at all: file and data reads fail with a clear message (tests, `validate`).

@@ -30,11 +30,28 @@ struct Case {
     targets: Vec<&'static str>,
     /// Planning threads (`None`: one per core, as `plan`).
     threads: Option<usize>,
+    /// The user interrupts after this many cancellation checks.
+    stop_after: Option<usize>,
+}
+
+/// No IO; reports "cancelled" from the `n`-th check on (Ctrl-C mid-walk).
+struct StopAfter(std::sync::atomic::AtomicUsize);
+
+impl crate::io::PlanIo for StopAfter {
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        NoIo.read_file(path)
+    }
+    fn read_data(&self, provider: &str, ty: &str, cfg: &Value) -> Result<Value, String> {
+        NoIo.read_data(provider, ty, cfg)
+    }
+    fn cancelled(&self) -> bool {
+        self.0.fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| n.checked_sub(1)).is_err()
+    }
 }
 
 impl Case {
     fn new(hcl: &'static str) -> Self {
-        Case { hcl, state: None, refreshed: BTreeMap::new(), mode: PlanMode::Normal, targets: Vec::new(), threads: None }
+        Case { hcl, state: None, refreshed: BTreeMap::new(), mode: PlanMode::Normal, targets: Vec::new(), threads: None, stop_after: None }
     }
     fn state(mut self, resources: serde_json::Value) -> Self {
         self.state = Some(serde_json::json!({
@@ -76,6 +93,7 @@ impl Case {
         let providers = BTreeMap::from([("fake".to_string(), fake)]);
         let state = self.prior();
         let targets: Vec<ResourceAddr> = self.targets.iter().map(|t| parse_addr(t)).collect();
+        let stop = StopAfter(std::sync::atomic::AtomicUsize::new(self.stop_after.unwrap_or(usize::MAX)));
         let input = PlanningInput {
             config: &config,
             variables: &BTreeMap::new(),
@@ -83,7 +101,7 @@ impl Case {
             refreshed: &self.refreshed,
             providers: &providers,
             schemas: &schemas,
-            io: &NoIo,
+            io: &stop,
             mode: self.mode,
             targets: &targets,
         };
@@ -639,6 +657,24 @@ fn a_wide_level_plans_the_same_on_any_number_of_threads() {
     assert!(serial.contains("fake_resource.gone") && serial.contains("fake_resource.b149"), "{serial}");
     for threads in [2, 3, 8] {
         assert_eq!(planned(threads), serial, "{threads} threads");
+    }
+}
+
+/// Ctrl-C in the middle of a long walk stops it between blocks (serial and
+/// parallel levels alike) instead of after the whole plan.
+#[test]
+fn an_interrupt_stops_the_walk_between_blocks() {
+    let mut hcl = String::new();
+    for i in 0..200 {
+        hcl.push_str(&format!("resource \"fake_resource\" \"a{i}\" {{\n  name = \"a{i}\"\n}}\n"));
+        hcl.push_str(&format!("resource \"fake_resource\" \"b{i}\" {{\n  name = fake_resource.a{i}.name\n}}\n"));
+    }
+    let hcl: &'static str = Box::leak(hcl.into_boxed_str());
+    for threads in [1, 2] {
+        let stopped = Case { threads: Some(threads), stop_after: Some(30), ..Case::new(hcl) }.summary();
+        assert!(stopped.starts_with("errors:") && stopped.contains("Planning interrupted"), "{threads} threads: {stopped}");
+        let finished = Case { threads: Some(threads), ..Case::new(hcl) }.summary();
+        assert!(finished.contains("fake_resource.b199") && !finished.contains("interrupted"), "{threads} threads: {finished}");
     }
 }
 

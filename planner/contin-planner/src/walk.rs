@@ -254,6 +254,10 @@ fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects, threads
         // a level planned on several threads reports exactly as a serial walk.
         let mut node_diags: Vec<Diagnostics> = (0..prepared.graph.order.len()).map(|_| Diagnostics::new()).collect();
         for level in levels(&prepared.graph) {
+            if input.io.cancelled() {
+                diags.push(interrupted());
+                return Err(diags);
+            }
             let blocks: Vec<(usize, usize)> = level
                 .iter()
                 .filter_map(|&pos| match prepared.graph.graph[prepared.graph.order[pos]] {
@@ -261,7 +265,12 @@ fn plan_edited(input: &PlanningInput<'_>, mut language: LanguageEffects, threads
                     _ => None,
                 })
                 .collect();
-            for planned in plan_blocks(input, &prepared, &values, &blocks, &changes, threads) {
+            let planned_level = plan_blocks(input, &prepared, &values, &blocks, &changes, threads);
+            if input.io.cancelled() {
+                diags.push(interrupted());
+                return Err(diags);
+            }
+            for planned in planned_level {
                 let PlannedBlock { pos, index, value, changes: block_changes, diags: block_diags } = planned;
                 node_diags[pos] = block_diags;
                 // Inserted one by one: `BTreeMap::append` rebuilds the whole
@@ -364,6 +373,11 @@ fn levels(graph: &DepGraph) -> Vec<Vec<usize>> {
     levels
 }
 
+/// The error of a walk stopped by the user.
+fn interrupted() -> Diagnostic {
+    Diagnostic::error("Planning interrupted").with_detail("The plan was stopped before it finished (interrupt or terminate signal); nothing was written.")
+}
+
 /// One resource block's planning result.
 struct PlannedBlock {
     pos: usize,
@@ -389,6 +403,10 @@ fn plan_blocks(
     threads: usize,
 ) -> Vec<PlannedBlock> {
     let one = |&(pos, index): &(usize, usize)| {
+        if input.io.cancelled() {
+            // The caller sees the cancellation after the level and stops.
+            return PlannedBlock { pos, index, value: Value::Unknown, changes: BTreeMap::new(), diags: Diagnostics::new() };
+        }
         // Per block, like Terraform: `b[i]` depends on `a`, not on each
         // `a[j]` (K×K addresses for count → count).
         let ix = prepared.graph.order[pos];

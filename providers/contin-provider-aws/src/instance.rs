@@ -58,10 +58,14 @@ async fn read_id(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>
     m.insert("ami".into(), opt_string(i.image_id()));
     m.insert("instance_type".into(), opt_string(i.instance_type().map(InstanceType::as_str)));
     m.insert("subnet_id".into(), opt_string(i.subnet_id()));
-    m.insert(
-        "vpc_security_group_ids".into(),
-        Value::set(i.security_groups().iter().filter_map(|g| g.group_id().map(Value::string)).collect()),
-    );
+    // Groups given on the primary network interface (the form used with
+    // `associate_public_ip_address`) are the instance's groups.
+    let mut groups: Vec<Value> = i.security_groups().iter().filter_map(|g| g.group_id().map(Value::string)).collect();
+    if groups.is_empty() {
+        let primary = i.network_interfaces().iter().find(|n| n.attachment().and_then(|a| a.device_index()) == Some(0));
+        groups = primary.map(|n| n.groups().iter().filter_map(|g| g.group_id().map(Value::string)).collect()).unwrap_or_default();
+    }
+    m.insert("vpc_security_group_ids".into(), Value::set(groups));
     m.insert("key_name".into(), opt_string(i.key_name()));
     // EC2 returns user data only through a separate attribute call: the configured value stands.
     m.insert("user_data".into(), get(shape, "user_data").cloned().unwrap_or(Value::Null));

@@ -701,8 +701,10 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
     if ty == schema::INSTANCE && change.requires_replace.is_empty() {
         let new_type = get(&change.planned, "instance_type");
         if new_type != get(prior, "instance_type") && get(prior, "public_ip").is_some() {
+            // A stop/start for the new type gives a new public address and name.
             if let Value::Map(m) = &mut change.planned {
                 m.insert("public_ip".into(), Value::Unknown);
+                m.insert("public_dns".into(), Value::Unknown);
             }
         }
     }
