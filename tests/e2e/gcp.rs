@@ -144,7 +144,6 @@ fn gcp_example_applies_replans_clean_fixes_drift_and_destroys() {
 }
 
 #[test]
-#[ignore = "fails: 0 logged inserts for the held request (log written on answer?); adoption after an aborted insert is covered by the provider test; noted on issue 13"]
 fn kill_9_between_the_instance_insert_and_the_state_write_is_adopted_without_a_duplicate() {
     let e = start();
     let p = project();

@@ -218,6 +218,13 @@ async fn a_crash_after_the_insert_is_adopted_by_labels_without_a_duplicate() {
     assert_eq!(fake.held(), 1, "the insert reached the fake and is held");
     task.abort(); // the process "dies" before it learns the result
     fake.release_held();
+    // The held insert is logged once its handler ends (answered or dropped).
+    for _ in 0..500 {
+        if fake.held() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let v = plan_create(&p, "google_compute_instance", cfg.clone(), &c).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.attr_str("instance_id").map(str::len), Some(19));
     let inserts = fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/instances")).count();

@@ -311,11 +311,28 @@ async fn handle(s: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap, bo
     } else if !body.is_empty() && json_body.is_none() {
         error(StatusCode::BAD_REQUEST, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
     } else {
-        arm::route(&s, &method, &path, api_version.as_deref(), json_body.as_ref()).await
+        // Logged with status 0 if the client goes away before the answer
+        // (a killed contin): the request did reach "Azure".
+        let mut unanswered = Unanswered(&s, Some(Logged { method: method.to_string(), path: path.clone(), api_version: api_version.clone(), body: json_body.clone(), status: 0 }));
+        let rsp = arm::route(&s, &method, &path, api_version.as_deref(), json_body.as_ref()).await;
+        unanswered.1 = None;
+        rsp
     };
     let status = rsp.status().as_u16();
     s.lock().log.push(Logged { method: method.to_string(), path, api_version, body: json_body, status });
     rsp
+}
+
+/// Logs its request (status 0) when dropped: the handler was cancelled
+/// because the client disconnected while the answer was pending.
+struct Unanswered<'a>(&'a Shared, Option<Logged>);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(l) = self.1.take() {
+            self.0.lock().log.push(l);
+        }
+    }
 }
 
 fn token(s: &Shared, path: &str, body: &[u8]) -> Response {

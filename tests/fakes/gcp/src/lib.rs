@@ -419,6 +419,18 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), String> {
     verify_jwt(shared, tok).map(|_| ())
 }
 
+/// Logs its request (status 0) when dropped: the handler was cancelled
+/// because the client disconnected while the answer was pending.
+struct Unanswered<'a>(&'a Shared, Option<LoggedRequest>);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(l) = self.1.take() {
+            self.0.lock().log.push(l);
+        }
+    }
+}
+
 async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
@@ -432,7 +444,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let resp = if path == "/token" && method == Method::POST {
         token(&shared, &bytes)
     } else {
-        api(&shared, &method, &path, &query, &parts.headers, body_json.clone()).await
+        // Logged with status 0 if the client goes away before the answer
+        // (a killed contin): the request did reach "Google".
+        let mut unanswered = Unanswered(&shared, Some(LoggedRequest { method: method.to_string(), path: path.clone(), query: query.clone(), body: body_json.clone(), status: 0 }));
+        let resp = api(&shared, &method, &path, &query, &parts.headers, body_json.clone()).await;
+        unanswered.1 = None;
+        resp
     };
     let mut s = shared.lock();
     s.log.push(LoggedRequest { method: method.to_string(), path, query, body: body_json, status: resp.status().as_u16() });
@@ -754,12 +771,20 @@ async fn insert(shared: &Arc<Shared>, coll: &str, r: &Route, body: Value, reques
         let notified = shared.release.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        // Counted while held, also when the client goes away meanwhile
+        // (the handler is then dropped here).
+        struct Held<'a>(&'a Shared);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                let mut s = self.0.lock();
+                s.held = s.held.saturating_sub(1);
+            }
+        }
         shared.lock().held += 1;
+        let _held = Held(shared);
         if shared.lock().hold.contains(&r.collection) {
             notified.await;
         }
-        let mut s = shared.lock();
-        s.held = s.held.saturating_sub(1);
     }
     ok_json(&op)
 }
