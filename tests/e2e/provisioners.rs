@@ -151,7 +151,7 @@ resource "terraform_data" "bad" {
     assert!(!all.contains("MARKER-SECRET-7f3a"), "{all}");
     assert!(all.contains("terraform_data.s (local-exec): (output suppressed due to sensitive value in config)"), "{all}");
     assert!(all.contains("terraform_data.bad (local-exec): (output suppressed due to sensitive value in config)"), "{all}");
-    assert!(all.contains("terraform_data.bad: local-exec provisioner error (main.tf:16:3): running the command failed: exit status 9"), "{all}");
+    assert!(all.contains("terraform_data.bad: local-exec provisioner error (main.tf:17:3): running the command failed: exit status 9"), "{all}");
     assert!(!p.read("contin.state.json").contains("MARKER-SECRET-7f3a"));
     let json = p.run(&["apply", "-auto-approve", "-json"]);
     assert!(!json.all().contains("MARKER-SECRET-7f3a"), "{}", json.all());
