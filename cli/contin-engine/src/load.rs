@@ -478,31 +478,7 @@ pub(crate) fn validate(root: &Path) -> Result<Diagnostics> {
     let prepared = contin_planner::walk::prepare(&config, &schemas).map_err(|d| EngineError::diags(d, &config.sources))?;
     for (i, r) in config.resources.iter().enumerate() {
         let Some(block) = contin_planner::walk::block_schema(r, &prepared.block_provider[i], &schemas) else { continue };
-        for (name, attr) in &r.body.attributes {
-            if !block.attributes.contains_key(name) {
-                let valid = block.names().join(", ");
-                diags.push(
-                    Diagnostic::error("Unsupported argument")
-                        .with_detail(format!("An argument named \"{name}\" is not expected here. Valid arguments of {}: {valid}.", r.ty))
-                        .at(attr.loc.clone()),
-                );
-            } else if block.attributes[name].is_computed_only() {
-                diags.push(
-                    Diagnostic::error("Invalid argument")
-                        .with_detail(format!("\"{name}\" is set by the provider (computed) and cannot be configured."))
-                        .at(attr.loc.clone()),
-                );
-            }
-        }
-        for (name, a) in &block.attributes {
-            if a.required && !r.body.attributes.contains_key(name) {
-                diags.push(
-                    Diagnostic::error("Missing required argument")
-                        .with_detail(format!("The argument \"{name}\" is required, but no definition was found."))
-                        .at(r.loc.clone()),
-                );
-            }
-        }
+        diags.extend(contin_planner::walk::static_argument_problems(r, block));
     }
     if diags.has_errors() {
         return Err(EngineError::diags(diags, &config.sources));

@@ -660,6 +660,16 @@ fn a_wide_level_plans_the_same_on_any_number_of_threads() {
     }
 }
 
+/// A block with no instances is still checked like `validate` checks it
+/// (Terraform too): an unknown argument under `count = 0` is an error.
+#[test]
+fn a_block_without_instances_is_still_validated() {
+    let bad = Case::new("resource \"fake_resource\" \"z\" {\n  count = 0\n  nmae  = \"x\"\n}\n").summary();
+    assert!(bad.starts_with("errors:") && bad.contains("Unsupported argument") && bad.contains("Did you mean \"name\"?"), "{bad}");
+    let fine = Case::new("resource \"fake_resource\" \"z\" {\n  count = 0\n  name  = \"x\"\n}\n").summary();
+    assert!(!fine.starts_with("errors:"), "{fine}");
+}
+
 /// Ctrl-C in the middle of a long walk stops it between blocks (serial and
 /// parallel levels alike) instead of after the whole plan.
 #[test]

@@ -579,6 +579,11 @@ fn plan_block(
     let Some(block) = block_schema(r, provider_name, input.schemas) else {
         return Value::Unknown;
     };
+    if expanded.is_empty() {
+        // No instance runs the per-instance checks; like Terraform (and
+        // `contin validate`), a block with count = 0 must still be valid.
+        diags.extend(for_addr(static_argument_problems(r, block), &base_addr));
+    }
     let provider = input.providers.get(provider_name);
     let mut inst_values = Vec::with_capacity(expanded.len());
     for (key, rep) in expanded {
@@ -685,6 +690,34 @@ fn plan_block(
         changes.insert(addr, change);
     }
     shape_resource(r, inst_values)
+}
+
+/// The checks on a resource block's own arguments that need no evaluation:
+/// unknown and computed-only arguments, missing required ones (`contin
+/// validate`, and `plan` for blocks without instances).
+pub fn static_argument_problems(r: &Resource, block: &BlockSchema) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for (name, attr) in &r.body.attributes {
+        match block.attributes.get(name) {
+            None => diags.push(contin_provider::validate::unsupported(block, name, Vec::new()).to_diagnostic().at(attr.loc.clone())),
+            Some(a) if a.is_computed_only() => diags.push(
+                Diagnostic::error("Invalid argument")
+                    .with_detail(format!("\"{name}\" is set by the provider (computed) and cannot be configured."))
+                    .at(attr.loc.clone()),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (name, a) in &block.attributes {
+        if a.required && !r.body.attributes.contains_key(name) {
+            diags.push(
+                Diagnostic::error("Missing required argument")
+                    .with_detail(format!("The argument \"{name}\" is required, but no definition was found."))
+                    .at(r.loc.clone()),
+            );
+        }
+    }
+    diags
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -167,6 +167,7 @@ async fn read_id(inner: &Inner, ty: &str, id: &str, shape: &Value) -> Result<Opt
             m.insert("fingerprint".into(), opt_string(k.key_fingerprint()));
             // EC2 does not return the imported material: keep what was configured.
             m.insert("public_key".into(), get(shape, "public_key").cloned().unwrap_or(Value::Null));
+            m.insert("key_name_prefix".into(), get(shape, "key_name_prefix").cloned().unwrap_or(Value::Null));
             m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}::key-pair/{}", inner.region, k.key_pair_id().unwrap_or(id))));
             m.insert("tags".into(), tags_value(k.tags(), &inner.default_tags, shape));
         }
@@ -296,7 +297,12 @@ async fn import_key(
     tags: &BTreeMap<String, String>,
     ctx: &OpContext,
 ) -> Result<String, ProviderError> {
-    let name = get_str(planned, "key_name").map_or_else(|| generated_name(ctx), String::from);
+    let name = match (get_str(planned, "key_name"), get_str(planned, "key_name_prefix")) {
+        (Some(n), _) => n.to_string(),
+        // Same per-create token as the generated name: a retry after a crash finds it again.
+        (None, Some(prefix)) => format!("{prefix}{}", &client_token(ctx)[..26]),
+        (None, None) => generated_name(ctx),
+    };
     // A key with this name made by this very create (crash before the state write) is adopted.
     if let Ok(o) = inner.ec2.describe_key_pairs().key_names(&name).send().await {
         if let Some(k) = o.key_pairs().first() {

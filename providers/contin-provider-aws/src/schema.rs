@@ -149,6 +149,7 @@ pub fn security_group() -> BlockSchema {
 pub fn key_pair() -> BlockSchema {
     BlockSchema::default()
         .attr("key_name", A::optional_computed(s()).force_new())
+        .attr("key_name_prefix", A::optional(s()).force_new().describe("a unique key name starting with this prefix (when key_name is not set)"))
         .attr("public_key", A::required(s()).force_new())
         .attr("tags", tags())
         .attr("id", A::computed(s()))

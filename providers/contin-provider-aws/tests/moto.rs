@@ -167,6 +167,13 @@ async fn conformance_networking_resources() {
     let kp = c(vec![("key_name", s("deployer")), ("public_key", s(key))]);
     let kp2 = c(vec![("key_name", s("deployer")), ("public_key", s(key)), ("tags", c(vec![("team", s("ops"))]))]);
     conformance::run(&p, &LifecycleCase::new("aws_key_pair", kp, kp2)).await.unwrap_or_else(|e| panic!("key pair: {e}"));
+    // `key_name_prefix` (terraform-aws-modules/key-pair): a unique name with that prefix.
+    let kp3 = c(vec![("key_name_prefix", s("deployer-")), ("public_key", s(key))]);
+    let kp4 = c(vec![("key_name_prefix", s("deployer-")), ("public_key", s(key)), ("tags", c(vec![("team", s("ops"))]))]);
+    conformance::run(&p, &LifecycleCase::new("aws_key_pair", kp3.clone(), kp4)).await.unwrap_or_else(|e| panic!("key pair with prefix: {e}"));
+    let made = create(&p, "aws_key_pair", kp3, &ctx("aws_key_pair", "prefixed", 1)).await.unwrap();
+    assert!(matches!(attr(&made, "key_name"), Value::String(n) if n.starts_with("deployer-") && n.len() > "deployer-".len()), "{made:?}");
+    assert_eq!(attr(&made, "key_name_prefix"), &s("deployer-"));
 
     let sn = create(&p, "aws_subnet", c(vec![("vpc_id", s(&vpc_id)), ("cidr_block", s("10.2.2.0/24"))]), &ctx("aws_subnet", "a", 1)).await.unwrap();
     let rt_a = create(&p, "aws_route_table", c(vec![("vpc_id", s(&vpc_id))]), &ctx("aws_route_table", "a", 1)).await.unwrap();

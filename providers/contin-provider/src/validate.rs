@@ -308,7 +308,9 @@ fn validate_nested(name: &str, nb: &NestedBlockSchema, v: &Value, path: &mut Val
     }
 }
 
-fn unsupported(block: &BlockSchema, name: &str, path: ValuePath) -> SchemaProblem {
+/// "Unsupported argument" for `name` in `block`, with the closest valid
+/// name and the list of valid ones.
+pub fn unsupported(block: &BlockSchema, name: &str, path: ValuePath) -> SchemaProblem {
     let valid: Vec<&str> = block
         .attributes
         .iter()
