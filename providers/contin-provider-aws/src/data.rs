@@ -193,7 +193,7 @@ pub(crate) async fn subnets(inner: &Inner, cfg: &Value) -> Result<Value, Provide
 
 pub(crate) async fn region(inner: &Inner, cfg: &Value) -> Result<Value, ProviderError> {
     let what = "data.aws_region";
-    let name = get_str(cfg, "name").unwrap_or(&inner.region).to_string();
+    let name = get_str(cfg, "region").or_else(|| get_str(cfg, "name")).unwrap_or(&inner.region).to_string();
     let out = inner.ec2.describe_regions().region_names(&name).send().await.map_err(|e| api_err(what, e))?;
     let Some(r) = out.regions().first() else {
         return Err(ProviderError::Failed(format!("{what}: no region named {name:?}")));

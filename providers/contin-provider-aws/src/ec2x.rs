@@ -11,7 +11,7 @@
 
 use crate::network::sync_tags;
 use crate::plan::canonical_protocol;
-use crate::schema::{self, EIP, LAUNCH_TEMPLATE, NAT_GATEWAY, ROUTE, ROUTE_TARGETS, SECURITY_GROUP_RULE, VPC_SG_EGRESS_RULE, VPC_SG_INGRESS_RULE};
+use crate::schema::{self, EIP, LAUNCH_TEMPLATE, NAT_GATEWAY, ROUTE, ROUTE_DESTINATIONS, ROUTE_TARGETS, SECURITY_GROUP_RULE, VPC_SG_EGRESS_RULE, VPC_SG_INGRESS_RULE};
 use crate::util::*;
 use crate::Inner;
 use aws_sdk_ec2::types::{
@@ -67,21 +67,47 @@ async fn read_eip(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value
     m.insert("instance".into(), opt_string(a.instance_id().filter(|i| !i.is_empty())));
     m.insert("association_id".into(), opt_string(a.association_id()));
     m.insert("public_ip".into(), opt_string(a.public_ip()));
+    // The interface of an instance association is EC2's detail: shown when configured so.
+    let eni = a.network_interface_id().filter(|e| !e.is_empty()).filter(|_| a.instance_id().is_none_or(str::is_empty) || get_str(shape, "network_interface").is_some());
+    m.insert("network_interface".into(), opt_string(eni));
+    m.insert("associate_with_private_ip".into(), get(shape, "associate_with_private_ip").cloned().unwrap_or(Value::Null));
+    m.insert("private_ip".into(), opt_string(a.private_ip_address()));
+    m.insert("private_dns".into(), opt_string(a.private_ip_address().map(|ip| format!("ip-{}.ec2.internal", ip.replace('.', "-"))).as_deref()));
+    m.insert("public_dns".into(), opt_string(a.public_ip().map(|ip| format!("ec2-{}.compute-1.amazonaws.com", ip.replace('.', "-"))).as_deref()));
+    m.insert("address".into(), get(shape, "address").cloned().unwrap_or(Value::Null));
+    m.insert("public_ipv4_pool".into(), opt_string(a.public_ipv4_pool()));
+    m.insert("network_border_group".into(), opt_string(a.network_border_group()));
+    m.insert("customer_owned_ipv4_pool".into(), opt_string(a.customer_owned_ipv4_pool()));
+    m.insert("customer_owned_ip".into(), opt_string(a.customer_owned_ip()));
+    m.insert("carrier_ip".into(), opt_string(a.carrier_ip()));
+    let account = crate::elb::account_id(inner, &what).await?;
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{account}:elastic-ip/{id}", inner.region)));
     m.insert("tags".into(), tags_value(a.tags(), &inner.default_tags, shape));
     Ok(Some(complete(block(EIP)?, m)))
 }
 
 async fn converge_eip(inner: &Inner, what: &str, id: &str, current: &Value, planned: &Value) -> Result<(), ProviderError> {
     let want = get_str(planned, "instance");
-    if get_str(current, "instance") != want {
+    let want_eni = get_str(planned, "network_interface");
+    let eni_differs = want_eni.is_some() && get_str(current, "network_interface") != want_eni;
+    if get_str(current, "instance") != want || eni_differs {
         if let Some(assoc) = get_str(current, "association_id") {
             match inner.ec2.disassociate_address().association_id(assoc).send().await.map_err(|e| api_err(what, e)) {
                 Err(e) if !is_not_found(&e) => return Err(e),
                 _ => {}
             }
         }
-        if let Some(instance) = want {
-            inner.ec2.associate_address().allocation_id(id).instance_id(instance).send().await.map_err(|e| api_err(what, e))?;
+        if want.is_some() || want_eni.is_some() {
+            inner
+                .ec2
+                .associate_address()
+                .allocation_id(id)
+                .set_instance_id(want.map(String::from))
+                .set_network_interface_id(want_eni.map(String::from))
+                .set_private_ip_address(get_str(planned, "associate_with_private_ip").map(String::from))
+                .send()
+                .await
+                .map_err(|e| api_err(what, e))?;
         }
     }
     sync_tags(inner, what, id, current, planned).await
@@ -99,6 +125,10 @@ async fn create_eip(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<V
                 .ec2
                 .allocate_address()
                 .domain(DomainType::Vpc)
+                .set_address(get_str(planned, "address").map(String::from))
+                .set_public_ipv4_pool(get_str(planned, "public_ipv4_pool").map(String::from))
+                .set_network_border_group(get_str(planned, "network_border_group").map(String::from))
+                .set_customer_owned_ipv4_pool(get_str(planned, "customer_owned_ipv4_pool").map(String::from))
                 .tag_specifications(tag_spec(ResourceType::ElasticIp, &tags, ctx))
                 .send()
                 .await
@@ -226,16 +256,29 @@ fn route_id(rtb: &str, dest: &str) -> String {
     format!("r-{rtb}{n}")
 }
 
+/// The route's destination: (argument name, value).
+fn route_dest(v: &Value) -> Option<(&'static str, &str)> {
+    ROUTE_DESTINATIONS.iter().find_map(|k| get_str(v, k).map(|d| (*k, d)))
+}
+
+fn route_matches(r: &aws_sdk_ec2::types::Route, kind: &str, dest: &str) -> bool {
+    match kind {
+        "destination_ipv6_cidr_block" => r.destination_ipv6_cidr_block() == Some(dest),
+        "destination_prefix_list_id" => r.destination_prefix_list_id() == Some(dest),
+        _ => r.destination_cidr_block() == Some(dest),
+    }
+}
+
 async fn read_route(inner: &Inner, shape: &Value) -> Result<Option<Value>, ProviderError> {
-    let (Some(rtb), Some(dest)) = (get_str(shape, "route_table_id"), get_str(shape, "destination_cidr_block")) else { return Ok(None) };
+    let (Some(rtb), Some((kind, dest))) = (get_str(shape, "route_table_id"), route_dest(shape)) else { return Ok(None) };
     let what = format!("{ROUTE} {rtb} {dest}");
     let out = not_found_is_none(inner.ec2.describe_route_tables().route_table_ids(rtb).send().await.map_err(|e| api_err(&what, e)))?;
     let Some(rt) = out.as_ref().and_then(|o| o.route_tables().first()) else { return Ok(None) };
-    let Some(r) = rt.routes().iter().find(|r| r.destination_cidr_block() == Some(dest)) else { return Ok(None) };
+    let Some(r) = rt.routes().iter().find(|r| route_matches(r, kind, dest)) else { return Ok(None) };
     let mut m = BTreeMap::new();
     m.insert("id".to_string(), Value::String(route_id(rtb, dest)));
     m.insert("route_table_id".into(), Value::string(rtb));
-    m.insert("destination_cidr_block".into(), Value::string(dest));
+    m.insert(kind.to_string(), Value::string(dest));
     m.insert("gateway_id".into(), opt_string(r.gateway_id()));
     m.insert("nat_gateway_id".into(), opt_string(r.nat_gateway_id()));
     m.insert("instance_id".into(), opt_string(r.instance_id()));
@@ -244,6 +287,15 @@ async fn read_route(inner: &Inner, shape: &Value) -> Result<Option<Value>, Provi
     m.insert("network_interface_id".into(), opt_string(eni));
     m.insert("vpc_peering_connection_id".into(), opt_string(r.vpc_peering_connection_id()));
     m.insert("transit_gateway_id".into(), opt_string(r.transit_gateway_id()));
+    m.insert("egress_only_gateway_id".into(), opt_string(r.egress_only_internet_gateway_id()));
+    m.insert("carrier_gateway_id".into(), opt_string(r.carrier_gateway_id()));
+    m.insert("local_gateway_id".into(), opt_string(r.local_gateway_id()));
+    m.insert("core_network_arn".into(), opt_string(r.core_network_arn()));
+    // EC2 reports a gateway endpoint's route under gateway_id: keep the configured spelling.
+    if let Some(e) = get_str(shape, "vpc_endpoint_id").filter(|e| r.gateway_id() == Some(*e)) {
+        m.insert("vpc_endpoint_id".into(), Value::string(e));
+        m.insert("gateway_id".into(), Value::Null);
+    }
     m.insert("origin".into(), opt_string(r.origin().map(|o| o.as_str())));
     m.insert("state".into(), opt_string(r.state().map(|s| s.as_str())));
     Ok(Some(complete(block(ROUTE)?, m)))
@@ -253,9 +305,33 @@ fn same_target(live: &Value, planned: &Value) -> bool {
     ROUTE_TARGETS.iter().filter(|t| **t != "network_interface_id" || get_str(planned, t).is_some()).all(|t| get_str(live, t) == get_str(planned, t))
 }
 
+/// CreateRoute / ReplaceRoute take the same destination and target fields.
+macro_rules! route_call {
+    ($call:expr, $planned:expr) => {{
+        let t = |n: &str| get_str($planned, n).map(String::from);
+        $call
+            .set_route_table_id(t("route_table_id"))
+            .set_destination_cidr_block(t("destination_cidr_block"))
+            .set_destination_ipv6_cidr_block(t("destination_ipv6_cidr_block"))
+            .set_destination_prefix_list_id(t("destination_prefix_list_id"))
+            .set_gateway_id(t("gateway_id").or_else(|| t("vpc_endpoint_id")))
+            .set_nat_gateway_id(t("nat_gateway_id"))
+            .set_instance_id(t("instance_id"))
+            .set_network_interface_id(t("network_interface_id"))
+            .set_vpc_peering_connection_id(t("vpc_peering_connection_id"))
+            .set_transit_gateway_id(t("transit_gateway_id"))
+            .set_egress_only_internet_gateway_id(t("egress_only_gateway_id"))
+            .set_carrier_gateway_id(t("carrier_gateway_id"))
+            .set_local_gateway_id(t("local_gateway_id"))
+            .set_core_network_arn(t("core_network_arn"))
+    }};
+}
+
 async fn create_route(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let addr = ctx.address.to_string();
     let what = addr.as_str();
+    let rtb = get_str(planned, "route_table_id").unwrap_or_default().to_string();
+    let dest = route_dest(planned).map(|(_, d)| d.to_string()).unwrap_or_default();
     if let Some(live) = read_route(inner, planned).await? {
         // A route with this destination exists: adopt it when it is the one this create made.
         if same_target(&live, planned) {
@@ -263,56 +339,30 @@ async fn create_route(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result
         }
         return Err(ProviderError::Api {
             code: "RouteAlreadyExists".into(),
-            message: format!(
-                "{what}: route table {} already has a route to {} with another target; import it or remove it",
-                get_str(planned, "route_table_id").unwrap_or_default(),
-                get_str(planned, "destination_cidr_block").unwrap_or_default()
-            ),
+            message: format!("{what}: route table {rtb} already has a route to {dest} with another target; import it or remove it"),
         });
     }
-    let t = |n: &str| get_str(planned, n).map(String::from);
-    inner
-        .ec2
-        .create_route()
-        .set_route_table_id(t("route_table_id"))
-        .set_destination_cidr_block(t("destination_cidr_block"))
-        .set_gateway_id(t("gateway_id"))
-        .set_nat_gateway_id(t("nat_gateway_id"))
-        .set_instance_id(t("instance_id"))
-        .set_network_interface_id(t("network_interface_id"))
-        .set_vpc_peering_connection_id(t("vpc_peering_connection_id"))
-        .set_transit_gateway_id(t("transit_gateway_id"))
-        .send()
-        .await
-        .map_err(|e| api_err(what, e))?;
+    route_call!(inner.ec2.create_route(), planned).send().await.map_err(|e| api_err(what, e))?;
     kill_hook(ctx);
-    read_route(inner, planned).await?.ok_or_else(|| vanished(what, &route_id(&t("route_table_id").unwrap_or_default(), &t("destination_cidr_block").unwrap_or_default())))
+    read_route(inner, planned).await?.ok_or_else(|| vanished(what, &route_id(&rtb, &dest)))
 }
 
 async fn update_route(inner: &Inner, addr: &str, planned: &Value) -> Result<Value, ProviderError> {
-    let t = |n: &str| get_str(planned, n).map(String::from);
-    inner
-        .ec2
-        .replace_route()
-        .set_route_table_id(t("route_table_id"))
-        .set_destination_cidr_block(t("destination_cidr_block"))
-        .set_gateway_id(t("gateway_id"))
-        .set_nat_gateway_id(t("nat_gateway_id"))
-        .set_instance_id(t("instance_id"))
-        .set_network_interface_id(t("network_interface_id"))
-        .set_vpc_peering_connection_id(t("vpc_peering_connection_id"))
-        .set_transit_gateway_id(t("transit_gateway_id"))
-        .send()
-        .await
-        .map_err(|e| api_err(addr, e))?;
+    route_call!(inner.ec2.replace_route(), planned).send().await.map_err(|e| api_err(addr, e))?;
     read_route(inner, planned)
         .await?
         .ok_or_else(|| ProviderError::Api { code: "InvalidRoute.NotFound".into(), message: format!("{addr}: the route disappeared during the update") })
 }
 
 async fn delete_route(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
-    let (Some(rtb), Some(dest)) = (get_str(prior, "route_table_id"), get_str(prior, "destination_cidr_block")) else { return Ok(()) };
-    match inner.ec2.delete_route().route_table_id(rtb).destination_cidr_block(dest).send().await.map_err(|e| api_err(addr, e)) {
+    let (Some(rtb), Some((kind, dest))) = (get_str(prior, "route_table_id"), route_dest(prior)) else { return Ok(()) };
+    let call = inner.ec2.delete_route().route_table_id(rtb);
+    let call = match kind {
+        "destination_ipv6_cidr_block" => call.destination_ipv6_cidr_block(dest),
+        "destination_prefix_list_id" => call.destination_prefix_list_id(dest),
+        _ => call.destination_cidr_block(dest),
+    };
+    match call.send().await.map_err(|e| api_err(addr, e)) {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
         Err(e) => Err(e),
@@ -332,19 +382,40 @@ fn legacy_permission(v: &Value, with_description: bool) -> IpPermission {
     for c in get_strs(v, "cidr_blocks") {
         p = p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc.clone()).build());
     }
-    if let Some(g) = get_str(v, "source_security_group_id") {
+    for c in get_strs(v, "ipv6_cidr_blocks") {
+        p = p.ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).set_description(desc.clone()).build());
+    }
+    for c in get_strs(v, "prefix_list_ids") {
+        p = p.prefix_list_ids(aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(c).set_description(desc.clone()).build());
+    }
+    if let Some(g) = legacy_source_group(v) {
         p = p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(desc.clone()).build());
     }
     p.build()
+}
+
+/// The other group a rule names: `source_security_group_id`, or the rule's own group when `self = true`.
+fn legacy_source_group(v: &Value) -> Option<&str> {
+    get_str(v, "source_security_group_id").or_else(|| if get_bool(v, "self") == Some(true) { get_str(v, "security_group_id") } else { None })
 }
 
 fn legacy_rule_id(v: &Value) -> String {
     let proto = canonical_protocol(get_str(v, "protocol").unwrap_or("-1"));
     let from = get_i64(v, "from_port").unwrap_or(0).to_string();
     let to = get_i64(v, "to_port").unwrap_or(0).to_string();
-    let mut cidrs = get_strs(v, "cidr_blocks");
-    cidrs.sort();
-    let cidrs = cidrs.join(",");
+    let sorted = |k: &str| {
+        let mut c = get_strs(v, k);
+        c.sort();
+        c.join(",")
+    };
+    // IPv6 and prefix-list sources joined to the IPv4 ones (unchanged ids for IPv4-only rules).
+    let mut cidrs = sorted("cidr_blocks");
+    for k in ["ipv6_cidr_blocks", "prefix_list_ids"] {
+        let more = sorted(k);
+        if !more.is_empty() {
+            cidrs.push_str(&format!("|{k}:{more}"));
+        }
+    }
     let parts = [
         get_str(v, "security_group_id").unwrap_or_default(),
         get_str(v, "type").unwrap_or_default(),
@@ -352,7 +423,7 @@ fn legacy_rule_id(v: &Value) -> String {
         from.as_str(),
         to.as_str(),
         cidrs.as_str(),
-        get_str(v, "source_security_group_id").unwrap_or_default(),
+        legacy_source_group(v).unwrap_or_default(),
     ];
     format!("sgrule-{}", short_hash(&parts))
 }
@@ -378,16 +449,31 @@ async fn read_legacy_rule(inner: &Inner, shape: &Value) -> Result<Option<Value>,
             cidrs.push(c);
         }
     }
+    let mut v6 = Vec::new();
+    for c in get_strs(shape, "ipv6_cidr_blocks") {
+        if let Some(r) = matching.iter().flat_map(|p| p.ipv6_ranges()).find(|r| r.cidr_ipv6() == Some(c.as_str())) {
+            description = description.or_else(|| r.description().map(String::from));
+            v6.push(c);
+        }
+    }
+    let mut lists = Vec::new();
+    for c in get_strs(shape, "prefix_list_ids") {
+        if let Some(r) = matching.iter().flat_map(|p| p.prefix_list_ids()).find(|r| r.prefix_list_id() == Some(c.as_str())) {
+            description = description.or_else(|| r.description().map(String::from));
+            lists.push(c);
+        }
+    }
     let mut source = None;
-    if let Some(src) = get_str(shape, "source_security_group_id") {
+    if let Some(src) = legacy_source_group(shape) {
         if let Some(pair) = matching.iter().flat_map(|p| p.user_id_group_pairs()).find(|u| u.group_id() == Some(src)) {
             description = description.or_else(|| pair.description().map(String::from));
             source = Some(src.to_string());
         }
     }
-    if cidrs.is_empty() && source.is_none() {
+    if cidrs.is_empty() && v6.is_empty() && lists.is_empty() && source.is_none() {
         return Ok(None);
     }
+    let is_self = get_bool(shape, "self") == Some(true) && source.is_some() && get_str(shape, "source_security_group_id").is_none();
     let mut m = BTreeMap::new();
     for name in ["type", "security_group_id", "from_port", "to_port", "protocol"] {
         m.insert(name.to_string(), get(shape, name).cloned().unwrap_or(Value::Null));
@@ -398,7 +484,10 @@ async fn read_legacy_rule(inner: &Inner, shape: &Value) -> Result<Option<Value>,
         m.insert("to_port".into(), Value::int(0));
     }
     m.insert("cidr_blocks".into(), if cidrs.is_empty() { Value::Null } else { str_list(cidrs) });
-    m.insert("source_security_group_id".into(), source.map_or(Value::Null, Value::String));
+    m.insert("ipv6_cidr_blocks".into(), if v6.is_empty() { Value::Null } else { str_list(v6) });
+    m.insert("prefix_list_ids".into(), if lists.is_empty() { Value::Null } else { str_list(lists) });
+    m.insert("self".into(), Value::Bool(is_self));
+    m.insert("source_security_group_id".into(), if is_self { Value::Null } else { source.map_or(Value::Null, Value::String) });
     m.insert("description".into(), description.filter(|d| !d.is_empty()).map_or(Value::Null, Value::String));
     let id = legacy_rule_id(shape);
     m.insert("id".into(), Value::String(id.clone()));
@@ -827,7 +916,16 @@ pub(crate) async fn import(inner: &Inner, ty: &str, id: &str) -> Result<Option<V
         VPC_SG_INGRESS_RULE | VPC_SG_EGRESS_RULE => read_vpc_rule(inner, ty, id, &empty).await,
         LAUNCH_TEMPLATE => read_template(inner, id, &empty).await,
         ROUTE => match id.split_once('_') {
-            Some((rtb, dest)) => read_route(inner, &Value::map([("route_table_id", Value::string(rtb)), ("destination_cidr_block", Value::string(dest))])).await,
+            Some((rtb, dest)) => {
+                let kind = if dest.starts_with("pl-") {
+                    "destination_prefix_list_id"
+                } else if dest.contains(':') {
+                    "destination_ipv6_cidr_block"
+                } else {
+                    "destination_cidr_block"
+                };
+                read_route(inner, &Value::map([("route_table_id", Value::string(rtb)), (kind, Value::string(dest))])).await
+            }
             None => Err(ProviderError::Invalid(format!("aws_route import id {id:?} must be ROUTETABLEID_DESTINATION"))),
         },
         _ => Err(ProviderError::Invalid(format!("{ty} cannot be imported by id"))),

@@ -64,7 +64,7 @@ async fn tags_of(inner: &Inner, what: &str, name: &str) -> Result<Vec<Tag>, Prov
 }
 
 /// The account id for the ARN (classic ELB has no ARN in its API), asked of STS once.
-async fn account_id(inner: &Inner, what: &str) -> Result<String, ProviderError> {
+pub(crate) async fn account_id(inner: &Inner, what: &str) -> Result<String, ProviderError> {
     if let Some(a) = inner.account_id.get() {
         return Ok(a.clone());
     }

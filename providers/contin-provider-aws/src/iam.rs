@@ -115,6 +115,7 @@ async fn read_role(inner: &Inner, name: &str, shape: &Value) -> Result<Option<Va
     m.insert("assume_role_policy".into(), Value::String(policy::keep_spelling(&doc, get_str(shape, "assume_role_policy"))));
     m.insert("description".into(), opt_string(r.description().filter(|d| !d.is_empty())));
     m.insert("max_session_duration".into(), Value::int(i64::from(r.max_session_duration().unwrap_or(3600))));
+    m.insert("permissions_boundary".into(), opt_string(r.permissions_boundary().and_then(|b| b.permissions_boundary_arn())));
     // State only: what destroy does.
     m.insert("force_detach_policies".into(), get(shape, "force_detach_policies").cloned().unwrap_or(Value::Null));
     m.insert("tags".into(), tags_value(&as_ec2_tags(r.tags()), &inner.default_tags, shape));
@@ -142,6 +143,7 @@ async fn create_role(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<
         .assume_role_policy_document(get_str(planned, "assume_role_policy").unwrap_or_default())
         .set_description(get_str(planned, "description").map(String::from))
         .set_max_session_duration(session_duration(planned))
+        .set_permissions_boundary(get_str(planned, "permissions_boundary").map(String::from))
         .set_tags(Some(iam_tags(what, &tags)?))
         .send()
         .await
@@ -173,6 +175,16 @@ async fn update_role(inner: &Inner, addr: &str, prior: &Value, planned: &Value) 
             .send()
             .await
             .map_err(|e| api_err(addr, e))?;
+    }
+    if get(prior, "permissions_boundary") != get(planned, "permissions_boundary") {
+        match get_str(planned, "permissions_boundary") {
+            Some(arn) => {
+                inner.iam.put_role_permissions_boundary().role_name(name).permissions_boundary(arn).send().await.map_err(|e| api_err(addr, e))?;
+            }
+            None => {
+                inner.iam.delete_role_permissions_boundary().role_name(name).send().await.map_err(|e| api_err(addr, e))?;
+            }
+        }
     }
     let live = get_role(inner, addr, name).await?.ok_or_else(|| disappeared(addr, name))?;
     let (remove, set) = tag_delta(inner, live.tags(), planned);

@@ -84,6 +84,12 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub struct AwsProvider {
     inner: RwLock<Option<Arc<Inner>>>,
+    /// The provider block as configured: per-resource `region` clients are
+    /// built from it with only the region replaced.
+    config: RwLock<Option<Value>>,
+    /// Clients for regions other than the provider's (AWS provider 6.x
+    /// per-resource `region`), built on first use.
+    regional: std::sync::Mutex<BTreeMap<String, Arc<Inner>>>,
 }
 
 impl std::fmt::Debug for AwsProvider {
@@ -103,6 +109,85 @@ impl AwsProvider {
             .ok()
             .and_then(|g| g.clone())
             .ok_or_else(|| ProviderError::NotConfigured("the aws provider was used before configure".into()))
+    }
+
+    /// The clients for the object `v` describes: its `region` argument (AWS
+    /// provider 6.x: every resource and data source may name its own
+    /// region) or else the provider's.
+    async fn inner_for(&self, v: &Value) -> Result<Arc<Inner>, ProviderError> {
+        let base = self.inner()?;
+        let Some(region) = region_of(v).filter(|r| *r != base.region) else { return Ok(base) };
+        if let Some(found) = self.regional.lock().ok().and_then(|m| m.get(region).cloned()) {
+            return Ok(found);
+        }
+        let mut cfg = match self.config.read().ok().and_then(|c| c.clone()) {
+            Some(Value::Map(m)) => m,
+            _ => BTreeMap::new(),
+        };
+        cfg.insert("region".into(), Value::string(region));
+        let built = config::configure(&Value::Map(cfg))
+            .await
+            .map_err(|d| ProviderError::Invalid(format!("region {region:?}: {}", d.summary)))?;
+        let built = Arc::new(built);
+        if let Ok(mut m) = self.regional.lock() {
+            if m.len() < MAX_REGIONS {
+                m.insert(region.to_string(), built.clone());
+            }
+        }
+        Ok(built)
+    }
+}
+
+/// At most this many per-resource regions keep cached clients (AWS has ~35).
+const MAX_REGIONS: usize = 64;
+
+/// The known, non-empty `region` argument of a resource or data source.
+fn region_of(v: &Value) -> Option<&str> {
+    match v.attr("region").map(Value::unmarked) {
+        Some(Value::String(r)) if !r.trim().is_empty() => Some(r.as_str()),
+        _ => None,
+    }
+}
+
+/// Runs one provider operation within its `timeouts { <op> = "…" }`.
+async fn within<T>(
+    what: &str,
+    op: &str,
+    v: &Value,
+    fut: impl std::future::Future<Output = Result<T, ProviderError>>,
+) -> Result<T, ProviderError> {
+    match util::op_timeout(v, op) {
+        Some(limit) => tokio::time::timeout(limit, fut).await.unwrap_or_else(|_| {
+            Err(ProviderError::Failed(format!("{what}: {op} did not finish within timeouts.{op} ({})", humanize(limit))))
+        }),
+        None => fut.await,
+    }
+}
+
+fn humanize(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 60.0 {
+        format!("{:.0}m{:.0}s", (secs / 60.0).floor(), secs % 60.0)
+    } else {
+        format!("{secs:.1}s")
+    }
+}
+
+/// Records the region an object lives in (`region`, AWS provider 6.x) and
+/// keeps the `timeouts` of `shape` (configuration only: no API reports them).
+fn finish(v: Value, inner: &Inner, shape: &Value, resource: bool) -> Value {
+    match v {
+        Value::Map(mut m) => {
+            if resource {
+                m.insert("timeouts".into(), shape.attr("timeouts").cloned().unwrap_or(Value::Null));
+            }
+            let known = matches!(m.get("region").map(Value::unmarked), Some(Value::String(r)) if !r.is_empty());
+            if !known {
+                m.insert("region".into(), Value::string(inner.region.clone()));
+            }
+            Value::Map(m)
+        }
+        other => other,
     }
 }
 
@@ -154,6 +239,12 @@ impl Provider for AwsProvider {
         if let Ok(mut g) = self.inner.write() {
             *g = Some(Arc::new(inner));
         }
+        if let Ok(mut c) = self.config.write() {
+            *c = Some(cfg);
+        }
+        if let Ok(mut m) = self.regional.lock() {
+            m.clear();
+        }
         Ok(())
     }
 
@@ -166,6 +257,13 @@ impl Provider for AwsProvider {
             Some(block) => {
                 let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                 plan::adjust(ty, prior, &mut change);
+                // A new object without its own `region` lives in the provider's
+                // (Terraform 6.x plans it known).
+                if let (Value::Map(m), Ok(inner)) = (&mut change.planned, self.inner()) {
+                    if matches!(m.get("region"), Some(Value::Unknown)) && region_of(desired).is_none() && !desired.attr("region").is_some_and(Value::is_unknown) {
+                        m.insert("region".into(), Value::string(inner.region.clone()));
+                    }
+                }
                 change
             }
             None => PlannedChange {
@@ -177,8 +275,8 @@ impl Provider for AwsProvider {
     }
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
-        let inner = self.inner()?;
-        match ty {
+        let inner = self.inner_for(state).await?;
+        let found = match ty {
             schema::INSTANCE => instance::read(&inner, state).await,
             schema::SECURITY_GROUP => sg::read(&inner, state).await,
             schema::ELB => elb::read(&inner, state).await,
@@ -190,12 +288,14 @@ impl Provider for AwsProvider {
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
-        }
+        };
+        Ok(found?.map(|v| finish(v, &inner, state, true)))
     }
 
     async fn create(&self, ty: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
-        let inner = self.inner()?;
-        match ty {
+        let inner = self.inner_for(planned).await?;
+        let what = ctx.address.to_string();
+        let created = within(&what, "create", planned, async { match ty {
             schema::INSTANCE => instance::create(&inner, planned, ctx).await,
             schema::SECURITY_GROUP => sg::create(&inner, planned, ctx).await,
             schema::ELB => elb::create_elb(&inner, planned, ctx).await,
@@ -207,13 +307,15 @@ impl Provider for AwsProvider {
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
-        }
+        }})
+        .await;
+        Ok(finish(created?, &inner, planned, true))
     }
 
     async fn update(&self, ty: &str, prior: &Value, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
-        let inner = self.inner()?;
+        let inner = self.inner_for(planned).await?;
         let addr = ctx.address.to_string();
-        match ty {
+        let updated = within(&addr, "update", planned, async { match ty {
             schema::INSTANCE => instance::update(&inner, &addr, prior, planned).await,
             schema::SECURITY_GROUP => sg::update(&inner, &addr, prior, planned).await,
             schema::ELB => elb::update_elb(&inner, &addr, prior, planned).await,
@@ -225,13 +327,15 @@ impl Provider for AwsProvider {
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
-        }
+        }})
+        .await;
+        Ok(finish(updated?, &inner, planned, true))
     }
 
     async fn delete(&self, ty: &str, prior: &Value, ctx: &OpContext) -> Result<(), ProviderError> {
-        let inner = self.inner()?;
+        let inner = self.inner_for(prior).await?;
         let addr = ctx.address.to_string();
-        match ty {
+        within(&addr, "delete", prior, async { match ty {
             schema::INSTANCE => instance::delete(&inner, &addr, prior).await,
             schema::SECURITY_GROUP => sg::delete(&inner, &addr, prior).await,
             schema::ELB => elb::delete(&inner, &addr, prior).await,
@@ -243,7 +347,8 @@ impl Provider for AwsProvider {
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
-        }
+        }})
+        .await
     }
 
     async fn import(&self, ty: &str, id: &str) -> Result<Value, ProviderError> {
@@ -261,6 +366,7 @@ impl Provider for AwsProvider {
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };
+        let found = found.map(|v| finish(v, &inner, &Value::Null, true));
         found.ok_or_else(|| ProviderError::Api {
             code: "NotFound".into(),
             message: format!("cannot import {ty} {id:?}: no such object"),
@@ -268,8 +374,8 @@ impl Provider for AwsProvider {
     }
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
-        let inner = self.inner()?;
-        match ty {
+        let inner = self.inner_for(cfg).await?;
+        let read = match ty {
             schema::AMI => data::ami(&inner, cfg).await,
             schema::AVAILABILITY_ZONES => data::availability_zones(&inner, cfg).await,
             schema::VPC => data::vpc(&inner, cfg).await,
@@ -277,6 +383,7 @@ impl Provider for AwsProvider {
             schema::REGION => data::region(&inner, cfg).await,
             schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
-        }
+        };
+        Ok(finish(read?, &inner, cfg, false))
     }
 }

@@ -85,6 +85,18 @@ async fn read_id(inner: &Inner, ty: &str, id: &str, shape: &Value) -> Result<Opt
             m.insert("enable_dns_hostnames".into(), attr(VpcAttributeName::EnableDnsHostnames).await?);
             m.insert("enable_dns_support".into(), attr(VpcAttributeName::EnableDnsSupport).await?);
             m.insert("cidr_block".into(), opt_string(vpc.cidr_block()));
+            m.insert("instance_tenancy".into(), opt_string(vpc.instance_tenancy().map(|t| t.as_str())));
+            m.insert("dhcp_options_id".into(), opt_string(vpc.dhcp_options_id()));
+            let v6 = vpc.ipv6_cidr_block_association_set().iter().find(|a| {
+                a.ipv6_cidr_block_state().and_then(|s| s.state()).is_none_or(|s| !matches!(s.as_str(), "disassociated" | "disassociating" | "failed" | "failing"))
+            });
+            m.insert("ipv6_cidr_block".into(), Value::string(v6.and_then(|a| a.ipv6_cidr_block()).unwrap_or_default()));
+            m.insert("ipv6_association_id".into(), Value::string(v6.and_then(|a| a.association_id()).unwrap_or_default()));
+            m.insert("ipv6_cidr_block_network_border_group".into(), Value::string(v6.and_then(|a| a.network_border_group()).unwrap_or_default()));
+            m.insert("assign_generated_ipv6_cidr_block".into(), Value::Bool(v6.is_some() && get_str(shape, "ipv6_ipam_pool_id").is_none()));
+            for k in ["ipv4_ipam_pool_id", "ipv4_netmask_length", "ipv6_ipam_pool_id", "ipv6_netmask_length"] {
+                m.insert(k.into(), get(shape, k).cloned().unwrap_or(Value::Null));
+            }
             m.insert("owner_id".into(), opt_string(vpc.owner_id()));
             m.insert("arn".into(), arn(inner, vpc.owner_id(), "vpc", id));
             m.insert("tags".into(), tags_value(vpc.tags(), &inner.default_tags, shape));
@@ -105,7 +117,22 @@ async fn read_id(inner: &Inner, ty: &str, id: &str, shape: &Value) -> Result<Opt
                 .send()
                 .await
                 .map_err(|e| api_err(what, e))?;
-            m.insert("main_route_table_id".into(), opt_string(rts.route_tables().first().and_then(|r| r.route_table_id())));
+            let main_rt = opt_string(rts.route_tables().first().and_then(|r| r.route_table_id()));
+            m.insert("main_route_table_id".into(), main_rt.clone());
+            m.insert("default_route_table_id".into(), main_rt);
+            let acls = inner
+                .ec2
+                .describe_network_acls()
+                .filters(filter("vpc-id", id))
+                .filters(filter("default", "true"))
+                .send()
+                .await
+                .map_err(|e| api_err(what, e))?;
+            m.insert("default_network_acl_id".into(), opt_string(acls.network_acls().first().and_then(|a| a.network_acl_id())));
+            // Not every endpoint (moto) knows this attribute: unknown reads as off.
+            let metrics = inner.ec2.describe_vpc_attribute().vpc_id(id).attribute(VpcAttributeName::EnableNetworkAddressUsageMetrics).send().await;
+            let metrics = metrics.ok().and_then(|o| o.enable_network_address_usage_metrics().and_then(|a| a.value())).unwrap_or(false);
+            m.insert("enable_network_address_usage_metrics".into(), Value::Bool(metrics));
         }
         SUBNET => {
             let out = not_found_is_none(inner.ec2.describe_subnets().subnet_ids(id).send().await.map_err(|e| api_err(what, e)))?;
@@ -115,6 +142,21 @@ async fn read_id(inner: &Inner, ty: &str, id: &str, shape: &Value) -> Result<Opt
             m.insert("availability_zone".into(), opt_string(s.availability_zone()));
             m.insert("availability_zone_id".into(), opt_string(s.availability_zone_id()));
             m.insert("map_public_ip_on_launch".into(), Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)));
+            let v6 = s.ipv6_cidr_block_association_set().iter().find(|a| {
+                a.ipv6_cidr_block_state().and_then(|s| s.state()).is_none_or(|s| !matches!(s.as_str(), "disassociated" | "disassociating" | "failed" | "failing"))
+            });
+            m.insert("ipv6_cidr_block".into(), Value::string(v6.and_then(|a| a.ipv6_cidr_block()).unwrap_or_default()));
+            m.insert("ipv6_cidr_block_association_id".into(), Value::string(v6.and_then(|a| a.association_id()).unwrap_or_default()));
+            m.insert("ipv6_native".into(), Value::Bool(s.ipv6_native().unwrap_or(false)));
+            m.insert("assign_ipv6_address_on_creation".into(), Value::Bool(s.assign_ipv6_address_on_creation().unwrap_or(false)));
+            m.insert("enable_dns64".into(), Value::Bool(s.enable_dns64().unwrap_or(false)));
+            let dns = s.private_dns_name_options_on_launch();
+            m.insert("enable_resource_name_dns_a_record_on_launch".into(), Value::Bool(dns.and_then(|d| d.enable_resource_name_dns_a_record()).unwrap_or(false)));
+            m.insert("enable_resource_name_dns_aaaa_record_on_launch".into(), Value::Bool(dns.and_then(|d| d.enable_resource_name_dns_aaaa_record()).unwrap_or(false)));
+            m.insert("private_dns_hostname_type_on_launch".into(), Value::string(dns.and_then(|d| d.hostname_type()).map_or("ip-name", |h| h.as_str())));
+            m.insert("customer_owned_ipv4_pool".into(), opt_string(s.customer_owned_ipv4_pool()));
+            m.insert("map_customer_owned_ip_on_launch".into(), s.map_customer_owned_ip_on_launch().filter(|b| *b).map_or(get(shape, "map_customer_owned_ip_on_launch").cloned().unwrap_or(Value::Null), Value::Bool));
+            m.insert("outpost_arn".into(), opt_string(s.outpost_arn()));
             m.insert("owner_id".into(), opt_string(s.owner_id()));
             m.insert("arn".into(), arn(inner, s.owner_id(), "subnet", id));
             m.insert("tags".into(), tags_value(s.tags(), &inner.default_tags, shape));
@@ -218,9 +260,19 @@ pub(crate) async fn create(inner: &Inner, ty: &str, planned: &Value, ctx: &OpCon
         None => {
             let id = match ty {
                 VPC => {
+                    let t = |n: &str| get_str(planned, n).map(String::from);
+                    let n = |n: &str| get_i64(planned, n).map(|x| x as i32);
                     let o = ec2
                         .create_vpc()
-                        .set_cidr_block(get_str(planned, "cidr_block").map(String::from))
+                        .set_cidr_block(t("cidr_block"))
+                        .set_instance_tenancy(t("instance_tenancy").map(|x| aws_sdk_ec2::types::Tenancy::from(x.as_str())))
+                        .set_ipv4_ipam_pool_id(t("ipv4_ipam_pool_id"))
+                        .set_ipv4_netmask_length(n("ipv4_netmask_length"))
+                        .set_amazon_provided_ipv6_cidr_block(get_bool(planned, "assign_generated_ipv6_cidr_block").filter(|b| *b))
+                        .set_ipv6_ipam_pool_id(t("ipv6_ipam_pool_id"))
+                        .set_ipv6_netmask_length(n("ipv6_netmask_length"))
+                        .set_ipv6_cidr_block(t("ipv6_cidr_block").filter(|_| get_str(planned, "ipv6_ipam_pool_id").is_some()))
+                        .set_ipv6_cidr_block_network_border_group(t("ipv6_cidr_block_network_border_group"))
                         .tag_specifications(tag_spec(ResourceType::Vpc, &tags, ctx))
                         .send()
                         .await
@@ -233,6 +285,11 @@ pub(crate) async fn create(inner: &Inner, ty: &str, planned: &Value, ctx: &OpCon
                         .set_vpc_id(get_str(planned, "vpc_id").map(String::from))
                         .set_cidr_block(get_str(planned, "cidr_block").map(String::from))
                         .set_availability_zone(get_str(planned, "availability_zone").map(String::from))
+                        .set_availability_zone_id(get_str(planned, "availability_zone_id").map(String::from).filter(|_| get_str(planned, "availability_zone").is_none()))
+                        // IPv6-only subnets name their block at creation; others get it associated after.
+                        .set_ipv6_cidr_block(get_str(planned, "ipv6_cidr_block").map(String::from).filter(|_| get_bool(planned, "ipv6_native") == Some(true)))
+                        .set_ipv6_native(get_bool(planned, "ipv6_native").filter(|b| *b))
+                        .set_outpost_arn(get_str(planned, "outpost_arn").map(String::from))
                         .tag_specifications(tag_spec(ResourceType::Subnet, &tags, ctx))
                         .send()
                         .await
@@ -348,15 +405,56 @@ async fn converge(inner: &Inner, ty: &str, what: &str, id: &str, current: &Value
                     .await
                     .map_err(|e| api_err(what, e))?;
             }
-        }
-        SUBNET => {
-            if let Some(b) = want_bool("map_public_ip_on_launch") {
-                ec2.modify_subnet_attribute()
-                    .subnet_id(id)
-                    .map_public_ip_on_launch(AttributeBooleanValue::builder().value(b).build())
+            if let Some(b) = want_bool("enable_network_address_usage_metrics") {
+                ec2.modify_vpc_attribute()
+                    .vpc_id(id)
+                    .enable_network_address_usage_metrics(AttributeBooleanValue::builder().value(b).build())
                     .send()
                     .await
                     .map_err(|e| api_err(what, e))?;
+            }
+        }
+        SUBNET => {
+            // The IPv6 block first: the IPv6 flags below need it.
+            let (had, want) = (get_str(current, "ipv6_cidr_block").filter(|c| !c.is_empty()), get_str(planned, "ipv6_cidr_block").filter(|c| !c.is_empty()));
+            if had != want {
+                if let (Some(_), Some(assoc)) = (had, get_str(current, "ipv6_cidr_block_association_id").filter(|a| !a.is_empty())) {
+                    if want.is_some() || get(planned, "ipv6_cidr_block").is_some_and(|v| !v.is_null()) {
+                        ec2.disassociate_subnet_cidr_block().association_id(assoc).send().await.map_err(|e| api_err(what, e))?;
+                    }
+                }
+                if let Some(block) = want {
+                    ec2.associate_subnet_cidr_block().subnet_id(id).ipv6_cidr_block(block).send().await.map_err(|e| api_err(what, e))?;
+                }
+            }
+            // One attribute per ModifySubnetAttribute call (an EC2 rule).
+            let flag = |b: bool| Some(AttributeBooleanValue::builder().value(b).build());
+            let m = || ec2.modify_subnet_attribute().subnet_id(id);
+            let mut calls = Vec::new();
+            if let Some(b) = want_bool("map_public_ip_on_launch") {
+                calls.push(m().set_map_public_ip_on_launch(flag(b)));
+            }
+            if let Some(b) = want_bool("assign_ipv6_address_on_creation") {
+                calls.push(m().set_assign_ipv6_address_on_creation(flag(b)));
+            }
+            if let Some(b) = want_bool("enable_dns64") {
+                calls.push(m().set_enable_dns64(flag(b)));
+            }
+            if let Some(b) = want_bool("enable_resource_name_dns_a_record_on_launch") {
+                calls.push(m().set_enable_resource_name_dns_a_record_on_launch(flag(b)));
+            }
+            if let Some(b) = want_bool("enable_resource_name_dns_aaaa_record_on_launch") {
+                calls.push(m().set_enable_resource_name_dns_aaaa_record_on_launch(flag(b)));
+            }
+            if let Some(h) = get_str(planned, "private_dns_hostname_type_on_launch").filter(|h| get_str(current, "private_dns_hostname_type_on_launch") != Some(*h)) {
+                calls.push(m().private_dns_hostname_type_on_launch(aws_sdk_ec2::types::HostnameType::from(h)));
+            }
+            let pool = get_str(planned, "customer_owned_ipv4_pool");
+            if let Some(b) = want_bool("map_customer_owned_ip_on_launch") {
+                calls.push(m().set_map_customer_owned_ip_on_launch(flag(b)).set_customer_owned_ipv4_pool(pool.map(String::from)));
+            }
+            for call in calls {
+                call.send().await.map_err(|e| api_err(what, e))?;
             }
         }
         INTERNET_GATEWAY => {

@@ -131,8 +131,18 @@ fn check_bucket_name(name: &str, diags: &mut Diagnostics) {
 pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
     check_tags(cfg, &mut d);
+    for t in get_blocks(cfg, "timeouts") {
+        for op in ["create", "read", "update", "delete"] {
+            if let Some(text) = known_str(get(t, op)) {
+                if crate::util::parse_go_duration(text).is_none() {
+                    d.push(Diagnostic::error(format!("timeouts.{op}: {text:?} is not a duration")).with_detail("a number and a unit, e.g. \"10m\", \"1h30m\" or \"45s\" (at most a year)"));
+                }
+            }
+        }
+    }
     match ty {
         schema::VPC => {
+            one_of(cfg, &["cidr_block", "ipv4_ipam_pool_id"], true, &mut d);
             check_cidr("cidr_block", get(cfg, "cidr_block"), &mut d);
             if let Some(Ok(net)) = known_str(get(cfg, "cidr_block")).map(str::parse::<ipnet::Ipv4Net>) {
                 if !(16..=28).contains(&net.prefix_len()) {
@@ -142,7 +152,12 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
-        schema::SUBNET => check_cidr("cidr_block", get(cfg, "cidr_block"), &mut d),
+        schema::SUBNET => {
+            check_cidr("cidr_block", get(cfg, "cidr_block"), &mut d);
+            if !set(cfg, "cidr_block") && !set(cfg, "ipv6_cidr_block") {
+                d.push(Diagnostic::error("cidr_block: one of cidr_block, ipv6_cidr_block is required"));
+            }
+        }
         schema::ROUTE_TABLE => {
             for (i, r) in get_blocks(cfg, "route").into_iter().enumerate() {
                 check_cidr(&format!("route[{i}].cidr_block"), get(r, "cidr_block"), &mut d);
@@ -194,7 +209,22 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
         }
         schema::SECURITY_GROUP_RULE => {
             check_enum(cfg, "type", &["ingress", "egress"], &mut d);
-            one_of(cfg, &["cidr_blocks", "source_security_group_id"], true, &mut d);
+            // Terraform: at least one source; a source group excludes CIDRs and self.
+            let nonempty = |k: &str| match get(cfg, k) {
+                Some(Value::List(items) | Value::Set(items)) => !items.is_empty(),
+                Some(v) => !v.is_null(),
+                None => false,
+            };
+            let is_self = matches!(get(cfg, "self"), Some(Value::Bool(true)) | Some(Value::Unknown));
+            let sources = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "source_security_group_id"];
+            if !is_self && !sources.iter().any(|k| nonempty(k)) {
+                d.push(Diagnostic::error("cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, self, source_security_group_id: one of these arguments is required"));
+            }
+            if nonempty("source_security_group_id") {
+                if let Some(k) = ["cidr_blocks", "ipv6_cidr_blocks"].into_iter().find(|k| nonempty(k)).or(is_self.then_some("self")) {
+                    d.push(Diagnostic::error(format!("source_security_group_id: conflicts with {k}")));
+                }
+            }
             for c in crate::util::get_strs(cfg, "cidr_blocks") {
                 check_cidr("cidr_blocks", Some(&Value::String(c)), &mut d);
             }
@@ -223,6 +253,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
         }
         schema::ROUTE => {
             check_cidr("destination_cidr_block", get(cfg, "destination_cidr_block"), &mut d);
+            one_of(cfg, &schema::ROUTE_DESTINATIONS, true, &mut d);
             one_of(cfg, &schema::ROUTE_TARGETS, true, &mut d);
         }
         schema::LAUNCH_TEMPLATE => {
@@ -485,13 +516,29 @@ fn normalize_rule(rule: &Value) -> Value {
         }
         m.insert("protocol".into(), Value::String(p));
     }
-    if let Some(Value::List(items) | Value::Set(items)) = m.get("cidr_blocks") {
-        if items.iter().all(|i| matches!(i, Value::String(_))) {
-            let mut c: Vec<String> = items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect();
-            c.sort();
-            c.dedup();
-            m.insert("cidr_blocks".into(), if c.is_empty() { Value::Null } else { crate::util::str_list(c) });
+    for key in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
+        match m.get(key) {
+            Some(Value::List(items) | Value::Set(items)) if items.iter().all(|i| matches!(i, Value::String(_))) => {
+                let mut c: Vec<String> = items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect();
+                c.sort();
+                c.dedup();
+                let v = if c.is_empty() {
+                    Value::Null
+                } else if key == "security_groups" {
+                    Value::set(c.into_iter().map(Value::String).collect())
+                } else {
+                    crate::util::str_list(c)
+                };
+                m.insert(key.into(), v);
+            }
+            None => {
+                m.insert(key.into(), Value::Null);
+            }
+            _ => {}
         }
+    }
+    if m.get("self").is_none_or(Value::is_null) {
+        m.insert("self".into(), Value::Bool(false));
     }
     Value::Map(m)
 }
@@ -595,6 +642,15 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
             }
         }
         schema::SECURITY_GROUP_RULE => {
+            if null(&m, "self") {
+                m.insert("self".into(), Value::Bool(false));
+            }
+            // An empty source list reads back as absent.
+            for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"] {
+                if matches!(m.get(k), Some(Value::List(items) | Value::Set(items)) if items.is_empty()) {
+                    m.insert(k.into(), Value::Null);
+                }
+            }
             if let Some(Value::String(p)) = m.get("protocol") {
                 let p = canonical_protocol(p);
                 if p == "-1" {
@@ -617,6 +673,9 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
         _ => {}
     }
     if ty == schema::SECURITY_GROUP {
+        if m.get("revoke_rules_on_delete").is_none_or(Value::is_null) {
+            m.insert("revoke_rules_on_delete".into(), Value::Bool(false));
+        }
         if m.get("description").is_none_or(Value::is_null) {
             m.insert("description".into(), Value::string(DEFAULT_SG_DESCRIPTION));
         }
@@ -774,7 +833,11 @@ mod tests {
             p
         };
         let s = v(schema::SECURITY_GROUP_RULE, rule(vec![]));
-        assert!(s.contains(&"cidr_blocks, source_security_group_id: one of these arguments is required".to_string()), "{s:?}");
+        assert!(s.contains(&"cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, self, source_security_group_id: one of these arguments is required".to_string()), "{s:?}");
+        let s = v(schema::SECURITY_GROUP_RULE, rule(vec![("prefix_list_ids", Value::List(vec![])), ("self", Value::Bool(false))]));
+        assert!(s.iter().any(|x| x.ends_with("one of these arguments is required")), "empty lists are no source: {s:?}");
+        let s = v(schema::SECURITY_GROUP_RULE, rule(vec![("self", Value::Bool(true)), ("source_security_group_id", Value::string("sg-1"))]));
+        assert!(s.contains(&"source_security_group_id: conflicts with self".to_string()), "{s:?}");
         assert!(s.contains(&"from_port: 443 is greater than to_port 80".to_string()), "{s:?}");
         let s = v(schema::SECURITY_GROUP_RULE, rule(vec![("cidr_blocks", Value::List(vec![Value::string("10.0.0.1/8")])), ("type", Value::string("in"))]));
         assert!(s.iter().any(|x| x.starts_with("cidr_blocks: \"10.0.0.1/8\"")) && s.iter().any(|x| x.starts_with("type: \"in\"")), "{s:?}");

@@ -71,28 +71,52 @@ pub fn provider_config() -> BlockSchema {
 
 pub fn vpc() -> BlockSchema {
     BlockSchema::default()
-        .attr("cidr_block", A::required(s()).force_new())
+        .attr("cidr_block", A::optional_computed(s()).force_new().describe("IPv4 CIDR; or from ipv4_ipam_pool_id"))
+        .attr("instance_tenancy", A::optional_computed(s()).force_new().describe("default or dedicated"))
+        .attr("ipv4_ipam_pool_id", A::optional(s()).force_new())
+        .attr("ipv4_netmask_length", A::optional(T::Number).force_new())
+        .attr("assign_generated_ipv6_cidr_block", A::optional_computed(T::Bool).force_new().describe("an Amazon-provided /56 IPv6 block"))
+        .attr("ipv6_cidr_block", A::optional_computed(s()).force_new())
+        .attr("ipv6_ipam_pool_id", A::optional(s()).force_new())
+        .attr("ipv6_netmask_length", A::optional(T::Number).force_new())
+        .attr("ipv6_cidr_block_network_border_group", A::optional_computed(s()).force_new())
         .attr("enable_dns_hostnames", A::optional_computed(T::Bool))
         .attr("enable_dns_support", A::optional_computed(T::Bool))
+        .attr("enable_network_address_usage_metrics", A::optional_computed(T::Bool))
         .attr("tags", tags())
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
         .attr("owner_id", A::computed(s()))
         .attr("default_security_group_id", A::computed(s()))
         .attr("main_route_table_id", A::computed(s()))
+        .attr("default_route_table_id", A::computed(s()))
+        .attr("default_network_acl_id", A::computed(s()))
+        .attr("dhcp_options_id", A::computed(s()))
+        .attr("ipv6_association_id", A::computed(s()))
 }
 
 pub fn subnet() -> BlockSchema {
     BlockSchema::default()
         .attr("vpc_id", A::required(s()).force_new())
-        .attr("cidr_block", A::required(s()).force_new())
+        .attr("cidr_block", A::optional(s()).force_new().describe("IPv4 CIDR (not for IPv6-only subnets)"))
         .attr("availability_zone", A::optional_computed(s()).force_new())
+        .attr("availability_zone_id", A::optional_computed(s()).force_new())
         .attr("map_public_ip_on_launch", A::optional_computed(T::Bool))
+        .attr("ipv6_cidr_block", A::optional_computed(s()).describe("a /64 of the VPC's IPv6 block; changed in place"))
+        .attr("ipv6_native", A::optional_computed(T::Bool).force_new())
+        .attr("assign_ipv6_address_on_creation", A::optional_computed(T::Bool))
+        .attr("enable_dns64", A::optional_computed(T::Bool))
+        .attr("enable_resource_name_dns_a_record_on_launch", A::optional_computed(T::Bool))
+        .attr("enable_resource_name_dns_aaaa_record_on_launch", A::optional_computed(T::Bool))
+        .attr("private_dns_hostname_type_on_launch", A::optional_computed(s()).describe("ip-name or resource-name"))
+        .attr("customer_owned_ipv4_pool", A::optional(s()).describe("Outposts: customer-owned address pool"))
+        .attr("map_customer_owned_ip_on_launch", A::optional(T::Bool).describe("Outposts"))
+        .attr("outpost_arn", A::optional(s()).force_new())
         .attr("tags", tags())
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
         .attr("owner_id", A::computed(s()))
-        .attr("availability_zone_id", A::computed(s()))
+        .attr("ipv6_cidr_block_association_id", A::computed(s()))
 }
 
 pub fn internet_gateway() -> BlockSchema {
@@ -130,12 +154,18 @@ fn sg_rule() -> BlockSchema {
         .attr("to_port", A::required(T::Number))
         .attr("protocol", A::required(s()).describe("tcp, udp, icmp or -1 (all)"))
         .attr("cidr_blocks", A::optional(list_s()))
+        .attr("ipv6_cidr_blocks", A::optional(list_s()))
+        .attr("prefix_list_ids", A::optional(list_s()))
+        .attr("security_groups", A::optional(set_s()).describe("ids of other security groups"))
+        .attr("self", A::optional(T::Bool).describe("the group itself as a source"))
         .attr("description", A::optional(s()))
 }
 
 pub fn security_group() -> BlockSchema {
     BlockSchema::default()
         .attr("name", A::optional_computed(s()).force_new())
+        .attr("name_prefix", A::optional(s()).force_new().describe("a unique name starting with this prefix (when name is not set)"))
+        .attr("revoke_rules_on_delete", A::optional(T::Bool).describe("revoke every rule of the group before deleting it (default false)"))
         .attr("description", A::optional_computed(s()).force_new())
         .attr("vpc_id", A::optional_computed(s()).force_new())
         .attr("tags", tags())
@@ -266,8 +296,20 @@ pub fn eip() -> BlockSchema {
         .attr("domain", A::optional_computed(s()).force_new().describe("only \"vpc\""))
         .attr("vpc", A::optional_computed(T::Bool).force_new().describe("deprecated spelling of domain = \"vpc\" (only true)"))
         .attr("instance", A::optional(s()).describe("instance to associate; changed in place"))
+        .attr("network_interface", A::optional(s()).describe("network interface to associate; changed in place"))
+        .attr("associate_with_private_ip", A::optional(s()).describe("private address of the interface to associate with"))
+        .attr("address", A::optional(s()).force_new().describe("a specific address from a BYOIP pool"))
+        .attr("public_ipv4_pool", A::optional_computed(s()).force_new())
+        .attr("network_border_group", A::optional_computed(s()).force_new())
+        .attr("customer_owned_ipv4_pool", A::optional(s()).force_new())
         .attr("tags", tags())
         .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("private_ip", A::computed(s()))
+        .attr("private_dns", A::computed(s()))
+        .attr("public_dns", A::computed(s()))
+        .attr("customer_owned_ip", A::computed(s()))
+        .attr("carrier_ip", A::computed(s()))
         .attr("allocation_id", A::computed(s()))
         .attr("association_id", A::computed(s()))
         .attr("public_ip", A::computed(s()))
@@ -281,6 +323,9 @@ pub fn security_group_rule() -> BlockSchema {
         .attr("to_port", A::required(T::Number).force_new())
         .attr("protocol", A::required(s()).force_new())
         .attr("cidr_blocks", A::optional(list_s()).force_new())
+        .attr("ipv6_cidr_blocks", A::optional(list_s()).force_new())
+        .attr("prefix_list_ids", A::optional(list_s()).force_new())
+        .attr("self", A::optional(T::Bool).force_new().describe("the rule's own group as the source (default false)"))
         .attr("source_security_group_id", A::optional(s()).force_new())
         .attr("description", A::optional(s()).describe("changed in place"))
         .attr("id", A::computed(s()))
@@ -315,13 +360,29 @@ pub fn nat_gateway() -> BlockSchema {
 }
 
 /// Route target attributes of `aws_route` (exactly one is set; changed in place).
-pub const ROUTE_TARGETS: [&str; 6] =
-    ["gateway_id", "nat_gateway_id", "instance_id", "network_interface_id", "vpc_peering_connection_id", "transit_gateway_id"];
+pub const ROUTE_TARGETS: [&str; 11] = [
+    "gateway_id",
+    "nat_gateway_id",
+    "instance_id",
+    "network_interface_id",
+    "vpc_peering_connection_id",
+    "transit_gateway_id",
+    "egress_only_gateway_id",
+    "carrier_gateway_id",
+    "local_gateway_id",
+    "vpc_endpoint_id",
+    "core_network_arn",
+];
+
+/// Route destinations of `aws_route` (exactly one is set).
+pub const ROUTE_DESTINATIONS: [&str; 3] = ["destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id"];
 
 pub fn route() -> BlockSchema {
     let mut b = BlockSchema::default()
         .attr("route_table_id", A::required(s()).force_new())
-        .attr("destination_cidr_block", A::required(s()).force_new());
+        .attr("destination_cidr_block", A::optional(s()).force_new())
+        .attr("destination_ipv6_cidr_block", A::optional(s()).force_new())
+        .attr("destination_prefix_list_id", A::optional(s()).force_new());
     for t in ROUTE_TARGETS {
         b = b.attr(t, A::optional(s()));
     }
@@ -359,6 +420,7 @@ pub fn iam_role() -> BlockSchema {
         .attr("description", A::optional(s()))
         .attr("max_session_duration", A::optional_computed(T::Number).describe("seconds, 3600 (default) to 43200"))
         .attr("force_detach_policies", A::optional(T::Bool).describe("detach managed and delete inline policies when destroying"))
+        .attr("permissions_boundary", A::optional(s()).describe("ARN of the policy that bounds the role's permissions"))
         .attr("tags", tags())
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
@@ -662,6 +724,28 @@ pub fn provider_schema() -> ProviderSchema {
     p.data_sources.insert(REGION.into(), data_region());
     p.data_sources.insert(CALLER_IDENTITY.into(), data_caller_identity());
     p.data_sources.insert(AVAILABILITY_ZONES.into(), availability_zones());
+    with_region_argument(p)
+}
+
+/// AWS provider 6.x: every resource and data source takes an optional
+/// `region` (default: the provider's); moving an object to another region
+/// replaces it.
+fn with_region_argument(mut p: ProviderSchema) -> ProviderSchema {
+    let region = || A::optional_computed(s()).force_new().describe("region the object lives in; default: the provider's");
+    let timeouts = || {
+        let mut t = BlockSchema::default();
+        for op in ["create", "read", "update", "delete"] {
+            t = t.attr(op, A::optional(s()).describe("a duration such as \"10m\": the operation fails when it takes longer"));
+        }
+        nested(Nesting::Single, t, Some(1))
+    };
+    for block in p.resources.values_mut() {
+        block.attributes.insert("region".into(), region());
+        block.blocks.insert("timeouts".into(), timeouts());
+    }
+    for block in p.data_sources.values_mut() {
+        block.attributes.insert("region".into(), A::optional_computed(s()).describe("region to read from; default: the provider's"));
+    }
     p
 }
 

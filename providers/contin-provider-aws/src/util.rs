@@ -15,6 +15,40 @@ pub const TAG_GENERATION: &str = "contin:generation";
 /// Test hook: env var naming the resource address after whose create call the process SIGKILLs itself.
 pub const KILL_AFTER_CREATE_ENV: &str = "CONTIN_TEST_KILL_AFTER_CREATE";
 
+/// Parses a Go-style duration as Terraform's `timeouts` take it: a sequence
+/// of decimal numbers with units `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`
+/// ("10m", "1h30m", "1.5h"). At most 1 year.
+pub(crate) fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() || rest.len() > 64 {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * scale;
+    }
+    (total <= 365.0 * 86400.0).then(|| Duration::from_secs_f64(total))
+}
+
+/// The `timeouts { <op> = "…" }` of a resource value, when set and valid.
+pub(crate) fn op_timeout(v: &Value, op: &str) -> Option<Duration> {
+    get_blocks(v, "timeouts").into_iter().find_map(|t| get_str(t, op)).and_then(parse_go_duration)
+}
+
 pub(crate) fn get<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.attr(name)
 }
@@ -296,6 +330,17 @@ mod tests {
         assert_ne!(t, client_token(&ctx("l", "b", 1)));
         assert_ne!(t, client_token(&ctx("l", "a", 2)));
         assert_eq!(t, client_token(&ctx("l", "a", 1)));
+    }
+
+    #[test]
+    fn go_durations_parse_like_terraform() {
+        assert_eq!(parse_go_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
+        for bad in ["", "10", "m", "10 minutes", "-5m", "1x", "9999999h"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -245,6 +245,10 @@ async fn drift_tags_and_sg_rules_show_in_read() {
         ("to_port", Value::int(22)),
         ("protocol", s("tcp")),
         ("cidr_blocks", list(&["10.0.0.0/8"])),
+        ("ipv6_cidr_blocks", Value::Null),
+        ("prefix_list_ids", Value::Null),
+        ("security_groups", Value::Null),
+        ("self", Value::Bool(false)),
         ("description", Value::Null),
     ]);
     assert_eq!(attr(&sg, "ingress"), &Value::set(vec![ssh_read.clone()]));
@@ -262,6 +266,10 @@ async fn drift_tags_and_sg_rules_show_in_read() {
         ("to_port", Value::int(3389)),
         ("protocol", s("tcp")),
         ("cidr_blocks", list(&["0.0.0.0/0"])),
+        ("ipv6_cidr_blocks", Value::Null),
+        ("prefix_list_ids", Value::Null),
+        ("security_groups", Value::Null),
+        ("self", Value::Bool(false)),
         ("description", Value::Null),
     ]);
     match attr(&read, "ingress") {

@@ -1,0 +1,293 @@
+//! Terraform arguments the public modules pass to types contin already had,
+//! against a real moto server: the per-resource `region` of AWS provider 6.x,
+//! `timeouts`, IPv6 on VPCs/subnets/routes, every source kind of security
+//! group rules (`ipv6_cidr_blocks`, `prefix_list_ids`, `security_groups`,
+//! `self`), `name_prefix` and `revoke_rules_on_delete`.
+
+use contin_e2e::moto::MotoServer;
+use contin_provider::conformance::{self, LifecycleCase};
+use contin_provider::{OpContext, Provider, ProviderError};
+use contin_provider_aws::testing;
+use contin_provider_aws::AwsProvider;
+use contin_types::value::PathStep;
+use contin_types::{ResourceAddr, Value};
+
+fn s(x: &str) -> Value {
+    Value::string(x)
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|x| s(x)).collect())
+}
+
+fn c(pairs: Vec<(&str, Value)>) -> Value {
+    Value::map(pairs)
+}
+
+fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.get_path(&[PathStep::Key(name.into())]).unwrap_or(&Value::Null)
+}
+
+fn str_attr(v: &Value, name: &str) -> String {
+    match attr(v, name) {
+        Value::String(s) => s.clone(),
+        other => panic!("{name} is not a string: {other:?} in {v:?}"),
+    }
+}
+
+fn id(v: &Value) -> String {
+    str_attr(v, "id")
+}
+
+fn ctx(ty: &str, name: &str, generation: u64) -> OpContext {
+    OpContext { address: ResourceAddr::managed(ty, name), lineage: "lineage-args".into(), generation }
+}
+
+async fn provider(moto: &MotoServer) -> AwsProvider {
+    for (k, v) in moto.client_env() {
+        std::env::set_var(k, v);
+    }
+    let p = AwsProvider::new();
+    p.configure(c(vec![("region", s("us-east-1")), ("endpoint", s(&moto.endpoint()))])).await.unwrap_or_else(|d| panic!("configure: {d:?}"));
+    p
+}
+
+async fn create(p: &AwsProvider, ty: &str, cfg: Value, cx: &OpContext) -> Result<Value, ProviderError> {
+    let d = p.validate(ty, &cfg);
+    assert!(d.is_empty(), "{ty}: validation failed: {d:?}");
+    let planned = p.plan_change(ty, None, &cfg).planned;
+    p.create(ty, &planned, cx).await
+}
+
+/// A no-op replan: the read value planned against its configuration changes nothing.
+fn assert_no_op(p: &AwsProvider, ty: &str, state: &Value, cfg: &Value) {
+    let change = p.plan_change(ty, Some(state), cfg);
+    assert!(change.diagnostics.is_empty(), "{ty}: {:?}", change.diagnostics);
+    assert!(change.requires_replace.is_empty(), "{ty}: replace {:?}", change.requires_replace);
+    assert_eq!(&change.planned, state, "{ty}: the replan is not a no-op");
+}
+
+fn ec2_in(endpoint: &str, region: &str) -> aws_sdk_ec2::Client {
+    let conf = testing::client(endpoint).config().to_builder().region(aws_sdk_ec2::config::Region::new(region.to_string())).build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_resource_region_places_the_object_in_that_region() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let cfg = c(vec![("cidr_block", s("10.40.0.0/16")), ("region", s("eu-west-1"))]);
+    let cx = ctx("aws_vpc", "west", 1);
+    let vpc = create(&p, "aws_vpc", cfg.clone(), &cx).await.unwrap();
+    assert_eq!(attr(&vpc, "region"), &s("eu-west-1"));
+    assert!(str_attr(&vpc, "arn").starts_with("arn:aws:ec2:eu-west-1:"), "{vpc:?}");
+    let in_region = |region: &'static str| {
+        let client = ec2_in(&moto.endpoint(), region);
+        let vpc_id = id(&vpc);
+        async move { client.describe_vpcs().vpc_ids(vpc_id).send().await.map(|o| o.vpcs().len()).unwrap_or(0) }
+    };
+    assert_eq!(in_region("eu-west-1").await, 1, "the VPC lives in eu-west-1");
+    assert_eq!(in_region("us-east-1").await, 0, "and not in the provider's region");
+    let read = p.read("aws_vpc", &vpc).await.unwrap().expect("read back in its region");
+    assert_eq!(read, vpc);
+    assert_no_op(&p, "aws_vpc", &read, &cfg);
+    // Moving it to another region replaces it.
+    let moved = p.plan_change("aws_vpc", Some(&read), &c(vec![("cidr_block", s("10.40.0.0/16")), ("region", s("us-east-1"))]));
+    assert!(!moved.requires_replace.is_empty());
+
+    // Without `region`, a new object plans into the provider's region, known at plan time.
+    let plain = c(vec![("cidr_block", s("10.41.0.0/16"))]);
+    assert_eq!(attr(&p.plan_change("aws_vpc", None, &plain).planned, "region"), &s("us-east-1"));
+    let home = create(&p, "aws_vpc", plain.clone(), &ctx("aws_vpc", "home", 1)).await.unwrap();
+    assert_eq!(attr(&home, "region"), &s("us-east-1"));
+    assert_no_op(&p, "aws_vpc", &home, &plain);
+    // State written before `region` existed (null) plans without a change.
+    let mut old = home.clone();
+    if let Value::Map(m) = &mut old {
+        m.remove("region");
+    }
+    let change = p.plan_change("aws_vpc", Some(&old), &plain);
+    assert!(change.requires_replace.is_empty(), "{:?}", change.requires_replace);
+
+    p.delete("aws_vpc", &vpc, &cx).await.unwrap();
+    assert_eq!(p.read("aws_vpc", &vpc).await.unwrap(), None);
+    assert_eq!(in_region("eu-west-1").await, 0);
+
+    // Data sources read from their own region too.
+    let az = p.read_data("aws_availability_zones", &c(vec![("region", s("eu-west-1"))])).await.unwrap();
+    match attr(&az, "names") {
+        Value::List(names) => assert!(!names.is_empty() && names.iter().all(|n| matches!(n, Value::String(x) if x.starts_with("eu-west-1"))), "{names:?}"),
+        other => panic!("{other:?}"),
+    }
+    let region = p.read_data("aws_region", &c(vec![("region", s("eu-west-1"))])).await.unwrap();
+    assert_eq!(attr(&region, "name"), &s("eu-west-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_bound_an_operation_and_are_validated() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let bad = c(vec![("cidr_block", s("10.42.0.0/16")), ("timeouts", c(vec![("create", s("ten minutes"))]))]);
+    let d = p.validate("aws_vpc", &bad);
+    assert!(d.iter().any(|x| x.summary == "timeouts.create: \"ten minutes\" is not a duration"), "{d:?}");
+
+    // A generous limit: the create finishes and the block is kept as configured.
+    let ok = c(vec![("cidr_block", s("10.42.0.0/16")), ("timeouts", c(vec![("create", s("10m")), ("delete", s("1h"))]))]);
+    let cx = ctx("aws_vpc", "t", 1);
+    let vpc = create(&p, "aws_vpc", ok.clone(), &cx).await.unwrap();
+    assert_eq!(attr(attr(&vpc, "timeouts"), "create"), &s("10m"));
+    assert_eq!(attr(attr(&vpc, "timeouts"), "delete"), &s("1h"));
+    assert_no_op(&p, "aws_vpc", &vpc, &ok);
+    p.delete("aws_vpc", &vpc, &cx).await.unwrap();
+
+    // A limit no API call can meet: the create fails naming the limit.
+    let tiny = c(vec![("cidr_block", s("10.43.0.0/16")), ("timeouts", c(vec![("create", s("1ns"))]))]);
+    let err = create(&p, "aws_vpc", tiny, &ctx("aws_vpc", "tiny", 1)).await.unwrap_err().to_string();
+    assert!(err.contains("aws_vpc.tiny: create did not finish within timeouts.create"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_vpc_subnet_and_route() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let vpc_cfg = c(vec![
+        ("cidr_block", s("10.50.0.0/16")),
+        ("assign_generated_ipv6_cidr_block", Value::Bool(true)),
+        ("instance_tenancy", s("default")),
+        ("enable_dns_hostnames", Value::Bool(true)),
+    ]);
+    let vpc = create(&p, "aws_vpc", vpc_cfg.clone(), &ctx("aws_vpc", "v6", 1)).await.unwrap();
+    let v6 = str_attr(&vpc, "ipv6_cidr_block");
+    assert!(v6.contains(':') && v6.ends_with("/56"), "{vpc:?}");
+    assert!(str_attr(&vpc, "ipv6_association_id").starts_with("vpc-cidr-assoc"), "{vpc:?}");
+    assert!(str_attr(&vpc, "default_network_acl_id").starts_with("acl-"), "{vpc:?}");
+    assert_eq!(attr(&vpc, "default_route_table_id"), attr(&vpc, "main_route_table_id"));
+    assert_no_op(&p, "aws_vpc", &vpc, &vpc_cfg);
+
+    // A /64 of the VPC's block on a subnet; its flags change in place.
+    let net: ipnet::Ipv6Net = v6.parse().unwrap();
+    let sub64 = net.subnets(64).unwrap().next().unwrap().to_string();
+    let sub = |assign: bool| {
+        c(vec![
+            ("vpc_id", s(&id(&vpc))),
+            ("cidr_block", s("10.50.1.0/24")),
+            ("ipv6_cidr_block", s(&sub64)),
+            ("assign_ipv6_address_on_creation", Value::Bool(assign)),
+            ("map_public_ip_on_launch", Value::Bool(false)),
+        ])
+    };
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_subnet", sub(false), sub(true))).await.unwrap_or_else(|e| panic!("subnet: {e}"));
+    let subnet = create(&p, "aws_subnet", sub(true), &ctx("aws_subnet", "v6", 1)).await.unwrap();
+    assert_eq!(attr(&subnet, "ipv6_cidr_block"), &s(&sub64));
+    assert_eq!(attr(&subnet, "assign_ipv6_address_on_creation"), &Value::Bool(true));
+    assert_no_op(&p, "aws_subnet", &subnet, &sub(true));
+    // A subnet needs an IPv4 or an IPv6 block.
+    let d = p.validate("aws_subnet", &c(vec![("vpc_id", s("vpc-1"))]));
+    assert!(format!("{d:?}").contains("one of cidr_block, ipv6_cidr_block is required"), "{d:?}");
+
+    // An IPv6 default route.
+    let igw = create(&p, "aws_internet_gateway", c(vec![("vpc_id", s(&id(&vpc)))]), &ctx("aws_internet_gateway", "v6", 1)).await.unwrap();
+    let rt = create(&p, "aws_route_table", c(vec![("vpc_id", s(&id(&vpc)))]), &ctx("aws_route_table", "v6", 1)).await.unwrap();
+    let route_cfg = c(vec![("route_table_id", s(&id(&rt))), ("destination_ipv6_cidr_block", s("::/0")), ("gateway_id", s(&id(&igw)))]);
+    let rcx = ctx("aws_route", "v6", 1);
+    let route = create(&p, "aws_route", route_cfg.clone(), &rcx).await.unwrap();
+    assert_eq!(attr(&route, "destination_ipv6_cidr_block"), &s("::/0"));
+    assert_eq!(attr(&route, "destination_cidr_block"), &Value::Null);
+    assert_no_op(&p, "aws_route", &route, &route_cfg);
+    assert_eq!(create(&p, "aws_route", route_cfg.clone(), &rcx).await.unwrap(), route, "a re-run adopts the route");
+    p.delete("aws_route", &route, &rcx).await.unwrap();
+    assert_eq!(p.read("aws_route", &route).await.unwrap(), None);
+    let d = p.validate("aws_route", &c(vec![("route_table_id", s("rtb-1")), ("gateway_id", s("igw-1"))]));
+    assert!(format!("{d:?}").contains("destination_cidr_block, destination_ipv6_cidr_block, destination_prefix_list_id"), "{d:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_group_rules_with_every_source_kind() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let vpc = create(&p, "aws_vpc", c(vec![("cidr_block", s("10.60.0.0/16"))]), &ctx("aws_vpc", "sg", 1)).await.unwrap();
+    let other = create(&p, "aws_security_group", c(vec![("name", s("other")), ("vpc_id", s(&id(&vpc)))]), &ctx("aws_security_group", "other", 1))
+        .await
+        .unwrap();
+    // Inline rules: IPv4 + IPv6 in one block, another group, the group itself.
+    let rules = |extra: bool| {
+        let mut ingress = vec![
+            c(vec![
+                ("from_port", Value::int(443)),
+                ("to_port", Value::int(443)),
+                ("protocol", s("tcp")),
+                ("cidr_blocks", list(&["10.0.0.0/8"])),
+                ("ipv6_cidr_blocks", list(&["2001:db8::/32"])),
+            ]),
+            c(vec![("from_port", Value::int(0)), ("to_port", Value::int(0)), ("protocol", s("-1")), ("self", Value::Bool(true))]),
+        ];
+        if extra {
+            ingress.push(c(vec![
+                ("from_port", Value::int(5432)),
+                ("to_port", Value::int(5432)),
+                ("protocol", s("tcp")),
+                ("security_groups", list(&[&id(&other)])),
+                ("description", s("db")),
+            ]));
+        }
+        c(vec![
+            ("name_prefix", s("web-")),
+            ("vpc_id", s(&id(&vpc))),
+            ("revoke_rules_on_delete", Value::Bool(true)),
+            ("ingress", Value::List(ingress)),
+        ])
+    };
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_security_group", rules(false), rules(true)))
+        .await
+        .unwrap_or_else(|e| panic!("security group: {e}"));
+    let cx = ctx("aws_security_group", "web", 1);
+    let sg = create(&p, "aws_security_group", rules(true), &cx).await.unwrap();
+    assert!(str_attr(&sg, "name").starts_with("web-") && str_attr(&sg, "name").len() == 4 + 26, "{sg:?}");
+    assert_no_op(&p, "aws_security_group", &sg, &rules(true));
+    let out = testing::client(&moto.endpoint()).describe_security_groups().group_ids(id(&sg)).send().await.unwrap();
+    let pairs: Vec<String> = out.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .flat_map(|p| p.user_id_group_pairs())
+        .filter_map(|u| u.group_id().map(String::from))
+        .collect();
+    assert!(pairs.contains(&id(&other)) && pairs.contains(&id(&sg)), "another group and the group itself: {pairs:?}");
+    let v6: Vec<&str> = out.security_groups()[0].ip_permissions().iter().flat_map(|p| p.ipv6_ranges()).filter_map(|r| r.cidr_ipv6()).collect();
+    assert_eq!(v6, ["2001:db8::/32"]);
+    assert_eq!(create(&p, "aws_security_group", rules(true), &cx).await.unwrap(), sg, "a re-run adopts the group");
+
+    // aws_security_group_rule with IPv6 and with self.
+    let rule = |v6: &str| {
+        c(vec![
+            ("type", s("ingress")),
+            ("security_group_id", s(&id(&other))),
+            ("from_port", Value::int(80)),
+            ("to_port", Value::int(80)),
+            ("protocol", s("tcp")),
+            ("ipv6_cidr_blocks", list(&[v6])),
+            ("prefix_list_ids", Value::List(vec![])),
+        ])
+    };
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_security_group_rule", rule("2001:db8::/48"), rule("2001:db8:1::/48")))
+        .await
+        .unwrap_or_else(|e| panic!("ipv6 rule: {e}"));
+    let self_rule = c(vec![
+        ("type", s("ingress")),
+        ("security_group_id", s(&id(&other))),
+        ("from_port", Value::int(22)),
+        ("to_port", Value::int(22)),
+        ("protocol", s("tcp")),
+        ("self", Value::Bool(true)),
+    ]);
+    let rcx = ctx("aws_security_group_rule", "self", 1);
+    let r = create(&p, "aws_security_group_rule", self_rule.clone(), &rcx).await.unwrap();
+    assert_eq!(attr(&r, "self"), &Value::Bool(true));
+    assert_eq!(attr(&r, "source_security_group_id"), &Value::Null);
+    assert_no_op(&p, "aws_security_group_rule", &r, &self_rule);
+    p.delete("aws_security_group_rule", &r, &rcx).await.unwrap();
+    assert_eq!(p.read("aws_security_group_rule", &r).await.unwrap(), None);
+
+    // revoke_rules_on_delete: the group that `other` is referenced by goes, and its rules first.
+    p.delete("aws_security_group", &sg, &cx).await.unwrap();
+    assert_eq!(p.read("aws_security_group", &sg).await.unwrap(), None);
+}
