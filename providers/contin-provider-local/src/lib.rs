@@ -14,6 +14,7 @@
 
 mod exec;
 mod file;
+pub mod remote_state;
 
 use async_trait::async_trait;
 use contin_provider::schema::plan_change_from_schema;
@@ -135,6 +136,7 @@ impl Provider for LocalProvider {
         s.resources.insert(LOCAL_EXEC.into(), exec::schema());
         s.resources.insert(TERRAFORM_DATA.into(), terraform_data_schema());
         s.data_sources.insert(LOCAL_FILE.into(), file::data_schema());
+        s.data_sources.insert(remote_state::TERRAFORM_REMOTE_STATE.into(), remote_state::schema());
         s
     }
 
@@ -212,6 +214,7 @@ impl Provider for LocalProvider {
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
         match ty {
             LOCAL_FILE => file::read_data(cfg, &self.base_dir).await,
+            remote_state::TERRAFORM_REMOTE_STATE => remote_state::read(cfg, &self.base_dir).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }
     }
