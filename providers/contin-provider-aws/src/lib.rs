@@ -13,7 +13,8 @@
 //! `aws_iam_role`, `aws_iam_instance_profile`,
 //! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
-//! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
+//! `aws_lb_listener`; S3 `aws_s3_bucket_ownership_controls`, `aws_s3_bucket_acl`,
+//! data `aws_s3_objects`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
 //! `aws_db_instance`.
@@ -50,6 +51,7 @@ mod plan;
 mod policy;
 mod rds;
 mod s3;
+mod s3x;
 pub mod schema;
 mod sg;
 #[doc(hidden)]
@@ -249,7 +251,9 @@ impl Provider for AwsProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
-        plan::validate(ty, cfg)
+        let mut d = plan::validate(ty, cfg);
+        d.extend(s3x::validate(ty, cfg));
+        d
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
@@ -282,6 +286,7 @@ impl Provider for AwsProvider {
             schema::ELB => elb::read(&inner, state).await,
             schema::DB_INSTANCE => rds::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
+            _ if s3x::is_s3x(ty) => s3x::read(&inner, ty, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
@@ -301,6 +306,7 @@ impl Provider for AwsProvider {
             schema::ELB => elb::create_elb(&inner, planned, ctx).await,
             schema::DB_INSTANCE => rds::create_db(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
+            _ if s3x::is_s3x(ty) => s3x::create(&inner, ty, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
@@ -321,6 +327,7 @@ impl Provider for AwsProvider {
             schema::ELB => elb::update_elb(&inner, &addr, prior, planned).await,
             schema::DB_INSTANCE => rds::update_db(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
+            _ if s3x::is_s3x(ty) => s3x::update(&inner, ty, &addr, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
@@ -341,6 +348,7 @@ impl Provider for AwsProvider {
             schema::ELB => elb::delete(&inner, &addr, prior).await,
             schema::DB_INSTANCE => rds::delete_db(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
+            _ if s3x::is_s3x(ty) => s3x::delete(&inner, ty, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
@@ -359,6 +367,7 @@ impl Provider for AwsProvider {
             schema::ELB => elb::import(&inner, id).await?,
             schema::DB_INSTANCE => rds::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
+            _ if s3x::is_s3x(ty) => s3x::import(&inner, ty, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
@@ -382,6 +391,7 @@ impl Provider for AwsProvider {
             schema::SUBNETS => data::subnets(&inner, cfg).await,
             schema::REGION => data::region(&inner, cfg).await,
             schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
+            s3x::S3_OBJECTS => s3x::objects(&inner, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         };
         Ok(finish(read?, &inner, cfg, false))

@@ -724,6 +724,9 @@ pub fn provider_schema() -> ProviderSchema {
     p.data_sources.insert(REGION.into(), data_region());
     p.data_sources.insert(CALLER_IDENTITY.into(), data_caller_identity());
     p.data_sources.insert(AVAILABILITY_ZONES.into(), availability_zones());
+    p.resources.insert(crate::s3x::S3_BUCKET_OWNERSHIP_CONTROLS.into(), crate::s3x::ownership_controls_schema());
+    p.resources.insert(crate::s3x::S3_BUCKET_ACL.into(), crate::s3x::acl_schema());
+    p.data_sources.insert(crate::s3x::S3_OBJECTS.into(), crate::s3x::objects_schema());
     with_region_argument(p)
 }
 
