@@ -16,7 +16,12 @@
 //! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
-//! `aws_db_instance`.
+//! `aws_db_instance`; the other EC2 types of terraform-aws-modules/vpc
+//! (`vpcx.rs`, `vpcx_gw.rs`): default security group / network ACL / route
+//! table / VPC, network ACLs and rules, DHCP options (+ association), IPv4
+//! CIDR block associations, egress-only internet gateways, customer and VPN
+//! gateways (+ attachment, route propagation), flow logs, VPC Block Public
+//! Access options and exclusions.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -55,6 +60,8 @@ mod sg;
 #[doc(hidden)]
 pub mod testing;
 mod util;
+mod vpcx;
+mod vpcx_gw;
 
 use async_trait::async_trait;
 use contin_provider::{OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
@@ -158,10 +165,12 @@ impl Provider for AwsProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
+        if vpcx::is_vpcx(ty) { return vpcx::validate(ty, cfg); }
         plan::validate(ty, cfg)
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
+        if vpcx::is_vpcx(ty) { return vpcx::plan_change(ty, prior, desired); }
         match schema::resource(ty) {
             Some(block) => {
                 let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
@@ -188,6 +197,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -205,6 +215,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -223,6 +234,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -241,6 +253,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -258,6 +271,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
+            _ if vpcx::is_vpcx(ty) => vpcx::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -1,0 +1,1278 @@
+//! The rest of terraform-aws-modules/vpc's EC2 types (see `vpcx.rs`):
+//! `aws_vpc_ipv4_cidr_block_association`, `aws_default_vpc`,
+//! `aws_vpc_dhcp_options`, `aws_vpc_dhcp_options_association`,
+//! `aws_egress_only_internet_gateway`, `aws_customer_gateway`,
+//! `aws_vpn_gateway`, `aws_vpn_gateway_attachment`,
+//! `aws_vpn_gateway_route_propagation`, `aws_flow_log`,
+//! `aws_vpc_block_public_access_options`, `aws_vpc_block_public_access_exclusion`.
+//!
+//! Crash safety: DHCP option sets, egress-only internet gateways, customer
+//! gateways, VPN gateways, flow logs and Block Public Access exclusions carry
+//! the bookkeeping tags from creation (TagSpecifications) and are adopted by
+//! them; egress-only gateways and flow logs also send a `ClientToken`. The
+//! rest have no object of their own and are identified by content: a CIDR
+//! association by (VPC, CIDR), a DHCP association and a VPN gateway
+//! attachment by (VPC, gateway), a route propagation by (table, gateway), the
+//! Block Public Access options by the region; a re-run finds what the first
+//! run made. `aws_default_vpc` adopts the region's default VPC (creating it
+//! when there is none) and only deletes it with `force_destroy`.
+//!
+//! moto 5.2 has no `EnableVgwRoutePropagation`/`DisableVgwRoutePropagation`
+//! and no VPC Block Public Access API: those calls follow the EC2 API
+//! reference and are tested offline (schema, validation, planning) only.
+
+use crate::network::sync_tags;
+use crate::schema::*;
+use crate::util::*;
+use crate::vpcx::{check_enum, list_block, not_found_is_none, set_live_tags, tags};
+use crate::Inner;
+use aws_sdk_ec2::types::{
+    AttachmentStatus, AttributeBooleanValue, DestinationFileFormat, DestinationOptionsRequest, Filter, FlowLogsResourceType, GatewayType,
+    InternetGatewayBlockMode, InternetGatewayExclusionMode, LogDestinationType, NewDhcpConfiguration, ResourceType, TrafficType,
+    VpcAttributeName, VpcBlockPublicAccessExclusionState, VpcBlockPublicAccessState, VpcCidrBlockStateCode, VpnState,
+};
+use contin_provider::{AttrSchema as A, AttrType as T, BlockSchema, OpContext, ProviderError};
+use contin_types::{Diagnostic, Diagnostics, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+fn s() -> T {
+    T::String
+}
+fn list_s() -> T {
+    T::List(Box::new(T::String))
+}
+
+// ------------------------------------------------------------------ schemas
+
+pub fn vpc_ipv4_cidr_block_association() -> BlockSchema {
+    BlockSchema::default()
+        .attr("vpc_id", A::required(s()).force_new())
+        .attr("cidr_block", A::optional_computed(s()).force_new())
+        .attr("ipv4_ipam_pool_id", A::optional(s()).force_new().describe("not supported by contin yet (validation rejects it)"))
+        .attr("ipv4_netmask_length", A::optional(T::Number).force_new().describe("with ipv4_ipam_pool_id only"))
+        .attr("id", A::computed(s()))
+}
+
+pub fn default_vpc() -> BlockSchema {
+    BlockSchema::default()
+        .attr("enable_dns_support", A::optional(T::Bool).describe("default true"))
+        .attr("enable_dns_hostnames", A::optional(T::Bool).describe("default true"))
+        .attr("enable_network_address_usage_metrics", A::optional_computed(T::Bool))
+        .attr("force_destroy", A::optional(T::Bool).describe("delete the default VPC on destroy (default: only forget it)"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .attr("cidr_block", A::computed(s()))
+        .attr("instance_tenancy", A::computed(s()))
+        .attr("dhcp_options_id", A::computed(s()))
+        .attr("main_route_table_id", A::computed(s()))
+        .attr("default_route_table_id", A::computed(s()))
+        .attr("default_network_acl_id", A::computed(s()))
+        .attr("default_security_group_id", A::computed(s()))
+        .attr("owner_id", A::computed(s()))
+        .attr("existing_default_vpc", A::computed(T::Bool))
+}
+
+/// DHCP option attributes and their EC2 keys; `true` = a list.
+const DHCP_KEYS: [(&str, &str, bool); 6] = [
+    ("domain_name", "domain-name", false),
+    ("domain_name_servers", "domain-name-servers", true),
+    ("ntp_servers", "ntp-servers", true),
+    ("netbios_name_servers", "netbios-name-servers", true),
+    ("netbios_node_type", "netbios-node-type", false),
+    ("ipv6_address_preferred_lease_time", "ipv6-address-preferred-lease-time", false),
+];
+
+pub fn vpc_dhcp_options() -> BlockSchema {
+    let mut b = BlockSchema::default();
+    for (name, _, list) in DHCP_KEYS {
+        let a = if list { A::optional(list_s()) } else { A::optional(s()) };
+        b = b.attr(name, a.force_new());
+    }
+    b.attr("tags", tags()).attr("id", A::computed(s())).attr("arn", A::computed(s())).attr("owner_id", A::computed(s()))
+}
+
+pub fn vpc_dhcp_options_association() -> BlockSchema {
+    BlockSchema::default()
+        .attr("vpc_id", A::required(s()).force_new())
+        .attr("dhcp_options_id", A::required(s()).describe("\"default\" or an options set id; changed in place"))
+        .attr("id", A::computed(s()))
+}
+
+pub fn egress_only_internet_gateway() -> BlockSchema {
+    BlockSchema::default().attr("vpc_id", A::required(s()).force_new()).attr("tags", tags()).attr("id", A::computed(s()))
+}
+
+pub fn customer_gateway() -> BlockSchema {
+    BlockSchema::default()
+        .attr("bgp_asn", A::optional(s()).force_new().describe("ASN 1-2147483647 (a string, as Terraform)"))
+        .attr("bgp_asn_extended", A::optional(s()).force_new().describe("ASN 2147483648-4294967295"))
+        .attr("certificate_arn", A::optional(s()).force_new())
+        .attr("device_name", A::optional(s()).force_new())
+        .attr("ip_address", A::optional(s()).force_new())
+        .attr("type", A::required(s()).force_new().describe("ipsec.1"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+}
+
+pub fn vpn_gateway() -> BlockSchema {
+    BlockSchema::default()
+        .attr("vpc_id", A::optional_computed(s()).describe("attached VPC; changed in place (detach, attach)"))
+        .attr("amazon_side_asn", A::optional_computed(s()).force_new())
+        .attr("availability_zone", A::optional(s()).force_new())
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+}
+
+pub fn vpn_gateway_attachment() -> BlockSchema {
+    BlockSchema::default()
+        .attr("vpc_id", A::required(s()).force_new())
+        .attr("vpn_gateway_id", A::required(s()).force_new())
+        .attr("id", A::computed(s()))
+}
+
+pub fn vpn_gateway_route_propagation() -> BlockSchema {
+    let timeouts = BlockSchema::default().attr("create", A::optional(s())).attr("delete", A::optional(s()));
+    BlockSchema::default()
+        .attr("vpn_gateway_id", A::required(s()).force_new())
+        .attr("route_table_id", A::required(s()).force_new())
+        .attr("id", A::computed(s()))
+        .block("timeouts", contin_provider::NestedBlockSchema { nesting: contin_provider::Nesting::Single, block: timeouts, min_items: 0, max_items: Some(1), force_new: false })
+}
+
+/// The resource a flow log watches: (attribute, API resource type).
+const FLOW_LOG_TARGETS: [(&str, &str); 5] = [
+    ("vpc_id", "VPC"),
+    ("subnet_id", "Subnet"),
+    ("eni_id", "NetworkInterface"),
+    ("transit_gateway_id", "TransitGateway"),
+    ("transit_gateway_attachment_id", "TransitGatewayAttachment"),
+];
+
+pub fn flow_log() -> BlockSchema {
+    let dest = BlockSchema::default()
+        .attr("file_format", A::optional(s()).describe("plain (default) or parquet"))
+        .attr("hive_compatible_partitions", A::optional(T::Bool).describe("default false"))
+        .attr("per_hour_partition", A::optional(T::Bool).describe("default false"));
+    let mut b = BlockSchema::default();
+    for (name, _) in FLOW_LOG_TARGETS {
+        b = b.attr(name, A::optional(s()).force_new());
+    }
+    b.attr("traffic_type", A::optional(s()).force_new().describe("ACCEPT, REJECT or ALL"))
+        .attr("log_destination_type", A::optional(s()).force_new().describe("cloud-watch-logs (default), s3 or kinesis-data-firehose"))
+        .attr("log_destination", A::optional_computed(s()).force_new().describe("ARN of the log group, bucket or stream"))
+        .attr("log_group_name", A::optional_computed(s()).force_new().describe("deprecated: use log_destination"))
+        .attr("iam_role_arn", A::optional(s()).force_new())
+        .attr("deliver_cross_account_role", A::optional(s()).force_new())
+        .attr("log_format", A::optional_computed(s()).force_new())
+        .attr("max_aggregation_interval", A::optional(T::Number).force_new().describe("60 or 600 (default) seconds"))
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("arn", A::computed(s()))
+        .block("destination_options", list_block(dest, Some(1), true))
+}
+
+pub fn vpc_block_public_access_options() -> BlockSchema {
+    BlockSchema::default()
+        .attr("internet_gateway_block_mode", A::required(s()).describe("off, block-bidirectional or block-ingress"))
+        .attr("id", A::computed(s()))
+        .attr("aws_account_id", A::computed(s()))
+        .attr("aws_region", A::computed(s()))
+}
+
+pub fn vpc_block_public_access_exclusion() -> BlockSchema {
+    BlockSchema::default()
+        .attr("internet_gateway_exclusion_mode", A::required(s()).describe("allow-bidirectional or allow-egress; changed in place"))
+        .attr("vpc_id", A::optional(s()).force_new())
+        .attr("subnet_id", A::optional(s()).force_new())
+        .attr("tags", tags())
+        .attr("id", A::computed(s()))
+        .attr("resource_arn", A::computed(s()))
+}
+
+pub(crate) fn is_gw(ty: &str) -> bool {
+    matches!(
+        ty,
+        VPC_IPV4_CIDR_BLOCK_ASSOCIATION
+            | DEFAULT_VPC
+            | VPC_DHCP_OPTIONS
+            | VPC_DHCP_OPTIONS_ASSOCIATION
+            | EGRESS_ONLY_INTERNET_GATEWAY
+            | CUSTOMER_GATEWAY
+            | VPN_GATEWAY
+            | VPN_GATEWAY_ATTACHMENT
+            | VPN_GATEWAY_ROUTE_PROPAGATION
+            | FLOW_LOG
+            | VPC_BLOCK_PUBLIC_ACCESS_OPTIONS
+            | VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION
+    )
+}
+
+// ----------------------------------------------------------- pure planning
+
+pub(crate) fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())[..16].to_string()
+}
+
+fn is_null(m: &BTreeMap<String, Value>, k: &str) -> bool {
+    m.get(k).is_none_or(Value::is_null)
+}
+
+pub(crate) fn normalize(ty: &str, v: Value) -> Value {
+    let Value::Map(mut m) = v else { return v };
+    let mut default = |k: &str, d: Value| {
+        if is_null(&m, k) {
+            m.insert(k.into(), d);
+        }
+    };
+    match ty {
+        DEFAULT_VPC => {
+            default("enable_dns_support", Value::Bool(true));
+            default("enable_dns_hostnames", Value::Bool(true));
+            default("force_destroy", Value::Bool(false));
+        }
+        FLOW_LOG => {
+            default("log_destination_type", Value::string("cloud-watch-logs"));
+            default("max_aggregation_interval", Value::int(600));
+            if let Some(Value::List(items)) = m.get("destination_options") {
+                let items = items
+                    .iter()
+                    .map(|d| match d {
+                        Value::Map(dm) => {
+                            let mut dm = dm.clone();
+                            for (k, v) in [("file_format", Value::string("plain")), ("hive_compatible_partitions", Value::Bool(false)), ("per_hour_partition", Value::Bool(false))] {
+                                if is_null(&dm, k) {
+                                    dm.insert(k.into(), v);
+                                }
+                            }
+                            Value::Map(dm)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                m.insert("destination_options".into(), Value::List(items));
+            }
+        }
+        _ => {}
+    }
+    Value::Map(m)
+}
+
+pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
+    let set = |n: &str| get(cfg, n).is_some_and(|v| !v.is_null());
+    match ty {
+        VPC_IPV4_CIDR_BLOCK_ASSOCIATION => {
+            if set("ipv4_ipam_pool_id") || set("ipv4_netmask_length") {
+                d.push(Diagnostic::error("ipv4_ipam_pool_id: IPAM pools are not supported by contin yet").with_detail("give cidr_block instead"));
+            } else if !set("cidr_block") {
+                d.push(Diagnostic::error("cidr_block: required (contin does not support IPAM pools)"));
+            }
+            if let Some(c) = get_str(cfg, "cidr_block") {
+                if c.parse::<ipnet::Ipv4Net>().map(|n| n.trunc() != n).unwrap_or(true) {
+                    d.push(Diagnostic::error(format!("cidr_block: {c:?} is not a valid IPv4 CIDR block")));
+                }
+            }
+        }
+        VPC_DHCP_OPTIONS => {
+            check_enum(cfg, "netbios_node_type", &["1", "2", "4", "8"], d);
+            if DHCP_KEYS.iter().all(|(n, _, _)| !set(n)) {
+                d.push(Diagnostic::error("domain_name, domain_name_servers, ntp_servers, netbios_name_servers, netbios_node_type, ipv6_address_preferred_lease_time: one of these arguments is required"));
+            }
+        }
+        CUSTOMER_GATEWAY => {
+            check_enum(cfg, "type", &["ipsec.1"], d);
+            if set("bgp_asn") && set("bgp_asn_extended") {
+                d.push(Diagnostic::error("bgp_asn_extended: conflicts with bgp_asn"));
+            }
+            for (n, lo, hi) in [("bgp_asn", 1_i64, 2_147_483_647_i64), ("bgp_asn_extended", 2_147_483_648, 4_294_967_295)] {
+                if let Some(v) = get_str(cfg, n) {
+                    if !v.parse::<i64>().is_ok_and(|x| (lo..=hi).contains(&x)) {
+                        d.push(Diagnostic::error(format!("{n}: {v:?} is not an ASN between {lo} and {hi}")));
+                    }
+                }
+            }
+        }
+        VPN_GATEWAY => {
+            if let Some(v) = get_str(cfg, "amazon_side_asn") {
+                if v.parse::<u32>().is_err() {
+                    d.push(Diagnostic::error(format!("amazon_side_asn: {v:?} is not an ASN")));
+                }
+            }
+        }
+        FLOW_LOG => {
+            let given: Vec<&str> = FLOW_LOG_TARGETS.iter().map(|(n, _)| *n).filter(|n| set(n)).collect();
+            if given.len() > 1 {
+                d.push(Diagnostic::error(format!("{}: conflicts with {}", given[1], given[0])));
+            } else if given.is_empty() {
+                d.push(Diagnostic::error("vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id: one of these arguments is required"));
+            }
+            check_enum(cfg, "traffic_type", &["ACCEPT", "REJECT", "ALL"], d);
+            check_enum(cfg, "log_destination_type", &["cloud-watch-logs", "s3", "kinesis-data-firehose"], d);
+            if let Some(i) = get_i64(cfg, "max_aggregation_interval") {
+                if i != 60 && i != 600 {
+                    d.push(Diagnostic::error(format!("max_aggregation_interval: {i} is not 60 or 600")));
+                }
+            }
+            for o in get_blocks(cfg, "destination_options") {
+                check_enum(o, "file_format", &["plain", "parquet"], d);
+            }
+        }
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => check_enum(cfg, "internet_gateway_block_mode", &["off", "block-bidirectional", "block-ingress"], d),
+        VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => {
+            check_enum(cfg, "internet_gateway_exclusion_mode", &["allow-bidirectional", "allow-egress"], d);
+            match (set("vpc_id"), set("subnet_id")) {
+                (true, true) => d.push(Diagnostic::error("subnet_id: conflicts with vpc_id")),
+                // Unknown-at-plan values count as set: only two literal nulls are wrong.
+                (false, false) if get(cfg, "vpc_id").is_none_or(Value::is_null) && get(cfg, "subnet_id").is_none_or(Value::is_null) => {
+                    d.push(Diagnostic::error("vpc_id, subnet_id: one of these arguments is required"))
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+// ------------------------------------------------------------------ shared
+
+fn block_of(ty: &str) -> Result<&'static BlockSchema, ProviderError> {
+    resource(ty).ok_or_else(|| ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() })
+}
+
+fn no_id(what: &str, call: &str) -> ProviderError {
+    ProviderError::Failed(format!("{what}: {call} returned no id"))
+}
+
+fn ok_if_gone(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
+    match r {
+        Err(e) if is_not_found(&e) => Ok(()),
+        other => other,
+    }
+}
+
+async fn wait_until<F, Fut>(what: &str, goal: &str, mut done: F) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, ProviderError>>,
+{
+    let mut backoff = Backoff::new();
+    loop {
+        if done().await? {
+            return Ok(());
+        }
+        if !backoff.wait().await {
+            return Err(ProviderError::Failed(format!("{what}: timed out waiting until {goal}")));
+        }
+    }
+}
+
+// ------------------------------------- aws_vpc_ipv4_cidr_block_association
+
+async fn describe_vpc(inner: &Inner, what: &str, vpc: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>, ProviderError> {
+    let o = not_found_is_none(inner.ec2.describe_vpcs().vpc_ids(vpc).send().await.map_err(|e| api_err(what, e)))?;
+    Ok(o.and_then(|o| o.vpcs().first().cloned()))
+}
+
+fn live_assoc(s: Option<&VpcCidrBlockStateCode>) -> bool {
+    matches!(s, Some(VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating))
+}
+
+async fn read_cidr_assoc(inner: &Inner, id: &str, vpc_hint: Option<&str>) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{VPC_IPV4_CIDR_BLOCK_ASSOCIATION} {id}");
+    let vpcs = match vpc_hint {
+        Some(v) => describe_vpc(inner, &what, v).await?.into_iter().collect::<Vec<_>>(),
+        None => inner
+            .ec2
+            .describe_vpcs()
+            .filters(Filter::builder().name("cidr-block-association.association-id").values(id).build())
+            .send()
+            .await
+            .map_err(|e| api_err(&what, e))?
+            .vpcs()
+            .to_vec(),
+    };
+    for vpc in &vpcs {
+        let found = vpc.cidr_block_association_set().iter().find(|a| a.association_id() == Some(id));
+        if let Some(a) = found.filter(|a| live_assoc(a.cidr_block_state().and_then(|s| s.state()))) {
+            let mut m = BTreeMap::new();
+            m.insert("id".to_string(), Value::string(id));
+            m.insert("vpc_id".into(), opt_string(vpc.vpc_id()));
+            m.insert("cidr_block".into(), opt_string(a.cidr_block()));
+            return Ok(Some(complete(block_of(VPC_IPV4_CIDR_BLOCK_ASSOCIATION)?, m)));
+        }
+    }
+    Ok(None)
+}
+
+async fn wait_cidr(inner: &Inner, what: &str, vpc: &str, id: &str, gone: bool) -> Result<(), ProviderError> {
+    wait_until(what, if gone { "the CIDR block is disassociated" } else { "the CIDR block is associated" }, || async {
+        let v = describe_vpc(inner, what, vpc).await?;
+        let state = v.as_ref().and_then(|v| v.cidr_block_association_set().iter().find(|a| a.association_id() == Some(id)).and_then(|a| a.cidr_block_state()).and_then(|s| s.state()).cloned());
+        Ok(match state {
+            Some(VpcCidrBlockStateCode::Associated) => !gone,
+            Some(VpcCidrBlockStateCode::Failed | VpcCidrBlockStateCode::Failing) if !gone => {
+                return Err(ProviderError::Api { code: "CidrAssociationFailed".into(), message: format!("{what}: associating the CIDR block with {vpc} failed") })
+            }
+            None | Some(VpcCidrBlockStateCode::Disassociated) => gone,
+            _ => false,
+        })
+    })
+    .await
+}
+
+async fn create_cidr_assoc(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let vpc = get_str(planned, "vpc_id").unwrap_or_default();
+    let cidr = get_str(planned, "cidr_block").unwrap_or_default();
+    let v = describe_vpc(inner, &what, vpc).await?.ok_or_else(|| ProviderError::Api { code: "InvalidVpcID.NotFound".into(), message: format!("{what}: VPC {vpc} does not exist") })?;
+    // Content identity: the VPC already has this CIDR (from an interrupted run).
+    let existing = v.cidr_block_association_set().iter().find(|a| a.cidr_block() == Some(cidr) && live_assoc(a.cidr_block_state().and_then(|s| s.state())));
+    let id = match existing.and_then(|a| a.association_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let o = inner.ec2.associate_vpc_cidr_block().vpc_id(vpc).cidr_block(cidr).send().await.map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.cidr_block_association().and_then(|a| a.association_id()).map(String::from).ok_or_else(|| no_id(&what, "AssociateVpcCidrBlock"))?
+        }
+    };
+    wait_cidr(inner, &what, vpc, &id, false).await?;
+    read_cidr_assoc(inner, &id, Some(vpc)).await?.ok_or_else(|| vanished(&what, &id))
+}
+
+async fn delete_cidr_assoc(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
+    let (Some(id), Some(vpc)) = (get_str(prior, "id"), get_str(prior, "vpc_id")) else { return Ok(()) };
+    ok_if_gone(inner.ec2.disassociate_vpc_cidr_block().association_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)))?;
+    wait_cidr(inner, addr, vpc, id, true).await
+}
+
+// ---------------------------------------------------------- aws_default_vpc
+
+async fn vpc_attr(inner: &Inner, what: &str, id: &str, name: VpcAttributeName) -> Result<Option<bool>, ProviderError> {
+    let o = inner.ec2.describe_vpc_attribute().vpc_id(id).attribute(name.clone()).send().await.map_err(|e| api_err(what, e))?;
+    let v = match name {
+        VpcAttributeName::EnableDnsHostnames => o.enable_dns_hostnames(),
+        VpcAttributeName::EnableDnsSupport => o.enable_dns_support(),
+        _ => o.enable_network_address_usage_metrics(),
+    };
+    Ok(v.and_then(|b| b.value()))
+}
+
+async fn read_default_vpc(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{DEFAULT_VPC} {id}");
+    let Some(v) = describe_vpc(inner, &what, id).await? else { return Ok(None) };
+    let by_vpc = |name: &str| Filter::builder().name(name).values(id).build();
+    let rt = inner
+        .ec2
+        .describe_route_tables()
+        .filters(by_vpc("vpc-id"))
+        .filters(Filter::builder().name("association.main").values("true").build())
+        .send()
+        .await
+        .map_err(|e| api_err(&what, e))?;
+    let acl = inner
+        .ec2
+        .describe_network_acls()
+        .filters(by_vpc("vpc-id"))
+        .filters(Filter::builder().name("default").values("true").build())
+        .send()
+        .await
+        .map_err(|e| api_err(&what, e))?;
+    let sg = inner
+        .ec2
+        .describe_security_groups()
+        .filters(by_vpc("vpc-id"))
+        .filters(Filter::builder().name("group-name").values("default").build())
+        .send()
+        .await
+        .map_err(|e| api_err(&what, e))?;
+    let main_rt = rt.route_tables().first().and_then(|r| r.route_table_id());
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpc/{id}", inner.region, v.owner_id().unwrap_or(""))));
+    m.insert("cidr_block".into(), opt_string(v.cidr_block()));
+    m.insert("instance_tenancy".into(), opt_string(v.instance_tenancy().map(|t| t.as_str())));
+    m.insert("dhcp_options_id".into(), opt_string(v.dhcp_options_id()));
+    m.insert("main_route_table_id".into(), opt_string(main_rt));
+    m.insert("default_route_table_id".into(), opt_string(main_rt));
+    m.insert("default_network_acl_id".into(), opt_string(acl.network_acls().first().and_then(|a| a.network_acl_id())));
+    m.insert("default_security_group_id".into(), opt_string(sg.security_groups().first().and_then(|g| g.group_id())));
+    m.insert("owner_id".into(), opt_string(v.owner_id()));
+    m.insert("existing_default_vpc".into(), get(shape, "existing_default_vpc").filter(|x| !x.is_null() && !x.is_unknown()).cloned().unwrap_or(Value::Bool(true)));
+    m.insert("force_destroy".into(), get(shape, "force_destroy").cloned().unwrap_or(Value::Bool(false)));
+    for (name, attr) in [
+        ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
+        ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
+        ("enable_network_address_usage_metrics", VpcAttributeName::EnableNetworkAddressUsageMetrics),
+    ] {
+        m.insert(name.into(), vpc_attr(inner, &what, id, attr).await?.map_or(Value::Null, Value::Bool));
+    }
+    m.insert("tags".into(), tags_value(v.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(DEFAULT_VPC)?, m)))
+}
+
+async fn converge_default_vpc(inner: &Inner, what: &str, id: &str, shape: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    let current = read_default_vpc(inner, id, shape).await?.ok_or_else(|| vanished(what, id))?;
+    for (name, attr) in [
+        ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
+        ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
+        ("enable_network_address_usage_metrics", VpcAttributeName::EnableNetworkAddressUsageMetrics),
+    ] {
+        let Some(want) = get_bool(planned, name) else { continue };
+        if get_bool(&current, name) == Some(want) {
+            continue;
+        }
+        let b = AttributeBooleanValue::builder().value(want).build();
+        let call = inner.ec2.modify_vpc_attribute().vpc_id(id);
+        let call = match attr {
+            VpcAttributeName::EnableDnsSupport => call.enable_dns_support(b),
+            VpcAttributeName::EnableDnsHostnames => call.enable_dns_hostnames(b),
+            _ => call.enable_network_address_usage_metrics(b),
+        };
+        call.send().await.map_err(|e| api_err(what, e))?;
+    }
+    let v = describe_vpc(inner, what, id).await?.ok_or_else(|| vanished(what, id))?;
+    set_live_tags(inner, what, id, v.tags(), planned).await?;
+    read_default_vpc(inner, id, planned).await?.ok_or_else(|| vanished(what, id))
+}
+
+async fn create_default_vpc(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let o = inner.ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send().await.map_err(|e| api_err(&what, e))?;
+    let (id, existing) = match o.vpcs().first().and_then(|v| v.vpc_id()) {
+        Some(id) => (id.to_string(), true),
+        None => {
+            let c = inner.ec2.create_default_vpc().send().await.map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            (c.vpc().and_then(|v| v.vpc_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateDefaultVpc"))?, false)
+        }
+    };
+    let mut planned = planned.clone();
+    if let Value::Map(m) = &mut planned {
+        m.insert("existing_default_vpc".into(), Value::Bool(existing));
+    }
+    converge_default_vpc(inner, &what, &id, &planned, &planned).await
+}
+
+async fn delete_default_vpc(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
+    // Terraform semantics: without force_destroy the default VPC is only forgotten.
+    if get_bool(prior, "force_destroy") != Some(true) {
+        return Ok(());
+    }
+    let Some(id) = get_str(prior, "id") else { return Ok(()) };
+    delete_with_retry(|| async { inner.ec2.delete_vpc().vpc_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)) }).await
+}
+
+// ----------------------------------------------------- aws_vpc_dhcp_options
+
+async fn read_dhcp(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{VPC_DHCP_OPTIONS} {id}");
+    let o = not_found_is_none(inner.ec2.describe_dhcp_options().dhcp_options_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(d) = o.as_ref().and_then(|o| o.dhcp_options().first()) else { return Ok(None) };
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("owner_id".into(), opt_string(d.owner_id()));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:dhcp-options/{id}", inner.region, d.owner_id().unwrap_or(""))));
+    for (name, key, list) in DHCP_KEYS {
+        let values: Vec<String> = d
+            .dhcp_configurations()
+            .iter()
+            .filter(|c| c.key() == Some(key))
+            .flat_map(|c| c.values())
+            .filter_map(|v| v.value())
+            .map(String::from)
+            .collect();
+        let v = match (list, values.first()) {
+            (_, None) => Value::Null,
+            (true, Some(_)) => str_list(values.clone()),
+            (false, Some(first)) => Value::String(first.clone()),
+        };
+        m.insert(name.into(), v);
+    }
+    m.insert("tags".into(), tags_value(d.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(VPC_DHCP_OPTIONS)?, m)))
+}
+
+async fn create_dhcp(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_dhcp_options().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let id = match found.dhcp_options().first().and_then(|d| d.dhcp_options_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let mut call = inner.ec2.create_dhcp_options();
+            for (name, key, list) in DHCP_KEYS {
+                let values = if list { get_strs(planned, name) } else { get_str(planned, name).map(String::from).into_iter().collect() };
+                if !values.is_empty() {
+                    call = call.dhcp_configurations(NewDhcpConfiguration::builder().key(key).set_values(Some(values)).build());
+                }
+            }
+            let tags = effective_tags(&inner.default_tags, planned);
+            let o = call.tag_specifications(tag_spec(ResourceType::DhcpOptions, &tags, ctx)).send().await.map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.dhcp_options().and_then(|d| d.dhcp_options_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateDhcpOptions"))?
+        }
+    };
+    let current = read_dhcp(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
+    sync_tags(inner, &what, &id, &current, planned).await?;
+    read_dhcp(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))
+}
+
+async fn delete_dhcp(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
+    let Some(id) = get_str(prior, "id") else { return Ok(()) };
+    // VPCs still using the set go back to the default options first, as Terraform does.
+    let vpcs = inner.ec2.describe_vpcs().filters(Filter::builder().name("dhcp-options-id").values(id).build()).send().await.map_err(|e| api_err(addr, e))?;
+    for vpc in vpcs.vpcs().iter().filter_map(|v| v.vpc_id()) {
+        inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id("default").send().await.map_err(|e| api_err(addr, e))?;
+    }
+    delete_with_retry(|| async { inner.ec2.delete_dhcp_options().dhcp_options_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)) }).await
+}
+
+// ----------------------------------------- aws_vpc_dhcp_options_association
+
+async fn read_dhcp_assoc(inner: &Inner, vpc: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{VPC_DHCP_OPTIONS_ASSOCIATION} {vpc}");
+    let Some(v) = describe_vpc(inner, &what, vpc).await? else { return Ok(None) };
+    let live = v.dhcp_options_id().unwrap_or("default");
+    // Back on the default options while the state says otherwise: the association is gone.
+    if live == "default" && get_str(shape, "dhcp_options_id").is_some_and(|d| d != "default") {
+        return Ok(None);
+    }
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::String(format!("{live}-{vpc}")));
+    m.insert("vpc_id".into(), Value::string(vpc));
+    m.insert("dhcp_options_id".into(), Value::string(live));
+    Ok(Some(complete(block_of(VPC_DHCP_OPTIONS_ASSOCIATION)?, m)))
+}
+
+async fn put_dhcp_assoc(inner: &Inner, what: &str, planned: &Value) -> Result<Value, ProviderError> {
+    let vpc = get_str(planned, "vpc_id").unwrap_or_default();
+    let dopt = get_str(planned, "dhcp_options_id").unwrap_or_default();
+    inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id(dopt).send().await.map_err(|e| api_err(what, e))?;
+    read_dhcp_assoc(inner, vpc, planned).await?.ok_or_else(|| vanished(what, vpc))
+}
+
+// --------------------------------------- aws_egress_only_internet_gateway
+
+async fn read_eigw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{EGRESS_ONLY_INTERNET_GATEWAY} {id}");
+    let o = not_found_is_none(inner.ec2.describe_egress_only_internet_gateways().egress_only_internet_gateway_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(g) = o.as_ref().and_then(|o| o.egress_only_internet_gateways().first()) else { return Ok(None) };
+    let vpc = g.attachments().iter().find(|a| !matches!(a.state(), Some(AttachmentStatus::Detached | AttachmentStatus::Detaching))).and_then(|a| a.vpc_id());
+    let Some(vpc) = vpc else { return Ok(None) };
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("vpc_id".into(), Value::string(vpc));
+    m.insert("tags".into(), tags_value(g.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(EGRESS_ONLY_INTERNET_GATEWAY)?, m)))
+}
+
+async fn create_eigw(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_egress_only_internet_gateways().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let id = match found.egress_only_internet_gateways().first().and_then(|g| g.egress_only_internet_gateway_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let tags = effective_tags(&inner.default_tags, planned);
+            let o = inner
+                .ec2
+                .create_egress_only_internet_gateway()
+                .set_vpc_id(get_str(planned, "vpc_id").map(String::from))
+                .client_token(client_token(ctx))
+                .tag_specifications(tag_spec(ResourceType::EgressOnlyInternetGateway, &tags, ctx))
+                .send()
+                .await
+                .map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.egress_only_internet_gateway()
+                .and_then(|g| g.egress_only_internet_gateway_id())
+                .map(String::from)
+                .ok_or_else(|| no_id(&what, "CreateEgressOnlyInternetGateway"))?
+        }
+    };
+    let current = read_eigw(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
+    sync_tags(inner, &what, &id, &current, planned).await?;
+    read_eigw(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))
+}
+
+// ----------------------------------------------------- aws_customer_gateway
+
+fn cgw_gone(state: Option<&str>) -> bool {
+    matches!(state, Some("deleted" | "deleting"))
+}
+
+async fn read_cgw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{CUSTOMER_GATEWAY} {id}");
+    let o = not_found_is_none(inner.ec2.describe_customer_gateways().customer_gateway_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(g) = o.as_ref().and_then(|o| o.customer_gateways().first()) else { return Ok(None) };
+    if cgw_gone(g.state()) {
+        return Ok(None);
+    }
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    // The API echoes the 2-byte ASN in both fields: show the one the configuration uses.
+    let extended = get_str(shape, "bgp_asn_extended").is_some();
+    m.insert("bgp_asn".into(), if extended { Value::Null } else { opt_string(g.bgp_asn()) });
+    m.insert("bgp_asn_extended".into(), if extended { opt_string(g.bgp_asn_extended().or(g.bgp_asn())) } else { Value::Null });
+    m.insert("certificate_arn".into(), opt_string(g.certificate_arn().filter(|s| !s.is_empty())));
+    m.insert("device_name".into(), opt_string(g.device_name().filter(|s| !s.is_empty())));
+    m.insert("ip_address".into(), opt_string(g.ip_address()));
+    m.insert("type".into(), opt_string(g.r#type()));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:customer-gateway/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    m.insert("tags".into(), tags_value(g.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(CUSTOMER_GATEWAY)?, m)))
+}
+
+async fn create_cgw(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_customer_gateways().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let id = match found.customer_gateways().iter().find(|g| !cgw_gone(g.state())).and_then(|g| g.customer_gateway_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let tags = effective_tags(&inner.default_tags, planned);
+            let asn = get_str(planned, "bgp_asn").and_then(|a| a.parse::<i32>().ok());
+            let asn_ext = get_str(planned, "bgp_asn_extended").and_then(|a| a.parse::<i64>().ok());
+            let o = inner
+                .ec2
+                .create_customer_gateway()
+                .set_bgp_asn(asn)
+                .set_bgp_asn_extended(asn_ext)
+                .set_ip_address(get_str(planned, "ip_address").map(String::from))
+                .set_device_name(get_str(planned, "device_name").map(String::from))
+                .set_certificate_arn(get_str(planned, "certificate_arn").map(String::from))
+                .r#type(GatewayType::from(get_str(planned, "type").unwrap_or("ipsec.1")))
+                .tag_specifications(tag_spec(ResourceType::CustomerGateway, &tags, ctx))
+                .send()
+                .await
+                .map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.customer_gateway().and_then(|g| g.customer_gateway_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateCustomerGateway"))?
+        }
+    };
+    let current = read_cgw(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
+    sync_tags(inner, &what, &id, &current, planned).await?;
+    read_cgw(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))
+}
+
+// ------------------------------------------------ aws_vpn_gateway (+ attach)
+
+async fn describe_vgw(inner: &Inner, what: &str, id: &str) -> Result<Option<aws_sdk_ec2::types::VpnGateway>, ProviderError> {
+    let o = not_found_is_none(inner.ec2.describe_vpn_gateways().vpn_gateway_ids(id).send().await.map_err(|e| api_err(what, e)))?;
+    Ok(o.and_then(|o| o.vpn_gateways().first().cloned()).filter(|g| !matches!(g.state(), Some(VpnState::Deleted | VpnState::Deleting))))
+}
+
+fn attached_vpc(g: &aws_sdk_ec2::types::VpnGateway) -> Option<&str> {
+    g.vpc_attachments().iter().find(|a| matches!(a.state(), Some(AttachmentStatus::Attached | AttachmentStatus::Attaching))).and_then(|a| a.vpc_id())
+}
+
+async fn read_vgw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{VPN_GATEWAY} {id}");
+    let Some(g) = describe_vgw(inner, &what, id).await? else { return Ok(None) };
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("vpc_id".into(), opt_string(attached_vpc(&g)));
+    m.insert("amazon_side_asn".into(), g.amazon_side_asn().map_or(Value::Null, |a| Value::String(a.to_string())));
+    m.insert("availability_zone".into(), opt_string(g.availability_zone().filter(|z| !z.is_empty())));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpn-gateway/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    m.insert("tags".into(), tags_value(g.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(VPN_GATEWAY)?, m)))
+}
+
+async fn wait_vgw_attachment(inner: &Inner, what: &str, id: &str, vpc: &str, attached: bool) -> Result<(), ProviderError> {
+    wait_until(what, if attached { "the VPN gateway is attached" } else { "the VPN gateway is detached" }, || async {
+        let g = describe_vgw(inner, what, id).await?;
+        let state = g.as_ref().and_then(|g| g.vpc_attachments().iter().find(|a| a.vpc_id() == Some(vpc)).and_then(|a| a.state().cloned()));
+        Ok(match state {
+            Some(AttachmentStatus::Attached) => attached,
+            None | Some(AttachmentStatus::Detached) => !attached,
+            _ => false,
+        })
+    })
+    .await
+}
+
+async fn attach_vgw(inner: &Inner, what: &str, id: &str, vpc: &str) -> Result<(), ProviderError> {
+    inner.ec2.attach_vpn_gateway().vpn_gateway_id(id).vpc_id(vpc).send().await.map_err(|e| api_err(what, e))?;
+    wait_vgw_attachment(inner, what, id, vpc, true).await
+}
+
+async fn detach_vgw(inner: &Inner, what: &str, id: &str, vpc: &str) -> Result<(), ProviderError> {
+    ok_if_gone(inner.ec2.detach_vpn_gateway().vpn_gateway_id(id).vpc_id(vpc).send().await.map(|_| ()).map_err(|e| api_err(what, e)))?;
+    wait_vgw_attachment(inner, what, id, vpc, false).await
+}
+
+async fn converge_vgw(inner: &Inner, what: &str, id: &str, planned: &Value) -> Result<Value, ProviderError> {
+    let g = describe_vgw(inner, what, id).await?.ok_or_else(|| vanished(what, id))?;
+    let live = attached_vpc(&g).map(String::from);
+    // An unknown or null vpc_id leaves the attachment alone (optional and computed).
+    if let Some(want) = get_str(planned, "vpc_id") {
+        if live.as_deref() != Some(want) {
+            if let Some(old) = &live {
+                detach_vgw(inner, what, id, old).await?;
+            }
+            attach_vgw(inner, what, id, want).await?;
+        }
+    }
+    set_live_tags(inner, what, id, g.tags(), planned).await?;
+    read_vgw(inner, id, planned).await?.ok_or_else(|| vanished(what, id))
+}
+
+async fn create_vgw(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_vpn_gateways().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let live = found.vpn_gateways().iter().find(|g| !matches!(g.state(), Some(VpnState::Deleted | VpnState::Deleting)));
+    let id = match live.and_then(|g| g.vpn_gateway_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let tags = effective_tags(&inner.default_tags, planned);
+            let o = inner
+                .ec2
+                .create_vpn_gateway()
+                .r#type(GatewayType::Ipsec1)
+                .set_amazon_side_asn(get_str(planned, "amazon_side_asn").and_then(|a| a.parse::<i64>().ok()))
+                .set_availability_zone(get_str(planned, "availability_zone").map(String::from))
+                .tag_specifications(tag_spec(ResourceType::VpnGateway, &tags, ctx))
+                .send()
+                .await
+                .map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.vpn_gateway().and_then(|g| g.vpn_gateway_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateVpnGateway"))?
+        }
+    };
+    converge_vgw(inner, &what, &id, planned).await
+}
+
+async fn delete_vgw(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
+    let Some(id) = get_str(prior, "id") else { return Ok(()) };
+    let Some(g) = describe_vgw(inner, addr, id).await? else { return Ok(()) };
+    if let Some(vpc) = attached_vpc(&g) {
+        detach_vgw(inner, addr, id, vpc).await?;
+    }
+    delete_with_retry(|| async { inner.ec2.delete_vpn_gateway().vpn_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)) }).await
+}
+
+fn vgw_attachment_id(vpc: &str, vgw: &str) -> String {
+    let h = short_hash(&[vpc, "-", vgw]);
+    format!("vpn-attachment-{}", &h[..8])
+}
+
+async fn read_vgw_attachment(inner: &Inner, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let (Some(vpc), Some(vgw)) = (get_str(shape, "vpc_id"), get_str(shape, "vpn_gateway_id")) else { return Ok(None) };
+    let what = format!("{VPN_GATEWAY_ATTACHMENT} {vgw} {vpc}");
+    let Some(g) = describe_vgw(inner, &what, vgw).await? else { return Ok(None) };
+    if attached_vpc(&g) != Some(vpc) {
+        return Ok(None);
+    }
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::String(vgw_attachment_id(vpc, vgw)));
+    m.insert("vpc_id".into(), Value::string(vpc));
+    m.insert("vpn_gateway_id".into(), Value::string(vgw));
+    Ok(Some(complete(block_of(VPN_GATEWAY_ATTACHMENT)?, m)))
+}
+
+// ------------------------------------- aws_vpn_gateway_route_propagation
+
+async fn read_propagation(inner: &Inner, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let (Some(rt), Some(vgw)) = (get_str(shape, "route_table_id"), get_str(shape, "vpn_gateway_id")) else { return Ok(None) };
+    let what = format!("{VPN_GATEWAY_ROUTE_PROPAGATION} {rt} {vgw}");
+    let o = not_found_is_none(inner.ec2.describe_route_tables().route_table_ids(rt).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(t) = o.as_ref().and_then(|o| o.route_tables().first()) else { return Ok(None) };
+    if !t.propagating_vgws().iter().any(|p| p.gateway_id() == Some(vgw)) {
+        return Ok(None);
+    }
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::String(format!("{rt}_{vgw}")));
+    m.insert("route_table_id".into(), Value::string(rt));
+    m.insert("vpn_gateway_id".into(), Value::string(vgw));
+    m.insert("timeouts".into(), get(shape, "timeouts").cloned().unwrap_or(Value::Null));
+    Ok(Some(complete(block_of(VPN_GATEWAY_ROUTE_PROPAGATION)?, m)))
+}
+
+// ------------------------------------------------------------- aws_flow_log
+
+async fn read_flow_log(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{FLOW_LOG} {id}");
+    let o = not_found_is_none(inner.ec2.describe_flow_logs().flow_log_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(f) = o.as_ref().and_then(|o| o.flow_logs().first()) else { return Ok(None) };
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    let resource = f.resource_id().unwrap_or_default();
+    let target = match resource.split('-').next() {
+        Some("vpc") => "vpc_id",
+        Some("subnet") => "subnet_id",
+        Some("eni") => "eni_id",
+        Some("tgw") if resource.starts_with("tgw-attach-") => "transit_gateway_attachment_id",
+        Some("tgw") => "transit_gateway_id",
+        _ => "vpc_id",
+    };
+    m.insert(target.into(), Value::string(resource));
+    m.insert("traffic_type".into(), opt_string(f.traffic_type().map(TrafficType::as_str)));
+    m.insert("log_destination_type".into(), opt_string(f.log_destination_type().map(LogDestinationType::as_str)));
+    m.insert("log_destination".into(), opt_string(f.log_destination()));
+    m.insert("log_group_name".into(), opt_string(f.log_group_name()));
+    m.insert("iam_role_arn".into(), opt_string(f.deliver_logs_permission_arn()));
+    m.insert("deliver_cross_account_role".into(), opt_string(f.deliver_cross_account_role()));
+    m.insert("log_format".into(), opt_string(f.log_format()));
+    m.insert("max_aggregation_interval".into(), f.max_aggregation_interval().map_or(Value::Null, |i| Value::int(i64::from(i))));
+    let dest = f
+        .destination_options()
+        .filter(|_| f.log_destination_type() == Some(&LogDestinationType::S3))
+        .map(|d| {
+            Value::List(vec![Value::map([
+                ("file_format", opt_string(d.file_format().map(DestinationFileFormat::as_str))),
+                ("hive_compatible_partitions", Value::Bool(d.hive_compatible_partitions().unwrap_or(false))),
+                ("per_hour_partition", Value::Bool(d.per_hour_partition().unwrap_or(false))),
+            ])])
+        });
+    let declared = !get_blocks(shape, "destination_options").is_empty();
+    m.insert("destination_options".into(), if declared { dest.unwrap_or(Value::List(Vec::new())) } else { Value::List(Vec::new()) });
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpc-flow-log/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    m.insert("tags".into(), tags_value(f.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(FLOW_LOG)?, m)))
+}
+
+async fn create_flow_log(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_flow_logs().set_filter(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let id = match found.flow_logs().first().and_then(|f| f.flow_log_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let Some((attr, rtype)) = FLOW_LOG_TARGETS.iter().find(|(n, _)| get_str(planned, n).is_some()) else {
+                return Err(ProviderError::Invalid(format!("{what}: one of vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id is required")));
+            };
+            let g = |n: &str| get_str(planned, n).map(String::from);
+            let dest = get_blocks(planned, "destination_options").first().map(|d| {
+                DestinationOptionsRequest::builder()
+                    .set_file_format(get_str(d, "file_format").map(DestinationFileFormat::from))
+                    .set_hive_compatible_partitions(get_bool(d, "hive_compatible_partitions"))
+                    .set_per_hour_partition(get_bool(d, "per_hour_partition"))
+                    .build()
+            });
+            let tags = effective_tags(&inner.default_tags, planned);
+            let o = inner
+                .ec2
+                .create_flow_logs()
+                .resource_ids(get_str(planned, attr).unwrap_or_default())
+                .resource_type(FlowLogsResourceType::from(*rtype))
+                .set_traffic_type(get_str(planned, "traffic_type").map(TrafficType::from))
+                .set_log_destination_type(get_str(planned, "log_destination_type").map(LogDestinationType::from))
+                .set_log_destination(g("log_destination"))
+                .set_log_group_name(g("log_group_name"))
+                .set_deliver_logs_permission_arn(g("iam_role_arn"))
+                .set_deliver_cross_account_role(g("deliver_cross_account_role"))
+                .set_log_format(g("log_format"))
+                .set_max_aggregation_interval(get_i64(planned, "max_aggregation_interval").and_then(|i| i32::try_from(i).ok()))
+                .set_destination_options(dest)
+                .client_token(client_token(ctx))
+                .tag_specifications(tag_spec(ResourceType::VpcFlowLog, &tags, ctx))
+                .send()
+                .await
+                .map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            if let Some(u) = o.unsuccessful().first() {
+                let err = u.error();
+                return Err(ProviderError::Api {
+                    code: err.and_then(|e| e.code()).unwrap_or("FlowLogFailed").to_string(),
+                    message: format!("{what}: {}", err.and_then(|e| e.message()).unwrap_or("CreateFlowLogs failed")),
+                });
+            }
+            o.flow_log_ids().first().cloned().ok_or_else(|| no_id(&what, "CreateFlowLogs"))?
+        }
+    };
+    let current = read_flow_log(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
+    sync_tags(inner, &what, &id, &current, planned).await?;
+    read_flow_log(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))
+}
+
+// ------------------------------------------ VPC Block Public Access (BPA)
+
+async fn read_bpa_options(inner: &Inner) -> Result<Option<Value>, ProviderError> {
+    let what = VPC_BLOCK_PUBLIC_ACCESS_OPTIONS;
+    let o = inner.ec2.describe_vpc_block_public_access_options().send().await.map_err(|e| api_err(what, e))?;
+    let Some(opts) = o.vpc_block_public_access_options() else { return Ok(None) };
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::String(opts.aws_region().unwrap_or(&inner.region).to_string()));
+    m.insert("aws_region".into(), Value::String(opts.aws_region().unwrap_or(&inner.region).to_string()));
+    m.insert("aws_account_id".into(), opt_string(opts.aws_account_id()));
+    m.insert("internet_gateway_block_mode".into(), opt_string(opts.internet_gateway_block_mode().map(InternetGatewayBlockMode::as_str)));
+    Ok(Some(complete(block_of(VPC_BLOCK_PUBLIC_ACCESS_OPTIONS)?, m)))
+}
+
+async fn put_bpa_options(inner: &Inner, what: &str, mode: &str) -> Result<(), ProviderError> {
+    inner
+        .ec2
+        .modify_vpc_block_public_access_options()
+        .internet_gateway_block_mode(InternetGatewayBlockMode::from(mode))
+        .send()
+        .await
+        .map_err(|e| api_err(what, e))?;
+    wait_until(what, "the Block Public Access options are updated", || async {
+        let o = inner.ec2.describe_vpc_block_public_access_options().send().await.map_err(|e| api_err(what, e))?;
+        Ok(o.vpc_block_public_access_options().is_some_and(|o| o.state() == Some(&VpcBlockPublicAccessState::UpdateComplete)))
+    })
+    .await
+}
+
+fn exclusion_live(s: Option<&VpcBlockPublicAccessExclusionState>) -> bool {
+    !matches!(s, Some(VpcBlockPublicAccessExclusionState::DeleteComplete | VpcBlockPublicAccessExclusionState::DeleteInProgress | VpcBlockPublicAccessExclusionState::CreateFailed))
+}
+
+async fn read_exclusion(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
+    let what = format!("{VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION} {id}");
+    let o = not_found_is_none(inner.ec2.describe_vpc_block_public_access_exclusions().exclusion_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let Some(x) = o.as_ref().and_then(|o| o.vpc_block_public_access_exclusions().first()).filter(|x| exclusion_live(x.state())) else { return Ok(None) };
+    let arn = x.resource_arn().unwrap_or_default();
+    let resource = arn.rsplit('/').next().unwrap_or_default();
+    let mut m = BTreeMap::new();
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("resource_arn".into(), Value::string(arn));
+    m.insert(if resource.starts_with("subnet-") { "subnet_id" } else { "vpc_id" }.to_string(), Value::string(resource));
+    m.insert("internet_gateway_exclusion_mode".into(), opt_string(x.internet_gateway_exclusion_mode().map(InternetGatewayExclusionMode::as_str)));
+    m.insert("tags".into(), tags_value(x.tags(), &inner.default_tags, shape));
+    Ok(Some(complete(block_of(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION)?, m)))
+}
+
+async fn wait_exclusion(inner: &Inner, what: &str, id: &str, gone: bool) -> Result<(), ProviderError> {
+    wait_until(what, if gone { "the exclusion is deleted" } else { "the exclusion is ready" }, || async {
+        let o = not_found_is_none(inner.ec2.describe_vpc_block_public_access_exclusions().exclusion_ids(id).send().await.map_err(|e| api_err(what, e)))?;
+        let state = o.as_ref().and_then(|o| o.vpc_block_public_access_exclusions().first()).and_then(|x| x.state().cloned());
+        Ok(match state {
+            None | Some(VpcBlockPublicAccessExclusionState::DeleteComplete) => gone,
+            Some(VpcBlockPublicAccessExclusionState::CreateComplete | VpcBlockPublicAccessExclusionState::UpdateComplete) => !gone,
+            Some(VpcBlockPublicAccessExclusionState::CreateFailed | VpcBlockPublicAccessExclusionState::UpdateFailed) if !gone => {
+                return Err(ProviderError::Api { code: "ExclusionFailed".into(), message: format!("{what}: exclusion {id} failed") })
+            }
+            _ => false,
+        })
+    })
+    .await
+}
+
+async fn create_exclusion(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    let found = inner.ec2.describe_vpc_block_public_access_exclusions().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let live = found.vpc_block_public_access_exclusions().iter().find(|x| exclusion_live(x.state()));
+    let id = match live.and_then(|x| x.exclusion_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            let tags = effective_tags(&inner.default_tags, planned);
+            let o = inner
+                .ec2
+                .create_vpc_block_public_access_exclusion()
+                .set_vpc_id(get_str(planned, "vpc_id").map(String::from))
+                .set_subnet_id(get_str(planned, "subnet_id").map(String::from))
+                .set_internet_gateway_exclusion_mode(get_str(planned, "internet_gateway_exclusion_mode").map(InternetGatewayExclusionMode::from))
+                .tag_specifications(tag_spec(ResourceType::VpcBlockPublicAccessExclusion, &tags, ctx))
+                .send()
+                .await
+                .map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            o.vpc_block_public_access_exclusion().and_then(|x| x.exclusion_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateVpcBlockPublicAccessExclusion"))?
+        }
+    };
+    wait_exclusion(inner, &what, &id, false).await?;
+    let current = read_exclusion(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
+    converge_exclusion(inner, &what, &id, &current, planned).await
+}
+
+async fn converge_exclusion(inner: &Inner, what: &str, id: &str, current: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    let mode = get_str(planned, "internet_gateway_exclusion_mode");
+    if get_str(current, "internet_gateway_exclusion_mode") != mode {
+        inner
+            .ec2
+            .modify_vpc_block_public_access_exclusion()
+            .exclusion_id(id)
+            .set_internet_gateway_exclusion_mode(mode.map(InternetGatewayExclusionMode::from))
+            .send()
+            .await
+            .map_err(|e| api_err(what, e))?;
+        wait_exclusion(inner, what, id, false).await?;
+    }
+    sync_tags(inner, what, id, current, planned).await?;
+    read_exclusion(inner, id, planned).await?.ok_or_else(|| vanished(what, id))
+}
+
+// ------------------------------------------------------------------ dispatch
+
+fn unsupported(ty: &str) -> ProviderError {
+    ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() }
+}
+
+pub(crate) async fn read(inner: &Inner, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
+    match ty {
+        VPN_GATEWAY_ATTACHMENT => return read_vgw_attachment(inner, state).await,
+        VPN_GATEWAY_ROUTE_PROPAGATION => return read_propagation(inner, state).await,
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => {
+            // "off" is the absence of the resource.
+            return Ok(read_bpa_options(inner).await?.filter(|v| get_str(v, "internet_gateway_block_mode") != Some("off") || get_str(state, "internet_gateway_block_mode") == Some("off")));
+        }
+        VPC_DHCP_OPTIONS_ASSOCIATION => {
+            let Some(vpc) = get_str(state, "vpc_id") else { return Ok(None) };
+            return read_dhcp_assoc(inner, vpc, state).await;
+        }
+        _ => {}
+    }
+    let Some(id) = get_str(state, "id") else { return Ok(None) };
+    match ty {
+        VPC_IPV4_CIDR_BLOCK_ASSOCIATION => read_cidr_assoc(inner, id, get_str(state, "vpc_id")).await,
+        DEFAULT_VPC => read_default_vpc(inner, id, state).await,
+        VPC_DHCP_OPTIONS => read_dhcp(inner, id, state).await,
+        EGRESS_ONLY_INTERNET_GATEWAY => read_eigw(inner, id, state).await,
+        CUSTOMER_GATEWAY => read_cgw(inner, id, state).await,
+        VPN_GATEWAY => read_vgw(inner, id, state).await,
+        FLOW_LOG => read_flow_log(inner, id, state).await,
+        VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => read_exclusion(inner, id, state).await,
+        _ => Err(unsupported(ty)),
+    }
+}
+
+pub(crate) async fn create(inner: &Inner, ty: &str, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
+    let what = ctx.address.to_string();
+    match ty {
+        VPC_IPV4_CIDR_BLOCK_ASSOCIATION => create_cidr_assoc(inner, planned, ctx).await,
+        DEFAULT_VPC => create_default_vpc(inner, planned, ctx).await,
+        VPC_DHCP_OPTIONS => create_dhcp(inner, planned, ctx).await,
+        VPC_DHCP_OPTIONS_ASSOCIATION => {
+            // Content identity: associating the same set again is a no-op for EC2.
+            let v = put_dhcp_assoc(inner, &what, planned).await?;
+            kill_hook(ctx);
+            Ok(v)
+        }
+        EGRESS_ONLY_INTERNET_GATEWAY => create_eigw(inner, planned, ctx).await,
+        CUSTOMER_GATEWAY => create_cgw(inner, planned, ctx).await,
+        VPN_GATEWAY => create_vgw(inner, planned, ctx).await,
+        VPN_GATEWAY_ATTACHMENT => {
+            if let Some(v) = read_vgw_attachment(inner, planned).await? {
+                return Ok(v);
+            }
+            let (vpc, vgw) = (get_str(planned, "vpc_id").unwrap_or_default(), get_str(planned, "vpn_gateway_id").unwrap_or_default());
+            inner.ec2.attach_vpn_gateway().vpn_gateway_id(vgw).vpc_id(vpc).send().await.map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            wait_vgw_attachment(inner, &what, vgw, vpc, true).await?;
+            read_vgw_attachment(inner, planned).await?.ok_or_else(|| vanished(&what, &vgw_attachment_id(vpc, vgw)))
+        }
+        VPN_GATEWAY_ROUTE_PROPAGATION => {
+            if let Some(v) = read_propagation(inner, planned).await? {
+                return Ok(v);
+            }
+            let (rt, vgw) = (get_str(planned, "route_table_id").unwrap_or_default(), get_str(planned, "vpn_gateway_id").unwrap_or_default());
+            inner.ec2.enable_vgw_route_propagation().route_table_id(rt).gateway_id(vgw).send().await.map_err(|e| api_err(&what, e))?;
+            kill_hook(ctx);
+            wait_until(&what, "the route propagation shows", || async { Ok(read_propagation(inner, planned).await?.is_some()) }).await?;
+            read_propagation(inner, planned).await?.ok_or_else(|| vanished(&what, &format!("{rt}_{vgw}")))
+        }
+        FLOW_LOG => create_flow_log(inner, planned, ctx).await,
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => {
+            // One per account and region: the region's options are adopted.
+            put_bpa_options(inner, &what, get_str(planned, "internet_gateway_block_mode").unwrap_or("off")).await?;
+            kill_hook(ctx);
+            read_bpa_options(inner).await?.ok_or_else(|| vanished(&what, &inner.region))
+        }
+        VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => create_exclusion(inner, planned, ctx).await,
+        _ => Err(unsupported(ty)),
+    }
+}
+
+pub(crate) async fn update(inner: &Inner, ty: &str, addr: &str, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    let id = get_str(prior, "id").unwrap_or_default();
+    let gone = |what: &str| ProviderError::Api { code: "NotFound".into(), message: format!("{addr}: {what} {id} disappeared during the update") };
+    match ty {
+        DEFAULT_VPC => converge_default_vpc(inner, addr, id, planned, planned).await,
+        VPC_DHCP_OPTIONS => {
+            sync_tags(inner, addr, id, prior, planned).await?;
+            read_dhcp(inner, id, planned).await?.ok_or_else(|| gone("DHCP options"))
+        }
+        VPC_DHCP_OPTIONS_ASSOCIATION => put_dhcp_assoc(inner, addr, planned).await,
+        EGRESS_ONLY_INTERNET_GATEWAY => {
+            sync_tags(inner, addr, id, prior, planned).await?;
+            read_eigw(inner, id, planned).await?.ok_or_else(|| gone("egress-only internet gateway"))
+        }
+        CUSTOMER_GATEWAY => {
+            sync_tags(inner, addr, id, prior, planned).await?;
+            read_cgw(inner, id, planned).await?.ok_or_else(|| gone("customer gateway"))
+        }
+        VPN_GATEWAY => converge_vgw(inner, addr, id, planned).await,
+        FLOW_LOG => {
+            sync_tags(inner, addr, id, prior, planned).await?;
+            read_flow_log(inner, id, planned).await?.ok_or_else(|| gone("flow log"))
+        }
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => {
+            put_bpa_options(inner, addr, get_str(planned, "internet_gateway_block_mode").unwrap_or("off")).await?;
+            read_bpa_options(inner).await?.ok_or_else(|| gone("Block Public Access options"))
+        }
+        VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => converge_exclusion(inner, addr, id, prior, planned).await,
+        _ => Err(ProviderError::Invalid(format!("{addr}: every argument of {ty} forces a replacement"))),
+    }
+}
+
+pub(crate) async fn delete(inner: &Inner, ty: &str, addr: &str, prior: &Value) -> Result<(), ProviderError> {
+    let id = get_str(prior, "id").unwrap_or_default();
+    match ty {
+        VPC_IPV4_CIDR_BLOCK_ASSOCIATION => delete_cidr_assoc(inner, addr, prior).await,
+        DEFAULT_VPC => delete_default_vpc(inner, addr, prior).await,
+        VPC_DHCP_OPTIONS => delete_dhcp(inner, addr, prior).await,
+        VPC_DHCP_OPTIONS_ASSOCIATION => {
+            let Some(vpc) = get_str(prior, "vpc_id") else { return Ok(()) };
+            ok_if_gone(inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id("default").send().await.map(|_| ()).map_err(|e| api_err(addr, e)))
+        }
+        EGRESS_ONLY_INTERNET_GATEWAY => {
+            let r = inner.ec2.delete_egress_only_internet_gateway().egress_only_internet_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e));
+            ok_if_gone(r)
+        }
+        CUSTOMER_GATEWAY => delete_with_retry(|| async { inner.ec2.delete_customer_gateway().customer_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)) }).await,
+        VPN_GATEWAY => delete_vgw(inner, addr, prior).await,
+        VPN_GATEWAY_ATTACHMENT => {
+            let (Some(vpc), Some(vgw)) = (get_str(prior, "vpc_id"), get_str(prior, "vpn_gateway_id")) else { return Ok(()) };
+            detach_vgw(inner, addr, vgw, vpc).await
+        }
+        VPN_GATEWAY_ROUTE_PROPAGATION => {
+            let (Some(rt), Some(vgw)) = (get_str(prior, "route_table_id"), get_str(prior, "vpn_gateway_id")) else { return Ok(()) };
+            ok_if_gone(inner.ec2.disable_vgw_route_propagation().route_table_id(rt).gateway_id(vgw).send().await.map(|_| ()).map_err(|e| api_err(addr, e)))
+        }
+        FLOW_LOG => {
+            let o = inner.ec2.delete_flow_logs().flow_log_ids(id).send().await.map_err(|e| api_err(addr, e));
+            match o {
+                Ok(o) => match o.unsuccessful().first().and_then(|u| u.error()) {
+                    Some(e) if !e.code().is_some_and(|c| c.ends_with("NotFound")) => Err(ProviderError::Api {
+                        code: e.code().unwrap_or("FlowLogDeleteFailed").to_string(),
+                        message: format!("{addr}: {}", e.message().unwrap_or("DeleteFlowLogs failed")),
+                    }),
+                    _ => Ok(()),
+                },
+                Err(e) => ok_if_gone(Err(e)),
+            }
+        }
+        // Destroying the options turns Block Public Access off, as Terraform does.
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => put_bpa_options(inner, addr, "off").await,
+        VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => {
+            ok_if_gone(inner.ec2.delete_vpc_block_public_access_exclusion().exclusion_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)))?;
+            wait_exclusion(inner, addr, id, true).await
+        }
+        _ => Err(unsupported(ty)),
+    }
+}
+
+pub(crate) async fn import(inner: &Inner, ty: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+    let empty = Value::map::<&str>([]);
+    match ty {
+        VPC_DHCP_OPTIONS_ASSOCIATION => read_dhcp_assoc(inner, id, &empty).await,
+        VPN_GATEWAY_ATTACHMENT | VPN_GATEWAY_ROUTE_PROPAGATION => {
+            let (a, b) = id.split_once(if ty == VPN_GATEWAY_ATTACHMENT { '/' } else { '_' }).ok_or_else(|| {
+                ProviderError::Invalid(format!("{ty} import id {id:?} must be {}", if ty == VPN_GATEWAY_ATTACHMENT { "VPC_ID/VPN_GATEWAY_ID" } else { "ROUTE_TABLE_ID_VPN_GATEWAY_ID" }))
+            })?;
+            if ty == VPN_GATEWAY_ATTACHMENT {
+                read_vgw_attachment(inner, &Value::map([("vpc_id", Value::string(a)), ("vpn_gateway_id", Value::string(b))])).await
+            } else {
+                read_propagation(inner, &Value::map([("route_table_id", Value::string(a)), ("vpn_gateway_id", Value::string(b))])).await
+            }
+        }
+        VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => read_bpa_options(inner).await,
+        _ => read(inner, ty, &Value::map([("id", Value::string(id))])).await,
+    }
+}
