@@ -252,7 +252,7 @@ fn normalize_sg_rule(rule: &Value) -> Value {
     if null(&m, "self") {
         m.insert("self".into(), Value::Bool(false));
     }
-    if known_str(m.get("description")) == Some("") {
+    if known_str(m.get("description")).is_none_or(str::is_empty) && !m.get("description").is_some_and(Value::is_unknown) {
         m.insert("description".into(), Value::Null);
     }
     Value::Map(m)
@@ -283,7 +283,7 @@ fn normalize_acl_entry(e: &Value) -> Value {
         m.insert("rule_no".into(), Value::int(n));
     }
     for k in ["cidr_block", "ipv6_cidr_block"] {
-        if known_str(m.get(k)) == Some("") {
+        if known_str(m.get(k)).is_none_or(str::is_empty) && !m.get(k).is_some_and(Value::is_unknown) {
             m.insert(k.into(), Value::Null);
         }
     }
@@ -322,7 +322,15 @@ fn normalize(ty: &str, desired: &Value) -> Value {
                 let items = items
                     .iter()
                     .map(|r| match r {
-                        Value::Map(rm) => Value::Map(rm.iter().map(|(k, v)| (k.clone(), if known_str(Some(v)) == Some("") { Value::Null } else { v.clone() })).collect()),
+                        Value::Map(rm) => Value::Map(
+                            DEFAULT_ROUTE_ATTRS
+                                .iter()
+                                .map(|k| {
+                                    let v = rm.get(*k).cloned().unwrap_or(Value::Null);
+                                    (k.to_string(), if known_str(Some(&v)) == Some("") { Value::Null } else { v })
+                                })
+                                .collect(),
+                        ),
                         other => other.clone(),
                     })
                     .collect();
@@ -365,11 +373,34 @@ pub(crate) fn plan_change(ty: &str, prior: Option<&Value>, desired: &Value) -> P
                 }
             }
         }
+        if ty == NETWORK_ACL_RULE {
+            // EC2 ignores ports unless TCP/UDP and ICMP type/code unless ICMP:
+            // their spelling (0, -1, null) is not a change (an imported rule has none).
+            let proto = known_str(m.get("protocol")).map(protocol_number);
+            let ignored: &[&str] = match proto.as_deref() {
+                Some("6" | "17") => &["icmp_type", "icmp_code"],
+                Some("1" | "58") => &["from_port", "to_port"],
+                Some(_) => &["from_port", "to_port", "icmp_type", "icmp_code"],
+                None => &[],
+            };
+            for k in ignored {
+                m.insert(k.to_string(), get(p, k).cloned().unwrap_or(Value::Null));
+            }
+        }
         if ty == DEFAULT_ROUTE_TABLE && null(m, "timeouts") {
             m.insert("timeouts".into(), get(p, "timeouts").cloned().unwrap_or(Value::Null));
         }
     }
-    contin_provider::plan_change_from_schema(block, prior, &normalized)
+    let mut change = contin_provider::plan_change_from_schema(block, prior, &normalized);
+    // The association's id names the options set.
+    if ty == VPC_DHCP_OPTIONS_ASSOCIATION && change.requires_replace.is_empty() {
+        if let (Some(p), Value::Map(m)) = (prior, &mut change.planned) {
+            if m.get("dhcp_options_id") != get(p, "dhcp_options_id") {
+                m.insert("id".into(), Value::Unknown);
+            }
+        }
+    }
+    change
 }
 
 fn check_cidr4(name: &str, v: Option<&Value>, d: &mut Diagnostics) {
@@ -784,7 +815,6 @@ fn acl_value(inner: &Inner, ty: &str, acl: &NetworkAcl, shape: &Value) -> Result
     m.insert("tags".into(), tags_value(acl.tags(), &inner.default_tags, shape));
     m.insert("ingress".into(), acl_entries_value(acl, false));
     m.insert("egress".into(), acl_entries_value(acl, true));
-    m.insert("timeouts".into(), Value::Null);
     Ok(complete(block_of(ty)?, m))
 }
 
@@ -1081,6 +1111,10 @@ async fn create_acl_rule(inner: &Inner, planned: &Value, ctx: &OpContext) -> Res
 async fn delete_acl_rule(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
     let (Some(acl), Some(n)) = (get_str(prior, "network_acl_id"), get_i64(prior, "rule_number")) else { return Ok(()) };
     let egress = get_bool(prior, "egress").unwrap_or(false);
+    // Already gone (or its ACL is): nothing to do.
+    if read_acl_rule(inner, prior).await?.is_none() {
+        return Ok(());
+    }
     match inner.ec2.delete_network_acl_entry().network_acl_id(acl).rule_number(n as i32).egress(egress).send().await.map_err(|e| api_err(addr, e)) {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),

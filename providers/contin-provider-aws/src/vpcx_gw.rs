@@ -29,7 +29,7 @@ use crate::Inner;
 use aws_sdk_ec2::types::{
     AttachmentStatus, AttributeBooleanValue, DestinationFileFormat, DestinationOptionsRequest, Filter, FlowLogsResourceType, GatewayType,
     InternetGatewayBlockMode, InternetGatewayExclusionMode, LogDestinationType, NewDhcpConfiguration, ResourceType, TrafficType,
-    VpcAttributeName, VpcBlockPublicAccessExclusionState, VpcBlockPublicAccessState, VpcCidrBlockStateCode, VpnState,
+    Tag, VpcAttributeName, VpcBlockPublicAccessExclusionState, VpcBlockPublicAccessState, VpcCidrBlockStateCode, VpnState,
 };
 use contin_provider::{AttrSchema as A, AttrType as T, BlockSchema, OpContext, ProviderError};
 use contin_types::{Diagnostic, Diagnostics, Value};
@@ -343,6 +343,11 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
 
 // ------------------------------------------------------------------ shared
 
+fn has_bookkeeping(tags: &[Tag], ctx: &OpContext) -> bool {
+    let m = tag_map(tags);
+    bookkeeping_tags(ctx).iter().all(|(k, v)| m.get(k) == Some(v))
+}
+
 fn block_of(ty: &str) -> Result<&'static BlockSchema, ProviderError> {
     resource(ty).ok_or_else(|| ProviderError::UnsupportedType { kind: "resource", ty: ty.to_string() })
 }
@@ -372,6 +377,17 @@ where
             return Err(ProviderError::Failed(format!("{what}: timed out waiting until {goal}")));
         }
     }
+}
+
+/// The account id for ARNs the API does not return, asked of STS once (shared with classic ELB).
+async fn account_id(inner: &Inner, what: &str) -> Result<String, ProviderError> {
+    if let Some(a) = inner.account_id.get() {
+        return Ok(a.clone());
+    }
+    let o = inner.sts.get_caller_identity().send().await.map_err(|e| api_err(what, e))?;
+    let a = o.account().unwrap_or_default().to_string();
+    let _ = inner.account_id.set(a.clone());
+    Ok(a)
 }
 
 // ------------------------------------- aws_vpc_ipv4_cidr_block_association
@@ -578,8 +594,12 @@ async fn read_dhcp(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Valu
     let Some(d) = o.as_ref().and_then(|o| o.dhcp_options().first()) else { return Ok(None) };
     let mut m = BTreeMap::new();
     m.insert("id".to_string(), Value::string(id));
-    m.insert("owner_id".into(), opt_string(d.owner_id()));
-    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:dhcp-options/{id}", inner.region, d.owner_id().unwrap_or(""))));
+    let owner = match d.owner_id() {
+        Some(o) => o.to_string(),
+        None => account_id(inner, &what).await?,
+    };
+    m.insert("owner_id".into(), Value::string(&owner));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{owner}:dhcp-options/{id}", inner.region)));
     for (name, key, list) in DHCP_KEYS {
         let values: Vec<String> = d
             .dhcp_configurations()
@@ -619,6 +639,13 @@ async fn create_dhcp(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<
             o.dhcp_options().and_then(|d| d.dhcp_options_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateDhcpOptions"))?
         }
     };
+    // Some EC2 implementations (moto) drop TagSpecifications here: make sure
+    // the bookkeeping tags are on the set before anything else can fail.
+    let o = inner.ec2.describe_dhcp_options().dhcp_options_ids(&id).send().await.map_err(|e| api_err(&what, e))?;
+    if !o.dhcp_options().first().is_some_and(|d| has_bookkeeping(d.tags(), ctx)) {
+        let tags: Vec<Tag> = bookkeeping_tags(ctx).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        inner.ec2.create_tags().resources(&id).set_tags(Some(tags)).send().await.map_err(|e| api_err(&what, e))?;
+    }
     let current = read_dhcp(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))?;
     sync_tags(inner, &what, &id, &current, planned).await?;
     read_dhcp(inner, &id, planned).await?.ok_or_else(|| vanished(&what, &id))
@@ -724,7 +751,7 @@ async fn read_cgw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value
     m.insert("device_name".into(), opt_string(g.device_name().filter(|s| !s.is_empty())));
     m.insert("ip_address".into(), opt_string(g.ip_address()));
     m.insert("type".into(), opt_string(g.r#type()));
-    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:customer-gateway/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:customer-gateway/{id}", inner.region, account_id(inner, &what).await?)));
     m.insert("tags".into(), tags_value(g.tags(), &inner.default_tags, shape));
     Ok(Some(complete(block_of(CUSTOMER_GATEWAY)?, m)))
 }
@@ -779,7 +806,7 @@ async fn read_vgw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value
     m.insert("vpc_id".into(), opt_string(attached_vpc(&g)));
     m.insert("amazon_side_asn".into(), g.amazon_side_asn().map_or(Value::Null, |a| Value::String(a.to_string())));
     m.insert("availability_zone".into(), opt_string(g.availability_zone().filter(|z| !z.is_empty())));
-    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpn-gateway/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpn-gateway/{id}", inner.region, account_id(inner, &what).await?)));
     m.insert("tags".into(), tags_value(g.tags(), &inner.default_tags, shape));
     Ok(Some(complete(block_of(VPN_GATEWAY)?, m)))
 }
@@ -930,22 +957,37 @@ async fn read_flow_log(inner: &Inner, id: &str, shape: &Value) -> Result<Option<
                 ("per_hour_partition", Value::Bool(d.per_hour_partition().unwrap_or(false))),
             ])])
         });
-    let declared = !get_blocks(shape, "destination_options").is_empty();
-    m.insert("destination_options".into(), if declared { dest.unwrap_or(Value::List(Vec::new())) } else { Value::List(Vec::new()) });
-    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpc-flow-log/{id}", inner.region, inner.account_id.get().map_or("", String::as_str))));
+    // An answer without DestinationOptions (moto keeps none) says nothing about
+    // them: the recorded value stays; an answer with them is the truth.
+    let recorded = get(shape, "destination_options").filter(|v| !v.is_null() && !v.is_unknown()).cloned();
+    let dest = match (dest, f.destination_options().is_some()) {
+        (Some(d), _) => d,
+        (None, false) if f.log_destination_type() == Some(&LogDestinationType::S3) => recorded.unwrap_or(Value::List(Vec::new())),
+        _ => Value::List(Vec::new()),
+    };
+    m.insert("destination_options".into(), dest);
+    m.insert("arn".into(), Value::String(format!("arn:aws:ec2:{}:{}:vpc-flow-log/{id}", inner.region, account_id(inner, &what).await?)));
     m.insert("tags".into(), tags_value(f.tags(), &inner.default_tags, shape));
     Ok(Some(complete(block_of(FLOW_LOG)?, m)))
 }
 
 async fn create_flow_log(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let what = ctx.address.to_string();
-    let found = inner.ec2.describe_flow_logs().set_filter(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
-    let id = match found.flow_logs().first().and_then(|f| f.flow_log_id()) {
+    let Some((attr, rtype)) = FLOW_LOG_TARGETS.iter().find(|(n, _)| get_str(planned, n).is_some()) else {
+        return Err(ProviderError::Invalid(format!("{what}: one of vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id is required")));
+    };
+    // Adoption: the watched resource's flow logs, bookkeeping tags checked here
+    // (not every EC2 implementation filters flow logs by tag).
+    let found = inner
+        .ec2
+        .describe_flow_logs()
+        .filter(Filter::builder().name("resource-id").values(get_str(planned, attr).unwrap_or_default()).build())
+        .send()
+        .await
+        .map_err(|e| api_err(&what, e))?;
+    let id = match found.flow_logs().iter().find(|f| has_bookkeeping(f.tags(), ctx)).and_then(|f| f.flow_log_id()) {
         Some(id) => id.to_string(),
         None => {
-            let Some((attr, rtype)) = FLOW_LOG_TARGETS.iter().find(|(n, _)| get_str(planned, n).is_some()) else {
-                return Err(ProviderError::Invalid(format!("{what}: one of vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id is required")));
-            };
             let g = |n: &str| get_str(planned, n).map(String::from);
             let dest = get_blocks(planned, "destination_options").first().map(|d| {
                 DestinationOptionsRequest::builder()
