@@ -267,12 +267,14 @@ pub(crate) fn normalize(ty: &str, v: Value) -> Value {
 }
 
 pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
-    let set = |n: &str| get(cfg, n).is_some_and(|v| !v.is_null());
+    // Known and not null; `maybe`: not a literal null (unknown values may be set).
+    let set = |n: &str| get(cfg, n).is_some_and(|v| !v.is_null() && !v.is_unknown());
+    let maybe = |n: &str| get(cfg, n).is_some_and(|v| !v.is_null());
     match ty {
         VPC_IPV4_CIDR_BLOCK_ASSOCIATION => {
             if set("ipv4_ipam_pool_id") || set("ipv4_netmask_length") {
                 d.push(Diagnostic::error("ipv4_ipam_pool_id: IPAM pools are not supported by contin yet").with_detail("give cidr_block instead"));
-            } else if !set("cidr_block") {
+            } else if !maybe("cidr_block") {
                 d.push(Diagnostic::error("cidr_block: required (contin does not support IPAM pools)"));
             }
             if let Some(c) = get_str(cfg, "cidr_block") {
@@ -283,7 +285,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
         }
         VPC_DHCP_OPTIONS => {
             check_enum(cfg, "netbios_node_type", &["1", "2", "4", "8"], d);
-            if DHCP_KEYS.iter().all(|(n, _, _)| !set(n)) {
+            if DHCP_KEYS.iter().all(|(n, _, _)| !maybe(n)) {
                 d.push(Diagnostic::error("domain_name, domain_name_servers, ntp_servers, netbios_name_servers, netbios_node_type, ipv6_address_preferred_lease_time: one of these arguments is required"));
             }
         }
@@ -311,7 +313,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
             let given: Vec<&str> = FLOW_LOG_TARGETS.iter().map(|(n, _)| *n).filter(|n| set(n)).collect();
             if given.len() > 1 {
                 d.push(Diagnostic::error(format!("{}: conflicts with {}", given[1], given[0])));
-            } else if given.is_empty() {
+            } else if FLOW_LOG_TARGETS.iter().all(|(n, _)| !maybe(n)) {
                 d.push(Diagnostic::error("vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id: one of these arguments is required"));
             }
             check_enum(cfg, "traffic_type", &["ACCEPT", "REJECT", "ALL"], d);
@@ -328,13 +330,11 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
         VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => check_enum(cfg, "internet_gateway_block_mode", &["off", "block-bidirectional", "block-ingress"], d),
         VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION => {
             check_enum(cfg, "internet_gateway_exclusion_mode", &["allow-bidirectional", "allow-egress"], d);
-            match (set("vpc_id"), set("subnet_id")) {
-                (true, true) => d.push(Diagnostic::error("subnet_id: conflicts with vpc_id")),
-                // Unknown-at-plan values count as set: only two literal nulls are wrong.
-                (false, false) if get(cfg, "vpc_id").is_none_or(Value::is_null) && get(cfg, "subnet_id").is_none_or(Value::is_null) => {
-                    d.push(Diagnostic::error("vpc_id, subnet_id: one of these arguments is required"))
-                }
-                _ => {}
+            if set("vpc_id") && set("subnet_id") {
+                d.push(Diagnostic::error("subnet_id: conflicts with vpc_id"));
+            } else if !maybe("vpc_id") && !maybe("subnet_id") {
+                // Unknown-at-plan values may be set: only two nulls are wrong.
+                d.push(Diagnostic::error("vpc_id, subnet_id: one of these arguments is required"));
             }
         }
         _ => {}
@@ -1316,5 +1316,112 @@ pub(crate) async fn import(inner: &Inner, ty: &str, id: &str) -> Result<Option<V
         }
         VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => read_bpa_options(inner).await,
         _ => read(inner, ty, &Value::map([("id", Value::string(id))])).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vpcx;
+
+    fn summaries(ty: &str, cfg: &Value) -> Vec<String> {
+        vpcx::validate(ty, cfg).iter().map(|d| d.summary.clone()).collect()
+    }
+
+    #[test]
+    fn validation_of_the_api_only_types_names_the_argument() {
+        let v = |pairs: Vec<(&str, Value)>| Value::map(pairs);
+        assert_eq!(
+            summaries(VPC_BLOCK_PUBLIC_ACCESS_OPTIONS, &v(vec![("internet_gateway_block_mode", Value::string("block-all"))])),
+            vec!["internet_gateway_block_mode: \"block-all\" is not one of off, block-bidirectional, block-ingress".to_string()]
+        );
+        assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_OPTIONS, &v(vec![("internet_gateway_block_mode", Value::string("block-ingress"))])).is_empty());
+        let excl = |vpc: Value, subnet: Value| v(vec![("internet_gateway_exclusion_mode", Value::string("allow-egress")), ("vpc_id", vpc), ("subnet_id", subnet)]);
+        assert_eq!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::string("vpc-1"), Value::string("subnet-1"))), vec!["subnet_id: conflicts with vpc_id".to_string()]);
+        assert_eq!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Null, Value::Null)), vec!["vpc_id, subnet_id: one of these arguments is required".to_string()]);
+        // The module's `local.vpc_id` is unknown at plan time: not an error.
+        assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Unknown, Value::Null)).is_empty());
+        assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Unknown, Value::Unknown)).is_empty());
+        assert_eq!(
+            summaries(FLOW_LOG, &v(vec![("vpc_id", Value::string("vpc-1")), ("subnet_id", Value::string("subnet-1")), ("max_aggregation_interval", Value::int(300))])),
+            vec!["subnet_id: conflicts with vpc_id".to_string(), "max_aggregation_interval: 300 is not 60 or 600".to_string()]
+        );
+        assert_eq!(
+            summaries(CUSTOMER_GATEWAY, &v(vec![("bgp_asn", Value::string("4294967295")), ("type", Value::string("ipsec.1")), ("ip_address", Value::string("1.2.3.4"))])),
+            vec!["bgp_asn: \"4294967295\" is not an ASN between 1 and 2147483647".to_string()]
+        );
+        assert_eq!(
+            summaries(VPC_IPV4_CIDR_BLOCK_ASSOCIATION, &v(vec![("vpc_id", Value::string("vpc-1")), ("cidr_block", Value::string("10.1.2.3/16"))])),
+            vec!["cidr_block: \"10.1.2.3/16\" is not a valid IPv4 CIDR block".to_string()]
+        );
+        assert_eq!(summaries(VPC_DHCP_OPTIONS, &v(vec![("netbios_node_type", Value::string("3"))])), vec!["netbios_node_type: \"3\" is not one of 1, 2, 4, 8".to_string()]);
+    }
+
+    fn state(ty: &str, pairs: Vec<(&str, Value)>) -> Value {
+        let m = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        complete(resource(ty).unwrap(), m)
+    }
+
+    #[test]
+    fn planning_of_the_api_only_types() {
+        // Route propagation: every argument forces a new one; the read shape plans as a no-op.
+        let ty = VPN_GATEWAY_ROUTE_PROPAGATION;
+        let cfg = Value::map([("route_table_id", Value::string("rtb-1")), ("vpn_gateway_id", Value::string("vgw-1"))]);
+        let created = vpcx::plan_change(ty, None, &cfg);
+        assert_eq!(get(&created.planned, "id"), Some(&Value::Unknown));
+        let st = state(ty, vec![("id", Value::string("rtb-1_vgw-1")), ("route_table_id", Value::string("rtb-1")), ("vpn_gateway_id", Value::string("vgw-1"))]);
+        let same = vpcx::plan_change(ty, Some(&st), &cfg);
+        assert!(same.requires_replace.is_empty() && same.planned == st, "{:?}", same.planned);
+        let moved = vpcx::plan_change(ty, Some(&st), &Value::map([("route_table_id", Value::string("rtb-2")), ("vpn_gateway_id", Value::string("vgw-1"))]));
+        assert_eq!(moved.requires_replace.len(), 1);
+
+        // Block Public Access options: the mode changes in place.
+        let ty = VPC_BLOCK_PUBLIC_ACCESS_OPTIONS;
+        let st = state(
+            ty,
+            vec![
+                ("id", Value::string("eu-west-1")),
+                ("aws_region", Value::string("eu-west-1")),
+                ("aws_account_id", Value::string("123456789012")),
+                ("internet_gateway_block_mode", Value::string("block-bidirectional")),
+            ],
+        );
+        let same = vpcx::plan_change(ty, Some(&st), &Value::map([("internet_gateway_block_mode", Value::string("block-bidirectional"))]));
+        assert!(same.requires_replace.is_empty() && same.planned == st);
+        let change = vpcx::plan_change(ty, Some(&st), &Value::map([("internet_gateway_block_mode", Value::string("block-ingress"))]));
+        assert!(change.requires_replace.is_empty());
+        assert_eq!(get_str(&change.planned, "internet_gateway_block_mode"), Some("block-ingress"));
+
+        // Exclusion: the mode in place, the target by replacement.
+        let ty = VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION;
+        let st = state(
+            ty,
+            vec![
+                ("id", Value::string("exclusion-1")),
+                ("vpc_id", Value::string("vpc-1")),
+                ("internet_gateway_exclusion_mode", Value::string("allow-egress")),
+                ("resource_arn", Value::string("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1")),
+            ],
+        );
+        let cfg = |mode: &str, vpc: &str| Value::map([("internet_gateway_exclusion_mode", Value::string(mode)), ("vpc_id", Value::string(vpc))]);
+        assert_eq!(vpcx::plan_change(ty, Some(&st), &cfg("allow-egress", "vpc-1")).planned, st);
+        assert!(vpcx::plan_change(ty, Some(&st), &cfg("allow-bidirectional", "vpc-1")).requires_replace.is_empty());
+        assert!(!vpcx::plan_change(ty, Some(&st), &cfg("allow-egress", "vpc-2")).requires_replace.is_empty());
+    }
+
+    #[test]
+    fn flow_log_defaults_match_what_ec2_reports() {
+        let cfg = Value::map([
+            ("vpc_id", Value::string("vpc-1")),
+            ("traffic_type", Value::string("ALL")),
+            ("log_destination_type", Value::Null),
+            ("destination_options", Value::List(vec![Value::map([("file_format", Value::Null)])])),
+        ]);
+        let n = normalize(FLOW_LOG, cfg);
+        assert_eq!(get_str(&n, "log_destination_type"), Some("cloud-watch-logs"));
+        assert_eq!(get_i64(&n, "max_aggregation_interval"), Some(600));
+        let d = get_blocks(&n, "destination_options");
+        assert_eq!(get_str(d[0], "file_format"), Some("plain"));
+        assert_eq!(get_bool(d[0], "per_hour_partition"), Some(false));
     }
 }
