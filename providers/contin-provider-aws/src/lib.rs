@@ -61,6 +61,7 @@ mod sg;
 pub mod testing;
 mod util;
 mod vpcx;
+mod vpcx_acl;
 mod vpcx_gw;
 
 use async_trait::async_trait;

@@ -28,8 +28,8 @@ use crate::vpcx::{check_enum, list_block, not_found_is_none, set_live_tags, tags
 use crate::Inner;
 use aws_sdk_ec2::types::{
     AttachmentStatus, AttributeBooleanValue, DestinationFileFormat, DestinationOptionsRequest, Filter, FlowLogsResourceType, GatewayType,
-    InternetGatewayBlockMode, InternetGatewayExclusionMode, LogDestinationType, NewDhcpConfiguration, ResourceType, TrafficType,
-    Tag, VpcAttributeName, VpcBlockPublicAccessExclusionState, VpcBlockPublicAccessState, VpcCidrBlockStateCode, VpnState,
+    InternetGatewayBlockMode, InternetGatewayExclusionMode, LogDestinationType, NewDhcpConfiguration, ResourceType, Tag, TrafficType,
+    VpcAttributeName, VpcBlockPublicAccessExclusionState, VpcBlockPublicAccessState, VpcCidrBlockStateCode, VpnState,
 };
 use contin_provider::{AttrSchema as A, AttrType as T, BlockSchema, OpContext, ProviderError};
 use contin_types::{Diagnostic, Diagnostics, Value};
@@ -140,7 +140,16 @@ pub fn vpn_gateway_route_propagation() -> BlockSchema {
         .attr("vpn_gateway_id", A::required(s()).force_new())
         .attr("route_table_id", A::required(s()).force_new())
         .attr("id", A::computed(s()))
-        .block("timeouts", contin_provider::NestedBlockSchema { nesting: contin_provider::Nesting::Single, block: timeouts, min_items: 0, max_items: Some(1), force_new: false })
+        .block(
+            "timeouts",
+            contin_provider::NestedBlockSchema {
+                nesting: contin_provider::Nesting::Single,
+                block: timeouts,
+                min_items: 0,
+                max_items: Some(1),
+                force_new: false,
+            },
+        )
 }
 
 /// The resource a flow log watches: (attribute, API resource type).
@@ -248,7 +257,11 @@ pub(crate) fn normalize(ty: &str, v: Value) -> Value {
                     .map(|d| match d {
                         Value::Map(dm) => {
                             let mut dm = dm.clone();
-                            for (k, v) in [("file_format", Value::string("plain")), ("hive_compatible_partitions", Value::Bool(false)), ("per_hour_partition", Value::Bool(false))] {
+                            for (k, v) in [
+                                ("file_format", Value::string("plain")),
+                                ("hive_compatible_partitions", Value::Bool(false)),
+                                ("per_hour_partition", Value::Bool(false)),
+                            ] {
                                 if is_null(&dm, k) {
                                     dm.insert(k.into(), v);
                                 }
@@ -314,7 +327,9 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
             if given.len() > 1 {
                 d.push(Diagnostic::error(format!("{}: conflicts with {}", given[1], given[0])));
             } else if FLOW_LOG_TARGETS.iter().all(|(n, _)| !maybe(n)) {
-                d.push(Diagnostic::error("vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id: one of these arguments is required"));
+                d.push(Diagnostic::error(
+                    "vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id: one of these arguments is required",
+                ));
             }
             check_enum(cfg, "traffic_type", &["ACCEPT", "REJECT", "ALL"], d);
             check_enum(cfg, "log_destination_type", &["cloud-watch-logs", "s3", "kinesis-data-firehose"], d);
@@ -431,11 +446,21 @@ async fn read_cidr_assoc(inner: &Inner, id: &str, vpc_hint: Option<&str>) -> Res
 async fn wait_cidr(inner: &Inner, what: &str, vpc: &str, id: &str, gone: bool) -> Result<(), ProviderError> {
     wait_until(what, if gone { "the CIDR block is disassociated" } else { "the CIDR block is associated" }, || async {
         let v = describe_vpc(inner, what, vpc).await?;
-        let state = v.as_ref().and_then(|v| v.cidr_block_association_set().iter().find(|a| a.association_id() == Some(id)).and_then(|a| a.cidr_block_state()).and_then(|s| s.state()).cloned());
+        let state = v.as_ref().and_then(|v| {
+            v.cidr_block_association_set()
+                .iter()
+                .find(|a| a.association_id() == Some(id))
+                .and_then(|a| a.cidr_block_state())
+                .and_then(|s| s.state())
+                .cloned()
+        });
         Ok(match state {
             Some(VpcCidrBlockStateCode::Associated) => !gone,
             Some(VpcCidrBlockStateCode::Failed | VpcCidrBlockStateCode::Failing) if !gone => {
-                return Err(ProviderError::Api { code: "CidrAssociationFailed".into(), message: format!("{what}: associating the CIDR block with {vpc} failed") })
+                return Err(ProviderError::Api {
+                    code: "CidrAssociationFailed".into(),
+                    message: format!("{what}: associating the CIDR block with {vpc} failed"),
+                })
             }
             None | Some(VpcCidrBlockStateCode::Disassociated) => gone,
             _ => false,
@@ -448,9 +473,12 @@ async fn create_cidr_assoc(inner: &Inner, planned: &Value, ctx: &OpContext) -> R
     let what = ctx.address.to_string();
     let vpc = get_str(planned, "vpc_id").unwrap_or_default();
     let cidr = get_str(planned, "cidr_block").unwrap_or_default();
-    let v = describe_vpc(inner, &what, vpc).await?.ok_or_else(|| ProviderError::Api { code: "InvalidVpcID.NotFound".into(), message: format!("{what}: VPC {vpc} does not exist") })?;
+    let v = describe_vpc(inner, &what, vpc)
+        .await?
+        .ok_or_else(|| ProviderError::Api { code: "InvalidVpcID.NotFound".into(), message: format!("{what}: VPC {vpc} does not exist") })?;
     // Content identity: the VPC already has this CIDR (from an interrupted run).
-    let existing = v.cidr_block_association_set().iter().find(|a| a.cidr_block() == Some(cidr) && live_assoc(a.cidr_block_state().and_then(|s| s.state())));
+    let existing =
+        v.cidr_block_association_set().iter().find(|a| a.cidr_block() == Some(cidr) && live_assoc(a.cidr_block_state().and_then(|s| s.state())));
     let id = match existing.and_then(|a| a.association_id()) {
         Some(id) => id.to_string(),
         None => {
@@ -521,7 +549,10 @@ async fn read_default_vpc(inner: &Inner, id: &str, shape: &Value) -> Result<Opti
     m.insert("default_network_acl_id".into(), opt_string(acl.network_acls().first().and_then(|a| a.network_acl_id())));
     m.insert("default_security_group_id".into(), opt_string(sg.security_groups().first().and_then(|g| g.group_id())));
     m.insert("owner_id".into(), opt_string(v.owner_id()));
-    m.insert("existing_default_vpc".into(), get(shape, "existing_default_vpc").filter(|x| !x.is_null() && !x.is_unknown()).cloned().unwrap_or(Value::Bool(true)));
+    m.insert(
+        "existing_default_vpc".into(),
+        get(shape, "existing_default_vpc").filter(|x| !x.is_null() && !x.is_unknown()).cloned().unwrap_or(Value::Bool(true)),
+    );
     m.insert("force_destroy".into(), get(shape, "force_destroy").cloned().unwrap_or(Value::Bool(false)));
     for (name, attr) in [
         ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
@@ -561,7 +592,8 @@ async fn converge_default_vpc(inner: &Inner, what: &str, id: &str, shape: &Value
 
 async fn create_default_vpc(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let what = ctx.address.to_string();
-    let o = inner.ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send().await.map_err(|e| api_err(&what, e))?;
+    let o =
+        inner.ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send().await.map_err(|e| api_err(&what, e))?;
     let (id, existing) = match o.vpcs().first().and_then(|v| v.vpc_id()) {
         Some(id) => (id.to_string(), true),
         None => {
@@ -654,7 +686,8 @@ async fn create_dhcp(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<
 async fn delete_dhcp(inner: &Inner, addr: &str, prior: &Value) -> Result<(), ProviderError> {
     let Some(id) = get_str(prior, "id") else { return Ok(()) };
     // VPCs still using the set go back to the default options first, as Terraform does.
-    let vpcs = inner.ec2.describe_vpcs().filters(Filter::builder().name("dhcp-options-id").values(id).build()).send().await.map_err(|e| api_err(addr, e))?;
+    let vpcs =
+        inner.ec2.describe_vpcs().filters(Filter::builder().name("dhcp-options-id").values(id).build()).send().await.map_err(|e| api_err(addr, e))?;
     for vpc in vpcs.vpcs().iter().filter_map(|v| v.vpc_id()) {
         inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id("default").send().await.map_err(|e| api_err(addr, e))?;
     }
@@ -689,9 +722,15 @@ async fn put_dhcp_assoc(inner: &Inner, what: &str, planned: &Value) -> Result<Va
 
 async fn read_eigw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
     let what = format!("{EGRESS_ONLY_INTERNET_GATEWAY} {id}");
-    let o = not_found_is_none(inner.ec2.describe_egress_only_internet_gateways().egress_only_internet_gateway_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
+    let o = not_found_is_none(
+        inner.ec2.describe_egress_only_internet_gateways().egress_only_internet_gateway_ids(id).send().await.map_err(|e| api_err(&what, e)),
+    )?;
     let Some(g) = o.as_ref().and_then(|o| o.egress_only_internet_gateways().first()) else { return Ok(None) };
-    let vpc = g.attachments().iter().find(|a| !matches!(a.state(), Some(AttachmentStatus::Detached | AttachmentStatus::Detaching))).and_then(|a| a.vpc_id());
+    let vpc = g
+        .attachments()
+        .iter()
+        .find(|a| !matches!(a.state(), Some(AttachmentStatus::Detached | AttachmentStatus::Detaching)))
+        .and_then(|a| a.vpc_id());
     let Some(vpc) = vpc else { return Ok(None) };
     let mut m = BTreeMap::new();
     m.insert("id".to_string(), Value::string(id));
@@ -702,7 +741,8 @@ async fn read_eigw(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Valu
 
 async fn create_eigw(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let what = ctx.address.to_string();
-    let found = inner.ec2.describe_egress_only_internet_gateways().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let found =
+        inner.ec2.describe_egress_only_internet_gateways().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
     let id = match found.egress_only_internet_gateways().first().and_then(|g| g.egress_only_internet_gateway_id()) {
         Some(id) => id.to_string(),
         None => {
@@ -947,16 +987,13 @@ async fn read_flow_log(inner: &Inner, id: &str, shape: &Value) -> Result<Option<
     m.insert("deliver_cross_account_role".into(), opt_string(f.deliver_cross_account_role()));
     m.insert("log_format".into(), opt_string(f.log_format()));
     m.insert("max_aggregation_interval".into(), f.max_aggregation_interval().map_or(Value::Null, |i| Value::int(i64::from(i))));
-    let dest = f
-        .destination_options()
-        .filter(|_| f.log_destination_type() == Some(&LogDestinationType::S3))
-        .map(|d| {
-            Value::List(vec![Value::map([
-                ("file_format", opt_string(d.file_format().map(DestinationFileFormat::as_str))),
-                ("hive_compatible_partitions", Value::Bool(d.hive_compatible_partitions().unwrap_or(false))),
-                ("per_hour_partition", Value::Bool(d.per_hour_partition().unwrap_or(false))),
-            ])])
-        });
+    let dest = f.destination_options().filter(|_| f.log_destination_type() == Some(&LogDestinationType::S3)).map(|d| {
+        Value::List(vec![Value::map([
+            ("file_format", opt_string(d.file_format().map(DestinationFileFormat::as_str))),
+            ("hive_compatible_partitions", Value::Bool(d.hive_compatible_partitions().unwrap_or(false))),
+            ("per_hour_partition", Value::Bool(d.per_hour_partition().unwrap_or(false))),
+        ])])
+    });
     // An answer without DestinationOptions (moto keeps none) says nothing about
     // them: the recorded value stays; an answer with them is the truth.
     let recorded = get(shape, "destination_options").filter(|v| !v.is_null() && !v.is_unknown()).cloned();
@@ -974,7 +1011,9 @@ async fn read_flow_log(inner: &Inner, id: &str, shape: &Value) -> Result<Option<
 async fn create_flow_log(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let what = ctx.address.to_string();
     let Some((attr, rtype)) = FLOW_LOG_TARGETS.iter().find(|(n, _)| get_str(planned, n).is_some()) else {
-        return Err(ProviderError::Invalid(format!("{what}: one of vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id is required")));
+        return Err(ProviderError::Invalid(format!(
+            "{what}: one of vpc_id, subnet_id, eni_id, transit_gateway_id, transit_gateway_attachment_id is required"
+        )));
     };
     // Adoption: the watched resource's flow logs, bookkeeping tags checked here
     // (not every EC2 implementation filters flow logs by tag).
@@ -1062,13 +1101,22 @@ async fn put_bpa_options(inner: &Inner, what: &str, mode: &str) -> Result<(), Pr
 }
 
 fn exclusion_live(s: Option<&VpcBlockPublicAccessExclusionState>) -> bool {
-    !matches!(s, Some(VpcBlockPublicAccessExclusionState::DeleteComplete | VpcBlockPublicAccessExclusionState::DeleteInProgress | VpcBlockPublicAccessExclusionState::CreateFailed))
+    !matches!(
+        s,
+        Some(
+            VpcBlockPublicAccessExclusionState::DeleteComplete
+                | VpcBlockPublicAccessExclusionState::DeleteInProgress
+                | VpcBlockPublicAccessExclusionState::CreateFailed
+        )
+    )
 }
 
 async fn read_exclusion(inner: &Inner, id: &str, shape: &Value) -> Result<Option<Value>, ProviderError> {
     let what = format!("{VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION} {id}");
     let o = not_found_is_none(inner.ec2.describe_vpc_block_public_access_exclusions().exclusion_ids(id).send().await.map_err(|e| api_err(&what, e)))?;
-    let Some(x) = o.as_ref().and_then(|o| o.vpc_block_public_access_exclusions().first()).filter(|x| exclusion_live(x.state())) else { return Ok(None) };
+    let Some(x) = o.as_ref().and_then(|o| o.vpc_block_public_access_exclusions().first()).filter(|x| exclusion_live(x.state())) else {
+        return Ok(None);
+    };
     let arn = x.resource_arn().unwrap_or_default();
     let resource = arn.rsplit('/').next().unwrap_or_default();
     let mut m = BTreeMap::new();
@@ -1082,7 +1130,8 @@ async fn read_exclusion(inner: &Inner, id: &str, shape: &Value) -> Result<Option
 
 async fn wait_exclusion(inner: &Inner, what: &str, id: &str, gone: bool) -> Result<(), ProviderError> {
     wait_until(what, if gone { "the exclusion is deleted" } else { "the exclusion is ready" }, || async {
-        let o = not_found_is_none(inner.ec2.describe_vpc_block_public_access_exclusions().exclusion_ids(id).send().await.map_err(|e| api_err(what, e)))?;
+        let o =
+            not_found_is_none(inner.ec2.describe_vpc_block_public_access_exclusions().exclusion_ids(id).send().await.map_err(|e| api_err(what, e)))?;
         let state = o.as_ref().and_then(|o| o.vpc_block_public_access_exclusions().first()).and_then(|x| x.state().cloned());
         Ok(match state {
             None | Some(VpcBlockPublicAccessExclusionState::DeleteComplete) => gone,
@@ -1098,7 +1147,13 @@ async fn wait_exclusion(inner: &Inner, what: &str, id: &str, gone: bool) -> Resu
 
 async fn create_exclusion(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<Value, ProviderError> {
     let what = ctx.address.to_string();
-    let found = inner.ec2.describe_vpc_block_public_access_exclusions().set_filters(Some(adoption_filters(ctx))).send().await.map_err(|e| api_err(&what, e))?;
+    let found = inner
+        .ec2
+        .describe_vpc_block_public_access_exclusions()
+        .set_filters(Some(adoption_filters(ctx)))
+        .send()
+        .await
+        .map_err(|e| api_err(&what, e))?;
     let live = found.vpc_block_public_access_exclusions().iter().find(|x| exclusion_live(x.state()));
     let id = match live.and_then(|x| x.exclusion_id()) {
         Some(id) => id.to_string(),
@@ -1115,7 +1170,10 @@ async fn create_exclusion(inner: &Inner, planned: &Value, ctx: &OpContext) -> Re
                 .await
                 .map_err(|e| api_err(&what, e))?;
             kill_hook(ctx);
-            o.vpc_block_public_access_exclusion().and_then(|x| x.exclusion_id()).map(String::from).ok_or_else(|| no_id(&what, "CreateVpcBlockPublicAccessExclusion"))?
+            o.vpc_block_public_access_exclusion()
+                .and_then(|x| x.exclusion_id())
+                .map(String::from)
+                .ok_or_else(|| no_id(&what, "CreateVpcBlockPublicAccessExclusion"))?
         }
     };
     wait_exclusion(inner, &what, &id, false).await?;
@@ -1152,7 +1210,9 @@ pub(crate) async fn read(inner: &Inner, ty: &str, state: &Value) -> Result<Optio
         VPN_GATEWAY_ROUTE_PROPAGATION => return read_propagation(inner, state).await,
         VPC_BLOCK_PUBLIC_ACCESS_OPTIONS => {
             // "off" is the absence of the resource.
-            return Ok(read_bpa_options(inner).await?.filter(|v| get_str(v, "internet_gateway_block_mode") != Some("off") || get_str(state, "internet_gateway_block_mode") == Some("off")));
+            return Ok(read_bpa_options(inner).await?.filter(|v| {
+                get_str(v, "internet_gateway_block_mode") != Some("off") || get_str(state, "internet_gateway_block_mode") == Some("off")
+            }));
         }
         VPC_DHCP_OPTIONS_ASSOCIATION => {
             let Some(vpc) = get_str(state, "vpc_id") else { return Ok(None) };
@@ -1261,13 +1321,27 @@ pub(crate) async fn delete(inner: &Inner, ty: &str, addr: &str, prior: &Value) -
         VPC_DHCP_OPTIONS => delete_dhcp(inner, addr, prior).await,
         VPC_DHCP_OPTIONS_ASSOCIATION => {
             let Some(vpc) = get_str(prior, "vpc_id") else { return Ok(()) };
-            ok_if_gone(inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id("default").send().await.map(|_| ()).map_err(|e| api_err(addr, e)))
+            ok_if_gone(
+                inner.ec2.associate_dhcp_options().vpc_id(vpc).dhcp_options_id("default").send().await.map(|_| ()).map_err(|e| api_err(addr, e)),
+            )
         }
         EGRESS_ONLY_INTERNET_GATEWAY => {
-            let r = inner.ec2.delete_egress_only_internet_gateway().egress_only_internet_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e));
+            let r = inner
+                .ec2
+                .delete_egress_only_internet_gateway()
+                .egress_only_internet_gateway_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api_err(addr, e));
             ok_if_gone(r)
         }
-        CUSTOMER_GATEWAY => delete_with_retry(|| async { inner.ec2.delete_customer_gateway().customer_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e)) }).await,
+        CUSTOMER_GATEWAY => {
+            delete_with_retry(|| async {
+                inner.ec2.delete_customer_gateway().customer_gateway_id(id).send().await.map(|_| ()).map_err(|e| api_err(addr, e))
+            })
+            .await
+        }
         VPN_GATEWAY => delete_vgw(inner, addr, prior).await,
         VPN_GATEWAY_ATTACHMENT => {
             let (Some(vpc), Some(vgw)) = (get_str(prior, "vpc_id"), get_str(prior, "vpn_gateway_id")) else { return Ok(()) };
@@ -1275,7 +1349,9 @@ pub(crate) async fn delete(inner: &Inner, ty: &str, addr: &str, prior: &Value) -
         }
         VPN_GATEWAY_ROUTE_PROPAGATION => {
             let (Some(rt), Some(vgw)) = (get_str(prior, "route_table_id"), get_str(prior, "vpn_gateway_id")) else { return Ok(()) };
-            ok_if_gone(inner.ec2.disable_vgw_route_propagation().route_table_id(rt).gateway_id(vgw).send().await.map(|_| ()).map_err(|e| api_err(addr, e)))
+            ok_if_gone(
+                inner.ec2.disable_vgw_route_propagation().route_table_id(rt).gateway_id(vgw).send().await.map(|_| ()).map_err(|e| api_err(addr, e)),
+            )
         }
         FLOW_LOG => {
             let o = inner.ec2.delete_flow_logs().flow_log_ids(id).send().await.map_err(|e| api_err(addr, e));
@@ -1306,7 +1382,10 @@ pub(crate) async fn import(inner: &Inner, ty: &str, id: &str) -> Result<Option<V
         VPC_DHCP_OPTIONS_ASSOCIATION => read_dhcp_assoc(inner, id, &empty).await,
         VPN_GATEWAY_ATTACHMENT | VPN_GATEWAY_ROUTE_PROPAGATION => {
             let (a, b) = id.split_once(if ty == VPN_GATEWAY_ATTACHMENT { '/' } else { '_' }).ok_or_else(|| {
-                ProviderError::Invalid(format!("{ty} import id {id:?} must be {}", if ty == VPN_GATEWAY_ATTACHMENT { "VPC_ID/VPN_GATEWAY_ID" } else { "ROUTE_TABLE_ID_VPN_GATEWAY_ID" }))
+                ProviderError::Invalid(format!(
+                    "{ty} import id {id:?} must be {}",
+                    if ty == VPN_GATEWAY_ATTACHMENT { "VPC_ID/VPN_GATEWAY_ID" } else { "ROUTE_TABLE_ID_VPN_GATEWAY_ID" }
+                ))
             })?;
             if ty == VPN_GATEWAY_ATTACHMENT {
                 read_vgw_attachment(inner, &Value::map([("vpc_id", Value::string(a)), ("vpn_gateway_id", Value::string(b))])).await
@@ -1336,25 +1415,42 @@ mod tests {
             vec!["internet_gateway_block_mode: \"block-all\" is not one of off, block-bidirectional, block-ingress".to_string()]
         );
         assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_OPTIONS, &v(vec![("internet_gateway_block_mode", Value::string("block-ingress"))])).is_empty());
-        let excl = |vpc: Value, subnet: Value| v(vec![("internet_gateway_exclusion_mode", Value::string("allow-egress")), ("vpc_id", vpc), ("subnet_id", subnet)]);
-        assert_eq!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::string("vpc-1"), Value::string("subnet-1"))), vec!["subnet_id: conflicts with vpc_id".to_string()]);
-        assert_eq!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Null, Value::Null)), vec!["vpc_id, subnet_id: one of these arguments is required".to_string()]);
+        let excl = |vpc: Value, subnet: Value| {
+            v(vec![("internet_gateway_exclusion_mode", Value::string("allow-egress")), ("vpc_id", vpc), ("subnet_id", subnet)])
+        };
+        assert_eq!(
+            summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::string("vpc-1"), Value::string("subnet-1"))),
+            vec!["subnet_id: conflicts with vpc_id".to_string()]
+        );
+        assert_eq!(
+            summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Null, Value::Null)),
+            vec!["vpc_id, subnet_id: one of these arguments is required".to_string()]
+        );
         // The module's `local.vpc_id` is unknown at plan time: not an error.
         assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Unknown, Value::Null)).is_empty());
         assert!(summaries(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION, &excl(Value::Unknown, Value::Unknown)).is_empty());
         assert_eq!(
-            summaries(FLOW_LOG, &v(vec![("vpc_id", Value::string("vpc-1")), ("subnet_id", Value::string("subnet-1")), ("max_aggregation_interval", Value::int(300))])),
+            summaries(
+                FLOW_LOG,
+                &v(vec![("vpc_id", Value::string("vpc-1")), ("subnet_id", Value::string("subnet-1")), ("max_aggregation_interval", Value::int(300))])
+            ),
             vec!["subnet_id: conflicts with vpc_id".to_string(), "max_aggregation_interval: 300 is not 60 or 600".to_string()]
         );
         assert_eq!(
-            summaries(CUSTOMER_GATEWAY, &v(vec![("bgp_asn", Value::string("4294967295")), ("type", Value::string("ipsec.1")), ("ip_address", Value::string("1.2.3.4"))])),
+            summaries(
+                CUSTOMER_GATEWAY,
+                &v(vec![("bgp_asn", Value::string("4294967295")), ("type", Value::string("ipsec.1")), ("ip_address", Value::string("1.2.3.4"))])
+            ),
             vec!["bgp_asn: \"4294967295\" is not an ASN between 1 and 2147483647".to_string()]
         );
         assert_eq!(
             summaries(VPC_IPV4_CIDR_BLOCK_ASSOCIATION, &v(vec![("vpc_id", Value::string("vpc-1")), ("cidr_block", Value::string("10.1.2.3/16"))])),
             vec!["cidr_block: \"10.1.2.3/16\" is not a valid IPv4 CIDR block".to_string()]
         );
-        assert_eq!(summaries(VPC_DHCP_OPTIONS, &v(vec![("netbios_node_type", Value::string("3"))])), vec!["netbios_node_type: \"3\" is not one of 1, 2, 4, 8".to_string()]);
+        assert_eq!(
+            summaries(VPC_DHCP_OPTIONS, &v(vec![("netbios_node_type", Value::string("3"))])),
+            vec!["netbios_node_type: \"3\" is not one of 1, 2, 4, 8".to_string()]
+        );
     }
 
     fn state(ty: &str, pairs: Vec<(&str, Value)>) -> Value {
@@ -1369,10 +1465,14 @@ mod tests {
         let cfg = Value::map([("route_table_id", Value::string("rtb-1")), ("vpn_gateway_id", Value::string("vgw-1"))]);
         let created = vpcx::plan_change(ty, None, &cfg);
         assert_eq!(get(&created.planned, "id"), Some(&Value::Unknown));
-        let st = state(ty, vec![("id", Value::string("rtb-1_vgw-1")), ("route_table_id", Value::string("rtb-1")), ("vpn_gateway_id", Value::string("vgw-1"))]);
+        let st = state(
+            ty,
+            vec![("id", Value::string("rtb-1_vgw-1")), ("route_table_id", Value::string("rtb-1")), ("vpn_gateway_id", Value::string("vgw-1"))],
+        );
         let same = vpcx::plan_change(ty, Some(&st), &cfg);
         assert!(same.requires_replace.is_empty() && same.planned == st, "{:?}", same.planned);
-        let moved = vpcx::plan_change(ty, Some(&st), &Value::map([("route_table_id", Value::string("rtb-2")), ("vpn_gateway_id", Value::string("vgw-1"))]));
+        let moved =
+            vpcx::plan_change(ty, Some(&st), &Value::map([("route_table_id", Value::string("rtb-2")), ("vpn_gateway_id", Value::string("vgw-1"))]));
         assert_eq!(moved.requires_replace.len(), 1);
 
         // Block Public Access options: the mode changes in place.

@@ -79,7 +79,8 @@ fn assert_noop(p: &AwsProvider, ty: &str, state: &Value, cfg: &Value) {
     assert!(change.requires_replace.is_empty(), "{ty}: replace {:?}", change.requires_replace);
     if &change.planned != state {
         let (Value::Map(a), Value::Map(b)) = (&change.planned, state) else { panic!("{ty}: not objects") };
-        let diff: Vec<String> = a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, v)| format!("{k}: planned {v:?}, state {:?}", b.get(k))).collect();
+        let diff: Vec<String> =
+            a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, v)| format!("{k}: planned {v:?}, state {:?}", b.get(k))).collect();
         panic!("{ty}: unchanged configuration plans a change: {diff:#?}");
     }
 }
@@ -137,7 +138,13 @@ async fn default_security_group_adopts_and_replaces_the_rules() {
     };
     let with_rules = c(vec![
         ("vpc_id", s(&vpc)),
-        ("ingress", Value::List(vec![rule("tcp", 443, 443, &["10.0.0.0/8", "192.168.0.0/16"], Value::Null, s("https")), rule("-1", 0, 0, &[], Value::Bool(true), Value::Null)])),
+        (
+            "ingress",
+            Value::List(vec![
+                rule("tcp", 443, 443, &["10.0.0.0/8", "192.168.0.0/16"], Value::Null, s("https")),
+                rule("-1", 0, 0, &[], Value::Bool(true), Value::Null),
+            ]),
+        ),
         ("egress", Value::List(vec![rule("-1", 0, 0, &["0.0.0.0/0"], Value::Null, Value::Null)])),
         ("tags", c(vec![("Name", s("ex-default")), ("team", s("net"))])),
     ]);
@@ -151,7 +158,14 @@ async fn default_security_group_adopts_and_replaces_the_rules() {
     // Drift (a rule added outside) is seen and removed by the next update.
     ec2.authorize_security_group_ingress()
         .group_id(id(&g))
-        .ip_permissions(aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(22).to_port(22).ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("1.2.3.4/32").build()).build())
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("1.2.3.4/32").build())
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -190,7 +204,8 @@ async fn default_network_acl_and_route_table_follow_the_configuration() {
             ("icmp_type", Value::Null),
         ])
     };
-    let module_default = vec![entry("100", "-1", "0", "0", Some("0.0.0.0/0"), None, "allow"), entry("101", "-1", "0", "0", None, Some("::/0"), "allow")];
+    let module_default =
+        vec![entry("100", "-1", "0", "0", Some("0.0.0.0/0"), None, "allow"), entry("101", "-1", "0", "0", None, Some("::/0"), "allow")];
     let cfg = c(vec![
         ("default_network_acl_id", s(&acl_id)),
         ("ingress", Value::List(module_default.clone())),
@@ -225,7 +240,13 @@ async fn default_network_acl_and_route_table_follow_the_configuration() {
     let ty = "aws_default_route_table";
     let igw = id(&create(&p, "aws_internet_gateway", c(vec![("vpc_id", s(&vpc))]), &ctx("aws_internet_gateway", "i", 1)).await.unwrap());
     let rts = ec2.describe_route_tables().filters(by_vpc).send().await.unwrap();
-    let rt_id = rts.route_tables().iter().find(|r| r.associations().iter().any(|a| a.main() == Some(true))).and_then(|r| r.route_table_id()).unwrap().to_string();
+    let rt_id = rts
+        .route_tables()
+        .iter()
+        .find(|r| r.associations().iter().any(|a| a.main() == Some(true)))
+        .and_then(|r| r.route_table_id())
+        .unwrap()
+        .to_string();
     let cfg = c(vec![
         ("default_route_table_id", s(&rt_id)),
         ("propagating_vgws", list(&[])),
@@ -252,11 +273,24 @@ async fn network_acl_and_rules() {
     let moto = MotoServer::start();
     let p = provider(&moto).await;
     let vpc = new_vpc(&p, "10.30.0.0/16", "acl").await;
-    let subnet = id(&create(&p, "aws_subnet", c(vec![("vpc_id", s(&vpc)), ("cidr_block", s("10.30.1.0/24"))]), &ctx("aws_subnet", "a", 1)).await.unwrap());
+    let subnet =
+        id(&create(&p, "aws_subnet", c(vec![("vpc_id", s(&vpc)), ("cidr_block", s("10.30.1.0/24"))]), &ctx("aws_subnet", "a", 1)).await.unwrap());
     let entry = |no: i64, proto: &str, port: i64| {
-        c(vec![("rule_no", n(no)), ("action", s("allow")), ("protocol", s(proto)), ("from_port", n(port)), ("to_port", n(port)), ("cidr_block", s("0.0.0.0/0"))])
+        c(vec![
+            ("rule_no", n(no)),
+            ("action", s("allow")),
+            ("protocol", s(proto)),
+            ("from_port", n(port)),
+            ("to_port", n(port)),
+            ("cidr_block", s("0.0.0.0/0")),
+        ])
     };
-    let create_cfg = c(vec![("vpc_id", s(&vpc)), ("subnet_ids", list(&[&subnet])), ("ingress", Value::List(vec![entry(100, "tcp", 443)])), ("tags", c(vec![("Name", s("pub"))]))]);
+    let create_cfg = c(vec![
+        ("vpc_id", s(&vpc)),
+        ("subnet_ids", list(&[&subnet])),
+        ("ingress", Value::List(vec![entry(100, "tcp", 443)])),
+        ("tags", c(vec![("Name", s("pub"))])),
+    ]);
     let update_cfg = c(vec![
         ("vpc_id", s(&vpc)),
         ("subnet_ids", list(&[])),
@@ -327,9 +361,12 @@ async fn dhcp_options_cidr_association_and_egress_only_gateway() {
         ])
     };
     let name = c(vec![("Name", s("ex"))]);
-    conformance::run(&p, &LifecycleCase::new("aws_vpc_dhcp_options", dhcp("ex.internal", name.clone()), dhcp("ex.internal", c(vec![("Name", s("ex2"))]))))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_vpc_dhcp_options", dhcp("ex.internal", name.clone()), dhcp("ex.internal", c(vec![("Name", s("ex2"))]))),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     // A new domain name replaces the set.
     conformance::check_lifecycle(&p, &LifecycleCase::new("aws_vpc_dhcp_options", dhcp("a.internal", name.clone()), dhcp("b.internal", name.clone())))
         .await
@@ -350,9 +387,14 @@ async fn dhcp_options_cidr_association_and_egress_only_gateway() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     // Deleting a set still in use moves its VPC back to the default options.
-    let a = create(&p, "aws_vpc_dhcp_options_association", c(vec![("vpc_id", s(&vpc)), ("dhcp_options_id", s(&id(&d1)))]), &ctx("aws_vpc_dhcp_options_association", "this", 1))
-        .await
-        .unwrap();
+    let a = create(
+        &p,
+        "aws_vpc_dhcp_options_association",
+        c(vec![("vpc_id", s(&vpc)), ("dhcp_options_id", s(&id(&d1)))]),
+        &ctx("aws_vpc_dhcp_options_association", "this", 1),
+    )
+    .await
+    .unwrap();
     assert_eq!(str_attr(&a, "id"), format!("{}-{vpc}", id(&d1)));
     p.delete("aws_vpc_dhcp_options", &d1, &cx).await.unwrap();
     assert_eq!(p.read("aws_vpc_dhcp_options", &d1).await.unwrap(), None);
@@ -401,9 +443,12 @@ async fn customer_and_vpn_gateways() {
     let vpc2 = new_vpc(&p, "10.51.0.0/16", "b").await;
 
     let cgw = |asn: &str, tags: Value| c(vec![("bgp_asn", s(asn)), ("ip_address", s("203.0.113.12")), ("type", s("ipsec.1")), ("tags", tags)]);
-    conformance::run(&p, &LifecycleCase::new("aws_customer_gateway", cgw("65000", c(vec![("Name", s("ex-ip1"))])), cgw("65000", c(vec![("Name", s("ex-ip2"))]))))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_customer_gateway", cgw("65000", c(vec![("Name", s("ex-ip1"))])), cgw("65000", c(vec![("Name", s("ex-ip2"))]))),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let cx = ctx("aws_customer_gateway", "this[\"IP1\"]", 1);
     let g = create(&p, "aws_customer_gateway", cgw("65001", Value::Null), &cx).await.unwrap();
     assert!(str_attr(&g, "arn").contains(":customer-gateway/"), "{g:?}");
@@ -446,11 +491,20 @@ async fn flow_log_to_s3_and_default_vpc() {
             ("log_destination_type", s("s3")),
             ("log_destination", s("arn:aws:s3:::contin-flow-logs")),
             ("max_aggregation_interval", n(600)),
-            ("destination_options", Value::List(vec![c(vec![("file_format", s("parquet")), ("hive_compatible_partitions", Value::Bool(false)), ("per_hour_partition", Value::Bool(true))])])),
+            (
+                "destination_options",
+                Value::List(vec![c(vec![
+                    ("file_format", s("parquet")),
+                    ("hive_compatible_partitions", Value::Bool(false)),
+                    ("per_hour_partition", Value::Bool(true)),
+                ])]),
+            ),
             ("tags", tags),
         ])
     };
-    conformance::run(&p, &LifecycleCase::new("aws_flow_log", fl(c(vec![("Name", s("ex"))])), fl(c(vec![("Name", s("ex2"))])))).await.unwrap_or_else(|e| panic!("{e}"));
+    conformance::run(&p, &LifecycleCase::new("aws_flow_log", fl(c(vec![("Name", s("ex"))])), fl(c(vec![("Name", s("ex2"))]))))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let cx = ctx("aws_flow_log", "this[0]", 1);
     let f = create(&p, "aws_flow_log", fl(Value::Null), &cx).await.unwrap();
     assert!(str_attr(&f, "id").starts_with("fl-"), "{f:?}");
@@ -473,7 +527,8 @@ async fn flow_log_to_s3_and_default_vpc() {
 
     // aws_default_vpc: moto's region has one; it is adopted, changed, and only forgotten.
     let ty = "aws_default_vpc";
-    let cfg = c(vec![("enable_dns_support", Value::Bool(true)), ("enable_dns_hostnames", Value::Bool(true)), ("tags", c(vec![("Name", s("default"))]))]);
+    let cfg =
+        c(vec![("enable_dns_support", Value::Bool(true)), ("enable_dns_hostnames", Value::Bool(true)), ("tags", c(vec![("Name", s("default"))]))]);
     let dcx = ctx(ty, "this[0]", 1);
     let d = create(&p, ty, cfg.clone(), &dcx).await.unwrap();
     assert_eq!(attr(&d, "existing_default_vpc"), &Value::Bool(true));
