@@ -63,6 +63,7 @@ mod util;
 mod vpcx;
 mod vpcx_acl;
 mod vpcx_gw;
+mod vpcx_gw2;
 
 use async_trait::async_trait;
 use contin_provider::{OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
