@@ -17,7 +17,7 @@
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
 //! `aws_db_instance`; the other EC2 types of terraform-aws-modules/vpc
-//! (`vpcx.rs`, `vpcx_gw.rs`): default security group / network ACL / route
+//! (`vpcx*.rs`): default security group / network ACL / route
 //! table / VPC, network ACLs and rules, DHCP options (+ association), IPv4
 //! CIDR block associations, egress-only internet gateways, customer and VPN
 //! gateways (+ attachment, route propagation), flow logs, VPC Block Public
