@@ -17,7 +17,12 @@
 //! data `aws_s3_objects`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
-//! `aws_db_instance`.
+//! `aws_db_instance`; the other EC2 types of terraform-aws-modules/vpc
+//! (`vpcx*.rs`): default security group / network ACL / route
+//! table / VPC, network ACLs and rules, DHCP options (+ association), IPv4
+//! CIDR block associations, egress-only internet gateways, customer and VPN
+//! gateways (+ attachment, route propagation), flow logs, VPC Block Public
+//! Access options and exclusions.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -57,6 +62,10 @@ mod sg;
 #[doc(hidden)]
 pub mod testing;
 mod util;
+mod vpcx;
+mod vpcx_acl;
+mod vpcx_gw;
+mod vpcx_gw2;
 
 use async_trait::async_trait;
 use contin_provider::{OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
@@ -251,31 +260,41 @@ impl Provider for AwsProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
-        let mut d = plan::validate(ty, cfg);
+        let mut d = if vpcx::is_vpcx(ty) { vpcx::validate(ty, cfg) } else { plan::validate(ty, cfg) };
+        if vpcx::is_vpcx(ty) {
+            d.extend(plan::validate_timeouts(cfg));
+        }
         d.extend(s3x::validate(ty, cfg));
         d
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
-        match schema::resource(ty) {
-            Some(block) => {
-                let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
-                plan::adjust(ty, prior, &mut change);
-                // A new object without its own `region` lives in the provider's
-                // (Terraform 6.x plans it known).
-                if let (Value::Map(m), Ok(inner)) = (&mut change.planned, self.inner()) {
-                    if matches!(m.get("region"), Some(Value::Unknown)) && region_of(desired).is_none() && !desired.attr("region").is_some_and(Value::is_unknown) {
-                        m.insert("region".into(), Value::string(inner.region.clone()));
+        let mut change = if vpcx::is_vpcx(ty) {
+            vpcx::plan_change(ty, prior, desired)
+        } else {
+            match schema::resource(ty) {
+                Some(block) => {
+                    let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
+                    plan::adjust(ty, prior, &mut change);
+                    change
+                }
+                None => {
+                    return PlannedChange {
+                        planned: desired.clone(),
+                        requires_replace: Vec::new(),
+                        diagnostics: Diagnostic::error(format!("unsupported resource type {ty:?}")).into(),
                     }
                 }
-                change
             }
-            None => PlannedChange {
-                planned: desired.clone(),
-                requires_replace: Vec::new(),
-                diagnostics: Diagnostic::error(format!("unsupported resource type {ty:?}")).into(),
-            },
+        };
+        // A new object without its own `region` lives in the provider's
+        // (Terraform 6.x plans it known).
+        if let (Value::Map(m), Ok(inner)) = (&mut change.planned, self.inner()) {
+            if matches!(m.get("region"), Some(Value::Unknown)) && region_of(desired).is_none() && !desired.attr("region").is_some_and(Value::is_unknown) {
+                m.insert("region".into(), Value::string(inner.region.clone()));
+            }
         }
+        change
     }
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
@@ -291,6 +310,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         };
@@ -311,6 +331,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }})
@@ -332,6 +353,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }})
@@ -353,6 +375,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
+            _ if vpcx::is_vpcx(ty) => vpcx::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }})
@@ -372,6 +395,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
+            _ if vpcx::is_vpcx(ty) => vpcx::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -128,9 +128,9 @@ fn check_bucket_name(name: &str, diags: &mut Diagnostics) {
 }
 
 /// Checks beyond the schema: CIDR blocks, rule ports and protocols, reserved tag keys.
-pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
+/// `timeouts { create/read/update/delete }` must be Go durations.
+pub(crate) fn validate_timeouts(cfg: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
-    check_tags(cfg, &mut d);
     for t in get_blocks(cfg, "timeouts") {
         for op in ["create", "read", "update", "delete"] {
             if let Some(text) = known_str(get(t, op)) {
@@ -140,6 +140,13 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             }
         }
     }
+    d
+}
+
+pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    check_tags(cfg, &mut d);
+    d.extend(validate_timeouts(cfg));
     match ty {
         schema::VPC => {
             one_of(cfg, &["cidr_block", "ipv4_ipam_pool_id"], true, &mut d);

@@ -38,6 +38,23 @@ pub const LAUNCH_CONFIGURATION: &str = "aws_launch_configuration";
 pub const AUTOSCALING_GROUP: &str = "aws_autoscaling_group";
 pub const ELB: &str = "aws_elb";
 pub const DB_INSTANCE: &str = "aws_db_instance";
+pub const VPC_IPV4_CIDR_BLOCK_ASSOCIATION: &str = "aws_vpc_ipv4_cidr_block_association";
+pub const DEFAULT_VPC: &str = "aws_default_vpc";
+pub const DEFAULT_SECURITY_GROUP: &str = "aws_default_security_group";
+pub const DEFAULT_ROUTE_TABLE: &str = "aws_default_route_table";
+pub const DEFAULT_NETWORK_ACL: &str = "aws_default_network_acl";
+pub const NETWORK_ACL: &str = "aws_network_acl";
+pub const NETWORK_ACL_RULE: &str = "aws_network_acl_rule";
+pub const VPC_DHCP_OPTIONS: &str = "aws_vpc_dhcp_options";
+pub const VPC_DHCP_OPTIONS_ASSOCIATION: &str = "aws_vpc_dhcp_options_association";
+pub const EGRESS_ONLY_INTERNET_GATEWAY: &str = "aws_egress_only_internet_gateway";
+pub const CUSTOMER_GATEWAY: &str = "aws_customer_gateway";
+pub const VPN_GATEWAY: &str = "aws_vpn_gateway";
+pub const VPN_GATEWAY_ATTACHMENT: &str = "aws_vpn_gateway_attachment";
+pub const VPN_GATEWAY_ROUTE_PROPAGATION: &str = "aws_vpn_gateway_route_propagation";
+pub const FLOW_LOG: &str = "aws_flow_log";
+pub const VPC_BLOCK_PUBLIC_ACCESS_OPTIONS: &str = "aws_vpc_block_public_access_options";
+pub const VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION: &str = "aws_vpc_block_public_access_exclusion";
 
 fn s() -> T {
     T::String
@@ -718,6 +735,23 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(AUTOSCALING_GROUP.into(), autoscaling_group());
     p.resources.insert(ELB.into(), elb());
     p.resources.insert(DB_INSTANCE.into(), db_instance());
+    p.resources.insert(VPC_IPV4_CIDR_BLOCK_ASSOCIATION.into(), crate::vpcx_gw::vpc_ipv4_cidr_block_association());
+    p.resources.insert(DEFAULT_VPC.into(), crate::vpcx_gw::default_vpc());
+    p.resources.insert(DEFAULT_SECURITY_GROUP.into(), crate::vpcx::default_security_group());
+    p.resources.insert(DEFAULT_ROUTE_TABLE.into(), crate::vpcx::default_route_table());
+    p.resources.insert(DEFAULT_NETWORK_ACL.into(), crate::vpcx::default_network_acl());
+    p.resources.insert(NETWORK_ACL.into(), crate::vpcx::network_acl());
+    p.resources.insert(NETWORK_ACL_RULE.into(), crate::vpcx::network_acl_rule());
+    p.resources.insert(VPC_DHCP_OPTIONS.into(), crate::vpcx_gw::vpc_dhcp_options());
+    p.resources.insert(VPC_DHCP_OPTIONS_ASSOCIATION.into(), crate::vpcx_gw::vpc_dhcp_options_association());
+    p.resources.insert(EGRESS_ONLY_INTERNET_GATEWAY.into(), crate::vpcx_gw::egress_only_internet_gateway());
+    p.resources.insert(CUSTOMER_GATEWAY.into(), crate::vpcx_gw::customer_gateway());
+    p.resources.insert(VPN_GATEWAY.into(), crate::vpcx_gw::vpn_gateway());
+    p.resources.insert(VPN_GATEWAY_ATTACHMENT.into(), crate::vpcx_gw::vpn_gateway_attachment());
+    p.resources.insert(VPN_GATEWAY_ROUTE_PROPAGATION.into(), crate::vpcx_gw::vpn_gateway_route_propagation());
+    p.resources.insert(FLOW_LOG.into(), crate::vpcx_gw::flow_log());
+    p.resources.insert(VPC_BLOCK_PUBLIC_ACCESS_OPTIONS.into(), crate::vpcx_gw::vpc_block_public_access_options());
+    p.resources.insert(VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION.into(), crate::vpcx_gw::vpc_block_public_access_exclusion());
     p.data_sources.insert(AMI.into(), ami());
     p.data_sources.insert(VPC.into(), data_vpc());
     p.data_sources.insert(SUBNETS.into(), data_subnets());
