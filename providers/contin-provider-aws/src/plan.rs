@@ -523,25 +523,20 @@ fn normalize_rule(rule: &Value) -> Value {
         }
         m.insert("protocol".into(), Value::String(p));
     }
+    // Every source list is present, empty when unused (as Terraform shows them).
     for key in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
-        match m.get(key) {
+        let items: Option<Vec<String>> = match m.get(key) {
             Some(Value::List(items) | Value::Set(items)) if items.iter().all(|i| matches!(i, Value::String(_))) => {
-                let mut c: Vec<String> = items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect();
-                c.sort();
-                c.dedup();
-                let v = if c.is_empty() {
-                    Value::Null
-                } else if key == "security_groups" {
-                    Value::set(c.into_iter().map(Value::String).collect())
-                } else {
-                    crate::util::str_list(c)
-                };
-                m.insert(key.into(), v);
+                Some(items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect())
             }
-            None => {
-                m.insert(key.into(), Value::Null);
-            }
-            _ => {}
+            None | Some(Value::Null) => Some(Vec::new()),
+            _ => None,
+        };
+        if let Some(mut c) = items {
+            c.sort();
+            c.dedup();
+            let v = if key == "security_groups" { Value::set(c.into_iter().map(Value::String).collect()) } else { crate::util::str_list(c) };
+            m.insert(key.into(), v);
         }
     }
     if m.get("self").is_none_or(Value::is_null) {

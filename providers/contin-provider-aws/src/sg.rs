@@ -67,14 +67,7 @@ fn rules_value(perms: &[IpPermission], own_id: &str) -> Value {
         grouped
             .into_iter()
             .map(|((proto, from, to, desc), sources)| {
-                let pick = |f: fn(&Source) -> Option<&String>| {
-                    let items: Vec<String> = sources.iter().filter_map(f).cloned().collect();
-                    if items.is_empty() {
-                        Value::Null
-                    } else {
-                        str_list(items)
-                    }
-                };
+                let pick = |f: fn(&Source) -> Option<&String>| str_list(sources.iter().filter_map(f).cloned());
                 let groups: Vec<String> =
                     sources.iter().filter_map(|s| if let Source::Group(g) = s { Some(g.clone()) } else { None }).filter(|g| g != own_id).collect();
                 let own = sources.contains(&Source::Group(own_id.to_string()));
@@ -85,7 +78,7 @@ fn rules_value(perms: &[IpPermission], own_id: &str) -> Value {
                     ("cidr_blocks", pick(|s| if let Source::V4(c) = s { Some(c) } else { None })),
                     ("ipv6_cidr_blocks", pick(|s| if let Source::V6(c) = s { Some(c) } else { None })),
                     ("prefix_list_ids", pick(|s| if let Source::PrefixList(c) = s { Some(c) } else { None })),
-                    ("security_groups", if groups.is_empty() { Value::Null } else { Value::set(groups.into_iter().map(Value::String).collect()) }),
+                    ("security_groups", Value::set(groups.into_iter().map(Value::String).collect())),
                     ("self", Value::Bool(own)),
                     ("description", desc.map_or(Value::Null, Value::String)),
                 ])
