@@ -40,6 +40,7 @@
 mod asg;
 mod config;
 mod data;
+mod data2;
 mod ec2x;
 mod elb;
 mod iam;
@@ -48,6 +49,7 @@ mod instance;
 mod network;
 mod plan;
 mod policy;
+mod policy_doc;
 mod rds;
 mod s3;
 pub mod schema;
@@ -268,6 +270,9 @@ impl Provider for AwsProvider {
     }
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
+        if let Some(pure) = data2::read_pure(ty, cfg) {
+            return pure;
+        }
         let inner = self.inner()?;
         match ty {
             schema::AMI => data::ami(&inner, cfg).await,
@@ -276,6 +281,7 @@ impl Provider for AwsProvider {
             schema::SUBNETS => data::subnets(&inner, cfg).await,
             schema::REGION => data::region(&inner, cfg).await,
             schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
+            _ if data2::is_data2(ty) => data2::read(&inner, ty, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }
     }
