@@ -44,6 +44,7 @@ mod data2;
 mod ec2x;
 mod elb;
 mod iam;
+mod iam_policy;
 mod lb;
 mod instance;
 mod network;
@@ -160,7 +161,9 @@ impl Provider for AwsProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
-        plan::validate(ty, cfg)
+        let mut d = plan::validate(ty, cfg);
+        iam_policy::validate(ty, cfg, &mut d);
+        d
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
@@ -168,6 +171,7 @@ impl Provider for AwsProvider {
             Some(block) => {
                 let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                 plan::adjust(ty, prior, &mut change);
+                iam_policy::adjust(ty, prior, &mut change);
                 change
             }
             None => PlannedChange {
@@ -190,6 +194,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -207,6 +212,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -225,6 +231,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -243,6 +250,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -260,6 +268,7 @@ impl Provider for AwsProvider {
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -663,6 +663,7 @@ pub fn provider_schema() -> ProviderSchema {
     p.data_sources.insert(CALLER_IDENTITY.into(), data_caller_identity());
     p.data_sources.insert(AVAILABILITY_ZONES.into(), availability_zones());
     crate::data2::register(&mut p);
+    crate::iam_policy::register(&mut p);
     p
 }
 
