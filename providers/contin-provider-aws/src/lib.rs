@@ -16,7 +16,14 @@
 //! `aws_lb_listener`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
-//! `aws_db_instance`.
+//! `aws_db_instance`, `aws_db_subnet_group`; IAM managed policies
+//! (`iam_policy.rs`): `aws_iam_policy`, `aws_iam_policy_attachment`;
+//! CloudWatch Logs (aws-sdk-cloudwatchlogs, `logs.rs`):
+//! `aws_cloudwatch_log_group`; subnet groups (`subnet_groups.rs`, also
+//! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
+//! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
+//! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
+//! resolved at plan time), `aws_security_group`, `aws_ec2_managed_prefix_list`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -46,6 +53,7 @@ mod elb;
 mod iam;
 mod iam_policy;
 mod lb;
+mod logs;
 mod instance;
 mod network;
 mod plan;
@@ -55,6 +63,7 @@ mod rds;
 mod s3;
 pub mod schema;
 mod sg;
+mod subnet_groups;
 #[doc(hidden)]
 pub mod testing;
 mod util;
@@ -77,6 +86,9 @@ pub(crate) struct Inner {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub redshift: aws_sdk_redshift::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
     pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
@@ -163,6 +175,8 @@ impl Provider for AwsProvider {
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
         let mut d = plan::validate(ty, cfg);
         iam_policy::validate(ty, cfg, &mut d);
+        logs::validate(ty, cfg, &mut d);
+        subnet_groups::validate(ty, cfg, &mut d);
         d
     }
 
@@ -195,6 +209,8 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::read(&inner, state).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         }
@@ -213,6 +229,8 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::create(&inner, planned, ctx).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }
@@ -232,6 +250,8 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::update(&inner, &addr, prior, planned).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }
@@ -251,6 +271,8 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::delete(&inner, &addr, prior).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }
@@ -269,6 +291,8 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
+            logs::CLOUDWATCH_LOG_GROUP => logs::import(&inner, id).await?,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };

@@ -285,7 +285,7 @@ fn from_config(cfg: &Value) -> Result<Doc, String> {
 
 /// The value of `key` in `m`, matched as Go's decoder does: exact first, else case-insensitively (last match wins).
 fn field<'a>(m: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {
-    m.get(key).or_else(|| m.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v).last())
+    m.get(key).or_else(|| m.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v).next_back())
 }
 
 fn string_field(m: &serde_json::Map<String, Json>, key: &str, at: &str) -> Result<String, String> {

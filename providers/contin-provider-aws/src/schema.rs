@@ -664,6 +664,8 @@ pub fn provider_schema() -> ProviderSchema {
     p.data_sources.insert(AVAILABILITY_ZONES.into(), availability_zones());
     crate::data2::register(&mut p);
     crate::iam_policy::register(&mut p);
+    crate::logs::register(&mut p);
+    crate::subnet_groups::register(&mut p);
     p
 }
 
