@@ -62,6 +62,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut autoscaling = aws_sdk_autoscaling::config::Builder::from(&sdk);
     let mut elb = aws_sdk_elasticloadbalancing::config::Builder::from(&sdk);
     let mut rds = aws_sdk_rds::config::Builder::from(&sdk);
+    let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
+    let mut elasticache = aws_sdk_elasticache::config::Builder::from(&sdk);
+    let mut redshift = aws_sdk_redshift::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
         let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
         let role = aws_sdk_ec2::config::SharedCredentialsProvider::new(role);
@@ -72,6 +75,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         autoscaling = autoscaling.credentials_provider(role.clone());
         elb = elb.credentials_provider(role.clone());
         rds = rds.credentials_provider(role.clone());
+        logs = logs.credentials_provider(role.clone());
+        elasticache = elasticache.credentials_provider(role.clone());
+        redshift = redshift.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
     }
     let mut default_tags = str_map(get(&cfg, "tags"));
@@ -94,6 +100,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling.build()),
         elb: aws_sdk_elasticloadbalancing::Client::from_conf(elb.build()),
         rds: aws_sdk_rds::Client::from_conf(rds.build()),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs.build()),
+        elasticache: aws_sdk_elasticache::Client::from_conf(elasticache.build()),
+        redshift: aws_sdk_redshift::Client::from_conf(redshift.build()),
         account_id: std::sync::OnceLock::new(),
         default_tags,
         region,

@@ -22,7 +22,14 @@
 //! table / VPC, network ACLs and rules, DHCP options (+ association), IPv4
 //! CIDR block associations, egress-only internet gateways, customer and VPN
 //! gateways (+ attachment, route propagation), flow logs, VPC Block Public
-//! Access options and exclusions.
+//! Access options and exclusions; `aws_db_subnet_group`; IAM managed policies
+//! (`iam_policy.rs`): `aws_iam_policy`, `aws_iam_policy_attachment`;
+//! CloudWatch Logs (aws-sdk-cloudwatchlogs, `logs.rs`):
+//! `aws_cloudwatch_log_group`; subnet groups (`subnet_groups.rs`, also
+//! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
+//! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
+//! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
+//! resolved at plan time), `aws_security_group`, `aws_ec2_managed_prefix_list`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -46,19 +53,24 @@
 mod asg;
 mod config;
 mod data;
+mod data2;
 mod ec2x;
 mod elb;
 mod iam;
+mod iam_policy;
 mod lb;
+mod logs;
 mod instance;
 mod network;
 mod plan;
 mod policy;
+mod policy_doc;
 mod rds;
 mod s3;
 mod s3x;
 pub mod schema;
 mod sg;
+mod subnet_groups;
 #[doc(hidden)]
 pub mod testing;
 mod util;
@@ -85,6 +97,9 @@ pub(crate) struct Inner {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub redshift: aws_sdk_redshift::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
     pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
@@ -265,6 +280,9 @@ impl Provider for AwsProvider {
             d.extend(plan::validate_timeouts(cfg));
         }
         d.extend(s3x::validate(ty, cfg));
+        iam_policy::validate(ty, cfg, &mut d);
+        logs::validate(ty, cfg, &mut d);
+        subnet_groups::validate(ty, cfg, &mut d);
         d
     }
 
@@ -276,6 +294,7 @@ impl Provider for AwsProvider {
                 Some(block) => {
                     let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                     plan::adjust(ty, prior, &mut change);
+                    iam_policy::adjust(ty, prior, &mut change);
                     change
                 }
                 None => {
@@ -311,6 +330,9 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
             _ if is_asg(ty) => asg::read(&inner, ty, state).await,
             _ if vpcx::is_vpcx(ty) => vpcx::read(&inner, ty, state).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::read(&inner, state).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
         };
@@ -332,6 +354,9 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
             _ if is_asg(ty) => asg::create(&inner, ty, planned, ctx).await,
             _ if vpcx::is_vpcx(ty) => vpcx::create(&inner, ty, planned, ctx).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::create(&inner, planned, ctx).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
         }})
@@ -354,6 +379,9 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
             _ if is_asg(ty) => asg::update(&inner, ty, &addr, prior, planned).await,
             _ if vpcx::is_vpcx(ty) => vpcx::update(&inner, ty, &addr, prior, planned).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::update(&inner, &addr, prior, planned).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
         }})
@@ -376,6 +404,9 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
             _ if is_asg(ty) => asg::delete(&inner, ty, &addr, prior).await,
             _ if vpcx::is_vpcx(ty) => vpcx::delete(&inner, ty, &addr, prior).await,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
+            logs::CLOUDWATCH_LOG_GROUP => logs::delete(&inner, &addr, prior).await,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
         }})
@@ -396,6 +427,9 @@ impl Provider for AwsProvider {
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
             _ if is_asg(ty) => asg::import(&inner, ty, id).await?,
             _ if vpcx::is_vpcx(ty) => vpcx::import(&inner, ty, id).await?,
+            _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
+            logs::CLOUDWATCH_LOG_GROUP => logs::import(&inner, id).await?,
+            _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),
         };
@@ -407,6 +441,13 @@ impl Provider for AwsProvider {
     }
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
+        // No IO (policy documents, partitions): readable before configure.
+        if let Some(pure) = data2::read_pure(ty, cfg) {
+            return match self.inner() {
+                Ok(inner) => pure.map(|v| finish(v, &inner, cfg, false)),
+                Err(_) => pure,
+            };
+        }
         let inner = self.inner_for(cfg).await?;
         let read = match ty {
             schema::AMI => data::ami(&inner, cfg).await,
@@ -416,6 +457,7 @@ impl Provider for AwsProvider {
             schema::REGION => data::region(&inner, cfg).await,
             schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
             s3x::S3_OBJECTS => s3x::objects(&inner, cfg).await,
+            _ if data2::is_data2(ty) => data2::read(&inner, ty, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         };
         Ok(finish(read?, &inner, cfg, false))
