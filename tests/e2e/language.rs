@@ -310,3 +310,33 @@ resource "null_resource" "a" {
     out.expect_code(1);
     assert!(out.stderr.contains("Invalid use of ephemeral value") && out.stderr.contains("main.tf:6"), "{}", out.stderr);
 }
+
+/// A data source whose configuration is known only after apply plans its
+/// computed attributes as unknown (not absent), so references to them plan;
+/// apply reads it once its inputs exist.
+#[test]
+fn data_source_read_during_apply_has_unknown_computed_attributes() {
+    let p = project(&[(
+        "main.tf",
+        r#"resource "local_file" "src" {
+  filename = "${path.module}/src.txt"
+  content  = "hello"
+}
+data "local_file" "copy" {
+  filename = local_file.src.filename
+}
+resource "local_file" "dst" {
+  filename = "${path.module}/dst.txt"
+  content  = upper(data.local_file.copy.content)
+}
+output "sha" {
+  value = data.local_file.copy.content_sha256
+}
+"#,
+    )]);
+    let out = p.run(&["plan"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("data.local_file.copy will be read during apply"), "{}", out.stdout);
+    p.run(&["apply", "-auto-approve"]).expect_code(0);
+    assert_eq!(std::fs::read_to_string(p.path().join("dst.txt")).unwrap(), "HELLO");
+}

@@ -585,6 +585,15 @@ fn plan_block(
         diags.extend(for_addr(static_argument_problems(r, block), &base_addr));
     }
     let provider = input.providers.get(provider_name);
+    // Like Terraform, a data source that depends on an object with changes
+    // pending is read during apply, after them (its answer may change).
+    let deps_pending = r.mode == ResourceMode::Data
+        && deps.iter().any(|d| {
+            planned
+                .range(d.clone()..)
+                .take_while(|(a, _)| a.module == d.module && a.mode == d.mode && a.ty == d.ty && a.name == d.name)
+                .any(|(_, c)| c.action != Action::NoOp && !(c.action == Action::Read && c.after.as_ref().is_some_and(Value::is_wholly_known)))
+        });
     let mut inst_values = Vec::with_capacity(expanded.len());
     for (key, rep) in expanded {
         let addr = base_addr.clone().with_key(key.clone());
@@ -628,7 +637,7 @@ fn plan_block(
         let change = match r.mode {
             ResourceMode::Data => {
                 let cfg = if marks { desired.clone() } else { desired_plain };
-                plan_data(input, r, provider_name, block, &addr, cfg, &config_marks, state_rs.map(|rs| rs.value()), &deps, diags)
+                plan_data(input, r, provider_name, block, &addr, cfg, &config_marks, state_rs.map(|rs| rs.value()), &deps, deps_pending, diags)
             }
             ResourceMode::Managed => {
                 let Some(p) = provider else { continue };
@@ -731,10 +740,11 @@ fn plan_data(
     config_marks: &[ValuePath],
     recorded: Option<Value>,
     deps: &[ResourceAddr],
+    deps_pending: bool,
     diags: &mut Diagnostics,
 ) -> ResourceChange {
     // `cfg` carries the configuration's marks when the provider asks for them.
-    let after = if cfg.is_wholly_known() {
+    let after = if cfg.is_wholly_known() && !deps_pending {
         match input.io.read_data(provider_name, &r.ty, &cfg) {
             Ok(v) => mark(v, Some(block), config_marks),
             Err(e) => {
@@ -748,7 +758,16 @@ fn plan_data(
             }
         }
     } else {
-        // Read during apply, once the values it depends on are known.
+        // Read during apply, once the values it depends on are known: what
+        // the provider computes is unknown until then (not absent).
+        let mut cfg = cfg;
+        if let Value::Map(m) = &mut cfg {
+            for (name, a) in &block.attributes {
+                if a.computed && m.get(name).is_none_or(Value::is_null) {
+                    m.insert(name.clone(), Value::Unknown);
+                }
+            }
+        }
         mark(cfg, Some(block), config_marks)
     };
     let same = recorded.as_ref().is_some_and(|rec| after.is_wholly_known() && same_json(rec, &after));
