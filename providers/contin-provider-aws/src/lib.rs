@@ -14,7 +14,7 @@
 //! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
 //! `aws_lb_listener`; S3 `aws_s3_bucket_ownership_controls`, `aws_s3_bucket_acl`,
-//! data `aws_s3_objects`; Auto Scaling (aws-sdk-autoscaling):
+//! data `aws_s3_objects`; `aws_ec2_managed_prefix_list`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
 //! `aws_db_instance`; the other EC2 types of terraform-aws-modules/vpc
@@ -68,6 +68,7 @@ mod policy_doc;
 mod rds;
 mod s3;
 mod s3x;
+mod prefix_list;
 pub mod schema;
 mod sg;
 mod subnet_groups;
@@ -280,6 +281,7 @@ impl Provider for AwsProvider {
             d.extend(plan::validate_timeouts(cfg));
         }
         d.extend(s3x::validate(ty, cfg));
+        d.extend(prefix_list::validate(ty, cfg));
         iam_policy::validate(ty, cfg, &mut d);
         logs::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
@@ -295,6 +297,7 @@ impl Provider for AwsProvider {
                     let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                     plan::adjust(ty, prior, &mut change);
                     iam_policy::adjust(ty, prior, &mut change);
+                    prefix_list::adjust(ty, prior, &mut change);
                     change
                 }
                 None => {
@@ -325,6 +328,7 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if s3x::is_s3x(ty) => s3x::read(&inner, ty, state).await,
+            prefix_list::MANAGED_PREFIX_LIST => prefix_list::read(&inner, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
@@ -349,6 +353,7 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::create_db(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if s3x::is_s3x(ty) => s3x::create(&inner, ty, planned, ctx).await,
+            prefix_list::MANAGED_PREFIX_LIST => prefix_list::create(&inner, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
@@ -374,6 +379,7 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::update_db(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if s3x::is_s3x(ty) => s3x::update(&inner, ty, &addr, planned).await,
+            prefix_list::MANAGED_PREFIX_LIST => prefix_list::update(&inner, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
@@ -399,6 +405,7 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::delete_db(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if s3x::is_s3x(ty) => s3x::delete(&inner, ty, &addr, prior).await,
+            prefix_list::MANAGED_PREFIX_LIST => prefix_list::delete(&inner, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
@@ -422,6 +429,7 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if s3x::is_s3x(ty) => s3x::import(&inner, ty, id).await?,
+            prefix_list::MANAGED_PREFIX_LIST => prefix_list::import(&inner, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,

@@ -333,3 +333,36 @@ async fn s3_ownership_controls_acl_and_objects_data_source() {
     let two = p.read_data("aws_s3_objects", &c(vec![("bucket", s(&b)), ("max_keys", Value::int(2))])).await.unwrap();
     assert_eq!(attr(&two, "keys"), &list(&["logs/2026/c.txt", "logs/a.txt"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_prefix_list_entries_change_in_place() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let entry = |cidr: &str, desc: &str| c(vec![("cidr", s(cidr)), ("description", s(desc))]);
+    let cfg = |name: &str, entries: Vec<Value>| {
+        c(vec![("name", s(name)), ("address_family", s("IPv4")), ("max_entries", Value::int(5)), ("entry", Value::List(entries)), ("tags", c(vec![("team", s("net"))]))])
+    };
+    let first = cfg("All VPC CIDRs", vec![entry("10.0.0.0/16", "default VPC")]);
+    let second = cfg("VPC CIDRs", vec![entry("10.0.0.0/16", "default VPC, renamed"), entry("10.1.0.0/16", "second")]);
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_ec2_managed_prefix_list", first.clone(), second.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("prefix list: {e}"));
+    let cx = ctx("aws_ec2_managed_prefix_list", "example", 1);
+    let pl = create(&p, "aws_ec2_managed_prefix_list", first.clone(), &cx).await.unwrap();
+    assert!(str_attr(&pl, "id").starts_with("pl-"), "{pl:?}");
+    assert_no_op(&p, "aws_ec2_managed_prefix_list", &pl, &first);
+    assert_eq!(id(&create(&p, "aws_ec2_managed_prefix_list", first.clone(), &cx).await.unwrap()), id(&pl), "a re-run adopts it by its tags");
+    let change = p.plan_change("aws_ec2_managed_prefix_list", Some(&pl), &second);
+    assert!(change.requires_replace.is_empty(), "{:?}", change.requires_replace);
+    let updated = p.update("aws_ec2_managed_prefix_list", &pl, &change.planned, &cx).await.unwrap();
+    assert_eq!(id(&updated), id(&pl));
+    assert_eq!(attr(&updated, "name"), &s("VPC CIDRs"));
+    assert_no_op(&p, "aws_ec2_managed_prefix_list", &updated, &second);
+    // An IPv6 family replaces it; entries beyond max_entries are refused at validate.
+    let v6 = c(vec![("name", s("x")), ("address_family", s("IPv6")), ("max_entries", Value::int(5))]);
+    assert!(!p.plan_change("aws_ec2_managed_prefix_list", Some(&updated), &v6).requires_replace.is_empty());
+    let over = c(vec![("name", s("x")), ("address_family", s("IPv4")), ("max_entries", Value::int(1)), ("entry", Value::List(vec![entry("10.0.0.0/16", "a"), entry("10.1.0.0/16", "b")]))]);
+    assert!(p.validate("aws_ec2_managed_prefix_list", &over).iter().any(|d| d.summary == "entry: 2 entries do not fit max_entries = 1"));
+    p.delete("aws_ec2_managed_prefix_list", &updated, &cx).await.unwrap();
+    assert_eq!(p.read("aws_ec2_managed_prefix_list", &updated).await.unwrap(), None);
+}
