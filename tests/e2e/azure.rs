@@ -127,8 +127,9 @@ fn kill_between_the_create_request_and_the_state_write_then_the_rerun_adopts() {
     f.release();
     assert!(f.get(VM).is_some(), "the VM exists although contin never heard back");
     // The held request is logged once its handler ends (answered or dropped).
-    f.wait_for(Duration::from_secs(10), |f| f.held() == 0);
     let vm_puts = |f: &FakeAzure| f.log().iter().filter(|l| l.method == "PUT" && l.path.ends_with("/virtualMachines/contin-vm")).count();
+    // The held counter and the log entry are updated by separate guards: wait for both.
+    f.wait_for(Duration::from_secs(30), |f| f.held() == 0 && vm_puts(f) == 1);
     assert_eq!(vm_puts(&f), 1);
 
     // The re-run adopts the VM by its contin-lineage/contin-address tags.

@@ -311,9 +311,9 @@ resource "null_resource" "a" {
     assert!(out.stderr.contains("Invalid use of ephemeral value") && out.stderr.contains("main.tf:6"), "{}", out.stderr);
 }
 
-/// A data source whose configuration is known only after apply plans its
-/// computed attributes as unknown (not absent), so references to them plan;
-/// apply reads it once its inputs exist.
+/// A data source that `depends_on` an object with changes pending is read
+/// during apply (Terraform's rule), and its computed attributes plan as
+/// unknown (not absent), so references to them plan.
 #[test]
 fn data_source_read_during_apply_has_unknown_computed_attributes() {
     let p = project(&[(
@@ -323,7 +323,8 @@ fn data_source_read_during_apply_has_unknown_computed_attributes() {
   content  = "hello"
 }
 data "local_file" "copy" {
-  filename = local_file.src.filename
+  filename   = "${path.module}/src.txt"
+  depends_on = [local_file.src]
 }
 resource "local_file" "dst" {
   filename = "${path.module}/dst.txt"

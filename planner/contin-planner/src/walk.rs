@@ -585,10 +585,15 @@ fn plan_block(
         diags.extend(for_addr(static_argument_problems(r, block), &base_addr));
     }
     let provider = input.providers.get(provider_name);
-    // Like Terraform, a data source that depends on an object with changes
-    // pending is read during apply, after them (its answer may change).
+    // Like Terraform, a data source whose `depends_on` names a managed object
+    // with changes pending is read during apply, after them (its answer may
+    // change). Plain references do not defer the read (Terraform reads at
+    // plan time what is known).
+    let explicit = |d: &ResourceAddr| {
+        d.mode == ResourceMode::Managed && r.depends_on.iter().any(|x| x.mode == d.mode && x.ty == d.ty && x.name == d.name)
+    };
     let deps_pending = r.mode == ResourceMode::Data
-        && deps.iter().any(|d| {
+        && deps.iter().filter(|d| explicit(d)).any(|d| {
             planned
                 .range(d.clone()..)
                 .take_while(|(a, _)| a.module == d.module && a.mode == d.mode && a.ty == d.ty && a.name == d.name)

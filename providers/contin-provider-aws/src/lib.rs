@@ -14,7 +14,8 @@
 //! `aws_iam_role_policy_attachment`, `aws_iam_user`; ELBv2
 //! (aws-sdk-elasticloadbalancingv2): `aws_lb`, `aws_lb_target_group`,
 //! `aws_lb_listener`; S3 `aws_s3_bucket_ownership_controls`, `aws_s3_bucket_acl`,
-//! data `aws_s3_objects`; `aws_ec2_managed_prefix_list`; Auto Scaling (aws-sdk-autoscaling):
+//! data `aws_s3_objects`; `aws_ec2_managed_prefix_list`; `aws_vpc_endpoint`,
+//! data `aws_vpc_endpoint_service`; Auto Scaling (aws-sdk-autoscaling):
 //! `aws_launch_configuration`, `aws_autoscaling_group`; classic ELB
 //! (aws-sdk-elasticloadbalancing): `aws_elb`; RDS (aws-sdk-rds):
 //! `aws_db_instance`; the other EC2 types of terraform-aws-modules/vpc
@@ -69,6 +70,7 @@ mod rds;
 mod s3;
 mod s3x;
 mod prefix_list;
+mod vpc_endpoint;
 pub mod schema;
 mod sg;
 mod subnet_groups;
@@ -282,6 +284,7 @@ impl Provider for AwsProvider {
         }
         d.extend(s3x::validate(ty, cfg));
         d.extend(prefix_list::validate(ty, cfg));
+        d.extend(vpc_endpoint::validate(ty, cfg));
         iam_policy::validate(ty, cfg, &mut d);
         logs::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
@@ -298,6 +301,7 @@ impl Provider for AwsProvider {
                     plan::adjust(ty, prior, &mut change);
                     iam_policy::adjust(ty, prior, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
+                    vpc_endpoint::adjust(ty, prior, &mut change);
                     change
                 }
                 None => {
@@ -329,6 +333,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if s3x::is_s3x(ty) => s3x::read(&inner, ty, state).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::read(&inner, state).await,
+            vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::read(&inner, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
             _ if is_iam(ty) => iam::read(&inner, ty, state).await,
             _ if is_lb(ty) => lb::read(&inner, ty, state).await,
@@ -354,6 +359,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if s3x::is_s3x(ty) => s3x::create(&inner, ty, planned, ctx).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::create(&inner, planned, ctx).await,
+            vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::create(&inner, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
             _ if is_iam(ty) => iam::create(&inner, ty, planned, ctx).await,
             _ if is_lb(ty) => lb::create(&inner, ty, planned, ctx).await,
@@ -380,6 +386,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if s3x::is_s3x(ty) => s3x::update(&inner, ty, &addr, planned).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::update(&inner, &addr, prior, planned).await,
+            vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::update(&inner, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
             _ if is_iam(ty) => iam::update(&inner, ty, &addr, prior, planned).await,
             _ if is_lb(ty) => lb::update(&inner, ty, &addr, prior, planned).await,
@@ -406,6 +413,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if s3x::is_s3x(ty) => s3x::delete(&inner, ty, &addr, prior).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::delete(&inner, &addr, prior).await,
+            vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::delete(&inner, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
             _ if is_iam(ty) => iam::delete(&inner, ty, &addr, prior).await,
             _ if is_lb(ty) => lb::delete(&inner, ty, &addr, prior).await,
@@ -430,6 +438,7 @@ impl Provider for AwsProvider {
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if s3x::is_s3x(ty) => s3x::import(&inner, ty, id).await?,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::import(&inner, id).await?,
+            vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::import(&inner, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
             _ if is_iam(ty) => iam::import(&inner, ty, id).await?,
             _ if is_lb(ty) => lb::import(&inner, ty, id).await?,
@@ -465,6 +474,7 @@ impl Provider for AwsProvider {
             schema::REGION => data::region(&inner, cfg).await,
             schema::CALLER_IDENTITY => data::caller_identity(&inner, cfg).await,
             s3x::S3_OBJECTS => s3x::objects(&inner, cfg).await,
+            vpc_endpoint::VPC_ENDPOINT_SERVICE => vpc_endpoint::service(&inner, cfg).await,
             _ if data2::is_data2(ty) => data2::read(&inner, ty, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         };

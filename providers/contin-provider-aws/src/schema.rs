@@ -762,6 +762,8 @@ pub fn provider_schema() -> ProviderSchema {
     p.resources.insert(crate::s3x::S3_BUCKET_ACL.into(), crate::s3x::acl_schema());
     p.data_sources.insert(crate::s3x::S3_OBJECTS.into(), crate::s3x::objects_schema());
     p.resources.insert(crate::prefix_list::MANAGED_PREFIX_LIST.into(), crate::prefix_list::schema());
+    p.resources.insert(crate::vpc_endpoint::VPC_ENDPOINT.into(), crate::vpc_endpoint::schema());
+    p.data_sources.insert(crate::vpc_endpoint::VPC_ENDPOINT_SERVICE.into(), crate::vpc_endpoint::service_schema());
     crate::data2::register(&mut p);
     crate::iam_policy::register(&mut p);
     crate::logs::register(&mut p);

@@ -299,6 +299,14 @@ fn normalize_blocks(m: &mut BTreeMap<String, Value>, name: &str, f: fn(&Value) -
 fn normalize(ty: &str, desired: &Value) -> Value {
     let (desired, _) = desired.unmark_deep();
     let Value::Map(mut m) = desired else { return desired };
+    if ty == VPC_DHCP_OPTIONS {
+        // Like Terraform, an empty string is no value (the module's defaults are "").
+        for v in m.values_mut() {
+            if matches!(v, Value::String(x) if x.is_empty()) {
+                *v = Value::Null;
+            }
+        }
+    }
     match ty {
         DEFAULT_SECURITY_GROUP => {
             normalize_blocks(&mut m, "ingress", normalize_sg_rule);

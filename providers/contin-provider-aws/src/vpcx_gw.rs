@@ -299,7 +299,9 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
             }
         }
         VPC_DHCP_OPTIONS => {
-            check_enum(cfg, "netbios_node_type", &["1", "2", "4", "8"], d);
+            if get_str(cfg, "netbios_node_type") != Some("") {
+                check_enum(cfg, "netbios_node_type", &["1", "2", "4", "8"], d);
+            }
             if DHCP_KEYS.iter().all(|(n, _, _)| !maybe(n)) {
                 d.push(Diagnostic::error("domain_name, domain_name_servers, ntp_servers, netbios_name_servers, netbios_node_type, ipv6_address_preferred_lease_time: one of these arguments is required"));
             }
@@ -662,7 +664,8 @@ async fn create_dhcp(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<
         None => {
             let mut call = inner.ec2.create_dhcp_options();
             for (name, key, list) in DHCP_KEYS {
-                let values = if list { get_strs(planned, name) } else { get_str(planned, name).map(String::from).into_iter().collect() };
+                let values: Vec<String> =
+                    if list { get_strs(planned, name) } else { get_str(planned, name).filter(|v| !v.is_empty()).map(String::from).into_iter().collect() };
                 if !values.is_empty() {
                     call = call.dhcp_configurations(NewDhcpConfiguration::builder().key(key).set_values(Some(values)).build());
                 }

@@ -366,3 +366,63 @@ async fn managed_prefix_list_entries_change_in_place() {
     p.delete("aws_ec2_managed_prefix_list", &updated, &cx).await.unwrap();
     assert_eq!(p.read("aws_ec2_managed_prefix_list", &updated).await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vpc_gateway_endpoint_and_the_service_data_source() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let vpc = id(&create(&p, "aws_vpc", c(vec![("cidr_block", s("10.70.0.0/16"))]), &ctx("aws_vpc", "ep", 1)).await.unwrap());
+    let rt = |n: &str| {
+        let (p, vpc) = (&p, vpc.clone());
+        let name = n.to_string();
+        async move { id(&create(p, "aws_route_table", c(vec![("vpc_id", s(&vpc))]), &ctx("aws_route_table", &name, 1)).await.unwrap()) }
+    };
+    let (rt1, rt2) = (rt("a").await, rt("b").await);
+
+    // The service data source: the short name expands to com.amazonaws.REGION.SERVICE.
+    let svc = p
+        .read_data(
+            "aws_vpc_endpoint_service",
+            &c(vec![("service", s("s3")), ("filter", Value::List(vec![c(vec![("name", s("service-type")), ("values", list(&["Gateway"]))])]))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(attr(&svc, "service_name"), &s("com.amazonaws.us-east-1.s3"));
+    let d = p.validate("aws_vpc_endpoint_service", &c(vec![("service", s("s3")), ("service_name", s("x"))]));
+    assert!(d.iter().any(|x| x.summary == "service: conflicts with service_name"), "{d:?}");
+
+    // A gateway endpoint: tags and route tables change in place.
+    let gw_named = |rts: &[&str], name: &str| {
+        c(vec![
+            ("vpc_id", s(&vpc)),
+            ("service_name", s("com.amazonaws.us-east-1.s3")),
+            ("vpc_endpoint_type", s("Gateway")),
+            ("route_table_ids", list(rts)),
+            ("tags", c(vec![("Name", s(name))])),
+        ])
+    };
+    let gw = |rts: &[&str]| gw_named(rts, "s3");
+    conformance::check_lifecycle(&p, &LifecycleCase::new("aws_vpc_endpoint", gw_named(&[&rt1], "a"), gw_named(&[&rt1], "b")))
+        .await
+        .unwrap_or_else(|e| panic!("gateway endpoint: {e}"));
+    let cx = ctx("aws_vpc_endpoint", "s3", 1);
+    let ep = create(&p, "aws_vpc_endpoint", gw(&[&rt1]), &cx).await.unwrap();
+    assert!(str_attr(&ep, "id").starts_with("vpce-"), "{ep:?}");
+    assert_no_op(&p, "aws_vpc_endpoint", &ep, &gw(&[&rt1]));
+    assert_eq!(id(&create(&p, "aws_vpc_endpoint", gw(&[&rt1]), &cx).await.unwrap()), id(&ep), "a re-run adopts it by its tags");
+    let change = p.plan_change("aws_vpc_endpoint", Some(&ep), &gw(&[&rt2]));
+    assert!(change.requires_replace.is_empty(), "{:?}", change.requires_replace);
+    let moved = p.update("aws_vpc_endpoint", &ep, &change.planned, &cx).await.unwrap();
+    assert_eq!(attr(&moved, "route_table_ids"), &Value::set(vec![s(&rt2)]));
+    // Another service replaces it; an unknown type is refused at validate.
+    let other = c(vec![("vpc_id", s(&vpc)), ("service_name", s("com.amazonaws.us-east-1.dynamodb")), ("route_table_ids", list(&[&rt2]))]);
+    assert!(!p.plan_change("aws_vpc_endpoint", Some(&moved), &other).requires_replace.is_empty());
+    let d = p.validate("aws_vpc_endpoint", &c(vec![("vpc_id", s(&vpc)), ("vpc_endpoint_type", s("Tunnel"))]));
+    assert!(d.iter().any(|x| x.summary.starts_with("vpc_endpoint_type: \"Tunnel\"")), "{d:?}");
+    // moto 5.2 adds no route for a route table added by ModifyVpcEndpoint and
+    // then refuses the delete (InvalidRoute.NotFound): the error must surface,
+    // not be taken for "already gone".
+    let err = p.delete("aws_vpc_endpoint", &moved, &cx).await.unwrap_err().to_string();
+    assert!(err.contains("InvalidRoute.NotFound"), "{err}");
+    assert!(p.read("aws_vpc_endpoint", &moved).await.unwrap().is_some());
+}
