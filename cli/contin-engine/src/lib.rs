@@ -10,6 +10,7 @@
 //! exit path, panics included ([`lock::run_locked`]).
 
 mod apply;
+pub mod console;
 pub mod drift;
 pub mod edge;
 pub mod edge_telemetry;
@@ -67,6 +68,10 @@ pub struct WorkspaceOptions {
     /// Use this backend instead of the one the configuration declares
     /// (embedders and tests, e.g. a backend that fails on purpose).
     pub backend: Option<Arc<dyn Backend>>,
+    /// `contin console`: a directory without configuration files is an
+    /// empty configuration, and providers are not configured (nothing is
+    /// read from them).
+    pub console: bool,
 }
 
 impl Default for WorkspaceOptions {
@@ -79,6 +84,7 @@ impl Default for WorkspaceOptions {
             state_only: false,
             events: Arc::new(NoEvents),
             backend: None,
+            console: false,
         }
     }
 }

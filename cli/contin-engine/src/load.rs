@@ -126,7 +126,7 @@ pub(crate) fn config_files(root: &Path) -> Result<Vec<(String, String)>> {
         } else {
             format!("found: {}", others.join(", "))
         };
-        return Err(EngineError::Invalid(format!("no *.tf, *.tf.json or *.hcl files in {} ({seen})", root.display())));
+        return Err(EngineError::Invalid(format!("{NO_CONFIG_FILES} {} ({seen})", root.display())));
     }
     Ok(files)
 }
@@ -153,6 +153,9 @@ fn block_hint(schemas: BTreeMap<String, ProviderSchema>) -> Arc<contin_config::t
 pub(crate) fn block_hint_for(root: &Path) -> Arc<contin_config::tfjson::BlockHint> {
     block_hint(schemas_of(&builtin_providers(root)))
 }
+
+/// How the error for a directory without configuration files starts.
+const NO_CONFIG_FILES: &str = "no *.tf, *.tf.json or *.hcl files in";
 
 fn parse_dir(root: &Path) -> Result<(Config, Diagnostics)> {
     let files = config_files(root)?;
@@ -419,7 +422,10 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
         Err(e) => return Err(EngineError::io(format!("cannot use {} as the configuration directory", root.display()), e)),
     }
     opts.events.event(EngineEvent::Loading { root: root.to_path_buf() });
-    let (config, warnings) = parse_dir(root)?;
+    let (config, warnings) = match parse_dir(root) {
+        Err(EngineError::Invalid(m)) if opts.console && m.starts_with(NO_CONFIG_FILES) => (Config::default(), Diagnostics::new()),
+        other => other?,
+    };
     if !warnings.is_empty() {
         opts.events.event(EngineEvent::Warnings { diags: warnings.clone(), sources: config.sources.clone() });
     }
@@ -454,7 +460,7 @@ pub(crate) async fn open(root: &Path, opts: WorkspaceOptions) -> Result<Workspac
     };
     let providers = providers_for(root, &config);
     let schemas = schemas_of(&providers);
-    if !opts.state_only {
+    if !opts.state_only && !opts.console {
         configure_providers(root, &config, &variables, &providers, &schemas).await?;
     }
     Ok(Workspace {

@@ -47,6 +47,8 @@ pub enum Command {
     State(StateCommand),
     /// Show output values from the state.
     Output(OutputArgs),
+    /// Evaluate expressions against the configuration and state, as `terraform console` (one per line on stdin).
+    Console(VarArgs),
     /// Print the dependency graph in DOT format.
     Graph(VarArgs),
     /// Remove a stale state lock left by a crashed process.

@@ -650,6 +650,13 @@ fn within(m: &str, target: &str) -> bool {
     m.strip_prefix(target).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
+/// A root-module expression written outside the files (`contin console`):
+/// rewritten as the root's own expressions are (`module.x…` reads the
+/// module's outputs, `path.module` is `.`).
+pub fn rewrite_root_expr(e: &mut Expr) {
+    own_expr(&mut e.expr, ".", &mut Vec::new());
+}
+
 /// In a module's own expressions: `module.x…` → `local."module.x"…`, and
 /// `path.module` → the module's directory.
 fn own_pass(config: &mut Config, dir: &str) {

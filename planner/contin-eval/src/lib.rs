@@ -4,6 +4,7 @@
 //! Architecture invariant: no IO. File access (`file()`, `templatefile()`)
 //! goes through `Scope::read_file`, which the CLI implements.
 
+pub mod console;
 mod cycles;
 mod cty;
 mod dynamic;

@@ -233,11 +233,23 @@ impl Evaluator<'_> {
         let list = || Shape::List(Box::new(Shape::Any));
         match call.name.name.as_str() {
             "tolist" => Shape::List(Box::new(arg(0).child(None))),
-            "toset" | "setunion" | "setintersection" | "setsubtract" | "setproduct" | "fileset" => Shape::Set(Box::new(Shape::Any)),
+            "toset" | "setunion" | "setintersection" | "setsubtract" | "fileset" => Shape::Set(Box::new(Shape::Any)),
+            // Sets in, a set of tuples out; lists or tuples in, a list.
+            "setproduct" => {
+                let shapes: Vec<Shape> = (0..call.args.len()).map(arg).collect();
+                let tuple = Box::new(Shape::Tuple(Vec::new()));
+                if shapes.iter().any(|s| matches!(s, Shape::Set(_))) {
+                    Shape::Set(tuple)
+                } else if !shapes.is_empty() && shapes.iter().all(|s| matches!(s, Shape::List(_) | Shape::Tuple(_))) {
+                    Shape::List(tuple)
+                } else {
+                    Shape::Any
+                }
+            }
             "tomap" => Shape::Map(Box::new(arg(0).child(None))),
             "split" | "formatlist" | "regexall" | "range" | "sort" | "compact" | "cidrsubnets" | "matchkeys" | "distinct" => list(),
             "chunklist" => Shape::List(Box::new(list())),
-            "csvdecode" => Shape::List(Box::new(Shape::Map(Box::new(Shape::Any)))),
+            "csvdecode" => Shape::List(Box::new(Shape::Object(BTreeMap::new()))),
             "transpose" => Shape::Map(Box::new(list())),
             "flatten" => Shape::Tuple(Vec::new()),
             "keys" => match arg(0) {

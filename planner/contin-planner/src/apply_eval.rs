@@ -100,6 +100,16 @@ impl ConfigEvaluator {
         Ok(ConfigEvaluator { config, prepared, variables, schemas, io, destroy: false, expansions: Mutex::default() })
     }
 
+    /// `contin console`: `expr` evaluated in the root module's scope over
+    /// `values` (the state's), with its static shape (list or tuple, map or
+    /// object) for rendering.
+    pub fn eval_console(&self, expr: &contin_config::Expr, values: &dyn InstanceValues) -> Result<(Value, contin_eval::shape::Shape), Diagnostics> {
+        let av = ApplyValues { config: &self.config, values, absent_unknown: true };
+        let scope = self.scope(&av);
+        let v = contin_eval::eval(expr, &scope)?;
+        Ok((v, contin_eval::shape::static_shape(expr, &scope)))
+    }
+
     /// The expansion of block `i`, evaluated once (see `expansions`).
     fn expansion(&self, i: usize, scope: &EvalScope<'_>) -> Result<Arc<Expansion>, Diagnostics> {
         if let Some(e) = self.expansions.lock().unwrap_or_else(PoisonError::into_inner).get(&i) {
@@ -127,13 +137,20 @@ impl ConfigEvaluator {
 struct ApplyValues<'a> {
     config: &'a contin_config::Config,
     values: &'a dyn InstanceValues,
+    /// The console's rule (Terraform's evaluator): a resource with no
+    /// instance recorded at all is unknown, whatever its `count`/`for_each`.
+    absent_unknown: bool,
 }
 
 impl crate::scope::ResourceValues for ApplyValues<'_> {
     fn resource_value(&self, index: usize) -> Option<Value> {
         let r = &self.config.resources[index];
         let addr = ResourceAddr { module: r.module.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: InstanceKey::None };
-        Some(crate::scope::shape_resource(r, self.values.instances(&addr)))
+        let instances = self.values.instances(&addr);
+        if self.absent_unknown && instances.is_empty() {
+            return Some(Value::Unknown);
+        }
+        Some(crate::scope::shape_resource(r, instances))
     }
     fn resource_instance(&self, index: usize, key: &InstanceKey) -> Option<Value> {
         let r = &self.config.resources[index];
@@ -156,7 +173,7 @@ impl ApplyEvaluator for ConfigEvaluator {
             return Err(contin_types::Diagnostic::error(format!("{addr} is not in the configuration")).into());
         };
         let r = &self.config.resources[i];
-        let av = ApplyValues { config: &self.config, values };
+        let av = ApplyValues { config: &self.config, values, absent_unknown: false };
         let scope = self.scope(&av);
         let expansion = self.expansion(i, &scope)?;
         let Some(rep) = expansion.get(&addr.key).cloned() else {
@@ -183,7 +200,7 @@ impl ApplyEvaluator for ConfigEvaluator {
         if !r.provisioners.iter().any(|p| p.when == when) {
             return Ok(Vec::new());
         }
-        let av = ApplyValues { config: &self.config, values };
+        let av = ApplyValues { config: &self.config, values, absent_unknown: false };
         let scope = self.scope(&av);
         // Destroy-time: only the instance key is known (the block may have
         // fewer instances now); creation-time: the block's expansion.
@@ -226,7 +243,7 @@ impl ApplyEvaluator for ConfigEvaluator {
         if self.destroy {
             return Ok(BTreeMap::new());
         }
-        let av = ApplyValues { config: &self.config, values };
+        let av = ApplyValues { config: &self.config, values, absent_unknown: false };
         let scope = self.scope(&av);
         let mut out = BTreeMap::new();
         let mut diags = Diagnostics::new();

@@ -62,7 +62,19 @@ impl Scope for EvalScope<'_> {
     fn lookup(&self, r: &Reference, loc: &SourceLoc) -> Result<Value, Diagnostic> {
         let missing = |what: &str| Diagnostic::error(format!("Reference to unavailable {what}")).at(loc.clone());
         match r {
+            Reference::Var(name) if !self.config.variables.contains_key(name) => Err(Diagnostic::error("Reference to undeclared input variable")
+                .with_detail(format!("An input variable with the name \"{name}\" has not been declared. This variable can be declared with a variable \"{name}\" {{}} block."))
+                .at(loc.clone())),
             Reference::Var(name) => self.variables.get(name).cloned().ok_or_else(|| missing(&format!("variable var.{name}"))),
+            Reference::Resource { mode, ty, name } if !self.blocks.contains_key(&(*mode, ty.clone(), name.clone())) => {
+                let (what, prefix) = match mode {
+                    contin_types::ResourceMode::Managed => ("resource", ""),
+                    contin_types::ResourceMode::Data => ("data resource", "data."),
+                };
+                Err(Diagnostic::error(format!("Reference to undeclared {what}"))
+                    .with_detail(format!("A {what} \"{ty}\" \"{name}\" has not been declared in the root module (reference: {prefix}{ty}.{name})."))
+                    .at(loc.clone()))
+            }
             Reference::Local(name) => self.values.local_value(name, self),
             Reference::Resource { mode, ty, name } => {
                 let ix = self

@@ -5,6 +5,7 @@
 
 mod agent;
 mod apply;
+mod console;
 mod edge;
 mod dashboard;
 mod fmt;
@@ -103,6 +104,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<i32> {
             StateCommand::Push { file, force } => state::push(ctx, file, force).await,
         },
         Command::Output(args) => output::output(ctx, &args).await,
+        Command::Console(vars) => console::console(ctx, &vars).await,
         Command::Graph(vars) => misc::graph(ctx, &vars),
         Command::ForceUnlock(args) => misc::force_unlock(ctx, &args).await,
         Command::Import(args) => import::import(ctx, &args.vars, &args.addr, &args.id).await,
