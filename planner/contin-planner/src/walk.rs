@@ -1051,12 +1051,38 @@ fn drift(input: &PlanningInput<'_>) -> Vec<ResourceDrift> {
             None => out.push(ResourceDrift { addr: addr.clone(), recorded, current: None }),
             Some(cur) if !same_json(cur, &recorded) => {
                 let marks = input.state.and_then(|s| s.resources.get(addr)).map(|rs| rs.sensitive_paths.clone()).unwrap_or_default();
+                let recorded = sets_like(recorded, cur, 0);
                 out.push(ResourceDrift { addr: addr.clone(), recorded, current: Some(cur.clone().mark_paths(&marks)) })
             }
             Some(_) => {}
         }
     }
     out
+}
+
+/// `recorded` (read back from the state file, where sets are JSON arrays)
+/// with a set wherever `current` (the provider's answer) has one, so the
+/// drift report compares sets as sets and shows only what changed.
+fn sets_like(recorded: Value, current: &Value, depth: usize) -> Value {
+    if depth >= contin_eval::limits::MAX_TYPE_DEPTH {
+        return recorded;
+    }
+    match (recorded, current.unmarked()) {
+        (Value::List(items), Value::Set(cur)) => {
+            let like = cur.first().cloned().unwrap_or(Value::Null);
+            Value::set(items.into_iter().map(|i| sets_like(i, &like, depth + 1)).collect())
+        }
+        (Value::List(items), Value::List(cur)) => Value::List(
+            items.into_iter().enumerate().map(|(i, v)| match cur.get(i) {
+                Some(c) => sets_like(v, c, depth + 1),
+                None => v,
+            }).collect(),
+        ),
+        (Value::Map(m), Value::Map(cur)) => {
+            Value::Map(m.into_iter().map(|(k, v)| { let v = match cur.get(&k) { Some(c) => sets_like(v, c, depth + 1), None => v }; (k, v) }).collect())
+        }
+        (other, _) => other,
+    }
 }
 
 /// `lifecycle.replace_triggered_by`: true when a referenced resource

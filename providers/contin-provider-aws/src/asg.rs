@@ -184,6 +184,46 @@ async fn read_asg(inner: &Inner, name: &str, shape: &Value) -> Result<Option<Val
     m.insert("health_check_type".into(), opt_string(g.health_check_type()));
     m.insert("health_check_grace_period".into(), int(g.health_check_grace_period()));
     m.insert("force_delete".into(), get(shape, "force_delete").cloned().unwrap_or(Value::Null));
+    m.insert("load_balancers".into(), sorted_set(g.load_balancer_names().to_vec()));
+    // Optional lists and sets read as null while unset and not configured.
+    let strings_or_null = |items: Vec<String>, name: &str| {
+        if items.is_empty() && get(shape, name).is_none_or(Value::is_null) { Value::Null } else { Value::List(items.into_iter().map(Value::String).collect()) }
+    };
+    let policies: Vec<String> = g.termination_policies().to_vec();
+    // AWS reports ["Default"] for a group created without policies.
+    let policies = if policies == ["Default"] && get(shape, "termination_policies").is_none_or(Value::is_null) { Vec::new() } else { policies };
+    m.insert("termination_policies".into(), strings_or_null(policies, "termination_policies"));
+    m.insert("default_cooldown".into(), int(g.default_cooldown()));
+    m.insert("protect_from_scale_in".into(), Value::Bool(g.new_instances_protected_from_scale_in().unwrap_or(false)));
+    m.insert("placement_group".into(), opt_string(g.placement_group()));
+    m.insert("capacity_rebalance".into(), Value::Bool(g.capacity_rebalance().unwrap_or(false)));
+    m.insert("service_linked_role_arn".into(), opt_string(g.service_linked_role_arn()));
+    let metrics: Vec<String> = g.enabled_metrics().iter().filter_map(|e| e.metric().map(String::from)).collect();
+    let granularity = g.enabled_metrics().iter().find_map(|e| e.granularity().map(String::from));
+    m.insert("enabled_metrics".into(), if metrics.is_empty() && get(shape, "enabled_metrics").is_none_or(Value::is_null) { Value::Null } else { sorted_set(metrics) });
+    m.insert(
+        "metrics_granularity".into(),
+        match (granularity, get_str(shape, "metrics_granularity")) {
+            (Some(g), _) => Value::String(g),
+            (None, Some(s)) => Value::string(s),
+            (None, None) => Value::Null,
+        },
+    );
+    let suspended: Vec<String> = g.suspended_processes().iter().filter_map(|p| p.process_name().map(String::from)).collect();
+    m.insert("suspended_processes".into(), if suspended.is_empty() && get(shape, "suspended_processes").is_none_or(Value::is_null) { Value::Null } else { sorted_set(suspended) });
+    // Fields some endpoints (moto) leave out of DescribeAutoScalingGroups:
+    // the recorded value stands when the answer has none.
+    let reported = |v: Value, name: &str| if v.is_null() { get(shape, name).cloned().unwrap_or(Value::Null) } else { v };
+    m.insert("max_instance_lifetime".into(), reported(int(g.max_instance_lifetime()), "max_instance_lifetime"));
+    m.insert("default_instance_warmup".into(), reported(int(g.default_instance_warmup()), "default_instance_warmup"));
+    m.insert("desired_capacity_type".into(), reported(opt_string(g.desired_capacity_type()), "desired_capacity_type"));
+    m.insert("context".into(), reported(opt_string(g.context()), "context"));
+    m.insert("predicted_capacity".into(), int(g.predicted_capacity()));
+    m.insert("warm_pool_size".into(), int(g.warm_pool_size()));
+    // Arguments that steer contin's calls only (no remote counterpart).
+    for name in ["wait_for_capacity_timeout", "min_elb_capacity", "wait_for_elb_capacity", "ignore_failed_scaling_activities", "force_delete_warm_pool"] {
+        m.insert(name.into(), get(shape, name).cloned().unwrap_or(Value::Null));
+    }
     m.insert("tag".into(), tag_blocks(&g));
     Ok(Some(complete(block(AUTOSCALING_GROUP)?, m)))
 }
@@ -246,6 +286,17 @@ async fn create_asg(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<V
                 .set_target_group_arns((!tgs.is_empty()).then_some(tgs))
                 .set_health_check_type(get_str(planned, "health_check_type").map(String::from))
                 .set_health_check_grace_period(i32_of(planned, "health_check_grace_period"))
+                .set_load_balancer_names(non_empty(get_strs(planned, "load_balancers")))
+                .set_termination_policies(non_empty(get_strs(planned, "termination_policies")))
+                .set_default_cooldown(i32_of(planned, "default_cooldown"))
+                .set_new_instances_protected_from_scale_in(get_bool(planned, "protect_from_scale_in"))
+                .set_placement_group(get_str(planned, "placement_group").map(String::from))
+                .set_max_instance_lifetime(i32_of(planned, "max_instance_lifetime"))
+                .set_capacity_rebalance(get_bool(planned, "capacity_rebalance"))
+                .set_service_linked_role_arn(get_str(planned, "service_linked_role_arn").map(String::from))
+                .set_default_instance_warmup(i32_of(planned, "default_instance_warmup"))
+                .set_desired_capacity_type(get_str(planned, "desired_capacity_type").map(String::from))
+                .set_context(get_str(planned, "context").map(String::from))
                 .set_tags(Some(asg_tags(&name, planned, Some(ctx))))
                 .send()
                 .await
@@ -253,13 +304,88 @@ async fn create_asg(inner: &Inner, planned: &Value, ctx: &OpContext) -> Result<V
             kill_hook(ctx);
         }
     }
+    sync_metrics_and_processes(inner, what, &name, &Value::Null, planned).await?;
+    wait_for_capacity(inner, what, &name, planned).await?;
     read_asg(inner, &name, planned).await?.ok_or_else(|| vanished(what, &name))
+}
+
+fn non_empty(v: Vec<String>) -> Option<Vec<String>> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// `enabled_metrics` and `suspended_processes`: enables/disables and
+/// suspends/resumes what differs between `prior` and `planned`.
+async fn sync_metrics_and_processes(inner: &Inner, what: &str, name: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+    let diff = |n: &str| {
+        let (old, new) = (get_strs(prior, n), get_strs(planned, n));
+        let gone: Vec<String> = old.iter().filter(|a| !new.contains(a)).cloned().collect();
+        let added: Vec<String> = new.iter().filter(|a| !old.contains(a)).cloned().collect();
+        (gone, added)
+    };
+    let (off, on) = diff("enabled_metrics");
+    let granularity_changed = get(prior, "metrics_granularity") != get(planned, "metrics_granularity") && !get_strs(planned, "enabled_metrics").is_empty();
+    if !off.is_empty() {
+        inner.autoscaling.disable_metrics_collection().auto_scaling_group_name(name).set_metrics(Some(off)).send().await.map_err(|e| api_err(what, e))?;
+    }
+    if !on.is_empty() || granularity_changed {
+        // The whole wanted list: enabling an enabled metric is harmless,
+        // and some endpoints (moto) replace the list instead of adding.
+        let metrics = get_strs(planned, "enabled_metrics");
+        let granularity = get_str(planned, "metrics_granularity").unwrap_or("1Minute");
+        inner.autoscaling.enable_metrics_collection().auto_scaling_group_name(name).set_metrics(Some(metrics)).granularity(granularity).send().await.map_err(|e| api_err(what, e))?;
+    }
+    let (resume, suspend) = diff("suspended_processes");
+    if !resume.is_empty() {
+        inner.autoscaling.resume_processes().auto_scaling_group_name(name).set_scaling_processes(Some(resume)).send().await.map_err(|e| api_err(what, e))?;
+    }
+    if !suspend.is_empty() {
+        inner.autoscaling.suspend_processes().auto_scaling_group_name(name).set_scaling_processes(Some(suspend)).send().await.map_err(|e| api_err(what, e))?;
+    }
+    Ok(())
+}
+
+/// Terraform's `wait_for_capacity_timeout` (default 10 minutes): after the
+/// create, waits until the group has `desired_capacity` (else `min_size`)
+/// healthy in-service instances; `"0"` skips the wait.
+async fn wait_for_capacity(inner: &Inner, what: &str, name: &str, planned: &Value) -> Result<(), ProviderError> {
+    let timeout = match get_str(planned, "wait_for_capacity_timeout") {
+        None => std::time::Duration::from_secs(600),
+        Some(t) => parse_go_duration(t).ok_or_else(|| ProviderError::Invalid(format!("{what}: wait_for_capacity_timeout {t:?} is not a duration such as \"10m\" or \"0\"")))?,
+    };
+    if timeout.is_zero() {
+        return Ok(());
+    }
+    let want = get_i64(planned, "desired_capacity").or_else(|| get_i64(planned, "min_size")).unwrap_or(0);
+    let want = usize::try_from(want).unwrap_or(0);
+    let deadline = std::time::Instant::now() + timeout;
+    let mut backoff = Backoff::new();
+    loop {
+        let healthy = describe_asg(inner, what, name).await?.map_or(0, |g| {
+            g.instances()
+                .iter()
+                .filter(|i| i.lifecycle_state().is_some_and(|s| s.as_str() == "InService") && i.health_status().is_some_and(|h| h.eq_ignore_ascii_case("healthy")))
+                .count()
+        });
+        if healthy >= want {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline || !backoff.wait().await {
+            return Err(ProviderError::Failed(format!(
+                "{what}: waiting for capacity: {healthy} of {want} instances of {name} are healthy and in service after {} (wait_for_capacity_timeout; \"0\" skips the wait)",
+                get_str(planned, "wait_for_capacity_timeout").unwrap_or("10m")
+            )));
+        }
+    }
 }
 
 async fn update_asg(inner: &Inner, addr: &str, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
     let name = get_str(prior, "id").ok_or_else(|| ProviderError::Invalid(format!("{addr}: no group name in state")))?;
     let changed = |n: &str| get(prior, n) != get(planned, n);
-    let fields = ["min_size", "max_size", "desired_capacity", "launch_configuration", "launch_template", "vpc_zone_identifier", "availability_zones", "health_check_type", "health_check_grace_period"];
+    let fields = [
+        "min_size", "max_size", "desired_capacity", "launch_configuration", "launch_template", "vpc_zone_identifier", "availability_zones", "health_check_type",
+        "health_check_grace_period", "termination_policies", "default_cooldown", "protect_from_scale_in", "placement_group", "max_instance_lifetime",
+        "capacity_rebalance", "service_linked_role_arn", "default_instance_warmup", "desired_capacity_type", "context",
+    ];
     if fields.iter().any(|n| changed(n)) {
         let azs = get_strs(planned, "availability_zones");
         inner
@@ -275,9 +401,31 @@ async fn update_asg(inner: &Inner, addr: &str, prior: &Value, planned: &Value) -
             .set_availability_zones(if changed("availability_zones") && !azs.is_empty() { Some(azs) } else { None })
             .set_health_check_type(get_str(planned, "health_check_type").map(String::from))
             .set_health_check_grace_period(i32_of(planned, "health_check_grace_period"))
+            .set_termination_policies(if changed("termination_policies") { Some(get_strs(planned, "termination_policies")) } else { None })
+            .set_default_cooldown(i32_of(planned, "default_cooldown"))
+            .set_new_instances_protected_from_scale_in(if changed("protect_from_scale_in") { Some(get_bool(planned, "protect_from_scale_in").unwrap_or(false)) } else { None })
+            .set_placement_group(if changed("placement_group") { get_str(planned, "placement_group").map(String::from) } else { None })
+            .set_max_instance_lifetime(if changed("max_instance_lifetime") { Some(i32_of(planned, "max_instance_lifetime").unwrap_or(0)) } else { None })
+            .set_capacity_rebalance(if changed("capacity_rebalance") { Some(get_bool(planned, "capacity_rebalance").unwrap_or(false)) } else { None })
+            .set_service_linked_role_arn(if changed("service_linked_role_arn") { get_str(planned, "service_linked_role_arn").map(String::from) } else { None })
+            .set_default_instance_warmup(if changed("default_instance_warmup") { i32_of(planned, "default_instance_warmup") } else { None })
+            .set_desired_capacity_type(if changed("desired_capacity_type") { get_str(planned, "desired_capacity_type").map(String::from) } else { None })
+            .set_context(if changed("context") { get_str(planned, "context").map(String::from) } else { None })
             .send()
             .await
             .map_err(|e| api_err(addr, e))?;
+    }
+    sync_metrics_and_processes(inner, addr, name, prior, planned).await?;
+    if changed("load_balancers") {
+        let (old, new) = (get_strs(prior, "load_balancers"), get_strs(planned, "load_balancers"));
+        let gone: Vec<String> = old.iter().filter(|a| !new.contains(a)).cloned().collect();
+        let added: Vec<String> = new.iter().filter(|a| !old.contains(a)).cloned().collect();
+        if !gone.is_empty() {
+            inner.autoscaling.detach_load_balancers().auto_scaling_group_name(name).set_load_balancer_names(Some(gone)).send().await.map_err(|e| api_err(addr, e))?;
+        }
+        if !added.is_empty() {
+            inner.autoscaling.attach_load_balancers().auto_scaling_group_name(name).set_load_balancer_names(Some(added)).send().await.map_err(|e| api_err(addr, e))?;
+        }
     }
     if changed("target_group_arns") {
         let (old, new) = (get_strs(prior, "target_group_arns"), get_strs(planned, "target_group_arns"));

@@ -361,6 +361,12 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
             one_of(cfg, &["launch_configuration", "launch_template"], true, &mut d);
             one_of(cfg, &["vpc_zone_identifier", "availability_zones"], false, &mut d);
             check_enum(cfg, "health_check_type", &["EC2", "ELB"], &mut d);
+            check_enum(cfg, "desired_capacity_type", &["units", "vcpu", "memory-mib"], &mut d);
+            if let Some(text) = known_str(get(cfg, "wait_for_capacity_timeout")) {
+                if crate::util::parse_go_duration(text).is_none() {
+                    d.push(Diagnostic::error(format!("wait_for_capacity_timeout: {text:?} is not a duration")).with_detail("e.g. \"10m\", or \"0\" to skip waiting"));
+                }
+            }
             let n = |name: &str| get(cfg, name).and_then(num_i64);
             if let (Some(min), Some(max)) = (n("min_size"), n("max_size")) {
                 if min < 0 || min > max {
@@ -586,6 +592,15 @@ pub(crate) fn normalize(ty: &str, desired: &Value) -> Value {
         schema::AUTOSCALING_GROUP => {
             if null(&m, "health_check_grace_period") {
                 m.insert("health_check_grace_period".into(), Value::int(300));
+            }
+            // Booleans AWS always reports: unset is false (Terraform's zero value).
+            for k in ["protect_from_scale_in", "capacity_rebalance"] {
+                if null(&m, k) {
+                    m.insert(k.into(), Value::Bool(false));
+                }
+            }
+            if null(&m, "metrics_granularity") && m.get("enabled_metrics").is_some_and(|v| !v.is_null()) {
+                m.insert("metrics_granularity".into(), Value::string("1Minute"));
             }
             // The template's version defaults to "$Default".
             if let Some(Value::List(items)) = m.get("launch_template") {

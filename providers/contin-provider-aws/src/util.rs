@@ -23,6 +23,10 @@ pub(crate) fn parse_go_duration(text: &str) -> Option<Duration> {
     if rest.is_empty() || rest.len() > 64 {
         return None;
     }
+    // Go's ParseDuration: a bare "0" needs no unit.
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
     let mut total = 0f64;
     while !rest.is_empty() {
         let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());

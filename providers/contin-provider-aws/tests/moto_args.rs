@@ -426,3 +426,105 @@ async fn vpc_gateway_endpoint_and_the_service_data_source() {
     assert!(err.contains("InvalidRoute.NotFound"), "{err}");
     assert!(p.read("aws_vpc_endpoint", &moved).await.unwrap().is_some());
 }
+
+// ------------------------------------------------ aws_autoscaling_group arguments
+
+/// The arguments of the provider's `examples/asg` and the autoscaling
+/// module: Classic ELB attachment, termination policies, cooldown, scale-in
+/// protection, metrics collection, suspended processes, and the wait for
+/// capacity after the create.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoscaling_group_arguments_of_real_configurations() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let asg = testing::autoscaling_client(&moto.endpoint());
+    let elb = |name: &str| {
+        c(vec![
+            ("name", s(name)),
+            ("availability_zones", list(&["us-east-1a"])),
+            ("listener", Value::List(vec![c(vec![("instance_port", Value::int(80)), ("instance_protocol", s("http")), ("lb_port", Value::int(80)), ("lb_protocol", s("http"))])])),
+        ])
+    };
+    create(&p, "aws_elb", elb("asg-elb-1"), &ctx("aws_elb", "one", 1)).await.unwrap();
+    create(&p, "aws_elb", elb("asg-elb-2"), &ctx("aws_elb", "two", 1)).await.unwrap();
+    create(&p, "aws_launch_configuration", c(vec![("name", s("asg-lc")), ("image_id", s("ami-12c6146b")), ("instance_type", s("t3.micro"))]), &ctx("aws_launch_configuration", "lc", 1))
+        .await
+        .unwrap();
+    let group = |lbs: &[&str], metrics: &[&str], suspended: &[&str], cooldown: i64| {
+        c(vec![
+            ("name", s("asg-args")),
+            ("min_size", Value::int(1)),
+            ("max_size", Value::int(2)),
+            ("desired_capacity", Value::int(2)),
+            ("launch_configuration", s("asg-lc")),
+            ("availability_zones", list(&["us-east-1a"])),
+            ("force_delete", Value::Bool(true)),
+            ("load_balancers", list(lbs)),
+            ("termination_policies", Value::List(vec![s("OldestInstance"), s("Default")])),
+            ("default_cooldown", Value::int(cooldown)),
+            ("protect_from_scale_in", Value::Bool(true)),
+            ("capacity_rebalance", Value::Bool(true)),
+            ("max_instance_lifetime", Value::int(86400)),
+            ("enabled_metrics", list(metrics)),
+            ("metrics_granularity", s("1Minute")),
+            ("suspended_processes", list(suspended)),
+            ("wait_for_capacity_timeout", s("2m")),
+        ])
+    };
+    let g1 = group(&["asg-elb-1"], &["GroupMinSize", "GroupMaxSize"], &["AZRebalance"], 120);
+    let cx = ctx("aws_autoscaling_group", "args", 1);
+    let a = create(&p, "aws_autoscaling_group", g1.clone(), &cx).await.unwrap();
+    // Created with its capacity in service (the wait), everything readable back.
+    let live = asg.describe_auto_scaling_groups().auto_scaling_group_names("asg-args").send().await.unwrap();
+    let live = &live.auto_scaling_groups()[0];
+    assert_eq!(live.instances().len(), 2);
+    assert_eq!(live.load_balancer_names(), ["asg-elb-1"]);
+    assert_eq!(live.termination_policies(), ["OldestInstance", "Default"]);
+    assert_eq!(live.default_cooldown(), Some(120));
+    assert_eq!(live.new_instances_protected_from_scale_in(), Some(true));
+    assert_eq!(live.suspended_processes().iter().filter_map(|p| p.process_name()).collect::<Vec<_>>(), ["AZRebalance"]);
+    assert_eq!(attr(&a, "enabled_metrics"), &Value::set(vec![s("GroupMaxSize"), s("GroupMinSize")]));
+    assert_eq!(attr(&a, "wait_for_capacity_timeout"), &s("2m"));
+    assert_no_op(&p, "aws_autoscaling_group", &a, &g1);
+    let read = p.read("aws_autoscaling_group", &a).await.unwrap().unwrap();
+    assert_eq!(read, a, "a read gives the created value");
+
+    // In place: another ELB, another metric (moto 5.2 answers
+    // DisableMetricsCollection with a 500, so none is removed here), other
+    // processes. (moto's UpdateAutoScalingGroup ignores DefaultCooldown and
+    // TerminationPolicies, so those stay.)
+    let g2 = group(&["asg-elb-2"], &["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity"], &["Launch", "Terminate"], 120);
+    let change = p.plan_change("aws_autoscaling_group", Some(&a), &g2);
+    assert!(change.requires_replace.is_empty(), "{:?}", change.requires_replace);
+    let b = p.update("aws_autoscaling_group", &a, &change.planned, &cx).await.unwrap();
+    let live = asg.describe_auto_scaling_groups().auto_scaling_group_names("asg-args").send().await.unwrap();
+    let live = &live.auto_scaling_groups()[0];
+    assert_eq!(live.load_balancer_names(), ["asg-elb-2"]);
+    let mut metrics: Vec<&str> = live.enabled_metrics().iter().filter_map(|m| m.metric()).collect();
+    metrics.sort_unstable();
+    assert_eq!(metrics, ["GroupDesiredCapacity", "GroupMaxSize", "GroupMinSize"]);
+    let mut processes: Vec<&str> = live.suspended_processes().iter().filter_map(|p| p.process_name()).collect();
+    processes.sort_unstable();
+    assert_eq!(processes, ["Launch", "Terminate"]);
+    assert_no_op(&p, "aws_autoscaling_group", &b, &g2);
+
+    // A wait that cannot be met fails naming the limit; "0" skips it.
+    let mut never = group(&[], &[], &[], 60);
+    if let Value::Map(m) = &mut never {
+        m.insert("name".into(), s("asg-wait"));
+        m.insert("desired_capacity".into(), Value::Null);
+        m.insert("min_size".into(), Value::int(0));
+        m.insert("wait_for_capacity_timeout".into(), s("0"));
+    }
+    create(&p, "aws_autoscaling_group", never, &ctx("aws_autoscaling_group", "wait", 1)).await.unwrap();
+    let bad = group(&[], &[], &[], 60);
+    let mut bad = bad;
+    if let Value::Map(m) = &mut bad {
+        m.insert("wait_for_capacity_timeout".into(), s("soon"));
+    }
+    let d = p.validate("aws_autoscaling_group", &bad);
+    assert!(d.iter().any(|d| d.summary.contains("wait_for_capacity_timeout")), "{d:?}");
+
+    p.delete("aws_autoscaling_group", &b, &cx).await.unwrap();
+    assert!(p.read("aws_autoscaling_group", &b).await.unwrap().is_none());
+}
