@@ -62,7 +62,6 @@ pub fn schema() -> BlockSchema {
         .attr("rotation_period_in_days", A::optional_computed(T::Number).describe("90 to 2560 (default 365)"))
         .attr("multi_region", A::optional_computed(T::Bool).force_new())
         .attr("tags", A::optional(T::Map(Box::new(s()))))
-        .attr("tags_all", A::computed(T::Map(Box::new(s()))))
         .attr("arn", A::computed(s()))
         .attr("key_id", A::computed(s()))
         .attr("id", A::computed(s()))
@@ -145,18 +144,13 @@ async fn read_key(inner: &Inner, key_id: &str, shape: &Value) -> Result<Option<V
     };
     let tags = live_tags(inner, &what, &id).await?;
     let ec2_tags = as_ec2_tags(&tags);
-    let mut tags_all: BTreeMap<String, Value> = BTreeMap::new();
-    for (k, v) in tag_map(&ec2_tags) {
-        if !k.starts_with("contin:") {
-            tags_all.insert(k, Value::String(v));
-        }
-    }
     let mut m = BTreeMap::new();
     m.insert("id".to_string(), Value::string(id.as_str()));
     m.insert("key_id".into(), Value::string(id.as_str()));
     m.insert("arn".into(), opt_string(meta.arn()));
     m.insert("description".into(), Value::string(meta.description().unwrap_or_default()));
-    m.insert("key_usage".into(), opt_string(meta.key_usage().map(KeyUsageType::as_str)));
+    // KMS always reports the usage; an emulator may not (moto): the default then.
+    m.insert("key_usage".into(), Value::string(meta.key_usage().map_or("ENCRYPT_DECRYPT", KeyUsageType::as_str)));
     m.insert("customer_master_key_spec".into(), opt_string(meta.key_spec().map(KeySpec::as_str)));
     m.insert("custom_key_store_id".into(), opt_string(meta.custom_key_store_id()));
     m.insert("xks_key_id".into(), opt_string(meta.xks_key_configuration().and_then(|x| x.id())));
@@ -170,7 +164,6 @@ async fn read_key(inner: &Inner, key_id: &str, shape: &Value) -> Result<Option<V
         m.insert(k.into(), get(shape, k).cloned().unwrap_or(Value::Null));
     }
     m.insert("tags".into(), tags_value(&ec2_tags, &inner.default_tags, shape));
-    m.insert("tags_all".into(), Value::Map(tags_all));
     Ok(Some(complete(&schema(), m)))
 }
 

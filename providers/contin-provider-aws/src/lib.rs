@@ -316,6 +316,7 @@ impl Provider for AwsProvider {
                     iam_policy::adjust(ty, prior, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
+                    s3sub::adjust(ty, prior, &mut change);
                     change
                 }
                 None => {

@@ -364,6 +364,17 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
     }
 }
 
+/// Plan-time: `routing_rules` (the JSON form S3 reports) follows the
+/// `routing_rule` blocks, so changed blocks make it unknown until applied.
+pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provider::PlannedChange) {
+    let (S3_BUCKET_WEBSITE, Some(prior)) = (ty, prior) else { return };
+    if change.requires_replace.is_empty() && get(prior, "routing_rule") != get(&change.planned, "routing_rule") {
+        if let Value::Map(m) = &mut change.planned {
+            m.insert("routing_rules".into(), Value::Unknown);
+        }
+    }
+}
+
 // ---- value helpers ----
 
 pub(crate) fn bf(what: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> ProviderError + '_ {
@@ -471,10 +482,10 @@ pub(crate) async fn read(inner: &Inner, ty: &str, shape: &Value) -> Result<Optio
     let Some(mut m) = absent_ok(fields)?.flatten() else { return Ok(None) };
     m.insert("bucket".into(), Value::string(bucket));
     m.insert("id".into(), Value::String(sub_id(bucket, owner)));
-    if ty != S3_BUCKET_POLICY {
+    let Some(schema) = schema_of(ty) else { return Err(crate::unsupported(ty)) };
+    if schema.attributes.contains_key("expected_bucket_owner") {
         m.insert("expected_bucket_owner".into(), opt_string(owner));
     }
-    let Some(schema) = schema_of(ty) else { return Err(crate::unsupported(ty)) };
     Ok(Some(keep_shape(complete(&schema, m), shape)))
 }
 
@@ -1113,8 +1124,9 @@ pub(crate) fn object_lock_from_sdk(c: &st::ObjectLockConfiguration) -> BTreeMap<
     let rule = c.rule().and_then(|r| r.default_retention()).map(|d| {
         let retention = Value::map([
             ("mode", opt_string(d.mode().map(st::ObjectLockRetentionMode::as_str))),
-            ("days", int(d.days())),
-            ("years", int(d.years())),
+            // Retention periods are positive; 0 (an emulator's "unset") is absent.
+            ("days", int(d.days().filter(|x| *x > 0))),
+            ("years", int(d.years().filter(|x| *x > 0))),
         ]);
         Value::map([("default_retention", Value::List(vec![retention]))])
     });

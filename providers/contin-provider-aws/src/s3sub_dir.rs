@@ -49,7 +49,6 @@ pub fn directory_bucket_schema() -> BlockSchema {
         .attr("force_destroy", A::optional(crate::s3sub::b()).describe("delete every object at destroy"))
         .attr("type", A::optional_computed(s()).force_new().describe("Directory (the default)"))
         .attr("tags", A::optional(map_s()))
-        .attr("tags_all", A::computed(map_s()))
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
         .block("location", NestedBlockSchema { nesting: Nesting::List, block: location, min_items: 0, max_items: Some(1), force_new: true })
@@ -165,8 +164,6 @@ async fn read_directory_bucket(inner: &Inner, shape: &Value) -> Result<Option<Va
     let lname = out.bucket_location_name().map(String::from).or_else(|| first(shape, "location").and_then(|l| owned(l, "name")));
     let redundancy = get_str(shape, "data_redundancy").unwrap_or(if ltype == "LocalZone" { "SingleLocalZone" } else { "SingleAvailabilityZone" });
     let tags = get(shape, "tags").cloned().unwrap_or(Value::Null);
-    let mut tags_all = inner.default_tags.clone();
-    tags_all.extend(str_map(Some(&tags)));
     let mut m = BTreeMap::new();
     m.insert("bucket".to_string(), Value::string(bucket));
     m.insert("id".into(), Value::string(bucket));
@@ -175,7 +172,6 @@ async fn read_directory_bucket(inner: &Inner, shape: &Value) -> Result<Option<Va
     m.insert("type".into(), Value::string(get_str(shape, "type").unwrap_or("Directory")));
     m.insert("force_destroy".into(), get(shape, "force_destroy").cloned().unwrap_or(Value::Null));
     m.insert("tags".into(), tags);
-    m.insert("tags_all".into(), Value::Map(tags_all.into_iter().map(|(k, v)| (k, Value::String(v))).collect()));
     m.insert("location".into(), Value::List(vec![Value::map([("name", lname.map_or(Value::Null, Value::String)), ("type", Value::string(ltype))])]));
     Ok(Some(complete(&directory_bucket_schema(), m)))
 }
