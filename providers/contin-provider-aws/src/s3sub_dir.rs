@@ -189,7 +189,16 @@ async fn empty_bucket(inner: &Inner, what: &str, bucket: &str) -> Result<(), Pro
             return Ok(());
         }
         let del = st::Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(bf(what))?;
-        inner.s3.delete_objects().bucket(bucket).delete(del).send().await.map_err(|e| api_err(what, e))?;
+        let out = inner.s3.delete_objects().bucket(bucket).delete(del).send().await.map_err(|e| api_err(what, e))?;
+        // Objects S3 refused to delete would be listed again forever: stop and say why.
+        if let Some(e) = out.errors().first() {
+            return Err(ProviderError::Failed(format!(
+                "{what}: emptying the bucket for force_destroy: {} objects not deleted, first {:?}: {}",
+                out.errors().len(),
+                e.key().unwrap_or_default(),
+                e.message().unwrap_or("no message")
+            )));
+        }
     }
 }
 
