@@ -65,6 +65,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
     let mut elasticache = aws_sdk_elasticache::config::Builder::from(&sdk);
     let mut redshift = aws_sdk_redshift::config::Builder::from(&sdk);
+    let mut kms = aws_sdk_kms::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
         let role = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("contin").configure(&sdk).build().await;
         let role = aws_sdk_ec2::config::SharedCredentialsProvider::new(role);
@@ -78,6 +79,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         logs = logs.credentials_provider(role.clone());
         elasticache = elasticache.credentials_provider(role.clone());
         redshift = redshift.credentials_provider(role.clone());
+        kms = kms.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
     }
     let mut default_tags = str_map(get(&cfg, "tags"));
@@ -103,6 +105,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs.build()),
         elasticache: aws_sdk_elasticache::Client::from_conf(elasticache.build()),
         redshift: aws_sdk_redshift::Client::from_conf(redshift.build()),
+        kms: aws_sdk_kms::Client::from_conf(kms.build()),
         account_id: std::sync::OnceLock::new(),
         default_tags,
         region,

@@ -30,7 +30,13 @@
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
-//! resolved at plan time), `aws_security_group`, `aws_ec2_managed_prefix_list`.
+//! resolved at plan time), `aws_security_group`, `aws_ec2_managed_prefix_list`;
+//! S3 bucket sub-resources (`s3sub*.rs`): policy, server-side encryption,
+//! website, CORS, logging, accelerate, request payment, object lock,
+//! lifecycle, replication, analytics, inventory, metrics, intelligent
+//! tiering, metadata configurations, `aws_s3_directory_bucket`, data
+//! `aws_canonical_user_id` and `aws_cloudfront_log_delivery_canonical_user_id`;
+//! KMS (aws-sdk-kms, `kms.rs`): `aws_kms_key`.
 //!
 //! Provider configuration (`provider "aws" { … }`): `region` (else
 //! `AWS_REGION` or the profile's region), `profile`, `endpoint` (emulators
@@ -69,6 +75,11 @@ mod policy_doc;
 mod rds;
 mod s3;
 mod s3x;
+mod s3sub;
+mod s3sub_dir;
+mod s3sub_named;
+mod s3sub_rules;
+mod kms;
 mod prefix_list;
 mod vpc_endpoint;
 pub mod schema;
@@ -103,6 +114,7 @@ pub(crate) struct Inner {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub elasticache: aws_sdk_elasticache::Client,
     pub redshift: aws_sdk_redshift::Client,
+    pub kms: aws_sdk_kms::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
     pub account_id: std::sync::OnceLock<String>,
     pub default_tags: BTreeMap<String, String>,
@@ -288,6 +300,8 @@ impl Provider for AwsProvider {
         iam_policy::validate(ty, cfg, &mut d);
         logs::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
+        s3sub::validate(ty, cfg, &mut d);
+        kms::validate(ty, cfg, &mut d);
         d
     }
 
@@ -302,6 +316,7 @@ impl Provider for AwsProvider {
                     iam_policy::adjust(ty, prior, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
+                    s3sub::adjust(ty, prior, &mut change);
                     change
                 }
                 None => {
@@ -332,6 +347,8 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::read(&inner, state).await,
             _ if is_s3(ty) => s3::read(&inner, ty, state).await,
             _ if s3x::is_s3x(ty) => s3x::read(&inner, ty, state).await,
+            _ if s3sub::is_s3sub(ty) => s3sub::read(&inner, ty, state).await,
+            kms::KMS_KEY => kms::read(&inner, state).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::read(&inner, state).await,
             vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::read(&inner, state).await,
             _ if is_ec2x(ty) => ec2x::read(&inner, ty, state).await,
@@ -358,6 +375,8 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::create_db(&inner, planned, ctx).await,
             _ if is_s3(ty) => s3::create(&inner, ty, planned, ctx).await,
             _ if s3x::is_s3x(ty) => s3x::create(&inner, ty, planned, ctx).await,
+            _ if s3sub::is_s3sub(ty) => s3sub::create(&inner, ty, planned, ctx).await,
+            kms::KMS_KEY => kms::create(&inner, planned, ctx).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::create(&inner, planned, ctx).await,
             vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::create(&inner, planned, ctx).await,
             _ if is_ec2x(ty) => ec2x::create(&inner, ty, planned, ctx).await,
@@ -385,6 +404,8 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::update_db(&inner, &addr, prior, planned).await,
             _ if is_s3(ty) => s3::update(&inner, ty, &addr, prior, planned).await,
             _ if s3x::is_s3x(ty) => s3x::update(&inner, ty, &addr, planned).await,
+            _ if s3sub::is_s3sub(ty) => s3sub::update(&inner, ty, &addr, prior, planned).await,
+            kms::KMS_KEY => kms::update(&inner, &addr, prior, planned).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::update(&inner, &addr, prior, planned).await,
             vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::update(&inner, &addr, prior, planned).await,
             _ if is_ec2x(ty) => ec2x::update(&inner, ty, &addr, prior, planned).await,
@@ -412,6 +433,8 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::delete_db(&inner, &addr, prior).await,
             _ if is_s3(ty) => s3::delete(&inner, ty, &addr, prior).await,
             _ if s3x::is_s3x(ty) => s3x::delete(&inner, ty, &addr, prior).await,
+            _ if s3sub::is_s3sub(ty) => s3sub::delete(&inner, ty, &addr, prior).await,
+            kms::KMS_KEY => kms::delete(&inner, &addr, prior).await,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::delete(&inner, &addr, prior).await,
             vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::delete(&inner, &addr, prior).await,
             _ if is_ec2x(ty) => ec2x::delete(&inner, ty, &addr, prior).await,
@@ -437,6 +460,8 @@ impl Provider for AwsProvider {
             schema::DB_INSTANCE => rds::import(&inner, id).await?,
             _ if is_s3(ty) => s3::import(&inner, ty, id).await?,
             _ if s3x::is_s3x(ty) => s3x::import(&inner, ty, id).await?,
+            _ if s3sub::is_s3sub(ty) => s3sub::import(&inner, ty, id).await?,
+            kms::KMS_KEY => kms::import(&inner, id).await?,
             prefix_list::MANAGED_PREFIX_LIST => prefix_list::import(&inner, id).await?,
             vpc_endpoint::VPC_ENDPOINT => vpc_endpoint::import(&inner, id).await?,
             _ if is_ec2x(ty) => ec2x::import(&inner, ty, id).await?,
@@ -476,6 +501,7 @@ impl Provider for AwsProvider {
             s3x::S3_OBJECTS => s3x::objects(&inner, cfg).await,
             vpc_endpoint::VPC_ENDPOINT_SERVICE => vpc_endpoint::service(&inner, cfg).await,
             _ if data2::is_data2(ty) => data2::read(&inner, ty, cfg).await,
+            _ if s3sub::is_s3sub_data(ty) => s3sub::read_data(&inner, ty, cfg).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         };
         Ok(finish(read?, &inner, cfg, false))

@@ -789,6 +789,8 @@ pub fn provider_schema() -> ProviderSchema {
     crate::iam_policy::register(&mut p);
     crate::logs::register(&mut p);
     crate::subnet_groups::register(&mut p);
+    crate::s3sub::register(&mut p);
+    crate::kms::register(&mut p);
     with_region_argument(p)
 }
 
