@@ -176,6 +176,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
         }
         schema::S3_BUCKET => {
             one_of(cfg, &["bucket", "bucket_prefix"], false, &mut d);
+            check_enum(cfg, "bucket_namespace", &["global", "account-regional"], &mut d);
             if let Some(b) = known_str(get(cfg, "bucket")) {
                 check_bucket_name(b, &mut d);
             }
@@ -200,7 +201,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value) -> Diagnostics {
                 }
             }
         }
-        schema::S3_OBJECT => one_of(cfg, &["content", "source"], false, &mut d),
+        schema::S3_OBJECT => one_of(cfg, &["content", "content_base64", "source"], false, &mut d),
         schema::EIP => {
             check_enum(cfg, "domain", &["vpc"], &mut d);
             match get(cfg, "vpc").map(Value::unmarked) {
@@ -723,7 +724,7 @@ pub(crate) fn adjust(ty: &str, prior: Option<&Value>, change: &mut contin_provid
     };
     match ty {
         // A new body is a new object version with a new etag.
-        schema::S3_OBJECT if changed(&["content", "source", "content_type"], &change.planned) => {
+        schema::S3_OBJECT if changed(&crate::s3::OBJECT_BODY_ATTRS, &change.planned) && get(&change.planned, "etag") == get(prior, "etag") => {
             unknown(&["etag", "version_id"], &mut change.planned)
         }
         // Template data changes make a new version.

@@ -268,18 +268,26 @@ pub fn s3_bucket() -> BlockSchema {
         .attr("bucket", A::optional_computed(s()).force_new().describe("bucket name; generated from bucket_prefix (or \"contin-\") when absent"))
         .attr("bucket_prefix", A::optional(s()).force_new().describe("prefix of a generated name (at most 37 characters)"))
         .attr("force_destroy", A::optional(T::Bool).describe("delete every object (and version) when destroying the bucket"))
+        .attr("object_lock_enabled", A::optional_computed(T::Bool).force_new().describe("create the bucket with S3 Object Lock (default false)"))
+        .attr("bucket_namespace", A::optional_computed(s()).force_new().describe("global (the default) or account-regional"))
         .attr("tags", tags())
         .attr("id", A::computed(s()))
         .attr("arn", A::computed(s()))
         .attr("bucket_domain_name", A::computed(s()))
         .attr("bucket_regional_domain_name", A::computed(s()))
+        .attr("bucket_region", A::computed(s()))
+        .attr("hosted_zone_id", A::computed(s()).describe("Route 53 hosted zone of the region's S3 website endpoint"))
         .attr("region", A::computed(s()))
 }
 
 pub fn s3_bucket_versioning() -> BlockSchema {
-    let conf = BlockSchema::default().attr("status", A::required(s()).describe("Enabled, Suspended or Disabled"));
+    let conf = BlockSchema::default()
+        .attr("status", A::required(s()).describe("Enabled, Suspended or Disabled"))
+        .attr("mfa_delete", A::optional_computed(s()).describe("Enabled or Disabled (changing it needs mfa)"));
     BlockSchema::default()
         .attr("bucket", A::required(s()).force_new())
+        .attr("expected_bucket_owner", A::optional(s()).force_new())
+        .attr("mfa", A::optional(s()).sensitive().describe("\"SERIAL TOKEN\" of the root account's MFA device, sent with the change"))
         .attr("id", A::computed(s()))
         .block("versioning_configuration", NestedBlockSchema { nesting: Nesting::List, block: conf, min_items: 1, max_items: Some(1), force_new: false })
 }
@@ -289,7 +297,8 @@ pub fn s3_bucket_public_access_block() -> BlockSchema {
     for name in PUBLIC_ACCESS_FLAGS {
         b = b.attr(name, A::optional(T::Bool).describe("default false"));
     }
-    b.attr("id", A::computed(s()))
+    b.attr("skip_destroy", A::optional(T::Bool).describe("leave the block in place when destroying"))
+        .attr("id", A::computed(s()))
 }
 
 /// The four flags of `aws_s3_bucket_public_access_block`.
@@ -300,12 +309,30 @@ pub fn s3_object() -> BlockSchema {
         .attr("bucket", A::required(s()).force_new())
         .attr("key", A::required(s()).force_new())
         .attr("content", A::optional(s()).describe("literal UTF-8 content; conflicts with source"))
+        .attr("content_base64", A::optional(s()).describe("base64 of binary content"))
         .attr("source", A::optional(s()).describe("path of a local file uploaded as the content"))
+        .attr("source_hash", A::optional(s()).describe("any hash of source: a change uploads again (state only)"))
         .attr("content_type", A::optional_computed(s()))
+        .attr("cache_control", A::optional(s()))
+        .attr("content_disposition", A::optional(s()))
+        .attr("content_encoding", A::optional(s()))
+        .attr("content_language", A::optional(s()))
+        .attr("website_redirect", A::optional(s()))
+        .attr("metadata", A::optional(T::Map(Box::new(s()))).describe("x-amz-meta-* headers (keys lower case)"))
+        .attr("acl", A::optional(s()).describe("canned ACL: private, public-read, …"))
+        .attr("storage_class", A::optional_computed(s()))
+        .attr("server_side_encryption", A::optional_computed(s()))
+        .attr("kms_key_id", A::optional_computed(s()))
+        .attr("bucket_key_enabled", A::optional_computed(T::Bool))
+        .attr("force_destroy", A::optional(T::Bool).describe("accepted; objects are deleted with their current version (state only)"))
+        .attr("object_lock_legal_hold_status", A::optional(s()).describe("ON or OFF"))
+        .attr("object_lock_mode", A::optional(s()).describe("GOVERNANCE or COMPLIANCE"))
+        .attr("object_lock_retain_until_date", A::optional(s()).describe("RFC 3339"))
         .attr("tags", tags())
         .attr("id", A::computed(s()))
-        .attr("etag", A::computed(s()))
+        .attr("etag", A::optional_computed(s()).describe("set it (e.g. filemd5(source)) to upload again when the file changes"))
         .attr("version_id", A::computed(s()))
+        .block("override_provider", nested(Nesting::List, BlockSchema::default().block("default_tags", nested(Nesting::List, BlockSchema::default().attr("tags", A::optional(T::Map(Box::new(s())))), Some(1))), Some(1)))
 }
 
 pub fn eip() -> BlockSchema {
