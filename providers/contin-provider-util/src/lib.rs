@@ -18,9 +18,11 @@
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
 mod http;
+mod keys;
 mod random;
 mod time;
 mod tls;
+mod tls_cert;
 
 pub use http::HttpProvider;
 pub use random::RandomProvider;
