@@ -17,6 +17,8 @@
 //! plans, state listings and errors never show them.
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
+mod archive;
+mod cloudinit;
 mod http;
 mod keys;
 mod random;
@@ -24,6 +26,8 @@ mod time;
 mod tls;
 mod tls_cert;
 
+pub use archive::ArchiveProvider;
+pub use cloudinit::CloudinitProvider;
 pub use http::HttpProvider;
 pub use random::RandomProvider;
 pub use time::TimeProvider;
