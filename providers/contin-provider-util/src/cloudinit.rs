@@ -325,7 +325,7 @@ mod tests {
         assert!(format!("{d:?}").contains("Expected base64_encode to be set to true when gzip is true."), "{d:?}");
         assert!(!p.validate(CLOUDINIT_CONFIG, &cfg(&[("gzip", Value::Bool(false)), ("base64_encode", Value::Bool(false)), ("part", one.clone())])).has_errors());
         assert!(p.validate(CLOUDINIT_CONFIG, &cfg(&[("boundary", Value::string("bad\u{e9}")), ("part", one.clone())])).has_errors());
-        assert!(p.validate(CLOUDINIT_CONFIG, &cfg(&[("boundary", Value::string(&"x".repeat(71))), ("part", one)])).has_errors());
+        assert!(p.validate(CLOUDINIT_CONFIG, &cfg(&[("boundary", Value::string("x".repeat(71))), ("part", one)])).has_errors());
         assert!(p.validate(CLOUDINIT_CONFIG, &cfg(&[("part", Value::List(vec![part(&[("content", "")])]))])).has_errors());
         let schema = p.schema();
         assert_eq!(schema.data_sources[CLOUDINIT_CONFIG].blocks["part"].min_items, 1);
