@@ -31,6 +31,8 @@ const BUILTIN: &[&str] = &[
     "time",
     "tls",
     "http",
+    "archive",
+    "cloudinit",
     #[cfg(feature = "aws")]
     "aws",
     #[cfg(feature = "onprem")]
@@ -52,6 +54,8 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "time" => Arc::new(contin_provider_util::TimeProvider::new()),
         "tls" => Arc::new(contin_provider_util::TlsProvider::new()),
         "http" => Arc::new(contin_provider_util::HttpProvider::new()),
+        "archive" => Arc::new(contin_provider_util::ArchiveProvider::new(root.to_path_buf())),
+        "cloudinit" => Arc::new(contin_provider_util::CloudinitProvider::new()),
         #[cfg(feature = "aws")]
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]

@@ -219,6 +219,8 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
         "hashicorp/time" => "time",
         "hashicorp/tls" => "tls",
         "hashicorp/http" => "http",
+        "hashicorp/archive" => "archive",
+        "hashicorp/cloudinit" => "cloudinit",
         "contin/fake" => "fake",
         "contin/edge" => "edge",
         "contin/onprem" => "onprem",

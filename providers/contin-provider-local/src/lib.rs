@@ -1,5 +1,6 @@
-//! local provider: `local_file`, `null_resource` and `local_exec` with real
-//! local effects, named like Terraform's `local` and `null` providers.
+//! local provider: `local_file`, `local_sensitive_file` (content
+//! sensitive, default modes "0700"), `null_resource` and `local_exec` with
+//! real local effects, named like Terraform's `local` and `null` providers.
 //!
 //! Relative paths (`filename`, `working_dir`) are resolved against the base
 //! directory the provider is built with (`LocalProvider::new(dir)`: the
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 pub const LOCAL_FILE: &str = "local_file";
+pub const LOCAL_SENSITIVE_FILE: &str = "local_sensitive_file";
 pub const NULL_RESOURCE: &str = "null_resource";
 pub const LOCAL_EXEC: &str = "local_exec";
 /// Terraform's built-in `terraform_data` (served here: contin has no `terraform` provider).
@@ -56,7 +58,7 @@ impl LocalProvider {
     }
     /// Resource types this provider serves (`null_resource` has no `local_` prefix).
     pub fn resource_types() -> &'static [&'static str] {
-        &[LOCAL_FILE, NULL_RESOURCE, LOCAL_EXEC, TERRAFORM_DATA]
+        &[LOCAL_FILE, NULL_RESOURCE, LOCAL_EXEC, TERRAFORM_DATA, LOCAL_SENSITIVE_FILE]
     }
 }
 
@@ -86,7 +88,8 @@ pub(crate) fn random_id() -> String {
 }
 
 // Built once: `plan_change` runs for every instance.
-static FILE_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(file::resource_schema);
+static FILE_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(|| file::resource_schema(file::LOCAL_FILE));
+static SENSITIVE_FILE_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(|| file::resource_schema(file::LOCAL_SENSITIVE_FILE));
 static NULL_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(null_schema);
 static EXEC_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(exec::schema);
 static DATA_SCHEMA: LazyLock<BlockSchema> = LazyLock::new(terraform_data_schema);
@@ -131,11 +134,13 @@ impl Provider for LocalProvider {
 
     fn schema(&self) -> ProviderSchema {
         let mut s = ProviderSchema::default();
-        s.resources.insert(LOCAL_FILE.into(), file::resource_schema());
+        s.resources.insert(LOCAL_FILE.into(), file::resource_schema(file::LOCAL_FILE));
+        s.resources.insert(LOCAL_SENSITIVE_FILE.into(), file::resource_schema(file::LOCAL_SENSITIVE_FILE));
         s.resources.insert(NULL_RESOURCE.into(), null_schema());
         s.resources.insert(LOCAL_EXEC.into(), exec::schema());
         s.resources.insert(TERRAFORM_DATA.into(), terraform_data_schema());
-        s.data_sources.insert(LOCAL_FILE.into(), file::data_schema());
+        s.data_sources.insert(LOCAL_FILE.into(), file::data_schema(file::LOCAL_FILE));
+        s.data_sources.insert(LOCAL_SENSITIVE_FILE.into(), file::data_schema(file::LOCAL_SENSITIVE_FILE));
         s.data_sources.insert(remote_state::TERRAFORM_REMOTE_STATE.into(), remote_state::schema());
         s
     }
@@ -150,14 +155,16 @@ impl Provider for LocalProvider {
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
         match ty {
-            LOCAL_FILE => file::validate(cfg),
+            LOCAL_FILE => file::validate(file::LOCAL_FILE, cfg),
+            LOCAL_SENSITIVE_FILE => file::validate(file::LOCAL_SENSITIVE_FILE, cfg),
             _ => Diagnostics::new(),
         }
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
         match ty {
-            LOCAL_FILE => plan_change_from_schema(&FILE_SCHEMA, prior, &file::with_defaults(desired)),
+            LOCAL_FILE => plan_change_from_schema(&FILE_SCHEMA, prior, &file::with_defaults(file::LOCAL_FILE, desired)),
+            LOCAL_SENSITIVE_FILE => plan_change_from_schema(&SENSITIVE_FILE_SCHEMA, prior, &file::with_defaults(file::LOCAL_SENSITIVE_FILE, desired)),
             NULL_RESOURCE => plan_change_from_schema(&NULL_SCHEMA, prior, desired),
             LOCAL_EXEC => plan_change_from_schema(&EXEC_SCHEMA, prior, desired),
             TERRAFORM_DATA => terraform_data_plan(prior, desired),
@@ -171,7 +178,8 @@ impl Provider for LocalProvider {
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read(state, &self.base_dir).await,
+            LOCAL_FILE => file::read(file::LOCAL_FILE, state, &self.base_dir).await,
+            LOCAL_SENSITIVE_FILE => file::read(file::LOCAL_SENSITIVE_FILE, state, &self.base_dir).await,
             // State is the truth for these.
             NULL_RESOURCE | LOCAL_EXEC | TERRAFORM_DATA => Ok(Some(state.clone())),
             _ => Err(unsupported(ty)),
@@ -180,7 +188,8 @@ impl Provider for LocalProvider {
 
     async fn create(&self, ty: &str, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::create(planned, &self.base_dir).await,
+            LOCAL_FILE => file::create(file::LOCAL_FILE, planned, &self.base_dir).await,
+            LOCAL_SENSITIVE_FILE => file::create(file::LOCAL_SENSITIVE_FILE, planned, &self.base_dir).await,
             NULL_RESOURCE => Ok(with_attr(planned.clone(), "id", Value::String(random_id()))),
             LOCAL_EXEC => exec::create(planned, &self.base_dir).await,
             TERRAFORM_DATA => {
@@ -195,7 +204,7 @@ impl Provider for LocalProvider {
         match ty {
             // Every configurable local_file/null_resource attribute forces
             // replacement: the planned value is the new state.
-            LOCAL_FILE | NULL_RESOURCE => Ok(planned.clone()),
+            LOCAL_FILE | LOCAL_SENSITIVE_FILE | NULL_RESOURCE => Ok(planned.clone()),
             LOCAL_EXEC => Ok(exec::update(prior, planned)),
             TERRAFORM_DATA => Ok(with_attr(planned.clone(), "output", attr(planned, "input").cloned().unwrap_or(Value::Null))),
             _ => Err(unsupported(ty)),
@@ -204,7 +213,8 @@ impl Provider for LocalProvider {
 
     async fn delete(&self, ty: &str, prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
         match ty {
-            LOCAL_FILE => file::delete(prior, &self.base_dir).await,
+            LOCAL_FILE => file::delete(file::LOCAL_FILE, prior, &self.base_dir).await,
+            LOCAL_SENSITIVE_FILE => file::delete(file::LOCAL_SENSITIVE_FILE, prior, &self.base_dir).await,
             NULL_RESOURCE | TERRAFORM_DATA => Ok(()),
             LOCAL_EXEC => exec::delete(prior, &self.base_dir).await,
             _ => Err(unsupported(ty)),
@@ -213,7 +223,8 @@ impl Provider for LocalProvider {
 
     async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
         match ty {
-            LOCAL_FILE => file::read_data(cfg, &self.base_dir).await,
+            LOCAL_FILE => file::read_data(file::LOCAL_FILE, cfg, &self.base_dir).await,
+            LOCAL_SENSITIVE_FILE => file::read_data(file::LOCAL_SENSITIVE_FILE, cfg, &self.base_dir).await,
             remote_state::TERRAFORM_REMOTE_STATE => remote_state::read(cfg, &self.base_dir).await,
             _ => Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() }),
         }

@@ -349,3 +349,42 @@ async fn terraform_data_echoes_input_and_replaces_on_triggers_replace() {
     let same = p.plan_change(TERRAFORM_DATA, Some(&created), &t("a", "1"));
     assert_eq!(same.planned, created, "no change: nothing to do");
 }
+
+#[tokio::test]
+async fn local_sensitive_file_is_local_file_with_secret_content_and_0700() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = LocalProvider::new(dir.path().to_path_buf());
+    let replace = LifecycleCase::new(
+        LOCAL_SENSITIVE_FILE,
+        cfg(&[("filename", s("keys/id.pem")), ("content", s("secret\n"))]),
+        cfg(&[("filename", s("keys/id.pem")), ("content", s("other\n"))]),
+    );
+    conformance::run(&p, &replace).await.unwrap_or_else(|e| panic!("{e}"));
+    let v = apply(&p, LOCAL_SENSITIVE_FILE, &cfg(&[("filename", s("keys/k.pem")), ("content", s("top secret"))])).await.unwrap();
+    let path = dir.path().join("keys/k.pem");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "top secret", "relative to the base directory");
+    assert_eq!(attr_str(&v, "file_permission"), Some("0700"));
+    assert_eq!(attr_str(&v, "directory_permission"), Some("0700"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o077, 0, "no access for group/others");
+    }
+    let schema = p.schema();
+    for a in ["content", "content_base64"] {
+        assert!(schema.resources[LOCAL_SENSITIVE_FILE].attributes[a].sensitive, "{a}");
+        assert!(schema.data_sources[LOCAL_SENSITIVE_FILE].attributes[a].sensitive, "{a}");
+        assert!(!schema.resources[LOCAL_FILE].attributes[a].sensitive, "{a}");
+    }
+    let data = p.read_data(LOCAL_SENSITIVE_FILE, &cfg(&[("filename", s("keys/k.pem"))])).await.unwrap();
+    let content = attr(&data, "content").unwrap();
+    assert!(content.is_sensitive());
+    assert_eq!(content.unmarked(), &s("top secret"));
+    assert_eq!(attr_str(&data, "id"), attr_str(&v, "id"));
+    // Drift: the read-back content stays sensitive.
+    std::fs::write(&path, "changed").unwrap();
+    let read = p.read(LOCAL_SENSITIVE_FILE, &v).await.unwrap().unwrap();
+    assert!(attr(&read, "content").unwrap().is_sensitive());
+    let e = p.validate(LOCAL_SENSITIVE_FILE, &cfg(&[("filename", s("x"))]));
+    assert!(format!("{e:?}").contains("local_sensitive_file: exactly one of"), "{e:?}");
+}

@@ -7,8 +7,15 @@
 //! - `time` ([`TimeProvider`]): `time_static`, `time_offset`,
 //!   `time_rotating`, `time_sleep`;
 //! - `tls` ([`TlsProvider`]): `tls_private_key` (RSA, ECDSA P-256/P-384,
-//!   ED25519);
-//! - `http` ([`HttpProvider`]): `data "http"`.
+//!   ED25519), `tls_self_signed_cert`, `tls_cert_request`,
+//!   `tls_locally_signed_cert` and `data "tls_public_key"` (`tls_cert.rs`,
+//!   rcgen on aws-lc-rs; keys read by `keys.rs`);
+//! - `http` ([`HttpProvider`]): `data "http"`;
+//! - `archive` ([`ArchiveProvider`]): `archive_file`, data and resource
+//!   (deterministic zip; relative paths against the base directory given to
+//!   `ArchiveProvider::new`);
+//! - `cloudinit` ([`CloudinitProvider`]): `cloudinit_config`, data and
+//!   resource (Terraform's MIME multi-part document).
 //!
 //! Values are generated at apply (create) and kept in state: every
 //! configurable argument forces replacement (`keepers`/`triggers` are the
@@ -17,11 +24,17 @@
 //! plans, state listings and errors never show them.
 //! Architecture invariant: `schema`, `validate` and `plan_change` do no IO.
 
+mod archive;
+mod cloudinit;
 mod http;
+mod keys;
 mod random;
 mod time;
 mod tls;
+mod tls_cert;
 
+pub use archive::ArchiveProvider;
+pub use cloudinit::CloudinitProvider;
 pub use http::HttpProvider;
 pub use random::RandomProvider;
 pub use time::TimeProvider;

@@ -1,8 +1,9 @@
 //! The `tls` provider: Terraform's `tls_private_key` (RSA, ECDSA P-256 and
 //! P-384, ED25519), generated at create and kept in state. The private key
-//! attributes are sensitive.
+//! attributes are sensitive. The certificate types and data
+//! `tls_public_key` live in `tls_cert.rs`.
 
-use crate::{get_int, get_str, set, unsupported, unsupported_plan};
+use crate::{get_int, get_str, set, tls_cert, unsupported, unsupported_plan};
 use async_trait::async_trait;
 use contin_provider::schema::plan_change_from_schema;
 use contin_provider::{AttrSchema, AttrType, BlockSchema, OpContext, PlannedChange, Provider, ProviderError, ProviderSchema};
@@ -199,6 +200,12 @@ impl Provider for TlsProvider {
     fn schema(&self) -> ProviderSchema {
         let mut s = ProviderSchema::default();
         s.resources.insert(TLS_PRIVATE_KEY.into(), SCHEMA.clone());
+        for ty in [tls_cert::TLS_SELF_SIGNED_CERT, tls_cert::TLS_CERT_REQUEST, tls_cert::TLS_LOCALLY_SIGNED_CERT] {
+            if let Some(b) = tls_cert::resource_schema(ty) {
+                s.resources.insert(ty.into(), b.clone());
+            }
+        }
+        s.data_sources.insert(tls_cert::TLS_PUBLIC_KEY.into(), tls_cert::PUBLIC_KEY.clone());
         s
     }
 
@@ -207,10 +214,17 @@ impl Provider for TlsProvider {
     }
 
     fn validate(&self, ty: &str, cfg: &Value) -> Diagnostics {
-        if ty == TLS_PRIVATE_KEY { validate(cfg) } else { Diagnostics::new() }
+        match ty {
+            TLS_PRIVATE_KEY => validate(cfg),
+            _ if is_cert_type(ty) || ty == tls_cert::TLS_PUBLIC_KEY => tls_cert::validate(ty, cfg),
+            _ => Diagnostics::new(),
+        }
     }
 
     fn plan_change(&self, ty: &str, prior: Option<&Value>, desired: &Value) -> PlannedChange {
+        if is_cert_type(ty) {
+            return tls_cert::plan_change(ty, prior, desired);
+        }
         if ty != TLS_PRIVATE_KEY {
             return unsupported_plan(ty, desired);
         }
@@ -218,6 +232,9 @@ impl Provider for TlsProvider {
     }
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
+        if is_cert_type(ty) {
+            return Ok(Some(tls_cert::read(ty, state)));
+        }
         if ty != TLS_PRIVATE_KEY {
             return Err(unsupported(ty));
         }
@@ -225,15 +242,23 @@ impl Provider for TlsProvider {
     }
 
     async fn create(&self, ty: &str, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
+        let planned = planned.clone();
+        if is_cert_type(ty) {
+            let ty = ty.to_string();
+            // Signing with RSA is CPU work: off the async threads.
+            return tokio::task::spawn_blocking(move || tls_cert::create(&ty, &planned)).await.map_err(|e| ProviderError::Failed(format!("certificate: {e}")))?;
+        }
         if ty != TLS_PRIVATE_KEY {
             return Err(unsupported(ty));
         }
-        let planned = planned.clone();
         // RSA generation is CPU work: off the async threads.
         tokio::task::spawn_blocking(move || create_value(&planned)).await.map_err(|e| failed("key generation", e))?
     }
 
     async fn update(&self, ty: &str, prior: &Value, planned: &Value, _ctx: &OpContext) -> Result<Value, ProviderError> {
+        if is_cert_type(ty) {
+            return Ok(tls_cert::update(ty, prior, planned));
+        }
         if ty != TLS_PRIVATE_KEY {
             return Err(unsupported(ty));
         }
@@ -249,7 +274,18 @@ impl Provider for TlsProvider {
     }
 
     async fn delete(&self, ty: &str, _prior: &Value, _ctx: &OpContext) -> Result<(), ProviderError> {
-        if ty == TLS_PRIVATE_KEY { Ok(()) } else { Err(unsupported(ty)) }
+        if ty == TLS_PRIVATE_KEY || is_cert_type(ty) { Ok(()) } else { Err(unsupported(ty)) }
+    }
+
+    async fn read_data(&self, ty: &str, cfg: &Value) -> Result<Value, ProviderError> {
+        if ty == tls_cert::TLS_PUBLIC_KEY {
+            let cfg = cfg.clone();
+            return tokio::task::spawn_blocking(move || tls_cert::read_public_key(&cfg)).await.map_err(|e| ProviderError::Failed(format!("tls_public_key: {e}")))?;
+        }
+        Err(ProviderError::UnsupportedType { kind: "data source", ty: ty.to_string() })
     }
 }
 
+fn is_cert_type(ty: &str) -> bool {
+    tls_cert::resource_schema(ty).is_some()
+}
