@@ -26,7 +26,9 @@
 //! Access options and exclusions; `aws_db_subnet_group`; IAM managed policies
 //! (`iam_policy.rs`): `aws_iam_policy`, `aws_iam_policy_attachment`;
 //! CloudWatch Logs (aws-sdk-cloudwatchlogs, `logs.rs`):
-//! `aws_cloudwatch_log_group`; subnet groups (`subnet_groups.rs`, also
+//! `aws_cloudwatch_log_group`; `aws_iam_role_policy` (`iam_inline.rs`);
+//! Lambda (aws-sdk-lambda, `lambda.rs`): `aws_lambda_function`,
+//! `aws_lambda_permission`; subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -59,6 +61,8 @@ mod ec2x;
 mod elb;
 mod iam;
 mod iam_policy;
+mod iam_inline;
+mod lambda;
 mod lb;
 mod logs;
 mod instance;
@@ -101,6 +105,7 @@ pub(crate) struct Inner {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub lambda: aws_sdk_lambda::Client,
     pub elasticache: aws_sdk_elasticache::Client,
     pub redshift: aws_sdk_redshift::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
@@ -287,6 +292,8 @@ impl Provider for AwsProvider {
         d.extend(vpc_endpoint::validate(ty, cfg));
         iam_policy::validate(ty, cfg, &mut d);
         logs::validate(ty, cfg, &mut d);
+        iam_inline::validate(ty, cfg, &mut d);
+        lambda::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         d
     }
@@ -300,6 +307,8 @@ impl Provider for AwsProvider {
                     let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                     plan::adjust(ty, prior, &mut change);
                     iam_policy::adjust(ty, prior, &mut change);
+                    iam_inline::adjust(ty, prior, &mut change);
+                    lambda::replan(ty, block, prior, desired, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
                     change
@@ -341,6 +350,8 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::read(&inner, ty, state).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::read(&inner, state).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::read(&inner, state).await,
+            _ if lambda::is_lambda(ty) => lambda::read(&inner, ty, state).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
@@ -367,6 +378,8 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::create(&inner, ty, planned, ctx).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::create(&inner, planned, ctx).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::create(&inner, planned, ctx).await,
+            _ if lambda::is_lambda(ty) => lambda::create(&inner, ty, planned, ctx).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
@@ -394,6 +407,8 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::update(&inner, ty, &addr, prior, planned).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::update(&inner, &addr, prior, planned).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::update(&inner, &addr, prior, planned).await,
+            _ if lambda::is_lambda(ty) => lambda::update(&inner, ty, &addr, prior, planned).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
@@ -421,6 +436,8 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::delete(&inner, ty, &addr, prior).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::delete(&inner, &addr, prior).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::delete(&inner, &addr, prior).await,
+            _ if lambda::is_lambda(ty) => lambda::delete(&inner, ty, &addr, prior).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
@@ -446,6 +463,8 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::import(&inner, ty, id).await?,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
             logs::CLOUDWATCH_LOG_GROUP => logs::import(&inner, id).await?,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::import(&inner, id).await?,
+            _ if lambda::is_lambda(ty) => lambda::import(&inner, ty, id).await?,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),

@@ -767,6 +767,8 @@ pub fn provider_schema() -> ProviderSchema {
     crate::data2::register(&mut p);
     crate::iam_policy::register(&mut p);
     crate::logs::register(&mut p);
+    crate::iam_inline::register(&mut p);
+    crate::lambda::register(&mut p);
     crate::subnet_groups::register(&mut p);
     with_region_argument(p)
 }

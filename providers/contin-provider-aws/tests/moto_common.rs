@@ -1,0 +1,591 @@
+//! The AWS types real configurations use most, against a real moto server:
+//! `aws_iam_role_policy`, `aws_lambda_function`, `aws_lambda_permission`.
+//! Conformance lifecycle (create, read back, no-op replan, update, delete,
+//! gone), plus adoption after a lost state write and import.
+
+use contin_e2e::moto::MotoServer;
+use contin_provider::conformance::{self, LifecycleCase};
+use contin_provider::{OpContext, Provider, ProviderError};
+use contin_provider_aws::testing;
+use contin_provider_aws::AwsProvider;
+use contin_types::value::PathStep;
+use contin_types::{ResourceAddr, Value};
+use sha2::{Digest, Sha256};
+
+fn s(x: &str) -> Value {
+    Value::string(x)
+}
+
+fn c(pairs: Vec<(&str, Value)>) -> Value {
+    Value::map(pairs)
+}
+
+fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.get_path(&[PathStep::Key(name.into())])
+        .unwrap_or(&Value::Null)
+}
+
+fn str_attr(v: &Value, name: &str) -> String {
+    match attr(v, name) {
+        Value::String(s) => s.clone(),
+        other => panic!("{name} is not a string: {other:?} in {v:?}"),
+    }
+}
+
+fn ctx(ty: &str, name: &str, generation: u64) -> OpContext {
+    OpContext {
+        address: ResourceAddr::managed(ty, name),
+        lineage: "lineage-common".into(),
+        generation,
+    }
+}
+
+async fn provider(moto: &MotoServer) -> AwsProvider {
+    for (k, v) in moto.client_env() {
+        std::env::set_var(k, v);
+    }
+    let p = AwsProvider::new();
+    p.configure(c(vec![
+        ("region", s("us-east-1")),
+        ("endpoint", s(&moto.endpoint())),
+    ]))
+    .await
+    .unwrap_or_else(|d| panic!("configure: {d:?}"));
+    p
+}
+
+async fn create(
+    p: &AwsProvider,
+    ty: &str,
+    cfg: Value,
+    cx: &OpContext,
+) -> Result<Value, ProviderError> {
+    let d = p.validate(ty, &cfg);
+    assert!(d.is_empty(), "{ty}: validation failed: {d:?}");
+    let planned = p.plan_change(ty, None, &cfg).planned;
+    p.create(ty, &planned, cx).await
+}
+
+fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
+    let conf = aws_sdk_lambda::Config::builder()
+        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "contin-test",
+        ))
+        .build();
+    aws_sdk_lambda::Client::from_conf(conf)
+}
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+const READ_SPELLED: &str = "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"s3:GetObject\"],\"Effect\":\"Allow\"}],\n \"Version\":\"2012-10-17\"}";
+const WRITE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}"#;
+
+#[tokio::test]
+async fn iam_role_policy_lifecycle_spelling_adoption_import() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+    iam.create_role()
+        .role_name("app")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+
+    let create_cfg = c(vec![
+        ("name", s("inline-a")),
+        ("role", s("app")),
+        ("policy", s(READ)),
+    ]);
+    let update = c(vec![
+        ("name", s("inline-a")),
+        ("role", s("app")),
+        ("policy", s(WRITE)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_iam_role_policy", create_cfg, update),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("role policy: {e}"));
+    // Another role replaces it.
+    iam.create_role()
+        .role_name("app2")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let moved = c(vec![
+        ("name", s("inline-a")),
+        ("role", s("app2")),
+        ("policy", s(READ)),
+    ]);
+    conformance::check_lifecycle(
+        &p,
+        &LifecycleCase::new(
+            "aws_iam_role_policy",
+            c(vec![
+                ("name", s("inline-a")),
+                ("role", s("app")),
+                ("policy", s(READ)),
+            ]),
+            moved,
+        ),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("role policy replace: {e}"));
+
+    // Generated name; configured spelling kept; equivalent spelling plans no change.
+    let cx = ctx("aws_iam_role_policy", "gen", 1);
+    let spelled = c(vec![
+        ("name_prefix", s("read-")),
+        ("role", s("app")),
+        ("policy", s(READ_SPELLED)),
+    ]);
+    let pol = create(&p, "aws_iam_role_policy", spelled.clone(), &cx)
+        .await
+        .unwrap();
+    let name = str_attr(&pol, "name");
+    assert!(name.starts_with("read-") && name.len() == 5 + 26, "{name}");
+    assert_eq!(str_attr(&pol, "id"), format!("app:{name}"));
+    assert_eq!(attr(&pol, "policy"), &s(READ_SPELLED));
+    let noop = p.plan_change(
+        "aws_iam_role_policy",
+        Some(&pol),
+        &c(vec![
+            ("name_prefix", s("read-")),
+            ("role", s("app")),
+            ("policy", s(READ)),
+        ]),
+    );
+    assert!(noop.requires_replace.is_empty());
+    assert_eq!(noop.planned, pol, "an equivalent document is no change");
+
+    // The state write was lost: the same create writes the same policy (no duplicate).
+    let again = create(&p, "aws_iam_role_policy", spelled, &cx)
+        .await
+        .unwrap();
+    assert_eq!(again, pol);
+    let names = iam
+        .list_role_policies()
+        .role_name("app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        names.policy_names().iter().filter(|n| **n == name).count(),
+        1
+    );
+
+    // Drift: the document changed outside is seen, and fixed.
+    iam.put_role_policy()
+        .role_name("app")
+        .policy_name(&name)
+        .policy_document(WRITE)
+        .send()
+        .await
+        .unwrap();
+    let drifted = p.read("aws_iam_role_policy", &pol).await.unwrap().unwrap();
+    assert!(testing::policies_equivalent(
+        &str_attr(&drifted, "policy"),
+        WRITE
+    ));
+    let fix = p.plan_change(
+        "aws_iam_role_policy",
+        Some(&drifted),
+        &c(vec![
+            ("name_prefix", s("read-")),
+            ("role", s("app")),
+            ("policy", s(READ)),
+        ]),
+    );
+    assert!(fix.requires_replace.is_empty());
+    let fixed = p
+        .update("aws_iam_role_policy", &drifted, &fix.planned, &cx)
+        .await
+        .unwrap();
+    assert!(testing::policies_equivalent(
+        &str_attr(&fixed, "policy"),
+        READ
+    ));
+
+    // Import by role:name.
+    let imported = p
+        .import("aws_iam_role_policy", &format!("app:{name}"))
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&imported, "role"), "app");
+    assert!(p
+        .import("aws_iam_role_policy", "no-colon")
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("<role name>:<policy name>"));
+    p.delete("aws_iam_role_policy", &fixed, &cx).await.unwrap();
+    assert_eq!(p.read("aws_iam_role_policy", &fixed).await.unwrap(), None);
+    assert!(p
+        .import("aws_iam_role_policy", &format!("app:{name}"))
+        .await
+        .is_err());
+}
+
+/// A zip archive with one stored (uncompressed) file: what Lambda takes.
+fn stored_zip(name: &str, body: &[u8]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let (crc, size, nlen) = (crc32(body), body.len() as u32, name.len() as u16);
+    let mut z = Vec::new();
+    let mut local = vec![];
+    local.extend(0x0403_4b50u32.to_le_bytes());
+    local.extend([20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]); // version, flags, method=stored, time, date
+    local.extend(crc.to_le_bytes());
+    local.extend(size.to_le_bytes());
+    local.extend(size.to_le_bytes());
+    local.extend(nlen.to_le_bytes());
+    local.extend(0u16.to_le_bytes());
+    z.extend(&local);
+    z.extend(name.as_bytes());
+    z.extend(body);
+    let cd_offset = z.len() as u32;
+    let mut cd = vec![];
+    cd.extend(0x0201_4b50u32.to_le_bytes());
+    cd.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+    cd.extend(crc.to_le_bytes());
+    cd.extend(size.to_le_bytes());
+    cd.extend(size.to_le_bytes());
+    cd.extend(nlen.to_le_bytes());
+    cd.extend([0u8; 12]); // extra, comment, disk, internal attrs, external attrs (4)
+    cd.extend(0u32.to_le_bytes()); // local header offset
+    cd.extend(name.as_bytes());
+    let cd_len = cd.len() as u32;
+    z.extend(cd);
+    z.extend(0x0605_4b50u32.to_le_bytes());
+    z.extend([0, 0, 0, 0, 1, 0, 1, 0]);
+    z.extend(cd_len.to_le_bytes());
+    z.extend(cd_offset.to_le_bytes());
+    z.extend([0, 0]);
+    z
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn sha_b64(bytes: &[u8]) -> String {
+    b64(&Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn lambda_function_and_permission_lifecycle_code_versions_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let iam = testing::iam_client(&moto.endpoint());
+    let lambda = lambda_client(&moto.endpoint());
+    let role = iam
+        .create_role()
+        .role_name("fn-exec")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let role_arn = role.role().unwrap().arn().to_string();
+
+    let dir = std::env::temp_dir().join(format!("contin-lambda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zip1 = stored_zip("index.py", b"def handler(event, context):\n    return 1\n");
+    let zip2 = stored_zip("index.py", b"def handler(event, context):\n    return 2\n");
+    let (f1, f2) = (dir.join("v1.zip"), dir.join("v2.zip"));
+    std::fs::write(&f1, &zip1).unwrap();
+    std::fs::write(&f2, &zip2).unwrap();
+    let (f1, f2) = (
+        f1.to_string_lossy().to_string(),
+        f2.to_string_lossy().to_string(),
+    );
+
+    let base = |name: &str, extra: Vec<(&'static str, Value)>| {
+        let mut pairs = vec![
+            ("function_name", s(name)),
+            ("role", s(&role_arn)),
+            ("handler", s("index.handler")),
+            ("runtime", s("python3.12")),
+            ("filename", s(&f1)),
+        ];
+        pairs.extend(extra);
+        c(pairs)
+    };
+    let env = |k: &str, v: &str| Value::List(vec![c(vec![("variables", c(vec![(k, s(v))]))])]);
+
+    // Conformance: create, read back, no-op, update (timeout, memory, environment, tags), delete, gone.
+    let create_cfg = base("conf-fn", vec![("environment", env("MODE", "a"))]);
+    let update = base(
+        "conf-fn",
+        vec![
+            ("environment", env("MODE", "b")),
+            ("timeout", Value::int(10)),
+            ("memory_size", Value::int(256)),
+            ("tags", c(vec![("env", s("prod"))])),
+        ],
+    );
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_lambda_function", create_cfg, update),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("function: {e}"));
+
+    // Defaults, computed attributes, the code hash.
+    let cx = ctx("aws_lambda_function", "api", 1);
+    let cfg = base(
+        "api-fn",
+        vec![
+            ("architectures", Value::List(vec![s("arm64")])),
+            ("tags", c(vec![("app", s("api"))])),
+        ],
+    );
+    let f = create(&p, "aws_lambda_function", cfg.clone(), &cx)
+        .await
+        .unwrap();
+    let arn = str_attr(&f, "arn");
+    assert_eq!(arn, "arn:aws:lambda:us-east-1:123456789012:function:api-fn");
+    assert_eq!(
+        str_attr(&f, "invoke_arn"),
+        format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations")
+    );
+    assert_eq!(
+        (str_attr(&f, "version"), str_attr(&f, "qualified_arn")),
+        ("$LATEST".to_string(), format!("{arn}:$LATEST"))
+    );
+    assert_eq!(
+        (attr(&f, "timeout"), attr(&f, "memory_size")),
+        (&Value::int(3), &Value::int(128))
+    );
+    assert_eq!(attr(&f, "architectures"), &Value::List(vec![s("arm64")]));
+    assert_eq!(attr(&f, "source_code_size"), &Value::int(zip1.len() as i64));
+    assert_eq!(str_attr(&f, "code_sha256"), sha_b64(&zip1));
+    assert_eq!(str_attr(&f, "source_code_hash"), sha_b64(&zip1));
+    assert_eq!(attr(&f, "reserved_concurrent_executions"), &Value::int(-1));
+    assert!(!str_attr(&f, "last_modified").is_empty());
+    let noop = p.plan_change("aws_lambda_function", Some(&f), &cfg);
+    assert!(noop.requires_replace.is_empty());
+    assert_eq!(noop.planned, f, "read back = no change");
+    let live = lambda
+        .get_function()
+        .function_name("api-fn")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        live.tags()
+            .and_then(|t| t.get("contin:address"))
+            .map(String::as_str),
+        Some("aws_lambda_function.api")
+    );
+
+    // New code (source_code_hash as filebase64sha256 gives it) published as version 1, reserved concurrency.
+    let cfg2 = base(
+        "api-fn",
+        vec![
+            ("architectures", Value::List(vec![s("arm64")])),
+            ("tags", c(vec![("app", s("api"))])),
+            ("filename", s(&f2)),
+            ("source_code_hash", s(&sha_b64(&zip2))),
+            ("publish", Value::Bool(true)),
+            ("reserved_concurrent_executions", Value::int(5)),
+        ],
+    );
+    let change = p.plan_change("aws_lambda_function", Some(&f), &cfg2);
+    assert!(
+        change.requires_replace.is_empty(),
+        "{:?}",
+        change.requires_replace
+    );
+    assert_eq!(attr(&change.planned, "version"), &Value::Unknown);
+    let f2v = p
+        .update("aws_lambda_function", &f, &change.planned, &cx)
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&f2v, "code_sha256"), sha_b64(&zip2));
+    assert_eq!(str_attr(&f2v, "version"), "1");
+    assert_eq!(str_attr(&f2v, "qualified_arn"), format!("{arn}:1"));
+    assert_eq!(attr(&f2v, "reserved_concurrent_executions"), &Value::int(5));
+    let noop = p.plan_change("aws_lambda_function", Some(&f2v), &cfg2);
+    assert_eq!(noop.planned, f2v);
+    assert_eq!(
+        p.read("aws_lambda_function", &f2v).await.unwrap().as_ref(),
+        Some(&f2v)
+    );
+
+    // Drift: a timeout changed outside is seen and planned back to the default.
+    lambda
+        .update_function_configuration()
+        .function_name("api-fn")
+        .timeout(30)
+        .send()
+        .await
+        .unwrap();
+    let drifted = p.read("aws_lambda_function", &f2v).await.unwrap().unwrap();
+    assert_eq!(attr(&drifted, "timeout"), &Value::int(30));
+    let fix = p.plan_change("aws_lambda_function", Some(&drifted), &cfg2);
+    assert_eq!(attr(&fix.planned, "timeout"), &Value::int(3));
+    let fixed = p
+        .update("aws_lambda_function", &drifted, &fix.planned, &cx)
+        .await
+        .unwrap();
+    assert_eq!(attr(&fixed, "timeout"), &Value::int(3));
+
+    // The state write was lost after CreateFunction: the same create adopts it; another is refused.
+    let adopted = create(&p, "aws_lambda_function", cfg.clone(), &cx)
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&adopted, "arn"), arn);
+    assert_eq!(
+        str_attr(&adopted, "code_sha256"),
+        sha_b64(&zip1),
+        "adoption converged the code"
+    );
+    let e = create(
+        &p,
+        "aws_lambda_function",
+        cfg.clone(),
+        &ctx("aws_lambda_function", "other", 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("already exists and was not created by this resource"),
+        "{e}"
+    );
+
+    // Permission: conformance (every argument replaces), then adoption and import.
+    let perm = c(vec![
+        ("statement_id", s("AllowS3")),
+        ("action", s("lambda:InvokeFunction")),
+        ("function_name", s("api-fn")),
+        ("principal", s("s3.amazonaws.com")),
+        ("source_arn", s("arn:aws:s3:::bucket-a")),
+    ]);
+    let perm2 = c(vec![
+        ("statement_id", s("AllowS3")),
+        ("action", s("lambda:InvokeFunction")),
+        ("function_name", s("api-fn")),
+        ("principal", s("s3.amazonaws.com")),
+        ("source_arn", s("arn:aws:s3:::bucket-b")),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_lambda_permission", perm.clone(), perm2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("permission: {e}"));
+    let pcx = ctx("aws_lambda_permission", "s3", 1);
+    let gen = c(vec![
+        ("statement_id_prefix", s("s3-")),
+        ("action", s("lambda:InvokeFunction")),
+        ("function_name", s("api-fn")),
+        ("principal", s("123456789012")),
+    ]);
+    let pm = create(&p, "aws_lambda_permission", gen.clone(), &pcx)
+        .await
+        .unwrap();
+    let sid = str_attr(&pm, "statement_id");
+    assert!(sid.starts_with("s3-") && sid.len() == 3 + 26, "{sid}");
+    assert_eq!(str_attr(&pm, "principal"), "123456789012");
+    assert_eq!(
+        p.plan_change("aws_lambda_permission", Some(&pm), &gen)
+            .planned,
+        pm
+    );
+    let again = create(&p, "aws_lambda_permission", gen.clone(), &pcx)
+        .await
+        .unwrap();
+    assert_eq!(again, pm, "adopted, no duplicate statement");
+    let policy = lambda
+        .get_policy()
+        .function_name("api-fn")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policy.policy().unwrap().matches(&sid).count(), 1);
+    let other = c(vec![
+        ("statement_id", s(&sid)),
+        ("action", s("lambda:InvokeFunction")),
+        ("function_name", s("api-fn")),
+        ("principal", s("sns.amazonaws.com")),
+    ]);
+    let e = create(
+        &p,
+        "aws_lambda_permission",
+        other,
+        &ctx("aws_lambda_permission", "x", 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("with other content"), "{e}");
+    let imported = p
+        .import("aws_lambda_permission", &format!("api-fn/{sid}"))
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&imported, "action"), "lambda:InvokeFunction");
+    p.delete("aws_lambda_permission", &pm, &pcx).await.unwrap();
+    assert_eq!(p.read("aws_lambda_permission", &pm).await.unwrap(), None);
+
+    // Import, delete, gone.
+    let imported = p.import("aws_lambda_function", "api-fn").await.unwrap();
+    assert_eq!(str_attr(&imported, "arn"), arn);
+    p.delete("aws_lambda_function", &adopted, &cx)
+        .await
+        .unwrap();
+    assert_eq!(p.read("aws_lambda_function", &adopted).await.unwrap(), None);
+    p.delete("aws_lambda_function", &adopted, &cx)
+        .await
+        .unwrap();
+
+    // A missing zip names the argument and the path.
+    let e = create(
+        &p,
+        "aws_lambda_function",
+        base("nozip", vec![("filename", s("/nonexistent/f.zip"))]),
+        &ctx("aws_lambda_function", "nozip", 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("filename \"/nonexistent/f.zip\""),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
