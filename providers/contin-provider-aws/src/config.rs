@@ -64,6 +64,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut rds = aws_sdk_rds::config::Builder::from(&sdk);
     let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
     let mut lambda = aws_sdk_lambda::config::Builder::from(&sdk);
+    let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk);
     let mut elasticache = aws_sdk_elasticache::config::Builder::from(&sdk);
     let mut redshift = aws_sdk_redshift::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
@@ -78,6 +79,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         rds = rds.credentials_provider(role.clone());
         logs = logs.credentials_provider(role.clone());
         lambda = lambda.credentials_provider(role.clone());
+        sqs = sqs.credentials_provider(role.clone());
         elasticache = elasticache.credentials_provider(role.clone());
         redshift = redshift.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
@@ -104,6 +106,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         rds: aws_sdk_rds::Client::from_conf(rds.build()),
         logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs.build()),
         lambda: aws_sdk_lambda::Client::from_conf(lambda.build()),
+        sqs: aws_sdk_sqs::Client::from_conf(sqs.build()),
         elasticache: aws_sdk_elasticache::Client::from_conf(elasticache.build()),
         redshift: aws_sdk_redshift::Client::from_conf(redshift.build()),
         account_id: std::sync::OnceLock::new(),

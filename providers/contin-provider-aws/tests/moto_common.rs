@@ -589,3 +589,179 @@ async fn lambda_function_and_permission_lifecycle_code_versions_adoption() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "contin-test",
+        ))
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
+#[tokio::test]
+async fn sqs_queue_and_policy_lifecycle_fifo_adoption() {
+    use aws_sdk_sqs::types::QueueAttributeName as Q;
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let sqs = sqs_client(&moto.endpoint());
+
+    // Conformance: defaults, update of a number, a redrive policy and tags; delete, gone.
+    let dlq = create(
+        &p,
+        "aws_sqs_queue",
+        c(vec![("name", s("jobs-dlq"))]),
+        &ctx("aws_sqs_queue", "dlq", 1),
+    )
+    .await
+    .unwrap();
+    let dlq_arn = str_attr(&dlq, "arn");
+    assert_eq!(dlq_arn, "arn:aws:sqs:us-east-1:123456789012:jobs-dlq");
+    let redrive = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":4}}"#);
+    let create_cfg = c(vec![("name", s("conf-q"))]);
+    let update = c(vec![
+        ("name", s("conf-q")),
+        ("visibility_timeout_seconds", Value::int(60)),
+        ("redrive_policy", s(&redrive)),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_sqs_queue", create_cfg, update))
+        .await
+        .unwrap_or_else(|e| panic!("queue: {e}"));
+
+    // Computed attributes, Terraform's defaults, FIFO naming by prefix.
+    let cx = ctx("aws_sqs_queue", "orders", 1);
+    let cfg = c(vec![
+        ("name_prefix", s("orders-")),
+        ("fifo_queue", Value::Bool(true)),
+        ("content_based_deduplication", Value::Bool(true)),
+        ("delay_seconds", Value::int(5)),
+    ]);
+    let q = create(&p, "aws_sqs_queue", cfg.clone(), &cx).await.unwrap();
+    let name = str_attr(&q, "name");
+    assert!(
+        name.starts_with("orders-") && name.ends_with(".fifo") && name.len() == 7 + 26 + 5,
+        "{name}"
+    );
+    let url = str_attr(&q, "url");
+    assert_eq!(str_attr(&q, "id"), url);
+    assert!(url.ends_with(&format!("/123456789012/{name}")), "{url}");
+    assert_eq!(attr(&q, "message_retention_seconds"), &Value::int(345_600));
+    assert_eq!(attr(&q, "delay_seconds"), &Value::int(5));
+    assert_eq!(attr(&q, "content_based_deduplication"), &Value::Bool(true));
+    let noop = p.plan_change("aws_sqs_queue", Some(&q), &cfg);
+    assert!(noop.requires_replace.is_empty());
+    assert_eq!(noop.planned, q, "read back = no change");
+
+    // Drift outside, planned back to Terraform's default and fixed.
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(Q::VisibilityTimeout, "99")
+        .send()
+        .await
+        .unwrap();
+    let drifted = p.read("aws_sqs_queue", &q).await.unwrap().unwrap();
+    assert_eq!(
+        attr(&drifted, "visibility_timeout_seconds"),
+        &Value::int(99)
+    );
+    let fix = p.plan_change("aws_sqs_queue", Some(&drifted), &cfg);
+    assert_eq!(
+        attr(&fix.planned, "visibility_timeout_seconds"),
+        &Value::int(30)
+    );
+    let fixed = p
+        .update("aws_sqs_queue", &drifted, &fix.planned, &cx)
+        .await
+        .unwrap();
+    assert_eq!(fixed, q);
+
+    // The state write was lost after CreateQueue: adopted (one queue); another resource is refused.
+    let again = create(&p, "aws_sqs_queue", cfg.clone(), &cx).await.unwrap();
+    assert_eq!(again, q);
+    let listed = sqs
+        .list_queues()
+        .queue_name_prefix("orders-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.queue_urls().len(), 1);
+    let e = create(
+        &p,
+        "aws_sqs_queue",
+        c(vec![
+            ("name", s(&name)),
+            ("fifo_queue", Value::Bool(true)),
+            ("content_based_deduplication", Value::Bool(true)),
+            ("delay_seconds", Value::int(5)),
+        ]),
+        &ctx("aws_sqs_queue", "other", 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("already exists and was not created by this resource"),
+        "{e}"
+    );
+
+    // Queue policy: conformance, spelling kept, the queue's own policy plans no diff.
+    let doc = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"sns.amazonaws.com"}},"Action":"{action}","Resource":"{}"}}]}}"#,
+            str_attr(&q, "arn")
+        )
+    };
+    let pol_cfg = c(vec![
+        ("queue_url", s(&url)),
+        ("policy", s(&doc("sqs:SendMessage"))),
+    ]);
+    let pol_upd = c(vec![("queue_url", s(&url)), ("policy", s(&doc("sqs:*")))]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_sqs_queue_policy", pol_cfg.clone(), pol_upd),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("queue policy: {e}"));
+    let pcx = ctx("aws_sqs_queue_policy", "p", 1);
+    let pol = create(&p, "aws_sqs_queue_policy", pol_cfg.clone(), &pcx)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.plan_change("aws_sqs_queue_policy", Some(&pol), &pol_cfg)
+            .planned,
+        pol
+    );
+    let with_policy = p.read("aws_sqs_queue", &q).await.unwrap().unwrap();
+    assert!(testing::policies_equivalent(
+        &str_attr(&with_policy, "policy"),
+        &doc("sqs:SendMessage")
+    ));
+    let noop = p.plan_change("aws_sqs_queue", Some(&with_policy), &cfg);
+    assert_eq!(
+        noop.planned, with_policy,
+        "the queue policy resource causes no queue diff"
+    );
+    let imported = p.import("aws_sqs_queue_policy", &url).await.unwrap();
+    assert_eq!(str_attr(&imported, "queue_url"), url);
+    assert!(testing::policies_equivalent(
+        &str_attr(&imported, "policy"),
+        &doc("sqs:SendMessage")
+    ));
+    p.delete("aws_sqs_queue_policy", &pol, &pcx).await.unwrap();
+    assert_eq!(p.read("aws_sqs_queue_policy", &pol).await.unwrap(), None);
+
+    // Import, delete, gone.
+    let imported = p.import("aws_sqs_queue", &url).await.unwrap();
+    assert_eq!(str_attr(&imported, "arn"), str_attr(&q, "arn"));
+    p.delete("aws_sqs_queue", &q, &cx).await.unwrap();
+    assert_eq!(p.read("aws_sqs_queue", &q).await.unwrap(), None);
+    p.delete("aws_sqs_queue", &q, &cx).await.unwrap();
+}
