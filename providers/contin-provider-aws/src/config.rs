@@ -65,6 +65,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
     let mut lambda = aws_sdk_lambda::config::Builder::from(&sdk);
     let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk);
+    let mut sns = aws_sdk_sns::config::Builder::from(&sdk);
     let mut elasticache = aws_sdk_elasticache::config::Builder::from(&sdk);
     let mut redshift = aws_sdk_redshift::config::Builder::from(&sdk);
     if let Some(arn) = get_str(&cfg, "assume_role_arn") {
@@ -80,6 +81,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         logs = logs.credentials_provider(role.clone());
         lambda = lambda.credentials_provider(role.clone());
         sqs = sqs.credentials_provider(role.clone());
+        sns = sns.credentials_provider(role.clone());
         elasticache = elasticache.credentials_provider(role.clone());
         redshift = redshift.credentials_provider(role.clone());
         sts = sts.credentials_provider(role);
@@ -107,6 +109,7 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs.build()),
         lambda: aws_sdk_lambda::Client::from_conf(lambda.build()),
         sqs: aws_sdk_sqs::Client::from_conf(sqs.build()),
+        sns: aws_sdk_sns::Client::from_conf(sns.build()),
         elasticache: aws_sdk_elasticache::Client::from_conf(elasticache.build()),
         redshift: aws_sdk_redshift::Client::from_conf(redshift.build()),
         account_id: std::sync::OnceLock::new(),

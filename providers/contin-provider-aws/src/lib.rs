@@ -29,7 +29,8 @@
 //! `aws_cloudwatch_log_group`; `aws_iam_role_policy` (`iam_inline.rs`);
 //! Lambda (aws-sdk-lambda, `lambda.rs`): `aws_lambda_function`,
 //! `aws_lambda_permission`; SQS (aws-sdk-sqs, `sqs.rs`): `aws_sqs_queue`,
-//! `aws_sqs_queue_policy`; subnet groups (`subnet_groups.rs`, also
+//! `aws_sqs_queue_policy`; SNS (aws-sdk-sns, `sns.rs`): `aws_sns_topic`,
+//! `aws_sns_topic_subscription`; subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -65,6 +66,7 @@ mod iam_policy;
 mod iam_inline;
 mod lambda;
 mod sqs;
+mod sns;
 mod lb;
 mod logs;
 mod instance;
@@ -109,6 +111,7 @@ pub(crate) struct Inner {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
     pub elasticache: aws_sdk_elasticache::Client,
     pub redshift: aws_sdk_redshift::Client,
     /// The caller's account id, asked of STS at most once (classic ELB ARNs).
@@ -298,6 +301,7 @@ impl Provider for AwsProvider {
         iam_inline::validate(ty, cfg, &mut d);
         lambda::validate(ty, cfg, &mut d);
         sqs::validate(ty, cfg, &mut d);
+        sns::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         d
     }
@@ -314,6 +318,7 @@ impl Provider for AwsProvider {
                     iam_inline::adjust(ty, prior, &mut change);
                     lambda::replan(ty, block, prior, desired, &mut change);
                     sqs::replan(ty, block, prior, desired, &mut change);
+                    sns::replan(ty, block, prior, desired, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
                     change
@@ -358,6 +363,7 @@ impl Provider for AwsProvider {
             iam_inline::IAM_ROLE_POLICY => iam_inline::read(&inner, state).await,
             _ if lambda::is_lambda(ty) => lambda::read(&inner, ty, state).await,
             _ if sqs::is_sqs(ty) => sqs::read(&inner, ty, state).await,
+            _ if sns::is_sns(ty) => sns::read(&inner, ty, state).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
@@ -387,6 +393,7 @@ impl Provider for AwsProvider {
             iam_inline::IAM_ROLE_POLICY => iam_inline::create(&inner, planned, ctx).await,
             _ if lambda::is_lambda(ty) => lambda::create(&inner, ty, planned, ctx).await,
             _ if sqs::is_sqs(ty) => sqs::create(&inner, ty, planned, ctx).await,
+            _ if sns::is_sns(ty) => sns::create(&inner, ty, planned, ctx).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
@@ -417,6 +424,7 @@ impl Provider for AwsProvider {
             iam_inline::IAM_ROLE_POLICY => iam_inline::update(&inner, &addr, prior, planned).await,
             _ if lambda::is_lambda(ty) => lambda::update(&inner, ty, &addr, prior, planned).await,
             _ if sqs::is_sqs(ty) => sqs::update(&inner, ty, &addr, prior, planned).await,
+            _ if sns::is_sns(ty) => sns::update(&inner, ty, &addr, prior, planned).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
@@ -447,6 +455,7 @@ impl Provider for AwsProvider {
             iam_inline::IAM_ROLE_POLICY => iam_inline::delete(&inner, &addr, prior).await,
             _ if lambda::is_lambda(ty) => lambda::delete(&inner, ty, &addr, prior).await,
             _ if sqs::is_sqs(ty) => sqs::delete(&inner, ty, &addr, prior).await,
+            _ if sns::is_sns(ty) => sns::delete(&inner, ty, &addr, prior).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
@@ -475,6 +484,7 @@ impl Provider for AwsProvider {
             iam_inline::IAM_ROLE_POLICY => iam_inline::import(&inner, id).await?,
             _ if lambda::is_lambda(ty) => lambda::import(&inner, ty, id).await?,
             _ if sqs::is_sqs(ty) => sqs::import(&inner, ty, id).await?,
+            _ if sns::is_sns(ty) => sns::import(&inner, ty, id).await?,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),

@@ -765,3 +765,177 @@ async fn sqs_queue_and_policy_lifecycle_fifo_adoption() {
     assert_eq!(p.read("aws_sqs_queue", &q).await.unwrap(), None);
     p.delete("aws_sqs_queue", &q, &cx).await.unwrap();
 }
+
+fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
+    let conf = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_sns::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "contin-test",
+        ))
+        .build();
+    aws_sdk_sns::Client::from_conf(conf)
+}
+
+#[tokio::test]
+async fn sns_topic_and_subscription_lifecycle_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let sns = sns_client(&moto.endpoint());
+
+    // Conformance: topic create, read back, no-op, update display name and tags, delete, gone.
+    let create_cfg = c(vec![("name", s("conf-topic"))]);
+    let update = c(vec![
+        ("name", s("conf-topic")),
+        ("display_name", s("Alerts")),
+        ("tags", c(vec![("env", s("prod"))])),
+    ]);
+    conformance::run(&p, &LifecycleCase::new("aws_sns_topic", create_cfg, update))
+        .await
+        .unwrap_or_else(|e| panic!("topic: {e}"));
+
+    let cx = ctx("aws_sns_topic", "alerts", 1);
+    let cfg = c(vec![
+        ("name_prefix", s("alerts-")),
+        ("display_name", s("A")),
+    ]);
+    let t = create(&p, "aws_sns_topic", cfg.clone(), &cx).await.unwrap();
+    let arn = str_attr(&t, "arn");
+    let name = str_attr(&t, "name");
+    assert!(
+        name.starts_with("alerts-") && name.len() == 7 + 26,
+        "{name}"
+    );
+    assert_eq!(arn, format!("arn:aws:sns:us-east-1:123456789012:{name}"));
+    assert_eq!(str_attr(&t, "id"), arn);
+    assert_eq!(str_attr(&t, "owner"), "123456789012");
+    assert!(
+        !str_attr(&t, "policy").is_empty(),
+        "SNS's default policy is read: {t:?}"
+    );
+    assert_eq!(
+        p.plan_change("aws_sns_topic", Some(&t), &cfg).planned,
+        t,
+        "read back = no change"
+    );
+
+    // Drift outside is seen and fixed.
+    sns.set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name("DisplayName")
+        .attribute_value("B")
+        .send()
+        .await
+        .unwrap();
+    let drifted = p.read("aws_sns_topic", &t).await.unwrap().unwrap();
+    assert_eq!(str_attr(&drifted, "display_name"), "B");
+    let fix = p.plan_change("aws_sns_topic", Some(&drifted), &cfg);
+    let fixed = p
+        .update("aws_sns_topic", &drifted, &fix.planned, &cx)
+        .await
+        .unwrap();
+    assert_eq!(fixed, t);
+
+    // Lost state write: adopted (one topic); another resource is refused.
+    let again = create(&p, "aws_sns_topic", cfg.clone(), &cx).await.unwrap();
+    assert_eq!(again, t);
+    let topics = sns.list_topics().send().await.unwrap();
+    assert_eq!(
+        topics
+            .topics()
+            .iter()
+            .filter(|x| x.topic_arn() == Some(arn.as_str()))
+            .count(),
+        1
+    );
+    let e = create(
+        &p,
+        "aws_sns_topic",
+        c(vec![("name", s(&name))]),
+        &ctx("aws_sns_topic", "other", 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("already exists and was not created by this resource"),
+        "{e}"
+    );
+
+    // Subscription of an SQS queue: conformance (raw delivery updated in place).
+    let q = create(
+        &p,
+        "aws_sqs_queue",
+        c(vec![("name", s("alerts-q"))]),
+        &ctx("aws_sqs_queue", "alerts", 1),
+    )
+    .await
+    .unwrap();
+    let qarn = str_attr(&q, "arn");
+    let sub = c(vec![
+        ("topic_arn", s(&arn)),
+        ("protocol", s("sqs")),
+        ("endpoint", s(&qarn)),
+    ]);
+    let filter = r#"{"level":["error"]}"#;
+    let sub2 = c(vec![
+        ("topic_arn", s(&arn)),
+        ("protocol", s("sqs")),
+        ("endpoint", s(&qarn)),
+        ("raw_message_delivery", Value::Bool(true)),
+        ("filter_policy", s(filter)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_sns_topic_subscription", sub.clone(), sub2.clone()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("subscription: {e}"));
+    let scx = ctx("aws_sns_topic_subscription", "q", 1);
+    let sb = create(&p, "aws_sns_topic_subscription", sub2.clone(), &scx)
+        .await
+        .unwrap();
+    assert_eq!(attr(&sb, "raw_message_delivery"), &Value::Bool(true));
+    assert_eq!(attr(&sb, "pending_confirmation"), &Value::Bool(false));
+    assert_eq!(str_attr(&sb, "owner_id"), "123456789012");
+    assert_eq!(
+        p.plan_change("aws_sns_topic_subscription", Some(&sb), &sub2)
+            .planned,
+        sb
+    );
+    // Subscribe again (lost state write): the same subscription.
+    let again = create(&p, "aws_sns_topic_subscription", sub2.clone(), &scx)
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&again, "arn"), str_attr(&sb, "arn"));
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.subscriptions().len(), 1);
+    let imported = p
+        .import("aws_sns_topic_subscription", &str_attr(&sb, "arn"))
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&imported, "endpoint"), qarn);
+    p.delete("aws_sns_topic_subscription", &sb, &scx)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.read("aws_sns_topic_subscription", &sb).await.unwrap(),
+        None
+    );
+
+    let imported = p.import("aws_sns_topic", &arn).await.unwrap();
+    assert_eq!(str_attr(&imported, "display_name"), "A");
+    p.delete("aws_sns_topic", &t, &cx).await.unwrap();
+    assert_eq!(p.read("aws_sns_topic", &t).await.unwrap(), None);
+    p.delete("aws_sns_topic", &t, &cx).await.unwrap();
+}
