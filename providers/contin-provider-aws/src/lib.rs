@@ -30,7 +30,8 @@
 //! Lambda (aws-sdk-lambda, `lambda.rs`): `aws_lambda_function`,
 //! `aws_lambda_permission`; SQS (aws-sdk-sqs, `sqs.rs`): `aws_sqs_queue`,
 //! `aws_sqs_queue_policy`; SNS (aws-sdk-sns, `sns.rs`): `aws_sns_topic`,
-//! `aws_sns_topic_subscription`; subnet groups (`subnet_groups.rs`, also
+//! `aws_sns_topic_subscription`; `aws_lb_target_group_attachment`,
+//! `aws_autoscaling_attachment` (`attachments.rs`); subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -67,6 +68,7 @@ mod iam_inline;
 mod lambda;
 mod sqs;
 mod sns;
+mod attachments;
 mod lb;
 mod logs;
 mod instance;
@@ -302,6 +304,7 @@ impl Provider for AwsProvider {
         lambda::validate(ty, cfg, &mut d);
         sqs::validate(ty, cfg, &mut d);
         sns::validate(ty, cfg, &mut d);
+        attachments::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         d
     }
@@ -364,6 +367,7 @@ impl Provider for AwsProvider {
             _ if lambda::is_lambda(ty) => lambda::read(&inner, ty, state).await,
             _ if sqs::is_sqs(ty) => sqs::read(&inner, ty, state).await,
             _ if sns::is_sns(ty) => sns::read(&inner, ty, state).await,
+            _ if attachments::is_attachment(ty) => attachments::read(&inner, ty, state).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
@@ -394,6 +398,7 @@ impl Provider for AwsProvider {
             _ if lambda::is_lambda(ty) => lambda::create(&inner, ty, planned, ctx).await,
             _ if sqs::is_sqs(ty) => sqs::create(&inner, ty, planned, ctx).await,
             _ if sns::is_sns(ty) => sns::create(&inner, ty, planned, ctx).await,
+            _ if attachments::is_attachment(ty) => attachments::create(&inner, ty, planned, ctx).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
@@ -425,6 +430,7 @@ impl Provider for AwsProvider {
             _ if lambda::is_lambda(ty) => lambda::update(&inner, ty, &addr, prior, planned).await,
             _ if sqs::is_sqs(ty) => sqs::update(&inner, ty, &addr, prior, planned).await,
             _ if sns::is_sns(ty) => sns::update(&inner, ty, &addr, prior, planned).await,
+            _ if attachments::is_attachment(ty) => attachments::update(&inner, ty, &addr, prior, planned).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
@@ -456,6 +462,7 @@ impl Provider for AwsProvider {
             _ if lambda::is_lambda(ty) => lambda::delete(&inner, ty, &addr, prior).await,
             _ if sqs::is_sqs(ty) => sqs::delete(&inner, ty, &addr, prior).await,
             _ if sns::is_sns(ty) => sns::delete(&inner, ty, &addr, prior).await,
+            _ if attachments::is_attachment(ty) => attachments::delete(&inner, ty, &addr, prior).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
@@ -485,6 +492,7 @@ impl Provider for AwsProvider {
             _ if lambda::is_lambda(ty) => lambda::import(&inner, ty, id).await?,
             _ if sqs::is_sqs(ty) => sqs::import(&inner, ty, id).await?,
             _ if sns::is_sns(ty) => sns::import(&inner, ty, id).await?,
+            _ if attachments::is_attachment(ty) => attachments::import(&inner, ty, id).await?,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),

@@ -771,6 +771,7 @@ pub fn provider_schema() -> ProviderSchema {
     crate::lambda::register(&mut p);
     crate::sqs::register(&mut p);
     crate::sns::register(&mut p);
+    crate::attachments::register(&mut p);
     crate::subnet_groups::register(&mut p);
     with_region_argument(p)
 }

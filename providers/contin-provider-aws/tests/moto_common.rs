@@ -939,3 +939,212 @@ async fn sns_topic_and_subscription_lifecycle_adoption() {
     assert_eq!(p.read("aws_sns_topic", &t).await.unwrap(), None);
     p.delete("aws_sns_topic", &t, &cx).await.unwrap();
 }
+
+#[tokio::test]
+async fn lb_target_group_and_autoscaling_attachments() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ec2 = testing::client(&moto.endpoint());
+    let elbv2 = testing::elbv2_client(&moto.endpoint());
+    let asg = testing::autoscaling_client(&moto.endpoint());
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
+    let tg = |name: &'static str, ty: &'static str| {
+        let (elbv2, vpc) = (elbv2.clone(), vpc.clone());
+        async move {
+            let out = elbv2
+                .create_target_group()
+                .name(name)
+                .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+                .port(80)
+                .vpc_id(vpc)
+                .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::from(
+                    ty,
+                ))
+                .send()
+                .await
+                .unwrap();
+            out.target_groups()[0]
+                .target_group_arn()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let ip_tg = tg("ips", "ip").await;
+
+    // Target group attachment: conformance (a new port replaces it).
+    let a1 = c(vec![
+        ("target_group_arn", s(&ip_tg)),
+        ("target_id", s("10.0.1.5")),
+        ("port", Value::int(8080)),
+    ]);
+    let a2 = c(vec![
+        ("target_group_arn", s(&ip_tg)),
+        ("target_id", s("10.0.1.5")),
+        ("port", Value::int(9090)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_lb_target_group_attachment", a1.clone(), a2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("tg attachment: {e}"));
+    let health = elbv2
+        .describe_target_health()
+        .target_group_arn(&ip_tg)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        health.target_health_descriptions().is_empty(),
+        "delete deregistered the target"
+    );
+    let cx = ctx("aws_lb_target_group_attachment", "a", 1);
+    let att = create(&p, "aws_lb_target_group_attachment", a1.clone(), &cx)
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&att, "id"), format!("{ip_tg},10.0.1.5,8080"));
+    assert_eq!(
+        p.plan_change("aws_lb_target_group_attachment", Some(&att), &a1)
+            .planned,
+        att
+    );
+    let again = create(&p, "aws_lb_target_group_attachment", a1.clone(), &cx)
+        .await
+        .unwrap();
+    assert_eq!(again, att, "registering again is one registration");
+    let health = elbv2
+        .describe_target_health()
+        .target_group_arn(&ip_tg)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.target_health_descriptions().len(), 1);
+    assert_eq!(
+        p.import(
+            "aws_lb_target_group_attachment",
+            &format!("{ip_tg},10.0.1.5,8080")
+        )
+        .await
+        .unwrap(),
+        p.read("aws_lb_target_group_attachment", &att)
+            .await
+            .unwrap()
+            .unwrap()
+    );
+    // Deregistered outside: gone (the next plan creates it again).
+    elbv2
+        .deregister_targets()
+        .target_group_arn(&ip_tg)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.0.1.5")
+                .port(8080)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        p.read("aws_lb_target_group_attachment", &att)
+            .await
+            .unwrap(),
+        None
+    );
+    p.delete("aws_lb_target_group_attachment", &att, &cx)
+        .await
+        .unwrap();
+
+    // Auto Scaling attachment of target groups: conformance (another target group replaces it).
+    asg.create_launch_configuration()
+        .launch_configuration_name("lc")
+        .image_id("ami-12c6146b")
+        .instance_type("t2.micro")
+        .send()
+        .await
+        .unwrap();
+    asg.create_auto_scaling_group()
+        .auto_scaling_group_name("web")
+        .launch_configuration_name("lc")
+        .min_size(0)
+        .max_size(1)
+        .vpc_zone_identifier(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let (tg1, tg2) = (tg("web1", "instance").await, tg("web2", "instance").await);
+    let s1 = c(vec![
+        ("autoscaling_group_name", s("web")),
+        ("lb_target_group_arn", s(&tg1)),
+    ]);
+    let s2 = c(vec![
+        ("autoscaling_group_name", s("web")),
+        ("lb_target_group_arn", s(&tg2)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_autoscaling_attachment", s1.clone(), s2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("asg attachment: {e}"));
+    let attached = asg
+        .describe_load_balancer_target_groups()
+        .auto_scaling_group_name("web")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        attached.load_balancer_target_groups().is_empty(),
+        "{attached:?}"
+    );
+    let acx = ctx("aws_autoscaling_attachment", "web", 1);
+    let at = create(&p, "aws_autoscaling_attachment", s1.clone(), &acx)
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&at, "id"), format!("web,{tg1}"));
+    let again = create(&p, "aws_autoscaling_attachment", s1.clone(), &acx)
+        .await
+        .unwrap();
+    assert_eq!(again, at);
+    let attached = asg
+        .describe_load_balancer_target_groups()
+        .auto_scaling_group_name("web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.load_balancer_target_groups().len(), 1);
+    assert_eq!(
+        p.import("aws_autoscaling_attachment", &format!("web,{tg1}"))
+            .await
+            .unwrap(),
+        p.read("aws_autoscaling_attachment", &at)
+            .await
+            .unwrap()
+            .unwrap()
+    );
+    p.delete("aws_autoscaling_attachment", &at, &acx)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.read("aws_autoscaling_attachment", &at).await.unwrap(),
+        None
+    );
+}
