@@ -31,7 +31,8 @@
 //! `aws_lambda_permission`; SQS (aws-sdk-sqs, `sqs.rs`): `aws_sqs_queue`,
 //! `aws_sqs_queue_policy`; SNS (aws-sdk-sns, `sns.rs`): `aws_sns_topic`,
 //! `aws_sns_topic_subscription`; `aws_lb_target_group_attachment`,
-//! `aws_autoscaling_attachment` (`attachments.rs`); subnet groups (`subnet_groups.rs`, also
+//! `aws_autoscaling_attachment` (`attachments.rs`); `aws_ebs_volume`,
+//! `aws_volume_attachment` (`ebs.rs`); subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -69,6 +70,7 @@ mod lambda;
 mod sqs;
 mod sns;
 mod attachments;
+mod ebs;
 mod lb;
 mod logs;
 mod instance;
@@ -305,6 +307,7 @@ impl Provider for AwsProvider {
         sqs::validate(ty, cfg, &mut d);
         sns::validate(ty, cfg, &mut d);
         attachments::validate(ty, cfg, &mut d);
+        ebs::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         d
     }
@@ -368,6 +371,7 @@ impl Provider for AwsProvider {
             _ if sqs::is_sqs(ty) => sqs::read(&inner, ty, state).await,
             _ if sns::is_sns(ty) => sns::read(&inner, ty, state).await,
             _ if attachments::is_attachment(ty) => attachments::read(&inner, ty, state).await,
+            _ if ebs::is_ebs(ty) => ebs::read(&inner, ty, state).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
@@ -399,6 +403,7 @@ impl Provider for AwsProvider {
             _ if sqs::is_sqs(ty) => sqs::create(&inner, ty, planned, ctx).await,
             _ if sns::is_sns(ty) => sns::create(&inner, ty, planned, ctx).await,
             _ if attachments::is_attachment(ty) => attachments::create(&inner, ty, planned, ctx).await,
+            _ if ebs::is_ebs(ty) => ebs::create(&inner, ty, planned, ctx).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
@@ -431,6 +436,7 @@ impl Provider for AwsProvider {
             _ if sqs::is_sqs(ty) => sqs::update(&inner, ty, &addr, prior, planned).await,
             _ if sns::is_sns(ty) => sns::update(&inner, ty, &addr, prior, planned).await,
             _ if attachments::is_attachment(ty) => attachments::update(&inner, ty, &addr, prior, planned).await,
+            _ if ebs::is_ebs(ty) => ebs::update(&inner, ty, &addr, prior, planned).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
@@ -463,6 +469,7 @@ impl Provider for AwsProvider {
             _ if sqs::is_sqs(ty) => sqs::delete(&inner, ty, &addr, prior).await,
             _ if sns::is_sns(ty) => sns::delete(&inner, ty, &addr, prior).await,
             _ if attachments::is_attachment(ty) => attachments::delete(&inner, ty, &addr, prior).await,
+            _ if ebs::is_ebs(ty) => ebs::delete(&inner, ty, &addr, prior).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
@@ -493,6 +500,7 @@ impl Provider for AwsProvider {
             _ if sqs::is_sqs(ty) => sqs::import(&inner, ty, id).await?,
             _ if sns::is_sns(ty) => sns::import(&inner, ty, id).await?,
             _ if attachments::is_attachment(ty) => attachments::import(&inner, ty, id).await?,
+            _ if ebs::is_ebs(ty) => ebs::import(&inner, ty, id).await?,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),

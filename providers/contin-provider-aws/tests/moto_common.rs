@@ -1148,3 +1148,141 @@ async fn lb_target_group_and_autoscaling_attachments() {
         None
     );
 }
+
+#[tokio::test]
+async fn ebs_volume_and_attachment_lifecycle_adoption() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ec2 = testing::client(&moto.endpoint());
+
+    // Volume: conformance (size and type change in place, tags), then adoption by tags.
+    let create_cfg = c(vec![
+        ("availability_zone", s("us-east-1a")),
+        ("size", Value::int(8)),
+    ]);
+    let update = c(vec![
+        ("availability_zone", s("us-east-1a")),
+        ("size", Value::int(16)),
+        ("type", s("gp3")),
+        ("tags", c(vec![("Name", s("data"))])),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_ebs_volume", create_cfg.clone(), update),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("volume: {e}"));
+
+    let cx = ctx("aws_ebs_volume", "data", 1);
+    let v = create(&p, "aws_ebs_volume", create_cfg.clone(), &cx)
+        .await
+        .unwrap();
+    let id = str_attr(&v, "id");
+    assert!(id.starts_with("vol-"), "{id}");
+    assert_eq!(
+        str_attr(&v, "arn"),
+        format!("arn:aws:ec2:us-east-1:123456789012:volume/{id}")
+    );
+    assert_eq!(attr(&v, "encrypted"), &Value::Bool(false));
+    assert_eq!(
+        p.plan_change("aws_ebs_volume", Some(&v), &create_cfg)
+            .planned,
+        v,
+        "read back = no change"
+    );
+    let again = create(&p, "aws_ebs_volume", create_cfg.clone(), &cx)
+        .await
+        .unwrap();
+    assert_eq!(
+        str_attr(&again, "id"),
+        id,
+        "adopted by its tags, no second volume"
+    );
+    let all = ec2.describe_volumes().send().await.unwrap();
+    assert_eq!(
+        all.volumes()
+            .iter()
+            .filter(|x| x
+                .tags()
+                .iter()
+                .any(|t| t.value() == Some("aws_ebs_volume.data")))
+            .count(),
+        1
+    );
+
+    // Attachment to an instance.
+    let inst = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(aws_sdk_ec2::types::InstanceType::T2Micro)
+        .min_count(1)
+        .max_count(1)
+        .placement(
+            aws_sdk_ec2::types::Placement::builder()
+                .availability_zone("us-east-1a")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let instance = inst.instances()[0].instance_id().unwrap().to_string();
+    let acfg = c(vec![
+        ("device_name", s("/dev/sdh")),
+        ("instance_id", s(&instance)),
+        ("volume_id", s(&id)),
+    ]);
+    let acfg2 = c(vec![
+        ("device_name", s("/dev/sdi")),
+        ("instance_id", s(&instance)),
+        ("volume_id", s(&id)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_volume_attachment", acfg.clone(), acfg2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("attachment: {e}"));
+    let acx = ctx("aws_volume_attachment", "data", 1);
+    let a = create(&p, "aws_volume_attachment", acfg.clone(), &acx)
+        .await
+        .unwrap();
+    assert!(str_attr(&a, "id").starts_with("vai-"));
+    let again = create(&p, "aws_volume_attachment", acfg.clone(), &acx)
+        .await
+        .unwrap();
+    assert_eq!(again, a, "an existing attachment is adopted");
+    let live = ec2.describe_volumes().volume_ids(&id).send().await.unwrap();
+    assert_eq!(live.volumes()[0].attachments().len(), 1);
+    let imported = p
+        .import(
+            "aws_volume_attachment",
+            &format!("/dev/sdh:{id}:{instance}"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(str_attr(&imported, "id"), str_attr(&a, "id"));
+    p.delete("aws_volume_attachment", &a, &acx).await.unwrap();
+    assert_eq!(p.read("aws_volume_attachment", &a).await.unwrap(), None);
+
+    // Destroy with a final snapshot.
+    let mut snap = v.clone();
+    if let Value::Map(m) = &mut snap {
+        m.insert("final_snapshot".into(), Value::Bool(true));
+    }
+    p.delete("aws_ebs_volume", &snap, &cx).await.unwrap();
+    assert_eq!(p.read("aws_ebs_volume", &v).await.unwrap(), None);
+    let snaps = ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        snaps
+            .snapshots()
+            .iter()
+            .any(|x| x.volume_id() == Some(id.as_str())),
+        "final snapshot taken"
+    );
+    p.delete("aws_ebs_volume", &v, &cx).await.unwrap();
+}
