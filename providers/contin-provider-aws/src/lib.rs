@@ -32,7 +32,8 @@
 //! `aws_sqs_queue_policy`; SNS (aws-sdk-sns, `sns.rs`): `aws_sns_topic`,
 //! `aws_sns_topic_subscription`; `aws_lb_target_group_attachment`,
 //! `aws_autoscaling_attachment` (`attachments.rs`); `aws_ebs_volume`,
-//! `aws_volume_attachment` (`ebs.rs`); subnet groups (`subnet_groups.rs`, also
+//! `aws_volume_attachment` (`ebs.rs`); `aws_autoscaling_policy`
+//! (`asg_policy.rs`); subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -71,6 +72,7 @@ mod sqs;
 mod sns;
 mod attachments;
 mod ebs;
+mod asg_policy;
 mod lb;
 mod logs;
 mod instance;
@@ -308,6 +310,7 @@ impl Provider for AwsProvider {
         sns::validate(ty, cfg, &mut d);
         attachments::validate(ty, cfg, &mut d);
         ebs::validate(ty, cfg, &mut d);
+        asg_policy::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         d
     }
@@ -325,6 +328,7 @@ impl Provider for AwsProvider {
                     lambda::replan(ty, block, prior, desired, &mut change);
                     sqs::replan(ty, block, prior, desired, &mut change);
                     sns::replan(ty, block, prior, desired, &mut change);
+                    asg_policy::replan(ty, block, prior, desired, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
                     change
@@ -367,6 +371,7 @@ impl Provider for AwsProvider {
             _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::read(&inner, state).await,
             iam_inline::IAM_ROLE_POLICY => iam_inline::read(&inner, state).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::read(&inner, state).await,
             _ if lambda::is_lambda(ty) => lambda::read(&inner, ty, state).await,
             _ if sqs::is_sqs(ty) => sqs::read(&inner, ty, state).await,
             _ if sns::is_sns(ty) => sns::read(&inner, ty, state).await,
@@ -399,6 +404,7 @@ impl Provider for AwsProvider {
             _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::create(&inner, planned, ctx).await,
             iam_inline::IAM_ROLE_POLICY => iam_inline::create(&inner, planned, ctx).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::create(&inner, planned, ctx).await,
             _ if lambda::is_lambda(ty) => lambda::create(&inner, ty, planned, ctx).await,
             _ if sqs::is_sqs(ty) => sqs::create(&inner, ty, planned, ctx).await,
             _ if sns::is_sns(ty) => sns::create(&inner, ty, planned, ctx).await,
@@ -432,6 +438,7 @@ impl Provider for AwsProvider {
             _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::update(&inner, &addr, prior, planned).await,
             iam_inline::IAM_ROLE_POLICY => iam_inline::update(&inner, &addr, prior, planned).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::update(&inner, &addr, prior, planned).await,
             _ if lambda::is_lambda(ty) => lambda::update(&inner, ty, &addr, prior, planned).await,
             _ if sqs::is_sqs(ty) => sqs::update(&inner, ty, &addr, prior, planned).await,
             _ if sns::is_sns(ty) => sns::update(&inner, ty, &addr, prior, planned).await,
@@ -465,6 +472,7 @@ impl Provider for AwsProvider {
             _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::delete(&inner, &addr, prior).await,
             iam_inline::IAM_ROLE_POLICY => iam_inline::delete(&inner, &addr, prior).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::delete(&inner, &addr, prior).await,
             _ if lambda::is_lambda(ty) => lambda::delete(&inner, ty, &addr, prior).await,
             _ if sqs::is_sqs(ty) => sqs::delete(&inner, ty, &addr, prior).await,
             _ if sns::is_sns(ty) => sns::delete(&inner, ty, &addr, prior).await,
@@ -496,6 +504,7 @@ impl Provider for AwsProvider {
             _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
             logs::CLOUDWATCH_LOG_GROUP => logs::import(&inner, id).await?,
             iam_inline::IAM_ROLE_POLICY => iam_inline::import(&inner, id).await?,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::import(&inner, id).await?,
             _ if lambda::is_lambda(ty) => lambda::import(&inner, ty, id).await?,
             _ if sqs::is_sqs(ty) => sqs::import(&inner, ty, id).await?,
             _ if sns::is_sns(ty) => sns::import(&inner, ty, id).await?,

@@ -773,6 +773,7 @@ pub fn provider_schema() -> ProviderSchema {
     crate::sns::register(&mut p);
     crate::attachments::register(&mut p);
     crate::ebs::register(&mut p);
+    crate::asg_policy::register(&mut p);
     crate::subnet_groups::register(&mut p);
     with_region_argument(p)
 }

@@ -1286,3 +1286,157 @@ async fn ebs_volume_and_attachment_lifecycle_adoption() {
     );
     p.delete("aws_ebs_volume", &v, &cx).await.unwrap();
 }
+
+#[tokio::test]
+async fn autoscaling_policy_simple_step_and_target_tracking() {
+    let moto = MotoServer::start();
+    let p = provider(&moto).await;
+    let ec2 = testing::client(&moto.endpoint());
+    let asg = testing::autoscaling_client(&moto.endpoint());
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
+    asg.create_launch_configuration()
+        .launch_configuration_name("lc")
+        .image_id("ami-12c6146b")
+        .instance_type("t2.micro")
+        .send()
+        .await
+        .unwrap();
+    asg.create_auto_scaling_group()
+        .auto_scaling_group_name("web")
+        .launch_configuration_name("lc")
+        .min_size(0)
+        .max_size(2)
+        .vpc_zone_identifier(&subnet)
+        .send()
+        .await
+        .unwrap();
+
+    // Simple scaling: conformance (adjustment and cooldown change in place).
+    let simple = c(vec![
+        ("name", s("scale-up")),
+        ("autoscaling_group_name", s("web")),
+        ("adjustment_type", s("ChangeInCapacity")),
+        ("scaling_adjustment", Value::int(1)),
+        ("cooldown", Value::int(300)),
+    ]);
+    let simple2 = c(vec![
+        ("name", s("scale-up")),
+        ("autoscaling_group_name", s("web")),
+        ("adjustment_type", s("ChangeInCapacity")),
+        ("scaling_adjustment", Value::int(2)),
+        ("cooldown", Value::int(120)),
+    ]);
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_autoscaling_policy", simple.clone(), simple2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("simple: {e}"));
+
+    // Target tracking with a predefined metric.
+    let tracking = |target: i64| {
+        c(vec![
+            ("name", s("cpu50")),
+            ("autoscaling_group_name", s("web")),
+            ("policy_type", s("TargetTrackingScaling")),
+            (
+                "target_tracking_configuration",
+                Value::List(vec![c(vec![
+                    ("target_value", Value::int(target)),
+                    (
+                        "predefined_metric_specification",
+                        Value::List(vec![c(vec![(
+                            "predefined_metric_type",
+                            s("ASGAverageCPUUtilization"),
+                        )])]),
+                    ),
+                ])]),
+            ),
+        ])
+    };
+    conformance::run(
+        &p,
+        &LifecycleCase::new("aws_autoscaling_policy", tracking(50), tracking(70)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("tracking: {e}"));
+
+    // Step scaling; a re-run of the create writes the same policy (one policy).
+    let step = c(vec![
+        ("name", s("steps")),
+        ("autoscaling_group_name", s("web")),
+        ("policy_type", s("StepScaling")),
+        ("adjustment_type", s("ChangeInCapacity")),
+        (
+            "step_adjustment",
+            Value::set(vec![c(vec![
+                ("scaling_adjustment", Value::int(1)),
+                ("metric_interval_lower_bound", s("0")),
+                ("metric_interval_upper_bound", s("10.5")),
+            ])]),
+        ),
+    ]);
+    let cx = ctx("aws_autoscaling_policy", "steps", 1);
+    let sp = create(&p, "aws_autoscaling_policy", step.clone(), &cx)
+        .await
+        .unwrap();
+    assert!(
+        str_attr(&sp, "arn")
+            .starts_with("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:"),
+        "{sp:?}"
+    );
+    assert_eq!(str_attr(&sp, "id"), "steps");
+    assert_eq!(
+        p.plan_change("aws_autoscaling_policy", Some(&sp), &step)
+            .planned,
+        sp,
+        "read back = no change"
+    );
+    let again = create(&p, "aws_autoscaling_policy", step.clone(), &cx)
+        .await
+        .unwrap();
+    assert_eq!(again, sp);
+    let all = asg
+        .describe_policies()
+        .auto_scaling_group_name("web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        all.scaling_policies()
+            .iter()
+            .filter(|x| x.policy_name() == Some("steps"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        p.import("aws_autoscaling_policy", "web/steps")
+            .await
+            .unwrap(),
+        p.read("aws_autoscaling_policy", &sp)
+            .await
+            .unwrap()
+            .unwrap()
+    );
+    p.delete("aws_autoscaling_policy", &sp, &cx).await.unwrap();
+    assert_eq!(p.read("aws_autoscaling_policy", &sp).await.unwrap(), None);
+}
