@@ -63,6 +63,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
     let mut elb = aws_sdk_elasticloadbalancing::config::Builder::from(&sdk);
     let mut rds = aws_sdk_rds::config::Builder::from(&sdk);
     let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
+    let mut lambda = aws_sdk_lambda::config::Builder::from(&sdk);
+    let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk);
+    let mut sns = aws_sdk_sns::config::Builder::from(&sdk);
     let mut elasticache = aws_sdk_elasticache::config::Builder::from(&sdk);
     let mut redshift = aws_sdk_redshift::config::Builder::from(&sdk);
     let mut kms = aws_sdk_kms::config::Builder::from(&sdk);
@@ -77,6 +80,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         elb = elb.credentials_provider(role.clone());
         rds = rds.credentials_provider(role.clone());
         logs = logs.credentials_provider(role.clone());
+        lambda = lambda.credentials_provider(role.clone());
+        sqs = sqs.credentials_provider(role.clone());
+        sns = sns.credentials_provider(role.clone());
         elasticache = elasticache.credentials_provider(role.clone());
         redshift = redshift.credentials_provider(role.clone());
         kms = kms.credentials_provider(role.clone());
@@ -103,6 +109,9 @@ pub(crate) async fn configure(cfg: &contin_types::Value) -> Result<Inner, Diagno
         elb: aws_sdk_elasticloadbalancing::Client::from_conf(elb.build()),
         rds: aws_sdk_rds::Client::from_conf(rds.build()),
         logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs.build()),
+        lambda: aws_sdk_lambda::Client::from_conf(lambda.build()),
+        sqs: aws_sdk_sqs::Client::from_conf(sqs.build()),
+        sns: aws_sdk_sns::Client::from_conf(sns.build()),
         elasticache: aws_sdk_elasticache::Client::from_conf(elasticache.build()),
         redshift: aws_sdk_redshift::Client::from_conf(redshift.build()),
         kms: aws_sdk_kms::Client::from_conf(kms.build()),

@@ -26,7 +26,14 @@
 //! Access options and exclusions; `aws_db_subnet_group`; IAM managed policies
 //! (`iam_policy.rs`): `aws_iam_policy`, `aws_iam_policy_attachment`;
 //! CloudWatch Logs (aws-sdk-cloudwatchlogs, `logs.rs`):
-//! `aws_cloudwatch_log_group`; subnet groups (`subnet_groups.rs`, also
+//! `aws_cloudwatch_log_group`; `aws_iam_role_policy` (`iam_inline.rs`);
+//! Lambda (aws-sdk-lambda, `lambda.rs`): `aws_lambda_function`,
+//! `aws_lambda_permission`; SQS (aws-sdk-sqs, `sqs.rs`): `aws_sqs_queue`,
+//! `aws_sqs_queue_policy`; SNS (aws-sdk-sns, `sns.rs`): `aws_sns_topic`,
+//! `aws_sns_topic_subscription`; `aws_lb_target_group_attachment`,
+//! `aws_autoscaling_attachment` (`attachments.rs`); `aws_ebs_volume`,
+//! `aws_volume_attachment` (`ebs.rs`); `aws_autoscaling_policy`
+//! (`asg_policy.rs`); subnet groups (`subnet_groups.rs`, also
 //! aws-sdk-elasticache and aws-sdk-redshift): `aws_elasticache_subnet_group`,
 //! `aws_redshift_subnet_group`; more data sources (`data2.rs`):
 //! `aws_partition`, `aws_iam_policy_document` (`policy_doc.rs`, no IO:
@@ -65,6 +72,13 @@ mod ec2x;
 mod elb;
 mod iam;
 mod iam_policy;
+mod iam_inline;
+mod lambda;
+mod sqs;
+mod sns;
+mod attachments;
+mod ebs;
+mod asg_policy;
 mod lb;
 mod logs;
 mod instance;
@@ -112,6 +126,9 @@ pub(crate) struct Inner {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
     pub elasticache: aws_sdk_elasticache::Client,
     pub redshift: aws_sdk_redshift::Client,
     pub kms: aws_sdk_kms::Client,
@@ -299,6 +316,13 @@ impl Provider for AwsProvider {
         d.extend(vpc_endpoint::validate(ty, cfg));
         iam_policy::validate(ty, cfg, &mut d);
         logs::validate(ty, cfg, &mut d);
+        iam_inline::validate(ty, cfg, &mut d);
+        lambda::validate(ty, cfg, &mut d);
+        sqs::validate(ty, cfg, &mut d);
+        sns::validate(ty, cfg, &mut d);
+        attachments::validate(ty, cfg, &mut d);
+        ebs::validate(ty, cfg, &mut d);
+        asg_policy::validate(ty, cfg, &mut d);
         subnet_groups::validate(ty, cfg, &mut d);
         s3sub::validate(ty, cfg, &mut d);
         kms::validate(ty, cfg, &mut d);
@@ -314,6 +338,11 @@ impl Provider for AwsProvider {
                     let mut change = contin_provider::plan_change_from_schema(block, prior, &plan::normalize(ty, desired));
                     plan::adjust(ty, prior, &mut change);
                     iam_policy::adjust(ty, prior, &mut change);
+                    iam_inline::adjust(ty, prior, &mut change);
+                    lambda::replan(ty, block, prior, desired, &mut change);
+                    sqs::replan(ty, block, prior, desired, &mut change);
+                    sns::replan(ty, block, prior, desired, &mut change);
+                    asg_policy::replan(ty, block, prior, desired, &mut change);
                     prefix_list::adjust(ty, prior, &mut change);
                     vpc_endpoint::adjust(ty, prior, &mut change);
                     s3sub::adjust(ty, prior, &mut change);
@@ -358,6 +387,13 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::read(&inner, ty, state).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::read(&inner, ty, state).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::read(&inner, state).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::read(&inner, state).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::read(&inner, state).await,
+            _ if lambda::is_lambda(ty) => lambda::read(&inner, ty, state).await,
+            _ if sqs::is_sqs(ty) => sqs::read(&inner, ty, state).await,
+            _ if sns::is_sns(ty) => sns::read(&inner, ty, state).await,
+            _ if attachments::is_attachment(ty) => attachments::read(&inner, ty, state).await,
+            _ if ebs::is_ebs(ty) => ebs::read(&inner, ty, state).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::read(&inner, ty, state).await,
             _ if schema::resource(ty).is_some() => network::read(&inner, ty, state).await,
             _ => Err(unsupported(ty)),
@@ -386,6 +422,13 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::create(&inner, ty, planned, ctx).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::create(&inner, ty, planned, ctx).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::create(&inner, planned, ctx).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::create(&inner, planned, ctx).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::create(&inner, planned, ctx).await,
+            _ if lambda::is_lambda(ty) => lambda::create(&inner, ty, planned, ctx).await,
+            _ if sqs::is_sqs(ty) => sqs::create(&inner, ty, planned, ctx).await,
+            _ if sns::is_sns(ty) => sns::create(&inner, ty, planned, ctx).await,
+            _ if attachments::is_attachment(ty) => attachments::create(&inner, ty, planned, ctx).await,
+            _ if ebs::is_ebs(ty) => ebs::create(&inner, ty, planned, ctx).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::create(&inner, ty, planned, ctx).await,
             _ if schema::resource(ty).is_some() => network::create(&inner, ty, planned, ctx).await,
             _ => Err(unsupported(ty)),
@@ -415,6 +458,13 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::update(&inner, ty, &addr, prior, planned).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::update(&inner, ty, &addr, prior, planned).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::update(&inner, &addr, prior, planned).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::update(&inner, &addr, prior, planned).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::update(&inner, &addr, prior, planned).await,
+            _ if lambda::is_lambda(ty) => lambda::update(&inner, ty, &addr, prior, planned).await,
+            _ if sqs::is_sqs(ty) => sqs::update(&inner, ty, &addr, prior, planned).await,
+            _ if sns::is_sns(ty) => sns::update(&inner, ty, &addr, prior, planned).await,
+            _ if attachments::is_attachment(ty) => attachments::update(&inner, ty, &addr, prior, planned).await,
+            _ if ebs::is_ebs(ty) => ebs::update(&inner, ty, &addr, prior, planned).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::update(&inner, ty, &addr, prior, planned).await,
             _ if schema::resource(ty).is_some() => network::update(&inner, ty, &addr, prior, planned).await,
             _ => Err(unsupported(ty)),
@@ -444,6 +494,13 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::delete(&inner, ty, &addr, prior).await,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::delete(&inner, ty, &addr, prior).await,
             logs::CLOUDWATCH_LOG_GROUP => logs::delete(&inner, &addr, prior).await,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::delete(&inner, &addr, prior).await,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::delete(&inner, &addr, prior).await,
+            _ if lambda::is_lambda(ty) => lambda::delete(&inner, ty, &addr, prior).await,
+            _ if sqs::is_sqs(ty) => sqs::delete(&inner, ty, &addr, prior).await,
+            _ if sns::is_sns(ty) => sns::delete(&inner, ty, &addr, prior).await,
+            _ if attachments::is_attachment(ty) => attachments::delete(&inner, ty, &addr, prior).await,
+            _ if ebs::is_ebs(ty) => ebs::delete(&inner, ty, &addr, prior).await,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::delete(&inner, ty, &addr, prior).await,
             _ if schema::resource(ty).is_some() => network::delete(&inner, ty, &addr, prior).await,
             _ => Err(unsupported(ty)),
@@ -471,6 +528,13 @@ impl Provider for AwsProvider {
             _ if vpcx::is_vpcx(ty) => vpcx::import(&inner, ty, id).await?,
             _ if iam_policy::is_iam_policy(ty) => iam_policy::import(&inner, ty, id).await?,
             logs::CLOUDWATCH_LOG_GROUP => logs::import(&inner, id).await?,
+            iam_inline::IAM_ROLE_POLICY => iam_inline::import(&inner, id).await?,
+            asg_policy::AUTOSCALING_POLICY => asg_policy::import(&inner, id).await?,
+            _ if lambda::is_lambda(ty) => lambda::import(&inner, ty, id).await?,
+            _ if sqs::is_sqs(ty) => sqs::import(&inner, ty, id).await?,
+            _ if sns::is_sns(ty) => sns::import(&inner, ty, id).await?,
+            _ if attachments::is_attachment(ty) => attachments::import(&inner, ty, id).await?,
+            _ if ebs::is_ebs(ty) => ebs::import(&inner, ty, id).await?,
             _ if subnet_groups::is_subnet_group(ty) => subnet_groups::import(&inner, ty, id).await?,
             _ if schema::resource(ty).is_some() => network::import(&inner, ty, id).await?,
             _ => return Err(unsupported(ty)),

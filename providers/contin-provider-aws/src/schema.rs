@@ -815,6 +815,13 @@ pub fn provider_schema() -> ProviderSchema {
     crate::data2::register(&mut p);
     crate::iam_policy::register(&mut p);
     crate::logs::register(&mut p);
+    crate::iam_inline::register(&mut p);
+    crate::lambda::register(&mut p);
+    crate::sqs::register(&mut p);
+    crate::sns::register(&mut p);
+    crate::attachments::register(&mut p);
+    crate::ebs::register(&mut p);
+    crate::asg_policy::register(&mut p);
     crate::subnet_groups::register(&mut p);
     crate::s3sub::register(&mut p);
     crate::kms::register(&mut p);
