@@ -15,7 +15,9 @@
 //!   (deterministic zip; relative paths against the base directory given to
 //!   `ArchiveProvider::new`);
 //! - `cloudinit` ([`CloudinitProvider`]): `cloudinit_config`, data and
-//!   resource (Terraform's MIME multi-part document).
+//!   resource (Terraform's MIME multi-part document);
+//! - `external` ([`ExternalProvider`]): `data "external"` (a program that
+//!   answers a JSON query on stdin with a JSON object of strings).
 //!
 //! Values are generated at apply (create) and kept in state: every
 //! configurable argument forces replacement (`keepers`/`triggers` are the
@@ -26,6 +28,7 @@
 
 mod archive;
 mod cloudinit;
+mod external;
 mod http;
 mod keys;
 mod random;
@@ -35,6 +38,7 @@ mod tls_cert;
 
 pub use archive::ArchiveProvider;
 pub use cloudinit::CloudinitProvider;
+pub use external::ExternalProvider;
 pub use http::HttpProvider;
 pub use random::RandomProvider;
 pub use time::TimeProvider;
