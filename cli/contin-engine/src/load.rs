@@ -33,6 +33,7 @@ const BUILTIN: &[&str] = &[
     "http",
     "archive",
     "cloudinit",
+    "docker",
     #[cfg(feature = "aws")]
     "aws",
     #[cfg(feature = "onprem")]
@@ -56,6 +57,7 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "http" => Arc::new(contin_provider_util::HttpProvider::new()),
         "archive" => Arc::new(contin_provider_util::ArchiveProvider::new(root.to_path_buf())),
         "cloudinit" => Arc::new(contin_provider_util::CloudinitProvider::new()),
+        "docker" => Arc::new(contin_provider_docker::DockerProvider::new()),
         #[cfg(feature = "aws")]
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]

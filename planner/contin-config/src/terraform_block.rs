@@ -221,6 +221,7 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
         "hashicorp/http" => "http",
         "hashicorp/archive" => "archive",
         "hashicorp/cloudinit" => "cloudinit",
+        "kreuzwerker/docker" => "docker",
         "contin/fake" => "fake",
         "contin/edge" => "edge",
         "contin/onprem" => "onprem",
