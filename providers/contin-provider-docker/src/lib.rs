@@ -167,7 +167,9 @@ impl Provider for DockerProvider {
         if ty == "docker_container" {
             container::apply_defaults(&mut d);
         }
-        contin_provider::plan_change_from_schema(block, prior, &d)
+        // State comes back from JSON with sets as lists: give the prior value the schema's shapes.
+        let prior = prior.map(|p| contin_provider::coerce_to_schema(block, p).unwrap_or_else(|_| p.clone()));
+        contin_provider::plan_change_from_schema(block, prior.as_ref(), &d)
     }
 
     async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
