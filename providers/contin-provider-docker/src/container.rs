@@ -505,6 +505,8 @@ pub(crate) async fn import(c: &Client, id: &str) -> Result<Value, ProviderError>
         .map(|o| o.iter().filter(|(k, _)| !k.starts_with("contin.")).filter_map(|(k, v)| Some(Value::map([("label", Value::string(k.clone())), ("value", Value::string(v.as_str()?))]))).collect())
         .unwrap_or_default();
     m.insert("labels".into(), Value::set(labels));
+    m.insert("volumes".into(), Value::Set(Vec::new()));
+    m.insert("host".into(), Value::Set(Vec::new()));
     m.insert("rm".into(), Value::Bool(jget(&j, &["HostConfig", "AutoRemove"]).and_then(J::as_bool).unwrap_or(false)));
     let mut v = Value::Map(m);
     apply_defaults(&mut v);

@@ -124,6 +124,8 @@ async fn image_and_container_lifecycle_against_podman() {
     let cmd = read.attr("command").cloned();
     let nd = read.attr("network_data").cloned();
     let replan = p.plan_change("docker_container", Some(&read), &cfg);
+    // `terraform import docker_container.x ID` (learn-terraform-import).
+    let imported = p.import("docker_container", &id).await;
     // A second create of the same resource (state lost) adopts by labels: removes and recreates.
     let again = p.create("docker_container", &planned, &c).await;
     let created = match again {
@@ -140,6 +142,14 @@ async fn image_and_container_lifecycle_against_podman() {
     assert!(replan.requires_replace.is_empty(), "{:?}", replan.requires_replace);
     assert_eq!(replan.planned, read, "no-op replan of docker_container");
     assert_ne!(created.attr_str("id"), Some(id.as_str()), "re-created");
+    let imported = imported.expect("import by id");
+    assert_eq!(imported.attr_str("name"), Some(name.as_str()));
+    assert_eq!(imported.attr_str("image"), Some(image_id.as_str()));
+    assert_eq!(imported.attr_str("id"), Some(id.as_str()));
+    assert_eq!(imported.attr("labels"), cfg.attr("labels"), "user labels only");
+    let again = p.plan_change("docker_container", Some(&imported), &cfg);
+    // Like the provider, import reads the whole environment (the image's PATH too): only env differs.
+    assert_eq!(again.requires_replace, vec![vec![contin_types::value::PathStep::Key("env".into())]], "imported container vs its configuration");
     let err = foreign.expect_err("a same-named container of another resource is a conflict").to_string();
     assert!(err.contains("not created by this resource"), "{err}");
     assert_eq!(p.read("docker_container", &created).await.unwrap(), None, "gone after delete");
