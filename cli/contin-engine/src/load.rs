@@ -34,6 +34,7 @@ const BUILTIN: &[&str] = &[
     "archive",
     "cloudinit",
     "external",
+    "docker",
     #[cfg(feature = "aws")]
     "aws",
     #[cfg(feature = "onprem")]
@@ -58,6 +59,7 @@ fn new_provider(name: &str, root: &Path) -> Option<Arc<dyn Provider>> {
         "archive" => Arc::new(contin_provider_util::ArchiveProvider::new(root.to_path_buf())),
         "cloudinit" => Arc::new(contin_provider_util::CloudinitProvider::new()),
         "external" => Arc::new(contin_provider_util::ExternalProvider::new(root.to_path_buf())),
+        "docker" => Arc::new(contin_provider_docker::DockerProvider::new()),
         #[cfg(feature = "aws")]
         "aws" => Arc::new(contin_provider_aws::AwsProvider::new()),
         #[cfg(feature = "onprem")]

@@ -222,6 +222,7 @@ pub fn builtin_for_source(source: &str) -> Option<&'static str> {
         "hashicorp/archive" => "archive",
         "hashicorp/cloudinit" => "cloudinit",
         "hashicorp/external" => "external",
+        "kreuzwerker/docker" => "docker",
         "contin/fake" => "fake",
         "contin/edge" => "edge",
         "contin/onprem" => "onprem",
@@ -245,7 +246,7 @@ pub fn check_required_providers(config: &Config, builtin: &[&str]) -> Vec<Diagno
                 Diagnostic::error(format!("Provider \"{}\" is not built into contin", req.source))
                     .with_detail(format!(
                         "required_providers \"{}\" asks for {}; contin has no plugin installation and provides only its built-in providers: {} \
-                         (hashicorp/aws → aws, hashicorp/azurerm → azurerm, hashicorp/google → google, hashicorp/local and hashicorp/null → local, hashicorp/random, time, tls and http → random, time, tls, http).",
+                         (hashicorp/aws → aws, hashicorp/azurerm → azurerm, hashicorp/google → google, hashicorp/local and hashicorp/null → local, hashicorp/random, time, tls, http, archive, cloudinit and external → the providers of those names, kreuzwerker/docker → docker).",
                         req.name,
                         req.source,
                         known.join(", ")
