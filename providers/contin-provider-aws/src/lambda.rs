@@ -749,15 +749,8 @@ async fn converge_tags(
 ) -> Result<(), ProviderError> {
     let live = live_tags(inner, what, arn).await?;
     let want = effective_tags(&inner.default_tags, planned);
-    let remove: Vec<String> = live
-        .keys()
-        .filter(|k| !k.starts_with("contin:") && !want.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: HashMap<String, String> = want
-        .into_iter()
-        .filter(|(k, v)| live.get(k) != Some(v))
-        .collect();
+    let (remove, set) = tag_changes(&live, want);
+    let set: HashMap<String, String> = set.into_iter().collect();
     if !remove.is_empty() {
         inner
             .lambda

@@ -14,6 +14,18 @@ use serde_json::Value as Json;
 pub(crate) const MAX_POLICY_BYTES: usize = 128 * 1024;
 
 /// Parses a policy document; an error names what is wrong.
+/// Validation of JSON document arguments (`policy`, `redrive_policy`, …):
+/// each of `args` that is set and not empty must parse.
+pub(crate) fn check_documents<'a>(cfg: &contin_types::Value, args: impl IntoIterator<Item = &'a str>, d: &mut contin_types::Diagnostics) {
+    for arg in args {
+        if let Some(doc) = crate::util::get_str(cfg, arg).filter(|s| !s.is_empty()) {
+            if let Err(why) = parse(doc) {
+                d.push(contin_types::Diagnostic::error(format!("{arg}: {why}")));
+            }
+        }
+    }
+}
+
 pub(crate) fn parse(doc: &str) -> Result<Json, String> {
     if doc.len() > MAX_POLICY_BYTES {
         return Err(format!("the document is {} bytes; the limit is {MAX_POLICY_BYTES} bytes (MAX_POLICY_BYTES)", doc.len()));

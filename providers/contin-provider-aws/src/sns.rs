@@ -205,33 +205,8 @@ pub(crate) fn replan(
 pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
     match ty {
         SNS_TOPIC => {
-            if get_str(cfg, "name").is_some() && get_str(cfg, "name_prefix").is_some() {
-                d.push(Diagnostic::error(
-                    "name: conflicts with name_prefix; set one of them",
-                ));
-            }
-            let fifo = get_bool(cfg, "fifo_topic") == Some(true);
-            if let Some(n) = get_str(cfg, "name") {
-                let base = n.strip_suffix(".fifo").unwrap_or(n);
-                if base.is_empty()
-                    || n.len() > 256
-                    || !base
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
-                    d.push(Diagnostic::error(format!("name: 1 to 256 characters from a-z, A-Z, 0-9, '-', '_' (FIFO: ending in .fifo), got {n:?}")));
-                }
-                if fifo != n.ends_with(".fifo") {
-                    d.push(Diagnostic::error(format!("name: a FIFO topic's name ends in \".fifo\" and only a FIFO topic's does, got {n:?} with fifo_topic = {fifo}")));
-                }
-            }
-            for arg in ["policy", "delivery_policy"] {
-                if let Some(doc) = get_str(cfg, arg).filter(|s| !s.is_empty()) {
-                    if let Err(why) = policy::parse(doc) {
-                        d.push(Diagnostic::error(format!("{arg}: {why}")));
-                    }
-                }
-            }
+            check_fifo_name(cfg, "topic", "fifo_topic", 256, d);
+            policy::check_documents(cfg, ["policy", "delivery_policy"], d);
         }
         SNS_TOPIC_SUBSCRIPTION => {
             if let Some(p) = get_str(cfg, "protocol") {
@@ -241,13 +216,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
                     )));
                 }
             }
-            for arg in ["filter_policy", "redrive_policy", "delivery_policy"] {
-                if let Some(doc) = get_str(cfg, arg).filter(|s| !s.is_empty()) {
-                    if let Err(why) = policy::parse(doc) {
-                        d.push(Diagnostic::error(format!("{arg}: {why}")));
-                    }
-                }
-            }
+            policy::check_documents(cfg, ["filter_policy", "redrive_policy", "delivery_policy"], d);
         }
         _ => {}
     }
@@ -421,14 +390,9 @@ async fn converge_tags(
 ) -> Result<(), ProviderError> {
     let live = tag_map(&as_ec2_tags(&live_tags(inner, what, arn).await?));
     let want = effective_tags(&inner.default_tags, planned);
-    let remove: Vec<String> = live
-        .keys()
-        .filter(|k| !k.starts_with("contin:") && !want.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: Vec<aws_sdk_sns::types::Tag> = want
+    let (remove, set) = tag_changes(&live, want);
+    let set: Vec<aws_sdk_sns::types::Tag> = set
         .into_iter()
-        .filter(|(k, v)| live.get(k) != Some(v))
         .map(|(k, v)| {
             aws_sdk_sns::types::Tag::builder()
                 .key(k)

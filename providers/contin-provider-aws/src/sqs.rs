@@ -194,26 +194,7 @@ pub(crate) fn replan(
 pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
     match ty {
         SQS_QUEUE => {
-            if get_str(cfg, "name").is_some() && get_str(cfg, "name_prefix").is_some() {
-                d.push(Diagnostic::error(
-                    "name: conflicts with name_prefix; set one of them",
-                ));
-            }
-            let fifo = get_bool(cfg, "fifo_queue") == Some(true);
-            if let Some(n) = get_str(cfg, "name") {
-                let base = n.strip_suffix(".fifo").unwrap_or(n);
-                if base.is_empty()
-                    || n.len() > 80
-                    || !base
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
-                    d.push(Diagnostic::error(format!("name: 1 to 80 characters from a-z, A-Z, 0-9, '-', '_' (FIFO: ending in .fifo), got {n:?}")));
-                }
-                if fifo != n.ends_with(".fifo") {
-                    d.push(Diagnostic::error(format!("name: a FIFO queue's name ends in \".fifo\" and only a FIFO queue's does, got {n:?} with fifo_queue = {fifo}")));
-                }
-            }
+            let fifo = check_fifo_name(cfg, "queue", "fifo_queue", 80, d);
             if !fifo && get_bool(cfg, "content_based_deduplication") == Some(true) {
                 d.push(Diagnostic::error(
                     "content_based_deduplication: only for FIFO queues (fifo_queue = true)",
@@ -226,13 +207,7 @@ pub(crate) fn validate(ty: &str, cfg: &Value, d: &mut Diagnostics) {
                     }
                 }
             }
-            for (arg, _) in DOCUMENTS {
-                if let Some(doc) = get_str(cfg, arg).filter(|s| !s.is_empty()) {
-                    if let Err(why) = policy::parse(doc) {
-                        d.push(Diagnostic::error(format!("{arg}: {why}")));
-                    }
-                }
-            }
+            policy::check_documents(cfg, DOCUMENTS.iter().map(|(arg, _)| *arg), d);
         }
         SQS_QUEUE_POLICY => {
             if let Some(doc) = get_str(cfg, "policy") {
@@ -419,15 +394,8 @@ async fn converge_tags(
 ) -> Result<(), ProviderError> {
     let live = live_tags(inner, what, url).await?;
     let want = effective_tags(&inner.default_tags, planned);
-    let remove: Vec<String> = live
-        .keys()
-        .filter(|k| !k.starts_with("contin:") && !want.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: HashMap<String, String> = want
-        .into_iter()
-        .filter(|(k, v)| live.get(k) != Some(v))
-        .collect();
+    let (remove, set) = tag_changes(&live, want);
+    let set: HashMap<String, String> = set.into_iter().collect();
     if !remove.is_empty() {
         inner
             .sqs

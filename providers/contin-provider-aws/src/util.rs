@@ -319,6 +319,40 @@ pub(crate) fn kill_hook(ctx: &OpContext) {
     }
 }
 
+/// `name`/`name_prefix` of an SQS queue or SNS topic (`kind`): not both;
+/// 1 to `max` characters from a-z, A-Z, 0-9, '-', '_', ending in ".fifo"
+/// exactly when the bool argument `fifo_arg` is true. Returns that flag.
+pub(crate) fn check_fifo_name(cfg: &Value, kind: &str, fifo_arg: &str, max: usize, d: &mut contin_types::Diagnostics) -> bool {
+    use contin_types::Diagnostic;
+    if get_str(cfg, "name").is_some() && get_str(cfg, "name_prefix").is_some() {
+        d.push(Diagnostic::error("name: conflicts with name_prefix; set one of them"));
+    }
+    let fifo = get_bool(cfg, fifo_arg) == Some(true);
+    if let Some(n) = get_str(cfg, "name") {
+        let base = n.strip_suffix(".fifo").unwrap_or(n);
+        if base.is_empty() || n.len() > max || !base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            d.push(Diagnostic::error(format!("name: 1 to {max} characters from a-z, A-Z, 0-9, '-', '_' (FIFO: ending in .fifo), got {n:?}")));
+        }
+        if fifo != n.ends_with(".fifo") {
+            d.push(Diagnostic::error(format!("name: a FIFO {kind}'s name ends in \".fifo\" and only a FIFO {kind}'s does, got {n:?} with {fifo_arg} = {fifo}")));
+        }
+    }
+    fifo
+}
+
+/// What a tag update sends: the keys to remove (live, not wanted, and not
+/// contin's bookkeeping tags) and the tags to set (wanted and not live with
+/// that value).
+pub(crate) fn tag_changes<'a>(
+    live: impl IntoIterator<Item = (&'a String, &'a String)>,
+    want: BTreeMap<String, String>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let live: BTreeMap<&str, &str> = live.into_iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let remove = live.keys().filter(|k| !k.starts_with("contin:") && !want.contains_key(**k)).map(|k| k.to_string()).collect();
+    let set = want.into_iter().filter(|(k, v)| live.get(k.as_str()) != Some(&v.as_str())).collect();
+    (remove, set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
