@@ -9,8 +9,8 @@
 //! and no data source is read.
 
 use crate::{EngineError, Result, Workspace};
-use contin_planner::{ConfigEvaluator, InstanceValues};
-use contin_types::{Diagnostic, Diagnostics, InstanceKey, ResourceAddr, SourceLoc, SourceMap, Value};
+use contin_planner::{ConfigEvaluator, ValuesByAddress};
+use contin_types::{Diagnostic, Diagnostics, ResourceAddr, SourceLoc, SourceMap, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -24,24 +24,8 @@ pub const MAX_CONSOLE_LINE: usize = 1 << 20;
 /// state's values, built once.
 pub struct Console {
     evaluator: ConfigEvaluator,
-    values: StateValues,
-}
-
-/// The state's instances with their sensitive marks.
-struct StateValues(BTreeMap<ResourceAddr, Value>);
-
-impl InstanceValues for StateValues {
-    fn instances(&self, resource: &ResourceAddr) -> Vec<(InstanceKey, Value)> {
-        let start = resource.resource();
-        self.0
-            .range(&start..)
-            .take_while(|(a, _)| a.module == start.module && a.mode == start.mode && a.ty == start.ty && a.name == start.name)
-            .map(|(a, v)| (a.key.clone(), v.clone()))
-            .collect()
-    }
-    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
-        self.0.get(addr).cloned()
-    }
+    /// The state's instances with their sensitive marks.
+    values: BTreeMap<ResourceAddr, Value>,
 }
 
 /// What one line gave: text to print, or the request to end the session.
@@ -73,7 +57,7 @@ impl Workspace {
         let io: Arc<dyn contin_planner::PlanIo> = Arc::new(self.io());
         let evaluator = ConfigEvaluator::new(self.config.clone(), (*self.variables).clone(), (*self.schemas).clone(), io)
             .map_err(|d| EngineError::diags(d, &self.config.sources))?;
-        Ok(Console { evaluator, values: StateValues(values) })
+        Ok(Console { evaluator, values })
     }
 }
 
@@ -101,10 +85,10 @@ impl Console {
         contin_config::modules::rewrite_root_expr(&mut expr);
         // The console-only `type(EXPR)`: the argument's type, printed.
         if let Some(arg) = contin_eval::console::type_call_argument(&expr) {
-            let (v, shape) = self.evaluator.eval_console(&arg, &self.values).map_err(fail)?;
+            let (v, shape) = self.evaluator.eval_console(&arg, &ValuesByAddress(&self.values)).map_err(fail)?;
             return Ok(ConsoleAnswer::Text(contin_eval::console::type_string(&v, &shape)));
         }
-        let (v, shape) = self.evaluator.eval_console(&expr, &self.values).map_err(|d| fail(type_misuse(d, line)))?;
+        let (v, shape) = self.evaluator.eval_console(&expr, &ValuesByAddress(&self.values)).map_err(|d| fail(type_misuse(d, line)))?;
         Ok(ConsoleAnswer::Text(contin_eval::console::format_result(&expr, &v, &shape)))
     }
 }

@@ -1,28 +1,12 @@
 //! Helpers over `Value`s during apply: the working-values view given to the
 //! evaluator, the final-plan consistency check, and sensitive-path collection.
 
-use contin_planner::InstanceValues;
 use contin_types::value::{path_to_string, PathStep, ValuePath};
-use contin_types::{InstanceKey, ResourceAddr, Value};
-use std::collections::BTreeMap;
+use contin_types::Value;
 
 /// Current values of all instances: prior values for untouched resources,
 /// applied values for finished ones (with sensitive marks).
-pub(crate) struct WorkingValues<'a>(pub &'a BTreeMap<ResourceAddr, Value>);
-
-impl InstanceValues for WorkingValues<'_> {
-    fn instances(&self, resource: &ResourceAddr) -> Vec<(InstanceKey, Value)> {
-        let start = resource.resource();
-        self.0
-            .range(&start..)
-            .take_while(|(a, _)| a.module == start.module && a.mode == start.mode && a.ty == start.ty && a.name == start.name)
-            .map(|(a, v)| (a.key.clone(), v.clone()))
-            .collect()
-    }
-    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
-        self.0.get(addr).cloned()
-    }
-}
+pub(crate) use contin_planner::ValuesByAddress as WorkingValues;
 
 /// The recorded attributes with their sensitive marks re-applied.
 pub(crate) fn marked_from_state(attributes: &serde_json::Value, sensitive: &[ValuePath]) -> Value {
@@ -87,6 +71,9 @@ fn walk(after: &Value, planned: &Value, path: &mut ValuePath, sensitive: bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use contin_planner::InstanceValues;
+    use contin_types::{InstanceKey, ResourceAddr};
+    use std::collections::BTreeMap;
 
     #[test]
     fn unknown_in_after_accepts_anything() {

@@ -18,6 +18,24 @@ pub trait InstanceValues: Send + Sync {
     }
 }
 
+/// Instance values held by address, with their sensitive marks: the
+/// executor's working values during apply, the state's in `contin console`.
+pub struct ValuesByAddress<'a>(pub &'a BTreeMap<ResourceAddr, Value>);
+
+impl InstanceValues for ValuesByAddress<'_> {
+    fn instances(&self, resource: &ResourceAddr) -> Vec<(InstanceKey, Value)> {
+        let start = resource.resource();
+        self.0
+            .range(&start..)
+            .take_while(|(a, _)| a.module == start.module && a.mode == start.mode && a.ty == start.ty && a.name == start.name)
+            .map(|(a, v)| (a.key.clone(), v.clone()))
+            .collect()
+    }
+    fn instance(&self, addr: &ResourceAddr) -> Option<Value> {
+        self.0.get(addr).cloned()
+    }
+}
+
 /// Re-evaluates configuration with applied values. Implemented by the planner
 /// over the plan's configuration snapshot; pure.
 pub trait ApplyEvaluator: Send + Sync {

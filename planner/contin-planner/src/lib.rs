@@ -22,7 +22,7 @@ mod marks_tests;
 #[cfg(test)]
 mod modules_tests;
 
-pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues, ProvisionerRun, ProvisionerWhen};
+pub use apply_eval::{ApplyEvaluator, ConfigEvaluator, InstanceValues, ProvisionerRun, ProvisionerWhen, ValuesByAddress};
 pub use io::{NoIo, PlanIo};
 pub use walk::{block_dependencies, plan, PlanningInput};
 pub use plan::*;
